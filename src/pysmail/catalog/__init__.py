@@ -1,0 +1,30 @@
+"""The message catalogue: every user-facing text, in English and Japanese, by message id.
+
+One lookup table, kept in one file per area so each subsystem owns its texts:
+titles (the ERR-xxxx lines), cli, config, info (the -i block and the main command), mime,
+smtp, pop3. Each entry is (english, japanese);
+placeholders use str.format names. A unit test checks both languages cover every id and use the
+same placeholders.
+"""
+
+from __future__ import annotations
+
+from pysmail.catalog import cli, config, info, mime, pop3, smtp, titles
+
+__all__ = ["CATALOGUE", "TITLES"]
+
+TITLES = titles.TITLES
+
+CATALOGUE: dict[str, tuple[str, str]] = {}
+for _area in (
+    cli.MESSAGES,
+    config.MESSAGES,
+    info.MESSAGES,
+    mime.MESSAGES,
+    smtp.MESSAGES,
+    pop3.MESSAGES,
+):
+    _clash = CATALOGUE.keys() & _area.keys()
+    if _clash:  # pragma: no cover - guarded by the catalogue test
+        raise RuntimeError(f"message ids defined twice: {sorted(_clash)}")
+    CATALOGUE.update(_area)

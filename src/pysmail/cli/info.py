@@ -1,0 +1,77 @@
+"""The `-i` information block (SMAIL's `#設定ファイル : [...]` lines), built from values only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pysmail import __version__
+from pysmail.messages import Lang, text
+
+if TYPE_CHECKING:
+    from pysmail.config.model import Settings
+    from pysmail.mime.addresses import Address, Recipients
+    from pysmail.mime.compose import MessageSpec
+
+__all__ = ["info_block"]
+
+
+def _addresses(addresses: tuple[Address, ...], lang: Lang) -> str:
+    if not addresses:
+        return text("info.none", lang)
+    return ", ".join(a.wire_addr for a in addresses)
+
+
+def info_block(settings: Settings, spec: MessageSpec, recipients: Recipients, lang: Lang) -> str:
+    """Every setting that decides how this message goes out; never a secret."""
+    from pysmail.config.model import AuthMode, TlsMode
+    from pysmail.mime.compose import resolve_charset
+    from pysmail.mime.parts import text_body
+
+    def yes_no(flag: bool) -> str:
+        return text("info.used" if flag else "info.not_used", lang)
+
+    server, auth, msg = settings.server, settings.auth, settings.message
+    none = text("info.none", lang)
+    if not auth.enabled:
+        auth_value = yes_no(False)
+    elif auth.mode is AuthMode.AUTO:
+        auth_value = text("info.auth_auto", lang)
+    else:
+        auth_value = text("info.auth_mech", lang, mechanism=auth.mode.sasl_name)
+    if not server.tls_verify:
+        verify = text("info.verify_off", lang)
+    elif server.cafile:
+        verify = text("info.verify_cafile", lang, path=server.cafile)
+    else:
+        verify = text("info.verify_system", lang)
+    pop = settings.pop
+    pop_value = f"{yes_no(True)} ({pop.host}:{pop.port}, {pop.tls})" if pop else yes_no(False)
+    charset = resolve_charset(spec)
+    encoding = text_body(spec.text or "", charset)[0]
+    rows: list[tuple[str, object]] = [
+        ("info.config", f"[{settings.config_path}]" if settings.config_path else none),
+        ("info.pop", pop_value),
+        ("info.apop", yes_no(bool(pop and pop.apop))),
+        ("info.auth", auth_value),
+    ]
+    if auth.enabled and auth.mode is AuthMode.OAUTH_XOAUTH2:
+        rows.append(("info.oauth_file", f"[{auth.oauth_token_file}]"))
+    rows += [
+        ("info.account", auth.user or none),
+        ("info.smtps", yes_no(server.tls is TlsMode.SMTPS)),
+        ("info.starttls", yes_no(server.tls is TlsMode.STARTTLS)),
+        ("info.verify", verify),
+        ("info.body_file", msg.body_file if msg.body_text is None and msg.body_file else none),
+        ("info.attachments", ", ".join(msg.attachments) or none),
+        ("info.server", f"{server.host}:{server.port}"),
+        ("info.from", spec.from_.wire_addr),
+        ("info.to", _addresses(recipients.to, lang)),
+        ("info.cc", _addresses(recipients.cc, lang)),
+        ("info.bcc", _addresses(recipients.bcc, lang)),
+        ("info.subject", spec.subject),
+        ("info.charset", charset.upper()),
+        ("info.encoding", encoding),
+    ]
+    lines = [text("info.header", lang, version=__version__)]
+    lines += [text(msgid, lang, value=value) for msgid, value in rows]
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""The `smail -?` help text, built from the one option table in cli.smail_args."""
+
+from __future__ import annotations
+
+from pysmail import __version__
+from pysmail.cli.smail_args import OPTIONS, Kind, OptionSpec
+from pysmail.messages import Lang, text
+
+__all__ = ["option_label", "usage_text"]
+
+# SMAIL's own synopsis (readme section 4, shared/docs/smail-spec.md 3.1), kept as SMAIL wrote it.
+_SYNOPSIS = (
+    "  smail [-d][-t][-i][-S][-p(1-9)][-m[<id>]] -h<host> -f<sender> -s<subject>\n"
+    "        -F<body file>|-T<text> -a<file1>[,<file2>,..] "
+    "user1@XXX[,CC:user2@XXX,BCC:user3@XXX..]"
+)
+
+
+def option_label(spec: OptionSpec) -> str:
+    """How an option is written in the help: `-h<host>, --host <host>`, `-m[<id>], ...`."""
+    parts = []
+    meta = spec.metavar
+    if spec.short:
+        if spec.kind is Kind.VALUE:
+            parts.append(f"-{spec.short}<{meta}>")
+        elif spec.kind is Kind.OPTIONAL:
+            parts.append(f"-{spec.short}[<{meta}>]")
+        else:
+            parts.append(f"-{spec.short}")
+    if spec.long:
+        if spec.kind is Kind.FLAG:
+            parts.append(f"--{spec.long}")
+        elif spec.kind is Kind.OPTIONAL:
+            parts.append(f"--{spec.long}[=<{meta}>]")
+        elif spec.short:
+            parts.append(f"--{spec.long} <{meta}>")
+        else:
+            parts.append(f"--{spec.long} {meta}")
+    return ", ".join(parts)
+
+
+def usage_text(lang: Lang) -> str:
+    """The full help: title, SMAIL's synopsis, SMAIL's options, ours, recipients, settings."""
+    lines = [
+        text("cli.usage.title", lang, version=__version__),
+        "",
+        text("cli.usage.synopsis", lang),
+        _SYNOPSIS,
+        "",
+    ]
+    for heading, smail in (("cli.usage.smail_heading", True), ("cli.usage.extra_heading", False)):
+        lines.append(text(heading, lang))
+        for spec in OPTIONS:
+            if spec.smail is smail:
+                lines.append(f"  {option_label(spec)}")
+                lines.append(f"        {text(spec.help_id, lang)}")
+        lines.append("")
+    lines.append(text("cli.usage.recipients", lang))
+    lines.append("")
+    lines.append(text("cli.usage.footer", lang))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,258 @@
+"""smail.ini -> IniSettings: decoding (UTF-8, BOMs, CP932) and typed keys; see docs/settings.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pysmail.config.model import (
+    AuthMode,
+    Charset,
+    IniPop,
+    IniSettings,
+    PopTls,
+    Secret,
+    SecretSources,
+    TlsMode,
+)
+from pysmail.errors import ConfigError
+from pysmail.exitcodes import ErrCode
+
+if TYPE_CHECKING:
+    import configparser
+
+__all__ = ["MAIN_SECTION", "POP_SECTION", "decode_ini", "parse_ini", "read_ini"]
+
+MAIN_SECTION = "smail"
+POP_SECTION = "pop_before_smtp"
+
+_TRUE = {"1", "yes", "true", "on"}
+_FALSE = {"0", "no", "false", "off"}
+
+# (value, expected-description-holder) -> typed value; raises ValueError on a bad value
+_Parser = Callable[[str, Path], object]
+
+
+class _Bad(ValueError):
+    """A value that does not fit; `expected` says what would (language-neutral)."""
+
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+def _text(value: str, _base: Path) -> str:
+    return value
+
+
+def _bool(value: str, _base: Path) -> bool:
+    key = value.lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise _Bad("yes|no")
+
+
+def _int_in(low: int, high: int) -> _Parser:
+    def parse(value: str, _base: Path) -> int:
+        if value.isascii() and value.isdigit() and low <= int(value) <= high:
+            return int(value)
+        raise _Bad(f"{low}..{high}")
+
+    return parse
+
+
+def _seconds(value: str, _base: Path) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 86400:  # also refuses nan and inf
+        raise _Bad("seconds > 0")
+    return seconds
+
+
+def _enum(kind: type[TlsMode] | type[PopTls] | type[AuthMode] | type[Charset]) -> _Parser:
+    def parse(value: str, _base: Path) -> object:
+        try:
+            return kind(value.lower())
+        except ValueError:
+            raise _Bad("|".join(m.value for m in kind)) from None
+
+    return parse
+
+
+def _encoding(value: str, _base: Path) -> str:
+    import codecs
+
+    if value.lower() == "auto":
+        return "auto"
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise _Bad("auto or an encoding name (utf-8, cp932...)") from None
+
+
+def _path(value: str, base: Path) -> Path:
+    """A path relative to the INI file's folder; `~` is the home folder."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+# key -> (IniSettings/IniPop field, parser); password keys are handled apart (Secret, sources)
+_MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
+    "server": ("server", _text),
+    "port": ("port", _int_in(1, 65535)),
+    "tls": ("tls", _enum(TlsMode)),
+    "tls_verify": ("tls_verify", _bool),
+    "cafile": ("cafile", _path),
+    "auth": ("auth", _enum(AuthMode)),
+    "user": ("user", _text),
+    "from": ("sender", _text),
+    "charset": ("charset", _enum(Charset)),
+    "body_encoding": ("body_encoding", _encoding),
+    "helo": ("helo", _text),
+    "timeout": ("timeout", _seconds),
+    "allow_plaintext_auth": ("allow_plaintext_auth", _bool),
+    "max_text_length": ("max_text_length", _int_in(1, 10_000_000)),
+    "oauth_token_file": ("oauth_token_file", _path),
+}
+_POP_KEYS: dict[str, tuple[str, _Parser]] = {
+    "enabled": ("enabled", _bool),
+    "server": ("server", _text),
+    "port": ("port", _int_in(1, 65535)),
+    "tls": ("tls", _enum(PopTls)),
+    "apop": ("apop", _bool),
+    "user": ("user", _text),
+    "wait_ms": ("wait_ms", _int_in(0, 600_000)),
+    "timeout": ("timeout", _seconds),
+}
+_SECRET_KEYS = ("password", "password_command", "password_keyring")
+
+
+def decode_ini(data: bytes, path: Path) -> str:
+    """The file's text: UTF-8 (BOM or not), UTF-16 with a BOM, else CP932 (Windows tools).
+
+    Raises:
+        ConfigError(ErrCode.CONFIG, "config.encoding"): none of these fits.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]  # Notepad's "Unicode"; the codec reads the BOM
+    else:
+        candidates = ["utf-8", "cp932"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ConfigError(ErrCode.CONFIG, "config.encoding", path=str(path))
+
+
+def read_ini(path: Path) -> IniSettings:
+    """Read and parse one settings file.
+
+    Raises:
+        ConfigError(ErrCode.CONFIG, ...): unreadable, undecodable, bad syntax or a bad value.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            ErrCode.CONFIG, "config.unreadable", path=str(path), reason=exc.strerror or exc
+        ) from None
+    return parse_ini(decode_ini(data, path), path)
+
+
+def parse_ini(text: str, path: Path) -> IniSettings:
+    """Parse the text of `path` (pure: `path` is only named in messages and anchors paths).
+
+    Section and key names are case-insensitive; unknown sections and keys are kept in
+    `unknown` and otherwise ignored. A repeated key: the last one wins.
+
+    Raises:
+        ConfigError(ErrCode.CONFIG, "config.syntax" | "config.bad_value").
+    """
+    import configparser
+
+    # No interpolation (a "%" in a password is a "%"), no DEFAULT section magic, no inline
+    # comments (";" and "#" may be part of a password).
+    parser = configparser.ConfigParser(
+        interpolation=None, strict=False, default_section="\0no default\0"
+    )
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        # Report the line number only: the line itself may hold a password.
+        line = getattr(exc, "lineno", None)
+        if line is None and isinstance(exc, configparser.ParsingError) and exc.errors:
+            line = exc.errors[0][0]
+        raise ConfigError(ErrCode.CONFIG, "config.syntax", path=str(path), line=line) from None
+
+    base = path.parent
+    sections = {name.lower(): name for name in parser.sections()}
+    unknown: list[tuple[str, str]] = [
+        (name, "*") for low, name in sections.items() if low not in (MAIN_SECTION, POP_SECTION)
+    ]
+
+    def read(section: str, table: dict[str, tuple[str, _Parser]]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        real = sections.get(section)
+        if real is None:
+            return values
+        items = parser[real]
+        for key, raw in items.items():
+            value = raw.strip()
+            if key in _SECRET_KEYS:
+                continue
+            if key not in table:
+                unknown.append((real, key))
+                continue
+            if not value:
+                continue  # `key=` with nothing: as if absent
+            target, parse = table[key]
+            try:
+                values[target] = parse(value, base)
+            except _Bad as bad:
+                raise ConfigError(
+                    ErrCode.CONFIG,
+                    "config.bad_value",
+                    path=str(path),
+                    section=real,
+                    key=key,
+                    value=value,
+                    expected=bad.expected,
+                ) from None
+        values["secret"] = _secret_sources(items, path, real)
+        return values
+
+    main = read(MAIN_SECTION, _MAIN_KEYS)
+    pop = IniPop(**read(POP_SECTION, _POP_KEYS))
+    return IniSettings(path=path, pop=pop, unknown=tuple(unknown), **main)
+
+
+def _secret_sources(items: configparser.SectionProxy, path: Path, section: str) -> SecretSources:
+    password = (items.get("password") or "").strip()
+    command = (items.get("password_command") or "").strip()
+    keyring_raw = (items.get("password_keyring") or "").strip()
+    try:
+        keyring = _bool(keyring_raw, path) if keyring_raw else False
+    except _Bad as bad:
+        raise ConfigError(
+            ErrCode.CONFIG,
+            "config.bad_value",
+            path=str(path),
+            section=section,
+            key="password_keyring",
+            value=keyring_raw,
+            expected=bad.expected,
+        ) from None
+    return SecretSources(
+        command=command or None,
+        keyring=keyring,
+        password=Secret(password) if password else None,
+        file=path if password else None,
+    )

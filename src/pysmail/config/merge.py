@@ -1,0 +1,163 @@
+"""Layering: built-in defaults < smail.ini < command line, validated once, into Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from pysmail.cli.smail_args import CommandLine
+from pysmail.config.model import (
+    DEFAULT_TIMEOUT,
+    MAX_TEXT_LENGTH,
+    OAUTH_TOKEN_FILE_NAME,
+    AuthMode,
+    AuthSettings,
+    Charset,
+    IniSettings,
+    MessageSettings,
+    PopSettings,
+    PopTls,
+    ServerSettings,
+    Settings,
+    TlsMode,
+    default_pop_port,
+    default_port,
+)
+from pysmail.errors import ConfigError, Pop3Error, UsageError
+from pysmail.exitcodes import ErrCode
+
+__all__ = ["merge", "tls_for_port"]
+
+_T = TypeVar("_T")
+
+
+def _first(*values: _T | None) -> _T | None:
+    """The first value that is set (not None and not an empty string)."""
+    for value in values:
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def tls_for_port(port: int | None) -> TlsMode:
+    """The TLS mode implied by a port when none is set: 465 SMTPS, 587 STARTTLS, else none."""
+    return {465: TlsMode.SMTPS, 587: TlsMode.STARTTLS}.get(port or 0, TlsMode.NONE)
+
+
+def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
+    """The effective settings for one run.
+
+    Raises:
+        UsageError(ErrCode.TOO_LONG, "config.text_too_long"): -s or -T over max_text_length.
+        UsageError(ErrCode.NO_SERVER, "config.no_server"): no -h and no server= (ERR-0012).
+        UsageError(ErrCode.RECIPIENT, "config.no_recipient"): no recipient at all (ERR-0001).
+        ConfigError(ErrCode.CONFIG, "config.auth_needs_user"): an AUTH mode that needs a user.
+        Pop3Error(ErrCode.POP3_ACCOUNT, "config.pop_no_account"): POP before SMTP, no user.
+    """
+    ini = ini or IniSettings()
+    limit = ini.max_text_length or MAX_TEXT_LENGTH
+    for option, value in (("-s", cmdline.subject), ("-T", cmdline.body_text)):
+        if value is not None and len(value) > limit:
+            raise UsageError(
+                ErrCode.TOO_LONG,
+                "config.text_too_long",
+                option=option,
+                length=len(value),
+                limit=limit,
+            )
+
+    host = _first(cmdline.host, ini.server)
+    if host is None:
+        raise UsageError(ErrCode.NO_SERVER, "config.no_server")
+    if not any(s.strip() for s in (*cmdline.recipients, *cmdline.to, *cmdline.cc, *cmdline.bcc)):
+        raise UsageError(ErrCode.RECIPIENT, "config.no_recipient")
+
+    port = _first(cmdline.port, ini.port)
+    tls = _first(cmdline.tls, ini.tls) or tls_for_port(port)
+    timeout = _first(cmdline.timeout, ini.timeout) or DEFAULT_TIMEOUT
+    tls_verify = False if cmdline.insecure else ini.tls_verify is not False
+    cafile = Path(cmdline.cafile) if cmdline.cafile else ini.cafile
+    server = ServerSettings(
+        host=host,
+        port=port or default_port(tls),
+        tls=tls,
+        tls_verify=tls_verify,
+        cafile=cafile,
+        helo=_first(cmdline.helo, ini.helo),
+        timeout=timeout,
+    )
+    auth = _auth(cmdline, ini)
+    user = auth.user
+    sender = _first(cmdline.sender, ini.sender)
+    if sender is None and user and "@" in user:
+        sender = user  # SMAIL real uses send without -f: the SMTP account is the address
+    message = MessageSettings(
+        sender=sender,
+        subject=cmdline.subject,
+        body_text=cmdline.body_text,
+        body_file=cmdline.body_file,
+        body_encoding=_first(cmdline.body_encoding, ini.body_encoding),
+        html_file=cmdline.html_file,
+        attachments=cmdline.attachments,
+        priority=cmdline.priority,
+        message_id=cmdline.message_id,
+        charset=_first(cmdline.charset, ini.charset) or Charset.AUTO,
+        reply_to=cmdline.reply_to,
+        headers=cmdline.headers,
+        recipients=cmdline.recipients,
+        to=cmdline.to,
+        cc=cmdline.cc,
+        bcc=cmdline.bcc,
+    )
+    return Settings(
+        server=server,
+        auth=auth,
+        message=message,
+        pop=_pop(ini, host, timeout),
+        config_path=ini.path,
+        max_text_length=limit,
+        debug=cmdline.debug,
+        info=cmdline.info,
+        silent=cmdline.silent,
+        dry_run=cmdline.dry_run,
+        lang=cmdline.lang,
+        unknown_keys=ini.unknown,
+    )
+
+
+def _auth(cmdline: CommandLine, ini: IniSettings) -> AuthSettings:
+    mode = _first(cmdline.auth, ini.auth) or AuthMode.AUTO
+    user = _first(cmdline.user, ini.user)
+    token_file = ini.oauth_token_file
+    if mode is AuthMode.OAUTH_XOAUTH2 and token_file is None and ini.path is not None:
+        token_file = ini.path.parent / OAUTH_TOKEN_FILE_NAME  # SMAIL keeps it beside smail.ini
+    # SMAIL's OAUTH-XOAUTH2 may take the user from the token file (UserID=); the others cannot.
+    needs_user = mode not in (AuthMode.NONE, AuthMode.AUTO, AuthMode.OAUTH_XOAUTH2)
+    if needs_user and user is None:
+        raise ConfigError(ErrCode.CONFIG, "config.auth_needs_user", mode=mode.value)
+    return AuthSettings(
+        mode=mode,
+        user=user,
+        secret=ini.secret,
+        allow_plaintext=cmdline.allow_plaintext_auth or bool(ini.allow_plaintext_auth),
+        oauth_token_file=token_file,
+    )
+
+
+def _pop(ini: IniSettings, smtp_host: str, timeout: float) -> PopSettings | None:
+    pop = ini.pop
+    if not pop.enabled:
+        return None
+    if not pop.user:
+        raise Pop3Error(ErrCode.POP3_ACCOUNT, "config.pop_no_account")
+    tls = pop.tls or PopTls.NONE
+    return PopSettings(
+        host=pop.server or smtp_host,
+        port=pop.port or default_pop_port(tls),
+        tls=tls,
+        apop=bool(pop.apop),
+        user=pop.user,
+        secret=pop.secret,
+        wait_ms=pop.wait_ms if pop.wait_ms is not None else 0,
+        timeout=pop.timeout or timeout,
+    )

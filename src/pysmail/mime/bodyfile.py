@@ -1,0 +1,97 @@
+"""Body files: bytes read from -F -> text, with the encoding given or detected."""
+
+from __future__ import annotations
+
+import codecs
+
+from pysmail.errors import InputError, UsageError
+from pysmail.exitcodes import ErrCode
+
+__all__ = ["decode_text", "detect_encoding", "normalise_newlines"]
+
+# Windows writes "Shift_JIS" files as CP932 (its superset with ①, ㈱, NEC and IBM extensions);
+# reading them with CP932 loses nothing, so these names decode as CP932.
+_READ_AS_CP932 = frozenset({"shift_jis", "cp932"})
+_ISO2022JP_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I", b"\x1b$(D")
+# Decoders tried in turn for ISO-2022-JP files: plain, then with half-width katakana
+# (ESC ( I), then JIS X 0213 (which covers NEC row 13 such as ①).
+_ISO2022JP_CODECS = ("iso-2022-jp", "iso2022_jp_ext", "iso2022_jp_2004")
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and bare CR -> LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def detect_encoding(data: bytes) -> str | None:
+    """The codec to read `data` with, or None when no candidate fits.
+
+    Order: BOM (UTF-8, UTF-16); ISO-2022-JP (7-bit with a JIS escape); UTF-8 (ASCII included);
+    CP932. Data holding NUL bytes and no BOM is taken for binary, not text.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\0" in data:
+        return None
+    if data.isascii() and any(esc in data for esc in _ISO2022JP_ESCAPES):
+        for codec in _ISO2022JP_CODECS:
+            if _decodes(data, codec):
+                return codec
+        return None
+    for codec in ("utf-8", "cp932"):
+        if _decodes(data, codec):
+            return codec
+    return None
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_text(data: bytes, encoding: str | None = None, *, source: str = "") -> str:
+    """The text of a body file, newlines normalised to LF.
+
+    `encoding` None means detect (see detect_encoding). `source` names the file in messages.
+
+    Raises:
+        UsageError(OPTION, "mime.unknown_encoding"): `encoding` is not a text codec.
+        InputError(ENCODING, "mime.cannot_decode"): the bytes are not valid in `encoding`.
+        InputError(ENCODING, "mime.undetectable_encoding"): detection found no encoding.
+    """
+    if encoding is None:
+        codec = detect_encoding(data)
+        if codec is None:
+            raise InputError(ErrCode.ENCODING, "mime.undetectable_encoding", source=source)
+    else:
+        codec = _codec_for(encoding)
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            ErrCode.ENCODING,
+            "mime.cannot_decode",
+            source=source,
+            encoding=encoding or codec,
+            offset=exc.start,
+        ) from exc
+    return normalise_newlines(text)
+
+
+def _codec_for(encoding: str) -> str:
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise UsageError(ErrCode.OPTION, "mime.unknown_encoding", encoding=encoding)
+    if info.name in _READ_AS_CP932:
+        return "cp932"
+    if info.name == "utf-8":
+        return "utf-8-sig"  # a BOM is not part of the text
+    return info.name

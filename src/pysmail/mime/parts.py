@@ -1,0 +1,226 @@
+"""MIME leaf parts: text bodies, attachment headers and streamed base64 attachment bodies.
+
+Only attachment_body() and check_attachments() touch the file system.
+"""
+
+from __future__ import annotations
+
+import binascii
+import errno
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from pysmail.errors import InputError
+from pysmail.exitcodes import ErrCode
+from pysmail.mime.bodyfile import normalise_newlines
+from pysmail.mime.charsets import CHARSETS
+from pysmail.mime.headers import (
+    LINE_LIMIT,
+    encode_words,
+    header_charset,
+    quote_string,
+)
+
+__all__ = [
+    "BASE64_BLOCK",
+    "attachment_body",
+    "attachment_fields",
+    "attachment_name",
+    "base64_lines",
+    "check_attachments",
+    "content_type_for",
+    "text_body",
+]
+
+# 57 input bytes make one 76-character base64 line (RFC 2045 6.8); 1024 lines per block.
+BASE64_LINE_INPUT = 57
+BASE64_BLOCK = BASE64_LINE_INPUT * 1024
+_BASE64_LINE = 76
+_MAX_LINE_OCTETS = 998  # RFC 5322 2.1.1 / RFC 2045 2.7: 7bit lines are at most 998 octets
+# RFC 2231 attribute-char: what may stand unencoded in an extended parameter value.
+_ATTR_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~"
+)
+_COMPRESSED_TYPES = {
+    "gzip": "application/gzip",
+    "bzip2": "application/x-bzip2",
+    "xz": "application/x-xz",
+    "compress": "application/x-compress",
+    "br": "application/x-brotli",
+}
+
+
+def base64_lines(data: bytes) -> bytes:
+    """`data` in base64, 76-character lines each ended by CRLF ("" for no data)."""
+    encoded = binascii.b2a_base64(data, newline=False)
+    lines = [encoded[i : i + _BASE64_LINE] for i in range(0, len(encoded), _BASE64_LINE)]
+    return b"".join(line + b"\r\n" for line in lines)
+
+
+def _is_7bit(data: bytes) -> bool:
+    return (
+        data.isascii()
+        and b"\0" not in data
+        and all(len(line) <= _MAX_LINE_OCTETS for line in data.split(b"\r\n"))
+    )
+
+
+def text_body(text: str, charset: str) -> tuple[str, bytes]:
+    """(Content-Transfer-Encoding, encoded body with CRLF line ends) of a text part.
+
+    Newlines are normalised, and a non-empty text always ends with one. A charset whose table
+    entry says 7bit falls back to base64 when the bytes are not 7bit-safe after all.
+    """
+    entry = CHARSETS[charset]
+    normalised = normalise_newlines(text)
+    if normalised and not normalised.endswith("\n"):
+        normalised += "\n"
+    # Every charset in the table is ASCII-compatible for LF: no multibyte sequence holds 0x0A.
+    data = normalised.encode(entry.codec).replace(b"\n", b"\r\n")
+    if entry.body_encoding == "7bit" and _is_7bit(data):
+        return "7bit", data
+    return "base64", base64_lines(data)
+
+
+def attachment_name(path: Path) -> str:
+    """The file name shown for `path`; undecodable bytes (POSIX) become U+FFFD."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def content_type_for(name: str) -> str:
+    """The media type guessed from a file name, application/octet-stream when unknown."""
+    import mimetypes
+
+    media_type, encoding = mimetypes.guess_type(name, strict=False)
+    if encoding is not None:
+        return _COMPRESSED_TYPES.get(encoding, "application/octet-stream")
+    return media_type or "application/octet-stream"
+
+
+def _plain_param(param: str, value: str) -> str | None:
+    """` param="value"` when value is printable ASCII and the line fits, else None."""
+    line = f" {param}={quote_string(value)}"
+    if value.isascii() and value.isprintable() and len(line) + 1 <= LINE_LIMIT:
+        return line
+    return None
+
+
+def _rfc2047_param(param: str, value: str, charset: str) -> str:
+    """` param="=?cs?B?..?= =?cs?B?..?="`: not RFC 2047 proper (words in a quoted string), but
+    what Japanese mail clients (Outlook, Becky!, older Thunderbird) read for file names.
+    """
+    start = f" {param}=" + '"'
+    words = encode_words(value, header_charset(value, charset), first_limit=LINE_LIMIT - len(start))
+    return start + "\r\n ".join(words) + '"'
+
+
+def _rfc2231_param(param: str, value: str) -> str:
+    """` param*=UTF-8''%E5...` (RFC 2231), as continuations `param*0*=` ... when long.
+
+    Segments break between characters, never inside one's %XX bytes.
+    """
+    units = [
+        ch if ch in _ATTR_CHARS else "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
+        for ch in value
+    ]
+    single = f" {param}*=UTF-8''" + "".join(units)
+    if len(single) + 1 <= LINE_LIMIT:
+        return single
+    lines: list[str] = []
+    line, empty = f" {param}*0*=UTF-8''", True
+    for unit in units:
+        if len(line) + len(unit) + 1 > LINE_LIMIT and not empty:
+            lines.append(line)
+            line = f" {param}*{len(lines)}*="
+        line, empty = line + unit, False
+    lines.append(line)
+    return ";\r\n".join(lines)
+
+
+def attachment_fields(path: Path, charset: str) -> list[str]:
+    """Content-Type, Content-Disposition and Content-Transfer-Encoding of one attachment.
+
+    An ASCII name is quoted plainly. Any other name is given twice: as RFC 2231 `filename*`
+    (UTF-8, percent-encoded) for standard readers, and RFC 2047 words in `name=` and
+    `filename=` for Japanese mail clients; the words use `charset` when it can write the name,
+    else UTF-8.
+    """
+    name = attachment_name(path)
+    media_type = content_type_for(name)
+    plain_name = _plain_param("name", name)
+    plain_filename = _plain_param("filename", name)
+    if plain_name is not None and plain_filename is not None:
+        type_params = [plain_name]
+        disposition_params = [plain_filename]
+    else:
+        type_params = [_rfc2047_param("name", name, charset)]
+        disposition_params = [
+            _rfc2231_param("filename", name),
+            _rfc2047_param("filename", name, charset),
+        ]
+    return [
+        f"Content-Type: {media_type};\r\n" + ";\r\n".join(type_params),
+        "Content-Disposition: attachment;\r\n" + ";\r\n".join(disposition_params),
+        "Content-Transfer-Encoding: base64",
+    ]
+
+
+def _unreadable(path: Path, exc: OSError) -> InputError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return InputError(ErrCode.ATTACHMENT, "mime.attachment_not_found", path=str(path))
+    return InputError(
+        ErrCode.ATTACHMENT, "mime.attachment_unreadable", path=str(path), reason=reason
+    )
+
+
+def check_attachments(paths: Iterable[Path]) -> None:
+    """Check every attachment is a readable regular file, before anything is sent.
+
+    Raises:
+        InputError(ATTACHMENT, "mime.attachment_not_found" | "mime.attachment_unreadable")
+    """
+    for path in paths:
+        try:
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise _unreadable(path, exc) from exc
+
+
+def _read_block(stream: BinaryIO, size: int) -> bytes:
+    """Exactly `size` bytes unless the file ends first (read() may return less on pipes)."""
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def attachment_body(path: Path) -> Iterator[bytes]:
+    """The base64 body of an attachment, read and encoded BASE64_BLOCK bytes at a time.
+
+    Raises (while iterating):
+        InputError(ATTACHMENT, "mime.attachment_not_found" | "mime.attachment_unreadable")
+    """
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below, across yields
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    with stream:
+        while True:
+            try:
+                block = _read_block(stream, BASE64_BLOCK)
+            except OSError as exc:
+                raise _unreadable(path, exc) from exc
+            if not block:
+                return
+            yield base64_lines(block)
