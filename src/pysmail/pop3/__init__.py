@@ -1,0 +1,1 @@
+"""POP3, used only for POP before SMTP."""

@@ -1,0 +1,1 @@
+"""Our own SMTP client: wire grammar (replies), socket/TLS (transport), dialogue (session)."""

@@ -1,0 +1,248 @@
+"""SMTP wire grammar without I/O: reply framing, EHLO extensions, commands, dot-stuffing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import IntEnum
+
+__all__ = [
+    "MAX_REPLY_LINE",
+    "MAX_REPLY_LINES",
+    "DotStuffer",
+    "Extensions",
+    "MalformedReply",
+    "Reply",
+    "ReplyParser",
+    "SmtpStatus",
+    "UnsafeCommand",
+    "format_command",
+    "parse_ehlo",
+    "unstuff",
+]
+
+# RFC 5321 4.5.3.1.5 allows 512 octets per reply line; real servers stay far below. The bound
+# keeps memory finite when a peer streams bytes without ever sending a line ending.
+MAX_REPLY_LINE = 8192
+# A reply of more lines than this is a broken or hostile server, not a long EHLO list.
+MAX_REPLY_LINES = 1000
+
+
+class SmtpStatus(IntEnum):
+    """The reply codes the client acts on (RFC 5321 4.2.2, RFC 4954, RFC 3207)."""
+
+    READY = 220
+    CLOSING = 221
+    AUTH_SUCCESSFUL = 235
+    OK = 250
+    AUTH_CONTINUE = 334
+    START_INPUT = 354
+    SERVICE_UNAVAILABLE = 421
+
+
+class MalformedReply(ValueError):
+    """The server sent bytes that are not an SMTP reply."""
+
+
+class UnsafeCommand(ValueError):
+    """A command argument holds CR, LF or NUL, which would let it inject further commands."""
+
+
+_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One complete reply: its code and the text of each line (code and separator removed)."""
+
+    code: int
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The reply text, one line per reply line, without the codes."""
+        return "\n".join(self.lines)
+
+    @property
+    def wire(self) -> str:
+        """The reply as the server framed it (`250-a` / `250 b`), for messages and traces."""
+        last = len(self.lines) - 1
+        return "\n".join(
+            f"{self.code}{' ' if i == last else '-'}{line}" for i, line in enumerate(self.lines)
+        )
+
+    @property
+    def enhanced(self) -> str | None:
+        """The RFC 3463 enhanced status code (`5.1.1`) at the start of the text, if present."""
+        match = _ENHANCED.match(self.lines[0]) if self.lines else None
+        return f"{match[1]}.{match[2]}.{match[3]}" if match else None
+
+    @property
+    def kind(self) -> int:
+        """The first digit: 2 done, 3 go on, 4 transient failure, 5 permanent failure."""
+        return self.code // 100
+
+
+class ReplyParser:
+    """Frames replies out of a byte stream; feed it what recv() returned, in order.
+
+    A line is `DDD-text` (more lines follow) or `DDD text` / `DDD` (last line); every line of a
+    reply must carry the same code. Bare LF line endings are tolerated, as most clients do.
+    """
+
+    def __init__(self, max_line: int = MAX_REPLY_LINE) -> None:
+        self._buffer = bytearray()
+        self._lines: list[str] = []
+        self._code: int | None = None
+        self._max_line = max_line
+
+    @property
+    def pending(self) -> bool:
+        """True when bytes of an unfinished reply are buffered."""
+        return bool(self._buffer) or bool(self._lines)
+
+    def feed(self, data: bytes) -> list[Reply]:
+        """Buffer `data`; return the replies completed by it (possibly several when pipelining)."""
+        self._buffer += data
+        replies: list[Reply] = []
+        while True:
+            end = self._buffer.find(b"\n")
+            if end < 0:
+                if len(self._buffer) > self._max_line:
+                    raise MalformedReply(f"reply line longer than {self._max_line} bytes")
+                return replies
+            if end > self._max_line:
+                raise MalformedReply(f"reply line longer than {self._max_line} bytes")
+            raw = bytes(self._buffer[:end]).rstrip(b"\r")
+            del self._buffer[: end + 1]
+            reply = self._line(raw)
+            if reply is not None:
+                replies.append(reply)
+
+    def _line(self, raw: bytes) -> Reply | None:
+        if len(raw) < 3 or not raw[:3].isdigit() or raw[:1] not in b"2345":
+            raise MalformedReply(f"not a reply line: {_show(raw)}")
+        if len(raw) > 3 and raw[3:4] not in b" -":
+            raise MalformedReply(f"bad separator after the code: {_show(raw)}")
+        code = int(raw[:3])
+        if self._code is not None and code != self._code:
+            raise MalformedReply(f"code changed within a multi-line reply: {_show(raw)}")
+        # RFC 6531 servers may answer in UTF-8; anything else is shown, never fatal.
+        self._lines.append(raw[4:].decode("utf-8", "replace"))
+        if len(self._lines) > MAX_REPLY_LINES:
+            raise MalformedReply(f"reply longer than {MAX_REPLY_LINES} lines")
+        if raw[3:4] == b"-":
+            self._code = code
+            return None
+        reply = Reply(code, tuple(self._lines))
+        self._lines = []
+        self._code = None
+        return reply
+
+
+def _show(raw: bytes) -> str:
+    text = raw[:80].decode("ascii", "backslashreplace")
+    return repr(text + ("..." if len(raw) > 80 else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Extensions:
+    """What an EHLO reply advertised: upper-case keyword -> its parameter text."""
+
+    greeting: str
+    keywords: dict[str, str]
+
+    def has(self, keyword: str) -> bool:
+        return keyword.upper() in self.keywords
+
+    @property
+    def auth_mechanisms(self) -> tuple[str, ...]:
+        """The SASL mechanisms offered, upper-case, in the server's order, without duplicates."""
+        seen: dict[str, None] = {}
+        for name in self.keywords.get("AUTH", "").split():
+            seen.setdefault(name.upper(), None)
+        return tuple(seen)
+
+
+def parse_ehlo(reply: Reply) -> Extensions:
+    """Parse an EHLO reply; the first line is the server's greeting, the others extensions.
+
+    Some servers (old Exchange, some appliances) advertise `AUTH=LOGIN PLAIN` as well as, or
+    instead of, `AUTH LOGIN PLAIN`; both are merged into the AUTH entry.
+    """
+    keywords: dict[str, str] = {}
+    for line in reply.lines[1:]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped[:5].upper() == "AUTH=":
+            keyword, params = "AUTH", stripped[5:]
+        else:
+            keyword, _, params = stripped.partition(" ")
+            keyword = keyword.upper()
+        params = params.strip()
+        if keyword == "AUTH" and keywords.get("AUTH"):
+            params = f"{keywords['AUTH']} {params}".strip()
+        keywords[keyword] = params
+    return Extensions(reply.lines[0] if reply.lines else "", keywords)
+
+
+def format_command(verb: str, *args: str) -> bytes:
+    """`verb args...` + CRLF as UTF-8 bytes; refuse CR, LF and NUL anywhere in it."""
+    line = " ".join((verb, *args)) if args else verb
+    if any(ch in line for ch in "\r\n\0"):
+        raise UnsafeCommand(line)
+    return line.encode("utf-8") + b"\r\n"
+
+
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+
+
+class DotStuffer:
+    """Turns message bytes into DATA content, one chunk at a time (RFC 5321 4.5.2).
+
+    Every line ending becomes CRLF (a bare CR or LF is never sent: it is how SMTP smuggling
+    works), a line starting with "." gets a second ".", and `finish()` ends the last line with
+    CRLF if needed and adds the terminating ".". Chunks may split a line anywhere, including
+    between CR and LF or right before a leading ".".
+    """
+
+    def __init__(self) -> None:
+        self._at_line_start = True
+        self._held_cr = False
+        self.bytes_in = 0
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Return the stuffed form of `chunk` (possibly holding back one trailing CR)."""
+        self.bytes_in += len(chunk)
+        data = b"\r" + chunk if self._held_cr else bytes(chunk)
+        self._held_cr = data.endswith(b"\r")
+        if self._held_cr:
+            data = data[:-1]  # the next chunk decides whether this CR starts a CRLF
+        if not data:
+            return b""
+        data = _LINE_ENDS.sub(b"\r\n", data).replace(b"\r\n.", b"\r\n..")
+        if self._at_line_start and data[:1] == b".":
+            data = b"." + data
+        self._at_line_start = data.endswith(b"\r\n")
+        return data
+
+    def finish(self) -> bytes:
+        """The bytes that close the DATA content: a pending line end, then `.` CRLF."""
+        tail = b""
+        if self._held_cr:
+            self._held_cr = False
+            self._at_line_start = True
+            tail = b"\r\n"
+        if not self._at_line_start:
+            tail += b"\r\n"
+        return tail + b".\r\n"
+
+
+def unstuff(data: bytes) -> bytes:
+    """Undo DotStuffer on complete DATA content (as a server does); for tests and tools."""
+    if not data.endswith(b".\r\n") or not (data == b".\r\n" or data.endswith(b"\r\n.\r\n")):
+        raise ValueError("DATA content does not end with CRLF . CRLF")
+    body = data[:-3]
+    lines = body.split(b"\r\n")
+    return b"\r\n".join(line[1:] if line[:1] == b"." else line for line in lines)

@@ -1,0 +1,426 @@
+"""One SMTP submission: greeting, EHLO, STARTTLS, AUTH, MAIL/RCPT (pipelined), DATA, QUIT."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from pysmail.errors import AuthError, NetworkError, SmailError, SmtpReplyError, UsageError
+from pysmail.exitcodes import ErrCode
+from pysmail.redact import Scrubber
+from pysmail.sasl import AuthRequest, Credentials, Mechanism, Steps, canonical_name, choose
+from pysmail.smtp.replies import (
+    DotStuffer,
+    Extensions,
+    Reply,
+    SmtpStatus,
+    UnsafeCommand,
+    format_command,
+    parse_ehlo,
+)
+from pysmail.smtp.transport import Transport, make_tls_context
+
+if TYPE_CHECKING:
+    import ssl
+
+    from pysmail.smtp.trace import Trace
+
+__all__ = ["AuthRequest", "SmtpParams", "TlsMode", "send"]
+
+TlsMode = Literal["none", "starttls", "smtps"]
+
+# Once the outcome is decided, a server that does not answer QUIT must not hold the user long.
+QUIT_TIMEOUT = 5.0
+# smtplib's _MAXCHALLENGE: more 334s than any mechanism here needs (LOGIN: 2, bearer dance: 2)
+# means a server loop, not a dialogue.
+MAX_CHALLENGES = 5
+
+
+@dataclass(frozen=True)
+class SmtpParams:
+    """Where and how to connect. `verify=False` skips certificate checks: UNSAFE, tests only."""
+
+    host: str
+    port: int
+    tls: TlsMode = "starttls"
+    cafile: str | None = None
+    verify: bool = True
+    timeout: float = 60.0
+    helo: str | None = None
+
+
+def send(
+    params: SmtpParams,
+    envelope_from: str,
+    recipients: Sequence[str],
+    message: Iterable[bytes],
+    *,
+    auth: AuthRequest | None = None,
+    trace: Trace | None = None,
+    smtputf8: bool = False,
+    eight_bit: bool = False,
+) -> Reply:
+    """Submit `message` to every recipient, or to none; return the server's reply to the data.
+
+    All recipients are accepted before DATA is sent: if the server refuses any of them, the
+    transaction is reset and nothing is delivered. `message` is streamed (dot-stuffing, CRLF)
+    in large writes; if it raises while streaming, the connection is dropped without the final
+    "." so the server discards the partial message. Non-ASCII addresses turn on SMTPUTF8.
+
+    Raises: NetworkError (HOST_LOOKUP, CONNECT, SEND, RECEIVE, TLS, STARTTLS), AuthError
+    (AUTH_FAILED, AUTH_UNAVAILABLE, TEMPORARY), SmtpReplyError (HANDLING 5xx, TEMPORARY 4xx),
+    UsageError (RECIPIENT: no recipient, or CR/LF in an address).
+    """
+    if not recipients:
+        raise UsageError(ErrCode.RECIPIENT, "smtp.no_recipients")
+    context = make_tls_context(params.cafile, params.verify) if params.tls != "none" else None
+    transport = Transport.connect(
+        params.host,
+        params.port,
+        params.timeout,
+        tls=context if params.tls == "smtps" else None,
+        server_hostname=params.host,
+    )
+    session = _Session(transport, params, trace)
+    try:
+        if params.tls == "smtps":
+            session.trace_tls()
+        return session.run(
+            context,
+            envelope_from,
+            recipients,
+            message,
+            auth=auth,
+            smtputf8=smtputf8 or not all(a.isascii() for a in (envelope_from, *recipients)),
+            eight_bit=eight_bit,
+        )
+    finally:
+        transport.close()
+
+
+class _Session:
+    """The dialogue over one Transport; every method raises pysmail errors only."""
+
+    def __init__(self, transport: Transport, params: SmtpParams, trace: Trace | None) -> None:
+        self.transport = transport
+        self.params = params
+        self.trace = trace
+        self.scrubber = trace.scrubber if trace is not None else Scrubber()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _send(self, line: bytes, shown: str | None = None) -> None:
+        """Queue a command; `shown` replaces its text in the transcript."""
+        self.transport.write(line)
+        if self.trace is not None:
+            self.trace.send(shown if shown is not None else line.decode("utf-8").rstrip("\r\n"))
+
+    def _read(self) -> Reply:
+        reply = self.transport.read_reply()
+        if self.trace is not None:
+            self.trace.recv(reply.wire)
+        return reply
+
+    def _command(self, line: bytes) -> Reply:
+        self._send(line)
+        return self._read()
+
+    def _reply_error(self, reply: Reply, msgid: str, **params: object) -> SmtpReplyError:
+        code = ErrCode.TEMPORARY if reply.kind == 4 else ErrCode.HANDLING
+        return SmtpReplyError(
+            code,
+            msgid,
+            smtp_code=reply.code,
+            reply=self.scrubber.scrub(reply.wire),
+            host=self.params.host,
+            **params,
+        )
+
+    def _quit(self, reset: bool = False) -> None:
+        """Say goodbye politely; the outcome is already decided, so errors are ignored."""
+        self.transport.set_timeout(min(self.params.timeout, QUIT_TIMEOUT))
+        try:
+            if reset:
+                self._command(b"RSET\r\n")
+            self._command(b"QUIT\r\n")
+        except SmailError:
+            pass
+
+    def trace_tls(self) -> None:
+        info = self.transport.tls_info()
+        if self.trace is None or info is None:
+            return
+        self.trace.note(f"TLS: {info.version} {info.cipher}")
+        self.trace.note(f"X509 subject: {info.subject}")
+        self.trace.note(f"X509 issuer: {info.issuer}")
+
+    # -- the dialogue -----------------------------------------------------------------------
+
+    def run(
+        self,
+        context: ssl.SSLContext | None,
+        envelope_from: str,
+        recipients: Sequence[str],
+        message: Iterable[bytes],
+        *,
+        auth: AuthRequest | None,
+        smtputf8: bool,
+        eight_bit: bool,
+    ) -> Reply:
+        greeting = self._read()
+        if greeting.code != SmtpStatus.READY:
+            raise self._reply_error(greeting, "smtp.greeting_refused")
+        ext = self._hello()
+        if self.params.tls == "starttls":
+            assert context is not None
+            ext = self._starttls(ext, context)
+        if auth is not None:
+            self._authenticate(ext, auth)
+        self._envelope(ext, envelope_from, recipients, smtputf8, eight_bit)
+        reply = self._data(message)
+        self._quit()
+        return reply
+
+    def _hello(self) -> Extensions:
+        name = self.params.helo or self._local_name()
+        reply = self._command(_format("EHLO", name, what="name"))
+        if reply.code == SmtpStatus.OK:
+            return parse_ehlo(reply)
+        if reply.kind == 5:  # RFC 5321 3.2: an old server; HELO has no extensions
+            reply = self._command(_format("HELO", name, what="name"))
+            if reply.code == SmtpStatus.OK:
+                return Extensions(reply.lines[0] if reply.lines else "", {})
+            raise self._reply_error(reply, "smtp.command_refused", command="HELO")
+        raise self._reply_error(reply, "smtp.command_refused", command="EHLO")
+
+    def _local_name(self) -> str:
+        """The host name for EHLO: a dotted host name, else our address as a literal.
+
+        RFC 5321 4.1.4 wants a fully qualified name or an address literal. socket.getfqdn()
+        is avoided: its reverse lookup can stall for seconds on a badly configured resolver.
+        """
+        try:
+            name = socket.gethostname()
+        except OSError:
+            name = ""
+        if "." in name and name.isascii() and " " not in name and not name.endswith("."):
+            return name
+        try:
+            address = self.transport.local_address()
+        except NetworkError as exc:
+            raise UsageError(ErrCode.LOCAL_HOST, "smtp.local_host", reason=str(exc)) from exc
+        return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+    def _starttls(self, ext: Extensions, context: ssl.SSLContext) -> Extensions:
+        host = self.params.host
+        if not ext.has("STARTTLS"):
+            self._quit()
+            raise NetworkError(ErrCode.STARTTLS, "smtp.starttls_not_offered", host=host)
+        reply = self._command(b"STARTTLS\r\n")
+        if reply.code != SmtpStatus.READY:
+            self._quit()
+            raise NetworkError(
+                ErrCode.STARTTLS,
+                "smtp.starttls_refused",
+                host=host,
+                reply=self.scrubber.scrub(reply.wire),
+            )
+        self.transport.starttls(context, host)
+        self.trace_tls()
+        # RFC 3207 4.2: the client MUST discard what it learnt before TLS and ask again.
+        return self._hello()
+
+    def _authenticate(self, ext: Extensions, auth: AuthRequest) -> None:
+        if not ext.has("AUTH") and canonical_name(auth.mechanism) == "AUTO":
+            self._quit()
+            raise AuthError(
+                ErrCode.AUTH_UNAVAILABLE, "smtp.auth_not_supported", host=self.params.host
+            )
+        try:
+            mechanism = choose(
+                ext.auth_mechanisms,
+                auth.mechanism,
+                self.transport.is_tls,
+                auth.allow_plaintext,
+                auth.kind,
+            )
+            source = auth.token if mechanism.credential == "token" else auth.password
+            if source is None:
+                raise AuthError(
+                    ErrCode.AUTH_UNAVAILABLE,
+                    f"smtp.auth_needs_{mechanism.credential}",
+                    mechanism=mechanism.name,
+                )
+        except AuthError:
+            self._quit()
+            raise
+        secret = source()
+        self.scrubber.add(secret)
+        creds = Credentials(auth.user, secret, self.params.host, self.params.port)
+        initial = mechanism.may_use_initial_response and (
+            mechanism.credential == "password" or auth.token_initial_response
+        )
+        reply, challenge = self._sasl(mechanism, creds, initial)
+        if reply.code == SmtpStatus.AUTH_SUCCESSFUL:
+            return
+        if initial and reply.code == 500 and challenge is None:
+            # Dovecot 2.3: "500 5.5.2 Line too long" for AUTH lines over 1032 bytes.
+            reply, challenge = self._sasl(mechanism, creds, False)
+            if reply.code == SmtpStatus.AUTH_SUCCESSFUL:
+                return
+        self._quit()
+        raise self._auth_error(mechanism, auth.user, reply, challenge)
+
+    def _sasl(
+        self, mechanism: Mechanism, creds: Credentials, initial: bool
+    ) -> tuple[Reply, bytes | None]:
+        """Run one AUTH exchange; return the final reply and the last challenge seen."""
+        import base64
+        import binascii
+
+        steps = mechanism.steps(creds, initial)
+        first = next(steps)
+        verb = f"AUTH {mechanism.name}"
+        if first is None:
+            self._send(format_command(verb))
+        else:
+            # RFC 4954 4: an empty initial response is sent as "=".
+            encoded = base64.b64encode(first).decode("ascii") or "="
+            self._send(format_command(verb, encoded), shown=f"{verb} ****")
+        challenge: bytes | None = None
+        for _ in range(MAX_CHALLENGES + 1):
+            reply = self._read()
+            if reply.code != SmtpStatus.AUTH_CONTINUE:
+                return reply, challenge
+            try:
+                challenge = base64.b64decode(reply.lines[0].strip(), validate=True)
+            except (binascii.Error, ValueError):
+                challenge = b""
+                answer: bytes | None = None  # not base64: cancel (RFC 4954 4)
+            else:
+                answer = _step(steps, challenge)
+            if answer is None:
+                self._send(b"*\r\n")
+            else:
+                self._send(base64.b64encode(answer) + b"\r\n", shown="****")
+        self._send(b"*\r\n")
+        reply = self._read()
+        raise AuthError(
+            ErrCode.AUTH_FAILED,
+            "smtp.auth_loop",
+            host=self.params.host,
+            mechanism=mechanism.name,
+            reply=self.scrubber.scrub(reply.wire),
+        )
+
+    def _auth_error(
+        self, mechanism: Mechanism, user: str, reply: Reply, challenge: bytes | None
+    ) -> AuthError:
+        shown = self.scrubber.scrub(reply.wire)
+        common = {"host": self.params.host, "mechanism": mechanism.name, "user": user}
+        if reply.kind == 4:
+            return AuthError(ErrCode.TEMPORARY, "smtp.auth_temporary", reply=shown, **common)
+        # 504 mechanism unknown, 523/538 encryption required (RFC 4954 6, Dovecot 5.7.10).
+        if reply.code in (504, 523, 538):
+            return AuthError(ErrCode.AUTH_UNAVAILABLE, "smtp.auth_refused", reply=shown, **common)
+        detail = mechanism.explain_failure(challenge) if challenge else None
+        if detail:
+            return AuthError(
+                ErrCode.AUTH_FAILED,
+                "smtp.auth_failed_detail",
+                reply=shown,
+                detail=self.scrubber.scrub(detail),
+                **common,
+            )
+        return AuthError(ErrCode.AUTH_FAILED, "smtp.auth_failed", reply=shown, **common)
+
+    def _envelope(
+        self,
+        ext: Extensions,
+        envelope_from: str,
+        recipients: Sequence[str],
+        smtputf8: bool,
+        eight_bit: bool,
+    ) -> None:
+        mail_params: list[str] = []
+        if smtputf8:
+            if not ext.has("SMTPUTF8"):
+                self._quit()
+                raise SmailError(
+                    ErrCode.HANDLING, "smtp.smtputf8_unsupported", host=self.params.host
+                )
+            mail_params.append("SMTPUTF8")
+        if (eight_bit or smtputf8) and ext.has("8BITMIME"):
+            mail_params.append("BODY=8BITMIME")
+        mail = _format("MAIL", f"FROM:<{envelope_from}>", *mail_params, what="address")
+        rcpts = [_format("RCPT", f"TO:<{r}>", what="address") for r in recipients]
+        if ext.has("PIPELINING"):
+            # RFC 2920: MAIL and every RCPT in one write, replies read afterwards. DATA is
+            # deliberately not in the batch: a server answers 354 as soon as one RCPT succeeded,
+            # and the all-or-nothing rule needs every RCPT reply before DATA.
+            for line in (mail, *rcpts):
+                self._send(line)
+            mail_reply = self._read()
+            rcpt_replies = [self._read() for _ in rcpts]
+        else:
+            mail_reply = self._command(mail)
+            rcpt_replies = [self._command(line) for line in rcpts] if mail_reply.kind == 2 else []
+        if mail_reply.kind != 2:
+            self._quit(reset=True)
+            raise self._reply_error(mail_reply, "smtp.sender_refused", sender=envelope_from)
+        refused = [
+            (r, reply) for r, reply in zip(recipients, rcpt_replies, strict=True) if reply.kind != 2
+        ]
+        if refused:
+            self._quit(reset=True)
+            # 5xx wins over 4xx: retrying later cannot help a permanently refused address.
+            worst = max((reply for _, reply in refused), key=lambda rep: rep.kind)
+            code = ErrCode.TEMPORARY if worst.kind == 4 else ErrCode.HANDLING
+            raise SmtpReplyError(
+                code,
+                "smtp.recipient_refused",
+                smtp_code=worst.code,
+                reply=self.scrubber.scrub("\n".join(f"<{r}>: {rep.wire}" for r, rep in refused)),
+                host=self.params.host,
+                recipient=refused[0][0],
+                count=len(refused),
+            )
+
+    def _data(self, message: Iterable[bytes]) -> Reply:
+        reply = self._command(b"DATA\r\n")
+        if reply.code != SmtpStatus.START_INPUT:
+            self._quit(reset=reply.kind != 3)
+            raise self._reply_error(reply, "smtp.command_refused", command="DATA")
+        stuffer = DotStuffer()
+        tap = self.trace.data() if self.trace is not None else None
+        for chunk in message:
+            if tap is not None:
+                tap.feed(chunk)
+            self.transport.write(stuffer.feed(chunk))
+        self.transport.write(stuffer.finish())
+        if tap is not None:
+            tap.finish()
+        reply = self._read()
+        if reply.kind != 2:
+            self._quit()
+            raise self._reply_error(reply, "smtp.message_refused")
+        return reply
+
+
+def _step(steps: Steps, challenge: bytes) -> bytes | None:
+    """The mechanism's answer to `challenge`, or None when it has nothing more to say."""
+    try:
+        return steps.send(challenge)
+    except StopIteration:
+        return None
+
+
+def _format(verb: str, *args: str, what: Literal["name", "address"]) -> bytes:
+    try:
+        return format_command(verb, *args)
+    except UnsafeCommand as exc:
+        if what == "name":
+            raise UsageError(ErrCode.LOCAL_HOST, "smtp.unsafe_helo", value=repr(args[0])) from exc
+        raise UsageError(ErrCode.RECIPIENT, "smtp.unsafe_address", value=repr(args[0])) from exc

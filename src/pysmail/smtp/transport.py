@@ -1,0 +1,258 @@
+"""The socket under an SMTP session: connect, TLS, buffered writes, reply reads; errors mapped."""
+
+from __future__ import annotations
+
+import socket
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pysmail.errors import NetworkError
+from pysmail.exitcodes import ErrCode
+from pysmail.smtp.replies import MalformedReply, Reply, ReplyParser
+
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = ["TlsInfo", "Transport", "make_tls_context", "tls_failure_reason"]
+
+# Writes are gathered up to this size before a send: one syscall (and, with TLS, one record
+# run) per 64 KiB instead of one per line, which is where smtplib loses its time.
+WRITE_BUFFER = 64 * 1024
+RECV_SIZE = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TlsInfo:
+    """What the debug transcript shows about an established TLS session."""
+
+    version: str
+    cipher: str
+    subject: str
+    issuer: str
+
+
+def make_tls_context(cafile: str | None, verify: bool) -> ssl.SSLContext:
+    """A client context: the system trust store (plus `cafile`) and host name checks.
+
+    `verify=False` turns off certificate and host name checks. That is UNSAFE: anyone on the
+    path can read the password. It exists for test servers with self-signed certificates.
+
+    Raises: NetworkError(TLS) when `cafile` cannot be loaded.
+    """
+    import ssl
+
+    try:
+        context = ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise NetworkError(
+            ErrCode.TLS, "smtp.tls_cafile", cafile=cafile, reason=_reason(exc)
+        ) from exc
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def tls_failure_reason(exc: BaseException) -> str:
+    """A one-line reason for a TLS failure: the verification message when there is one."""
+    message = getattr(exc, "verify_message", None)
+    if message:
+        return str(message)
+    return _reason(exc)
+
+
+def _reason(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, str) and reason:
+        return reason
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text) or type(exc).__name__
+
+
+class Transport:
+    """One TCP (optionally TLS) connection to a server, speaking in SMTP replies.
+
+    Every OSError and ssl error is turned into NetworkError here, with `host` named:
+    HOST_LOOKUP, CONNECT, SEND, RECEIVE or TLS. Nothing above sees socket exceptions.
+    """
+
+    def __init__(self, sock: socket.socket, host: str, timeout: float) -> None:
+        self._sock = sock
+        self.host = host
+        self.timeout = timeout
+        self._parser = ReplyParser()
+        self._replies: deque[Reply] = deque()
+        self._out = bytearray()
+        self.is_tls = False
+
+    @classmethod
+    def connect(
+        cls,
+        host: str,
+        port: int,
+        timeout: float,
+        *,
+        tls: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+    ) -> Transport:
+        """Open a connection; with `tls`, do the TLS handshake at once (SMTPS, port 465)."""
+        try:
+            sock = socket.create_connection((host, port), timeout=timeout)
+        except socket.gaierror as exc:
+            raise NetworkError(
+                ErrCode.HOST_LOOKUP, "smtp.host_lookup", host=host, reason=_reason(exc)
+            ) from exc
+        except TimeoutError as exc:
+            raise NetworkError(
+                ErrCode.CONNECT, "smtp.connect_timeout", host=host, port=port, timeout=timeout
+            ) from exc
+        except OSError as exc:
+            raise NetworkError(
+                ErrCode.CONNECT, "smtp.connect_failed", host=host, port=port, reason=_reason(exc)
+            ) from exc
+        # Commands are written whole and then waited on; Nagle would only add latency.
+        with suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport = cls(sock, host, timeout)
+        if tls is not None:
+            transport._wrap(tls, server_hostname or host)
+        return transport
+
+    def starttls(self, context: ssl.SSLContext, server_hostname: str) -> None:
+        """Upgrade the connection after the server's 220 to STARTTLS (RFC 3207)."""
+        self.flush()
+        if self._parser.pending or self._replies:
+            # Bytes after the 220 were sent in clear and would be read as if protected
+            # (the STARTTLS command injection of CVE-2011-0411): refuse.
+            raise NetworkError(ErrCode.TLS, "smtp.starttls_injection", host=self.host)
+        self._wrap(context, server_hostname)
+
+    def _wrap(self, context: ssl.SSLContext, server_hostname: str) -> None:
+        import ssl
+
+        try:
+            self._sock = context.wrap_socket(self._sock, server_hostname=server_hostname)
+        except ssl.SSLCertVerificationError as exc:
+            self.close()
+            raise NetworkError(
+                ErrCode.TLS,
+                "smtp.tls_verify_failed",
+                host=server_hostname,
+                reason=tls_failure_reason(exc),
+            ) from exc
+        except (ssl.SSLError, OSError) as exc:
+            self.close()
+            reason = "timed out" if isinstance(exc, TimeoutError) else tls_failure_reason(exc)
+            raise NetworkError(
+                ErrCode.TLS, "smtp.tls_failed", host=server_hostname, reason=reason
+            ) from exc
+        self.is_tls = True
+
+    def tls_info(self) -> TlsInfo | None:
+        """Protocol, cipher and certificate names of the TLS session, or None in clear."""
+        sock = self._sock
+        cipher = getattr(sock, "cipher", None)
+        if not self.is_tls or cipher is None:
+            return None
+        suite = cipher()
+        cert = sock.getpeercert()  # type: ignore[attr-defined]
+        return TlsInfo(
+            version=str(sock.version()),  # type: ignore[attr-defined]
+            cipher=suite[0] if suite else "",
+            subject=_x509_name(cert.get("subject", ()) if cert else ()),
+            issuer=_x509_name(cert.get("issuer", ()) if cert else ()),
+        )
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes; they go out when 64 KiB have gathered or at flush()."""
+        if not self._out and len(data) >= WRITE_BUFFER:
+            with self._mapped("send"):
+                self._sock.sendall(data)  # already large: no copy into the buffer
+            return
+        self._out += data
+        if len(self._out) >= WRITE_BUFFER:
+            self.flush()
+
+    def write_all(self, data: bytes) -> None:
+        """Queue `data` and send everything queued now."""
+        self._out += data
+        self.flush()
+
+    def flush(self) -> None:
+        if not self._out:
+            return
+        data = bytes(self._out)
+        self._out.clear()
+        with self._mapped("send"):
+            self._sock.sendall(data)
+
+    def read_reply(self) -> Reply:
+        """The next complete reply; flushes pending writes first."""
+        self.flush()
+        while not self._replies:
+            with self._mapped("receive"):
+                data = self._sock.recv(RECV_SIZE)
+            if not data:
+                raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=self.host)
+            try:
+                self._replies.extend(self._parser.feed(data))
+            except MalformedReply as exc:
+                raise NetworkError(
+                    ErrCode.RECEIVE, "smtp.malformed_reply", host=self.host, reason=str(exc)
+                ) from exc
+        return self._replies.popleft()
+
+    @contextmanager
+    def _mapped(self, what: str) -> Iterator[None]:
+        code = ErrCode.SEND if what == "send" else ErrCode.RECEIVE
+        try:
+            yield
+        except TimeoutError as exc:
+            raise NetworkError(
+                code, f"smtp.{what}_timeout", host=self.host, timeout=self.timeout
+            ) from exc
+        except OSError as exc:  # ssl.SSLError included: it is an OSError
+            raise NetworkError(
+                code, f"smtp.{what}_failed", host=self.host, reason=_reason(exc)
+            ) from exc
+
+    def set_timeout(self, seconds: float) -> None:
+        """Change the timeout of every later send and receive."""
+        self.timeout = seconds
+        with suppress(OSError):
+            self._sock.settimeout(seconds)
+
+    def local_address(self) -> str:
+        """The IP address of our end of the connection."""
+        with self._mapped("send"):
+            return str(self._sock.getsockname()[0])
+
+    def close(self) -> None:
+        """Close the socket; never raises."""
+        with suppress(OSError):
+            self._sock.close()
+
+
+def _x509_name(rdns: object) -> str:
+    """`/C=US/O=Example/CN=host`, the OpenSSL one-line form SMAIL's transcript shows."""
+    parts: list[str] = []
+    if isinstance(rdns, tuple):
+        for rdn in rdns:
+            for key, value in rdn:
+                parts.append(f"{_SHORT_NAMES.get(key, key)}={value}")
+    return "/" + "/".join(parts) if parts else ""
+
+
+_SHORT_NAMES = {
+    "countryName": "C",
+    "stateOrProvinceName": "ST",
+    "localityName": "L",
+    "organizationName": "O",
+    "organizationalUnitName": "OU",
+    "commonName": "CN",
+    "emailAddress": "emailAddress",
+}
