@@ -2,14 +2,14 @@
 
 One lookup table, kept in one file per area so each subsystem owns its texts:
 titles (the ERR-xxxx lines), cli, config, info (the -i block and the main command), mime,
-smtp, pop3. Each entry is (english, japanese);
+oauth, smtp, pop3. Each entry is (english, japanese);
 placeholders use str.format names. A unit test checks both languages cover every id and use the
 same placeholders.
 """
 
 from __future__ import annotations
 
-from pysmail.catalog import cli, config, info, mime, pop3, smtp, titles
+from pysmail.catalog import cli, config, info, mime, oauth, pop3, smtp, titles
 
 __all__ = ["CATALOGUE", "TITLES"]
 
@@ -21,6 +21,7 @@ for _area in (
     config.MESSAGES,
     info.MESSAGES,
     mime.MESSAGES,
+    oauth.MESSAGES,
     smtp.MESSAGES,
     pop3.MESSAGES,
 ):

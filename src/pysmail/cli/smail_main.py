@@ -32,14 +32,39 @@ __all__ = ["main", "run"]
 
 @dataclass
 class _Output:
-    """Everything printed goes through here: one Scrubber sees every line (defence in depth)."""
+    """Everything printed goes through here: one Scrubber sees every line (defence in depth).
+
+    A closed output (`smail -d ... | head`) must neither abort a send nor end in a traceback:
+    after the first failed write, output is dropped and the stream is pointed at the null device
+    (what the Python documentation advises for SIGPIPE), so the exit code still tells the truth.
+    """
 
     stream: TextIO
     scrubber: Scrubber
+    broken: bool = False
 
     def line(self, value: str) -> None:
-        self.stream.write(self.scrubber.scrub(value) + "\n")
-        self.stream.flush()
+        if self.broken:
+            return
+        try:
+            self.stream.write(self.scrubber.scrub(value) + "\n")
+            self.stream.flush()
+        except (BrokenPipeError, ValueError):  # ValueError: the stream was closed
+            self.broken = True
+            _silence(self.stream)
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a broken standard stream at the null device so interpreter shutdown stays quiet."""
+    try:
+        fileno = stream.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)
 
 
 def run() -> NoReturn:
@@ -126,7 +151,7 @@ def _run(argv: Sequence[str], out: _Output, env: dict[str, str], cwd: Path, lang
 
         out.line(info_block(settings, spec, recipients, lang))
     if settings.dry_run:
-        _write_message(out.stream, spec)
+        _write_message(out, spec)
         return int(ErrCode.OK)
 
     trace = None
@@ -145,7 +170,8 @@ def _settings(cmd: CommandLine, env: dict[str, str], cwd: Path) -> Settings:
     from pysmail.config.merge import merge
     from pysmail.config.paths import find_config
 
-    path = find_config(cmd.config, env, cwd)
+    home = Path(env["HOME"]) if env.get("HOME") else None  # the given environment, not ours
+    path = find_config(cmd.config, env, cwd, home=home)
     return merge(cmd, read_ini(path) if path is not None else None)
 
 
@@ -219,16 +245,22 @@ def _message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> Mess
     )
 
 
-def _write_message(stream: TextIO, spec: MessageSpec) -> None:
+def _write_message(out: _Output, spec: MessageSpec) -> None:
+    """--dry-run: the message exactly as it would be sent (bytes, when the stream has a buffer)."""
     from pysmail.mime.compose import compose
 
+    stream = out.stream
     buffer = getattr(stream, "buffer", None)
-    for chunk in compose(spec):
-        if buffer is not None:
-            buffer.write(chunk)
-        else:
-            stream.write(chunk.decode("utf-8", "replace"))
-    stream.flush()
+    try:
+        for chunk in compose(spec):
+            if buffer is not None:
+                buffer.write(chunk)
+            else:
+                stream.write(chunk.decode("utf-8", "replace"))
+        stream.flush()
+    except BrokenPipeError:  # the reader stopped early (`| head`): its choice, not an error
+        out.broken = True
+        _silence(stream)
 
 
 def _secret(

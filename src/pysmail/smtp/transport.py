@@ -61,16 +61,17 @@ def tls_failure_reason(exc: BaseException) -> str:
     """A one-line reason for a TLS failure: the verification message when there is one."""
     message = getattr(exc, "verify_message", None)
     if message:
-        return str(message)
+        return str(message).rstrip(".")
     return _reason(exc)
 
 
 def _reason(exc: BaseException) -> str:
+    """The library's reason without a final period: the catalogue sentence adds its own."""
     reason = getattr(exc, "reason", None)
     if isinstance(reason, str) and reason:
-        return reason
+        return reason.rstrip(".")
     text = getattr(exc, "strerror", None) or str(exc)
-    return str(text) or type(exc).__name__
+    return str(text).rstrip(".") or type(exc).__name__
 
 
 class Transport:
