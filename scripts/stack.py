@@ -1,0 +1,560 @@
+#!/usr/bin/env python3
+"""Start, stop or inspect the real loopback mail stack used by the integration tests.
+
+    python3 scripts/stack.py start  [--dir RUN] [--supervise]   # default RUN: <repo>/.stack
+    python3 scripts/stack.py status [--dir RUN]
+    python3 scripts/stack.py stop   [--dir RUN]
+
+The stack is Dovecot (submission, POP3, LMTP) and Postfix (relay to Dovecot LMTP), both started
+from configuration generated under RUN, with a per-run CA and server certificate made by the
+openssl CLI. Everything listens on loopback only:
+
+    Dovecot  127.0.0.2 (+ 127.0.0.3, not in the certificate): submission (STARTTLS),
+             submissions (implicit TLS), pop3 (STLS), pop3s (implicit TLS)
+    Dovecot  127.0.0.1: LMTP (Postfix delivers there)
+    Postfix  127.0.0.1: relay (plain SMTP, no auth; Dovecot submission relays there)
+
+`start` writes RUN/stack.json (host, mismatch_host, ports, cafile, users, pids) and returns once
+every service greets; it always starts afresh (stopping a stack left running in RUN, emptying
+its mailboxes). With --supervise it stays in the foreground instead, reaps every process
+of the stack, and stops the stack on Ctrl-C, SIGTERM, SIGHUP or end of its stdin (the pytest
+fixture uses this, so an aborted test run never leaks servers).
+
+It needs root (Postfix refuses anything else) and the Debian packages installed by
+scripts/install-test-deps.sh. Stdlib only. The recipe and its pitfalls are in
+/work/shared/docs/test-stack.md (sections 4, 5, 6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "stack"
+DEFAULT_RUN = REPO / ".stack"
+
+HOST = "127.0.0.2"
+MISMATCH_HOST = "127.0.0.3"  # same Dovecot; deliberately NOT in the certificate
+LOCAL_HOST = "127.0.0.1"  # LMTP and the Postfix relay
+SAN = "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,DNS:mail.example.test"
+USERS = {"alice@example.test": "alice-pw", "bob@example.test": "bob-pw"}
+PORT_NAMES = ("submission", "submissions", "pop3", "pop3s", "lmtp", "relay")
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 5.0
+SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/opt/homebrew/sbin", "/sbin")
+
+
+class StackError(Exception):
+    """A start/stop step failed; the message is meant for a human."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _which(name: str) -> str:
+    path = shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN_DIRS]))
+    if path is None:
+        raise StackError(f"{name} not found: run scripts/install-test-deps.sh (Debian/Ubuntu)")
+    return path
+
+
+def _run(cmd: list[str], cwd: Path | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise StackError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+
+
+def _free_port(used: set[int]) -> int:
+    """A port free on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (the stack uses all three)."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((LOCAL_HOST, 0))
+            port: int = s.getsockname()[1]
+        if port in used:
+            continue
+        try:
+            for addr in (HOST, MISMATCH_HOST):
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                    s.bind((addr, port))
+        except OSError:
+            continue
+        used.add(port)
+        return port
+    raise StackError("no free loopback port found")
+
+
+def _pick_ports() -> dict[str, int]:
+    used: set[int] = set()
+    return {name: _free_port(used) for name in PORT_NAMES}
+
+
+def _alive(pid: int) -> bool:
+    """True if pid runs (a zombie, left when nobody reaps an orphan, counts as dead)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
+def _cmdline(pid: int) -> str | None:
+    try:
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    except OSError:
+        return None  # no /proc (macOS): cannot check, trust the pid file
+
+
+def _read_pidfile(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def log_tail(run: Path, lines: int = 40) -> str:
+    """The last lines of every log of the stack, for error messages."""
+    parts = []
+    for name in ("dovecot.log", "dovecot.out", "postfix.log", "postfix.out"):
+        text = _tail(run / "logs" / name, lines)
+        if text:
+            parts.append(f"--- {name} (tail) ---\n{text}")
+    return "\n".join(parts) or "(no log written)"
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _make_tls(run: Path) -> None:
+    """Per-run CA + server certificate (EC P-256, strict-X.509 friendly extensions)."""
+    openssl = _which("openssl")
+    tls = run / "tls"
+    tls.mkdir(mode=0o755)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _run(
+        [openssl, "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+         "-subj", "/CN=pysmail test stack CA",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+         "-addext", "subjectKeyIdentifier=hash"],
+        cwd=tls,
+    )  # fmt: skip
+    _run(
+        [openssl, "req", "-new", *ec, "-keyout", "server.key", "-out", "server.csr",
+         "-subj", "/CN=mail.example.test"],
+        cwd=tls,
+    )  # fmt: skip
+    (tls / "server.ext").write_text(
+        "basicConstraints = critical, CA:FALSE\n"
+        "keyUsage = critical, digitalSignature, keyEncipherment\n"
+        "extendedKeyUsage = serverAuth\n"
+        f"subjectAltName = {SAN}\n"
+        "subjectKeyIdentifier = hash\n"
+        "authorityKeyIdentifier = keyid:always\n"
+    )
+    _run(
+        [openssl, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+         "-CAcreateserial", "-days", "2", "-sha256", "-extfile", "server.ext",
+         "-out", "server.crt"],
+        cwd=tls,
+    )  # fmt: skip
+    os.chmod(tls / "ca.crt", 0o644)
+    os.chmod(tls / "server.crt", 0o644)
+    os.chmod(tls / "server.key", 0o600)  # read by the Dovecot master (root) only
+    os.chmod(tls / "ca.key", 0o600)
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    text = (TEMPLATES / template).read_text()
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", value)
+    if "{{" in text:
+        raise StackError(f"unfilled placeholder in {template}")
+    return text
+
+
+def _chown(path: Path, user: str, group: str) -> None:
+    shutil.chown(path, user, group)
+
+
+def _write_configs(run: Path, ports: dict[str, int]) -> None:
+    import grp
+    import pwd
+
+    mail_uid = pwd.getpwnam("mail").pw_uid
+    dh = Path("/usr/share/dovecot/dh.pem")
+    values = {
+        "RUN": str(run),
+        "STAMP": str(os.getpid()),
+        "HOST": HOST,
+        "MISMATCH_HOST": MISMATCH_HOST,
+        "MAIL_UID": str(mail_uid),
+        "SSL_DH": f"ssl_dh = <{dh}" if dh.is_file() else "",
+        **{name.upper(): str(port) for name, port in ports.items()},
+    }
+
+    dove = run / "dovecot"
+    for sub in (dove, dove / "state"):
+        sub.mkdir(mode=0o755)
+    conf = dove / "dovecot.conf"
+    conf.write_text(_render("dovecot.conf.tmpl", values))
+    os.chmod(conf, 0o644)
+    passwd = dove / "users.passwd"
+    passwd.write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in USERS.items()))
+    os.chmod(passwd, 0o640)
+    grp.getgrnam("dovecot")  # fail early with KeyError if Dovecot is not installed properly
+    _chown(passwd, "root", "dovecot")
+
+    mail = run / "mail"
+    mail.mkdir(mode=0o755)
+    _chown(mail, "mail", "mail")  # Dovecot mail processes run as Debian's "mail" (pitfall 13)
+
+    # etc/, spool/ and data/ side by side: a queue inside the config dir upsets Postfix (pitfall 5)
+    pf = run / "postfix"
+    for sub in (pf, pf / "etc", pf / "spool"):
+        sub.mkdir(mode=0o755)
+    (pf / "data").mkdir(mode=0o700)
+    _chown(pf / "data", "postfix", "postfix")
+    past = time.time() - 60
+    for name in ("main.cf", "master.cf"):
+        cf = pf / "etc" / name
+        cf.write_text(_render(f"{name}.tmpl", values))
+        # Postfix re-reads a config file every 300 ms until its mtime is over a second old
+        # (a guard against half-written files): a fresh main.cf cost ~1.5 s of start time.
+        os.utime(cf, (past, past))
+
+
+# --------------------------------------------------------------------------- readiness
+
+
+def _greets(host: str, port: int, prefix: bytes, tls: ssl.SSLContext | None) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2.0) as raw:
+            sock: socket.socket = raw
+            if tls is not None:
+                sock = tls.wrap_socket(raw, server_hostname=host)
+            try:
+                data = sock.recv(512)
+            finally:
+                if sock is not raw:
+                    sock.close()
+    except (OSError, ssl.SSLError):
+        return False
+    return data.startswith(prefix)
+
+
+def _wait_ready(
+    run: Path, ports: dict[str, int], procs: dict[str, subprocess.Popen[bytes]]
+) -> None:
+    tls = ssl.create_default_context(cafile=str(run / "tls" / "ca.crt"))
+    checks = [
+        ("submission", HOST, b"220", None),
+        ("submissions", HOST, b"220", tls),
+        ("pop3", HOST, b"+OK", None),
+        ("pop3s", HOST, b"+OK", tls),
+        ("lmtp", LOCAL_HOST, b"220", None),
+        ("relay", LOCAL_HOST, b"220", None),
+    ]
+    deadline = time.monotonic() + START_TIMEOUT
+    while checks:
+        name, host, prefix, ctx = checks[0]
+        if _greets(host, ports[name], prefix, ctx):
+            checks.pop(0)
+            continue
+        for pname, proc in procs.items():
+            if proc.poll() is not None:
+                raise StackError(f"{pname} exited with status {proc.returncode} during start")
+        if time.monotonic() > deadline:
+            raise StackError(f"{name} on {host}:{ports[name]} did not greet in {START_TIMEOUT} s")
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _spawn(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        # Own process group: `stop` kills the whole group, whoever is the parent by then.
+        return subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, close_fds=True,
+        )  # fmt: skip
+
+
+RUN_ENTRIES = ("stack.json", "stack.json.tmp", "tls", "dovecot", "postfix", "mail", "logs")
+
+
+def _clean(run: Path) -> None:
+    foreign = sorted(p.name for p in run.iterdir() if p.name not in RUN_ENTRIES)
+    if foreign:  # never wipe a folder that is not ours (a mistyped --dir)
+        raise StackError(f"{run} holds other files ({', '.join(foreign[:5])}): use an empty --dir")
+    for name in RUN_ENTRIES:
+        path = run / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def _start_once(run: Path) -> dict[str, Any]:
+    _clean(run)
+    (run / "logs").mkdir(mode=0o755)
+    ports = _pick_ports()
+    _make_tls(run)
+    _write_configs(run, ports)
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    procs["dovecot"] = _spawn(
+        [_which("dovecot"), "-F", "-c", str(run / "dovecot" / "dovecot.conf")],
+        run / "logs" / "dovecot.out",
+    )
+    procs["postfix"] = _spawn(
+        [_which("postfix"), "-c", str(run / "postfix" / "etc"), "start-fg"],
+        run / "logs" / "postfix.out",
+    )
+    info: dict[str, Any] = {
+        "run_dir": str(run),
+        "host": HOST,
+        "mismatch_host": MISMATCH_HOST,
+        "relay_host": LOCAL_HOST,
+        "ports": ports,
+        "cafile": str(run / "tls" / "ca.crt"),
+        "users": USERS,
+        "pids": {name: proc.pid for name, proc in procs.items()},
+        "logs": {
+            "dovecot": str(run / "logs" / "dovecot.log"),
+            "postfix": str(run / "logs" / "postfix.log"),
+        },
+    }
+    # Written before waiting, so that `stop` can clean up after a failed start too.
+    _write_json(run, info)
+    _wait_ready(run, ports, procs)
+    # postfix-script runs `master -s`, which calls setsid(): master has its own group (pitfall 4)
+    master = _read_pidfile(run / "postfix" / "spool" / "pid" / "master.pid")
+    if master is not None:
+        info["pids"]["postfix_master"] = master
+    _write_json(run, info)
+    for proc in procs.values():
+        proc.returncode = 0  # detached on purpose: silence Popen's "still running" warning
+    return info
+
+
+def _write_json(run: Path, info: dict[str, Any]) -> None:
+    tmp = run / "stack.json.tmp"
+    tmp.write_text(json.dumps(info, indent=2) + "\n")
+    os.replace(tmp, run / "stack.json")
+
+
+def start(run: Path) -> dict[str, Any]:
+    if sys.platform == "win32" or not hasattr(os, "geteuid"):
+        raise StackError("the test stack needs Linux (or macOS) with Dovecot and Postfix")
+    if os.geteuid() != 0:
+        raise StackError("the test stack must be started as root (Postfix and Dovecot need it)")
+    run.mkdir(parents=True, exist_ok=True)
+    os.chmod(run, 0o755)  # Dovecot and Postfix drop privileges and must traverse it
+    stop(run, quiet=True)  # leftovers of an earlier run in this folder
+    for attempt in (1, 2):
+        try:
+            return _start_once(run)
+        except StackError as exc:
+            tail = log_tail(run)
+            stop(run, quiet=True)
+            # a port grabbed by someone else between pick and bind: try once more
+            if attempt == 1 and "in use" in tail:
+                continue
+            raise StackError(f"{exc}\n{tail}") from None
+    raise AssertionError("unreachable")
+
+
+def _pids_to_stop(run: Path) -> list[tuple[int, str]]:
+    """(pid, expected word in its command line) of every process-group leader of the stack."""
+    found: list[tuple[int, str]] = []
+    try:
+        info = json.loads((run / "stack.json").read_text())
+        pids = info.get("pids", {})
+    except (OSError, ValueError):
+        pids = {}
+    expect = {"dovecot": "dovecot", "postfix": "postfix", "postfix_master": "master"}
+    for name, word in expect.items():
+        if isinstance(pids.get(name), int):
+            found.append((pids[name], word))
+    for pidfile, word in (
+        (run / "dovecot" / "run" / "master.pid", "dovecot"),
+        (run / "postfix" / "spool" / "pid" / "master.pid", "master"),
+    ):
+        pid = _read_pidfile(pidfile)
+        if pid is not None and all(pid != p for p, _ in found):
+            found.append((pid, word))
+    return found
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)  # every leader was started with its own group (pgid == pid)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+def stop(run: Path, *, quiet: bool = False) -> None:
+    if not hasattr(os, "killpg"):
+        raise StackError("the test stack needs Linux (or macOS)")
+    targets = []
+    for pid, word in _pids_to_stop(run):
+        cmd = _cmdline(pid)
+        if _alive(pid) and (cmd is None or word in cmd):
+            targets.append(pid)
+    for pid in targets:
+        _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while any(_alive(p) for p in targets) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in targets:
+        if _alive(pid):
+            _signal_group(pid, signal.SIGKILL)
+    with contextlib.suppress(FileNotFoundError):
+        (run / "stack.json").unlink()
+    if not quiet:
+        print(f"stack stopped ({len(targets)} process group(s)) in {run}")
+
+
+def status(run: Path) -> int:
+    try:
+        info = json.loads((run / "stack.json").read_text())
+    except (OSError, ValueError):
+        print(f"stack not running (no {run / 'stack.json'})")
+        return 1
+    ok = True
+    for name, pid in info["pids"].items():
+        alive = _alive(pid)
+        ok = ok and alive
+        print(f"{name:15} pid {pid:<8} {'running' if alive else 'DEAD'}")
+    tls = ssl.create_default_context(cafile=info["cafile"])
+    for name, port in info["ports"].items():
+        host = info["relay_host"] if name in ("lmtp", "relay") else info["host"]
+        ctx = tls if name in ("submissions", "pop3s") else None
+        prefix = b"+OK" if name.startswith("pop3") else b"220"
+        up = _greets(host, port, prefix, ctx)
+        ok = ok and up
+        print(f"{name:15} {host}:{port:<6} {'greets' if up else 'NO ANSWER'}")
+    print(f"cafile          {info['cafile']}")
+    print(f"users           {', '.join(f'{u} / {p}' for u, p in info['users'].items())}")
+    return 0 if ok else 1
+
+
+def _become_subreaper() -> None:
+    """Orphans of the stack (Postfix daemons outliving master) get reparented to us, not to a
+    PID 1 that may never reap them (containers without init)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def supervise(run: Path) -> None:
+    """Block until Ctrl-C, SIGTERM, SIGHUP or EOF on stdin; then stop the stack."""
+    import select
+
+    stopping: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopping.append(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    stdin = sys.stdin.buffer
+    try:
+        while not stopping:
+            _reap()
+            ready, _, _ = select.select([stdin], [], [], 0.2)
+            if ready and not os.read(stdin.fileno(), 4096):
+                break  # EOF: whoever started us is gone or wants us to stop
+    finally:
+        stop(run)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while time.monotonic() < deadline:  # until every process of the stack is reaped
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                time.sleep(0.05)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("command", choices=("start", "stop", "status"))
+    parser.add_argument(
+        "--dir", type=Path, default=DEFAULT_RUN, help="run folder (default .stack/)"
+    )
+    parser.add_argument(
+        "--supervise",
+        action="store_true",
+        help="start: stay in the foreground; stop on Ctrl-C, SIGTERM, SIGHUP or EOF on stdin",
+    )
+    args = parser.parse_args(argv)
+    run: Path = args.dir.resolve()
+    try:
+        if args.command == "start":
+            t0 = time.monotonic()
+            if args.supervise:
+                _become_subreaper()
+            info = start(run)
+            ports = ", ".join(f"{k}={v}" for k, v in info["ports"].items())
+            print(f"stack.json: {run / 'stack.json'}")
+            print(
+                f"stack started in {time.monotonic() - t0:.2f} s: {info['host']} {ports}",
+                flush=True,
+            )
+            if args.supervise:
+                supervise(run)
+            return 0
+        if args.command == "stop":
+            stop(run)
+            return 0
+        return status(run)
+    except (StackError, OSError, KeyError) as exc:
+        print(f"stack {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
