@@ -96,7 +96,8 @@ def test_plain_sender_subject_and_text_via_real_executable(stack: Stack, tmp_pat
     assert addrs(msg, "To") == [BOB] and msg["Cc"] is None and msg["Bcc"] is None
     assert text_of(msg).rstrip("\n") == "Hello Bob."
     assert msg["Date"] is not None and msg["X-Mailer"].startswith("pysmail")
-    assert msg["Message-ID"] is None  # only with -m
+    # always a Message-ID (a decision: SMAIL wrote one only with -m; Gmail refuses mail without)
+    assert re.fullmatch(r"<[0-9]+\.[0-9a-f]{16}@example\.test>", msg["Message-ID"])
     assert msg["X-Priority"] is None  # only with -p
 
 
@@ -252,6 +253,8 @@ def test_t_is_accepted_and_date_is_right(stack: Stack, tmp_path: Path) -> None:
 def test_message_id_generated(stack: Stack, tmp_path: Path) -> None:
     msg = send_one(stack, tmp_path, "-m", "-Tx")
     assert re.fullmatch(r"<[0-9]+\.[0-9a-f]{16}@example\.test>", msg["Message-ID"])
+    again = send_one(stack, tmp_path, "-m", "-Tx")
+    assert again["Message-ID"] != msg["Message-ID"]
 
 
 @pytest.mark.parametrize(

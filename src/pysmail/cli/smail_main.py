@@ -240,7 +240,9 @@ def _message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> Mess
         attachments=attachments,
         charset=str(msg.charset),
         priority=msg.priority,
-        message_id=msg.message_id,
+        # Always a Message-ID (RFC 5322 "SHOULD"; Gmail refuses mail without one): SMAIL wrote one
+        # only with -m, which still works, and -m<id> still chooses it.
+        message_id="" if msg.message_id is None else msg.message_id,
         extra_headers=msg.headers,
     )
 
