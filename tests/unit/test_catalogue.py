@@ -16,7 +16,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "pysmail"
 RAISED_ID = re.compile(r"ErrCode\.[A-Z_0-9]+,\s*\"([a-z0-9_]+\.[a-z0-9_.]+)\"")
 
 
-# SMAIL's own -i labels that its Japanese output writes in English (seed: "#POP before SMTP : 使わない")
+# SMAIL's own -i labels that its Japanese output writes in English
+# (the seed shows "#POP before SMTP : 使わない")
 SAME_IN_BOTH = {"info.pop", "info.apop", "info.smtps", "info.starttls"}
 
 
