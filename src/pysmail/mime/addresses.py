@@ -15,7 +15,7 @@ ignored, and several arguments, which are joined as if separated by commas.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pysmail.errors import UsageError
@@ -96,10 +96,11 @@ def _bad(text: str, code: ErrCode) -> UsageError:
     return UsageError(code, "mime.bad_address", address=shown(text))
 
 
-def _scan(text: str) -> tuple[list[int], list[int], bool]:
-    """Positions of '<' and '>' outside quoted strings, and whether the quotes balance."""
-    opens: list[int] = []
-    closes: list[int] = []
+def _outside_quotes(text: str) -> Iterator[tuple[int, str]]:
+    """(position, character) of every character outside quoted strings (RFC 5322 3.2.4).
+
+    Ends with (len(text), "") when the quotes balance, so callers can tell an open quote.
+    """
     in_quote = escaped = False
     for i, ch in enumerate(text):
         if escaped:
@@ -111,11 +112,25 @@ def _scan(text: str) -> tuple[list[int], list[int], bool]:
                 in_quote = False
         elif ch == '"':
             in_quote = True
-        elif ch == "<":
+        else:
+            yield i, ch
+    if not in_quote:
+        yield len(text), ""
+
+
+def _scan(text: str) -> tuple[list[int], list[int], bool]:
+    """Positions of '<' and '>' outside quoted strings, and whether the quotes balance."""
+    opens: list[int] = []
+    closes: list[int] = []
+    balanced = False
+    for i, ch in _outside_quotes(text):
+        if ch == "<":
             opens.append(i)
         elif ch == ">":
             closes.append(i)
-    return opens, closes, not in_quote
+        elif ch == "":
+            balanced = True
+    return opens, closes, balanced
 
 
 def _unquote_phrase(raw: str) -> str:
@@ -184,18 +199,8 @@ def _split_list(text: str) -> list[str]:
     """Split on commas outside quoted strings."""
     items: list[str] = []
     start = 0
-    in_quote = escaped = False
-    for i, ch in enumerate(text):
-        if escaped:
-            escaped = False
-        elif in_quote:
-            if ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_quote = False
-        elif ch == '"':
-            in_quote = True
-        elif ch == ",":
+    for i, ch in _outside_quotes(text):
+        if ch == ",":
             items.append(text[start:i])
             start = i + 1
     items.append(text[start:])
