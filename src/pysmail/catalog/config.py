@@ -110,11 +110,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "設定ファイル {path} にはパスワードがありますが、他のユーザも読める権限 ({mode}) です。"
         "chmod 600 {path} を実行して下さい。",
     ),
+    "config.not_private_acl": (
+        "The settings file {path} holds a password but other users may use it: {reason}. "
+        'Make it yours alone (in cmd.exe): icacls "{path}" /inheritance:r /grant:r "%USERNAME%:F"',
+        "設定ファイル {path} にはパスワードがありますが、他のユーザもアクセスできます: {reason}。"
+        'cmd.exe で icacls "{path}" /inheritance:r /grant:r "%USERNAME%:F" を実行して本人専用にして下さい。',
+    ),
+    "config.acl_unreadable": (
+        "Cannot read the Windows permissions of the settings file {path} ({reason}), so its "
+        "password is not used. Move it to your own profile folder or use password_keyring=yes.",
+        "設定ファイル {path} の Windows のアクセス権を読めないため({reason})、そのパスワードは"
+        "使いません。自分のプロファイルのフォルダに移すか、password_keyring=yes を使って下さい。",
+    ),
     # --- warnings (printed, not errors) ---
     "config.acl_unchecked": (
-        "warning: {path} holds a password; pysmail does not check its Windows permissions. "
+        "warning: {path} holds a password; its Windows permissions could not be checked here. "
         "Make sure only you can read it, or use password_keyring=yes.",
-        "警告: {path} にパスワードがあります。Windows のアクセス権は確認していません。"
+        "警告: {path} にパスワードがあります。Windows のアクセス権をここでは確認できません。"
         "本人だけが読めるようにするか、password_keyring=yes を使って下さい。",
     ),
     "config.unknown_key": (
