@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install what the test suite needs on Debian/Ubuntu (CI: Debian 12, as root, no systemd/init):
 # the real mail stack of scripts/stack.py (Dovecot, Postfix, openssl), msmtp and swaks as peer
-# clients, then pysmail itself with its test extras into .venv (scripts/test runs .venv/bin/python;
-# Debian's own python3 refuses pip installs, PEP 668). Idempotent: safe to run again.
+# clients, the test OAuth server (Node.js + `npm ci` of scripts/stack/oidc: oidc-provider), then
+# pysmail itself with its test extras into .venv (scripts/test runs .venv/bin/python; Debian's own
+# python3 refuses pip installs, PEP 668). Idempotent: safe to run again.
 #
 #   sh scripts/install-test-deps.sh        # as root, or with sudo available
 set -eu
@@ -17,6 +18,10 @@ fi
 PACKAGES="dovecot-core dovecot-submissiond dovecot-pop3d dovecot-lmtpd postfix msmtp swaks openssl"
 if ! python3 -c "import ensurepip, venv" 2>/dev/null; then
     PACKAGES="$PACKAGES python3-venv"  # Debian splits venv/ensurepip out of python3
+fi
+if ! command -v node >/dev/null 2>&1; then
+    # Only when there is no Node.js at all: a machine that has one (Node 20+) keeps it.
+    PACKAGES="$PACKAGES nodejs npm"
 fi
 
 missing=
@@ -36,6 +41,20 @@ if [ -n "$missing" ]; then
     $APT install -y --no-install-recommends $missing
 else
     echo "apt packages already installed: $PACKAGES"
+fi
+
+# The test authorization server (scripts/stack/oidc/server.mjs): exactly the locked packages.
+# oidc-provider 9 wants Node.js 20 or later (it warns "Unsupported runtime" below 22, and works).
+OIDC="$REPO/scripts/stack/oidc"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+    echo "warning: Node.js $(node --version) is too old for oidc-provider 9 (needs 20+)" >&2
+fi
+if [ -d "$OIDC/node_modules/oidc-provider" ] &&
+    [ "$OIDC/node_modules/.package-lock.json" -nt "$OIDC/package-lock.json" ]; then
+    echo "npm packages already installed: $OIDC/node_modules"
+else
+    (cd "$OIDC" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 cd "$REPO"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Start, stop or inspect the real loopback mail stack used by the integration tests.
+"""Start, stop or inspect the real loopback mail + OAuth stack used by the integration tests.
 
     python3 scripts/stack.py start  [--dir RUN] [--supervise]   # default RUN: <repo>/.stack
     python3 scripts/stack.py status [--dir RUN]
@@ -7,22 +7,27 @@
 
 The stack is Dovecot (submission, POP3, LMTP) and Postfix (relay to Dovecot LMTP), both started
 from configuration generated under RUN, with a per-run CA and server certificate made by the
-openssl CLI. Everything listens on loopback only:
+openssl CLI, and a TEST-ONLY OAuth 2.0 authorization server (oidc-provider under Node.js,
+scripts/stack/oidc/server.mjs) whose opaque access tokens Dovecot's oauth2 passdb checks by
+introspection (XOAUTH2, OAUTHBEARER). Everything listens on loopback only:
 
     Dovecot  127.0.0.2 (+ 127.0.0.3, not in the certificate): submission (STARTTLS),
              submissions (implicit TLS), pop3 (STLS), pop3s (implicit TLS)
     Dovecot  127.0.0.1: LMTP (Postfix delivers there)
     Postfix  127.0.0.1: relay (plain SMTP, no auth; Dovecot submission relays there)
+    Node     127.0.0.1: oidc (issuer http://127.0.0.1:PORT; clients mailcli, mailcli-post,
+             mailcli-short, mailcli-public, dovecot; secrets generated per run)
 
-`start` writes RUN/stack.json (host, mismatch_host, ports, cafile, users, pids) and returns once
-every service greets; it always starts afresh (stopping a stack left running in RUN, emptying
-its mailboxes). With --supervise it stays in the foreground instead, reaps every process
-of the stack, and stops the stack on Ctrl-C, SIGTERM, SIGHUP or end of its stdin (the pytest
-fixture uses this, so an aborted test run never leaks servers).
+`start` writes RUN/stack.json (host, mismatch_host, ports, cafile, users, oidc issuer and client
+secrets, pids; mode 0600) and returns once every service greets; it always starts afresh
+(stopping a stack left running in RUN, emptying its mailboxes). With --supervise it stays in the
+foreground instead, reaps every process of the stack, and stops the stack on Ctrl-C, SIGTERM,
+SIGHUP or end of its stdin (the pytest fixture uses this, so an aborted test run never leaks
+servers).
 
-It needs root (Postfix refuses anything else) and the Debian packages installed by
-scripts/install-test-deps.sh. Stdlib only. The recipe and its pitfalls are in
-/work/shared/docs/test-stack.md (sections 4, 5, 6).
+It needs root (Postfix refuses anything else), the Debian packages and the npm packages
+(scripts/stack/oidc/node_modules) installed by scripts/install-test-deps.sh. Stdlib only. The
+recipe and its pitfalls are in /work/shared/docs/test-stack.md (sections 3, 4, 5, 6).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -50,7 +56,18 @@ MISMATCH_HOST = "127.0.0.3"  # same Dovecot; deliberately NOT in the certificate
 LOCAL_HOST = "127.0.0.1"  # LMTP and the Postfix relay
 SAN = "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,DNS:mail.example.test"
 USERS = {"alice@example.test": "alice-pw", "bob@example.test": "bob-pw"}
-PORT_NAMES = ("submission", "submissions", "pop3", "pop3s", "lmtp", "relay")
+PORT_NAMES = ("submission", "submissions", "pop3", "pop3s", "lmtp", "relay", "oidc")
+OIDC_DIR = TEMPLATES / "oidc"
+# OAuth clients of the test authorization server: True = confidential (a per-run secret).
+OIDC_CLIENTS: dict[str, bool] = {
+    "mailcli": True,  # client_secret_basic
+    "mailcli-post": True,  # client_secret_post
+    "mailcli-short": True,  # access tokens live SHORT_AT_TTL seconds
+    "mailcli-public": False,  # token_endpoint_auth_method none, PKCE only
+    "dovecot": True,  # the resource server: introspection only
+}
+SHORT_AT_TTL = 4
+LOG_NAMES = ("dovecot.log", "dovecot.out", "postfix.log", "postfix.out", "oidc.out")
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
 SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/opt/homebrew/sbin", "/sbin")
@@ -144,7 +161,7 @@ def _tail(path: Path, lines: int = 40) -> str:
 def log_tail(run: Path, lines: int = 40) -> str:
     """The last lines of every log of the stack, for error messages."""
     parts = []
-    for name in ("dovecot.log", "dovecot.out", "postfix.log", "postfix.out"):
+    for name in LOG_NAMES:
         text = _tail(run / "logs" / name, lines)
         if text:
             parts.append(f"--- {name} (tail) ---\n{text}")
@@ -206,7 +223,47 @@ def _chown(path: Path, user: str, group: str) -> None:
     shutil.chown(path, user, group)
 
 
-def _write_configs(run: Path, ports: dict[str, int]) -> None:
+def _write_oidc_config(run: Path, port: int) -> dict[str, Any]:
+    """RUN/oidc/config.json for server.mjs (0600: it holds the per-run client secrets)."""
+    clients = {
+        cid: (secrets.token_urlsafe(24) if confidential else None)
+        for cid, confidential in OIDC_CLIENTS.items()
+    }
+    issuer = f"http://{LOCAL_HOST}:{port}"
+    config = {
+        "host": LOCAL_HOST,
+        "port": port,
+        "issuer": issuer,
+        "short_at_ttl": SHORT_AT_TTL,
+        "cookie_keys": [secrets.token_urlsafe(24)],
+        "clients": {cid: secret for cid, secret in clients.items() if secret is not None},
+    }
+    folder = run / "oidc"
+    folder.mkdir(mode=0o700)
+    path = folder / "config.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(config, out, indent=2)
+    return {
+        "issuer": issuer,
+        "port": port,
+        "short_at_ttl": SHORT_AT_TTL,
+        "clients": clients,
+        "config": str(path),
+    }
+
+
+def _spawn_oidc(run: Path, oidc: dict[str, Any]) -> subprocess.Popen[bytes]:
+    node = _which("node")
+    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+        raise StackError(
+            f"{OIDC_DIR}/node_modules is missing: run scripts/install-test-deps.sh "
+            f"(or `npm ci` in {OIDC_DIR})"
+        )
+    return _spawn([node, str(OIDC_DIR / "server.mjs"), oidc["config"]], run / "logs" / "oidc.out")
+
+
+def _write_configs(run: Path, ports: dict[str, int], oidc: dict[str, Any]) -> None:
     import grp
     import pwd
 
@@ -230,9 +287,18 @@ def _write_configs(run: Path, ports: dict[str, int]) -> None:
     os.chmod(conf, 0o644)
     passwd = dove / "users.passwd"
     passwd.write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in USERS.items()))
-    os.chmod(passwd, 0o640)
     grp.getgrnam("dovecot")  # fail early with KeyError if Dovecot is not installed properly
-    _chown(passwd, "root", "dovecot")
+    oauth2 = dove / "dovecot-oauth2.conf.ext"
+    text = _render(
+        "dovecot-oauth2.conf.ext.tmpl",
+        {**values, "DOVECOT_CLIENT_SECRET": oidc["clients"]["dovecot"]},
+    )
+    with os.fdopen(os.open(oauth2, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(text)  # never readable by others, not even for a moment
+    # Read by the Dovecot auth process (group dovecot); never world-readable (pitfall 13).
+    for private in (passwd, oauth2):
+        os.chmod(private, 0o640)
+        _chown(private, "root", "dovecot")
 
     mail = run / "mail"
     mail.mkdir(mode=0o755)
@@ -272,6 +338,20 @@ def _greets(host: str, port: int, prefix: bytes, tls: ssl.SSLContext | None) -> 
     return data.startswith(prefix)
 
 
+def _oidc_ready(issuer: str) -> bool:
+    """True once the authorization server answers its discovery document for `issuer`."""
+    import urllib.request
+
+    url = f"{issuer}/.well-known/openid-configuration"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    try:
+        with opener.open(url, timeout=2.0) as resp:
+            doc = json.loads(resp.read())
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("issuer") == issuer
+
+
 def _wait_ready(
     run: Path, ports: dict[str, int], procs: dict[str, subprocess.Popen[bytes]]
 ) -> None:
@@ -283,11 +363,14 @@ def _wait_ready(
         ("pop3s", HOST, b"+OK", tls),
         ("lmtp", LOCAL_HOST, b"220", None),
         ("relay", LOCAL_HOST, b"220", None),
+        ("oidc", LOCAL_HOST, b"", None),
     ]
     deadline = time.monotonic() + START_TIMEOUT
+    issuer = f"http://{LOCAL_HOST}:{ports['oidc']}"
     while checks:
         name, host, prefix, ctx = checks[0]
-        if _greets(host, ports[name], prefix, ctx):
+        ready = _oidc_ready(issuer) if name == "oidc" else _greets(host, ports[name], prefix, ctx)
+        if ready:
             checks.pop(0)
             continue
         for pname, proc in procs.items():
@@ -310,7 +393,9 @@ def _spawn(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
         )  # fmt: skip
 
 
-RUN_ENTRIES = ("stack.json", "stack.json.tmp", "tls", "dovecot", "postfix", "mail", "logs")
+RUN_ENTRIES = (
+    "stack.json", "stack.json.tmp", "tls", "dovecot", "postfix", "mail", "logs", "oidc",
+)  # fmt: skip
 
 
 def _clean(run: Path) -> None:
@@ -329,9 +414,12 @@ def _start_once(run: Path) -> dict[str, Any]:
     _clean(run)
     (run / "logs").mkdir(mode=0o755)
     ports = _pick_ports()
-    _make_tls(run)
-    _write_configs(run, ports)
+    oidc = _write_oidc_config(run, ports["oidc"])
     procs: dict[str, subprocess.Popen[bytes]] = {}
+    # Node first: its ~0.3 s start overlaps with the TLS material, Dovecot and Postfix.
+    procs["oidc"] = _spawn_oidc(run, oidc)
+    _make_tls(run)
+    _write_configs(run, ports, oidc)
     procs["dovecot"] = _spawn(
         [_which("dovecot"), "-F", "-c", str(run / "dovecot" / "dovecot.conf")],
         run / "logs" / "dovecot.out",
@@ -348,10 +436,12 @@ def _start_once(run: Path) -> dict[str, Any]:
         "ports": ports,
         "cafile": str(run / "tls" / "ca.crt"),
         "users": USERS,
+        "oidc": {k: v for k, v in oidc.items() if k != "config"},
         "pids": {name: proc.pid for name, proc in procs.items()},
         "logs": {
             "dovecot": str(run / "logs" / "dovecot.log"),
             "postfix": str(run / "logs" / "postfix.log"),
+            "oidc": str(run / "logs" / "oidc.out"),
         },
     }
     # Written before waiting, so that `stop` can clean up after a failed start too.
@@ -369,7 +459,11 @@ def _start_once(run: Path) -> dict[str, Any]:
 
 def _write_json(run: Path, info: dict[str, Any]) -> None:
     tmp = run / "stack.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2) + "\n")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # it holds client secrets
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(info, indent=2) + "\n")
     os.replace(tmp, run / "stack.json")
 
 
@@ -402,7 +496,9 @@ def _pids_to_stop(run: Path) -> list[tuple[int, str]]:
         pids = info.get("pids", {})
     except (OSError, ValueError):
         pids = {}
-    expect = {"dovecot": "dovecot", "postfix": "postfix", "postfix_master": "master"}
+    expect = {
+        "dovecot": "dovecot", "postfix": "postfix", "postfix_master": "master", "oidc": "node",
+    }  # fmt: skip
     for name, word in expect.items():
         if isinstance(pids.get(name), int):
             found.append((pids[name], word))
@@ -458,14 +554,19 @@ def status(run: Path) -> int:
         print(f"{name:15} pid {pid:<8} {'running' if alive else 'DEAD'}")
     tls = ssl.create_default_context(cafile=info["cafile"])
     for name, port in info["ports"].items():
-        host = info["relay_host"] if name in ("lmtp", "relay") else info["host"]
+        host = info["relay_host"] if name in ("lmtp", "relay", "oidc") else info["host"]
         ctx = tls if name in ("submissions", "pop3s") else None
         prefix = b"+OK" if name.startswith("pop3") else b"220"
-        up = _greets(host, port, prefix, ctx)
+        if name == "oidc":
+            up = _oidc_ready(info["oidc"]["issuer"])
+        else:
+            up = _greets(host, port, prefix, ctx)
         ok = ok and up
         print(f"{name:15} {host}:{port:<6} {'greets' if up else 'NO ANSWER'}")
     print(f"cafile          {info['cafile']}")
     print(f"users           {', '.join(f'{u} / {p}' for u, p in info['users'].items())}")
+    clients = ", ".join(info["oidc"]["clients"])
+    print(f"oidc issuer     {info['oidc']['issuer']} (clients: {clients})")
     return 0 if ok else 1
 
 

@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: only the real loopback mail stack (`stack`), kept deliberately small."""
+"""Shared pytest fixtures: only the real loopback mail + OAuth stack (`stack`), kept small."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _start_failed(run: Path, proc: subprocess.Popen[bytes], output: str) -> str:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    """The real Dovecot + Postfix stack (tests/stackutil.py documents what it offers).
+    """The real Dovecot + Postfix + OAuth server stack (tests/stackutil.py documents it).
 
     With PYSMAIL_STACK_DIR set, an already-running stack (`scripts/stack.py start --dir DIR`)
     is used and left running. Otherwise one is started for the session in a temporary folder
@@ -76,7 +76,7 @@ def stack() -> Iterator[Stack]:
         return
 
     if sys.platform == "win32":
-        pytest.fail("the real mail stack (Dovecot + Postfix) needs Linux", pytrace=False)
+        pytest.fail("the real mail stack (Dovecot, Postfix, Node) needs Linux", pytrace=False)
     # Not pytest's tmp_path: its parents are 0700, and Dovecot/Postfix drop privileges.
     run = Path(tempfile.mkdtemp(prefix="pysmail-stack-"))
     os.chmod(run, 0o755)
