@@ -23,6 +23,7 @@ from cli.util import (
     ScriptedHandler,
     auth_ini,
     fetch_one,
+    forbidden,
     marker,
     printing,
     run_exe,
@@ -30,56 +31,9 @@ from cli.util import (
     smtpd,
     write_ini,
 )
-from pysmail.redact import base64_forms
 from stackutil import Stack
 
 pytestmark = pytest.mark.stack
-
-MIN_CORE = 4  # shorter base64 runs occur by chance in any text
-
-
-def _b64(data: bytes) -> set[str]:
-    std = base64.b64encode(data).decode("ascii")
-    return {std, std.rstrip("="), std.replace("+", "-").replace("/", "_").rstrip("=")}
-
-
-def _cores(secret: bytes) -> set[str]:
-    """The base64 characters that depend on `secret` alone, at each alignment.
-
-    Computed independently of pysmail.redact: encode the secret between different neighbour
-    bytes and keep the characters that never change.
-    """
-    cores: set[str] = set()
-    for shift in range(3):
-        variants = [
-            base64.b64encode(bytes([fill]) * shift + secret + bytes([fill2]) * 3).decode()
-            for fill in (0x00, 0xFF)
-            for fill2 in (0x00, 0xFF)
-        ]
-        stable = "".join(
-            ch if all(v[i] == ch for v in variants) else "\0" for i, ch in enumerate(variants[0])
-        )
-        for run in stable.split("\0"):
-            if len(run) >= MIN_CORE:
-                cores.add(run)
-                cores.add(run.replace("+", "-").replace("/", "_"))
-    return cores
-
-
-def forbidden(secret: str, user: str, host: str = "", port: int = 0) -> set[str]:
-    raw = secret.encode()
-    forms = {secret} | _cores(raw)
-    for blob in (
-        raw,  # LOGIN, and any standalone encoding
-        f"\0{user}\0{secret}".encode(),  # PLAIN
-        f"{user}\0{user}\0{secret}".encode(),  # PLAIN with an authzid
-        f"user={user}\x01auth=Bearer {secret}\x01\x01".encode(),  # XOAUTH2
-        f"n,a={user},\x01host={host}\x01port={port}\x01auth=Bearer {secret}\x01\x01".encode(),
-    ):
-        forms |= _b64(blob)
-    # pysmail's own list must be covered by ours (it is what its scrubber masks).
-    assert base64_forms(secret) <= forms, base64_forms(secret) - forms
-    return forms
 
 
 def assert_clean(result: Result, secret: str, user: str = ALICE) -> None:

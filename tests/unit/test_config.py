@@ -355,13 +355,31 @@ def test_text_limit() -> None:
     assert info.value.code is ErrCode.TOO_LONG and info.value.params["option"] == "-T"
 
 
-@pytest.mark.parametrize("mode", ["plain", "login", "cram-md5", "xoauth2", "oauthbearer"])
-def test_auth_needing_a_user(mode: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "ini"),
+    [
+        ("plain", None),
+        ("login", None),
+        ("cram-md5", None),
+        # a bearer token from a password source has no user; from the token file it has one
+        ("xoauth2", "[smail]\npassword_command = tok\n"),
+        ("oauthbearer", "[smail]\npassword_keyring = yes\n"),
+    ],
+)
+def test_auth_needing_a_user(mode: str, ini: str | None) -> None:
+    settings = parse_ini(ini, INI) if ini else None
     with pytest.raises(ConfigError) as info:
-        merge(parse_args(["-hh", "a@x", f"--auth={mode}"]), None)
+        merge(parse_args(["-hh", "a@x", f"--auth={mode}"]), settings)
     assert (info.value.code, info.value.msgid) == (ErrCode.CONFIG, "config.auth_needs_user")
     s = merge(parse_args(["-hh", "a@x", f"--auth={mode}", "--user=u"]), None)
     assert s.auth.enabled and s.auth.user == "u"
+
+
+@pytest.mark.parametrize("mode", ["xoauth2", "oauthbearer"])
+def test_bearer_without_a_source_takes_user_and_token_from_the_token_file(mode: str) -> None:
+    s = merge(parse_args(["-hh", "a@x", f"--auth={mode}"]), parse_ini("[smail]\n", INI))
+    assert s.auth.user is None and s.auth.enabled
+    assert s.auth.oauth_token_file == INI.parent / "smail_refreshtoken.ini"
 
 
 def test_oauth_xoauth2_defaults_to_the_token_file_beside_the_ini() -> None:

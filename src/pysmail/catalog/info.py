@@ -13,6 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "#OAuth settings file   : {value}",
         "#設定ファイル(OAUTH 用): {value}",
     ),
+    "info.api_account": ("#API account           : {value}", "#API アカウント        : {value}"),
     "info.account": ("#SMTP account          : {value}", "#SMTP アカウント       : {value}"),
     "info.smtps": ("#SMTPS (SMTP over SSL) : {value}", "#SMTPS (SMTP over SSL) : {value}"),
     "info.verify": ("#TLS verification      : {value}", "#TLS 証明書検証        : {value}"),
@@ -58,12 +59,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "main.html_file_missing": (
         "HTML file not found: {path} ({reason})",
         "HTML ファイルがみつかりません: {path} ({reason})",
-    ),
-    "main.oauth_not_ready": (
-        "AUTH OAUTH-XOAUTH2 needs the OAuth token file [{path}]; it is not supported in this"
-        " version yet. Use auth = xoauth2 with password_command giving an access token.",
-        "AUTH OAUTH-XOAUTH2 にはトークンファイル [{path}] が必要ですが、この版はまだ対応して"
-        "いません。auth = xoauth2 と、アクセストークンを出力する password_command を使って下さい。",
     ),
     "main.no_sender": (
         "No sender: give -f<address> (or from = in smail.ini).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pysmail import __version__
@@ -21,8 +22,28 @@ def _addresses(addresses: tuple[Address, ...], lang: Lang) -> str:
     return ", ".join(a.wire_addr for a in addresses)
 
 
-def info_block(settings: Settings, spec: MessageSpec, recipients: Recipients, lang: Lang) -> str:
-    """Every setting that decides how this message goes out; never a secret."""
+def _token_user(path: Path) -> str | None:
+    """UserID= of the token file, for the "API account" line; None when it cannot be read."""
+    from pysmail.errors import SmailError
+    from pysmail.oauth.tokenfile import read_token_file
+
+    try:
+        return read_token_file(path).user
+    except SmailError:
+        return None  # the send itself reports why, with ERR-0028
+
+
+def info_block(
+    settings: Settings,
+    spec: MessageSpec,
+    recipients: Recipients,
+    lang: Lang,
+    oauth_file: Path | None = None,
+) -> str:
+    """Every setting that decides how this message goes out; never a secret.
+
+    `oauth_file`: the smail_refreshtoken.ini in use, when the token comes from one.
+    """
     from pysmail.config.model import AuthMode, TlsMode
     from pysmail.mime.compose import resolve_charset
     from pysmail.mime.parts import text_body
@@ -54,8 +75,9 @@ def info_block(settings: Settings, spec: MessageSpec, recipients: Recipients, la
         ("info.apop", yes_no(bool(pop and pop.apop))),
         ("info.auth", auth_value),
     ]
-    if auth.enabled and auth.mode is AuthMode.OAUTH_XOAUTH2:
-        rows.append(("info.oauth_file", f"[{auth.oauth_token_file}]"))
+    if oauth_file is not None:
+        rows.append(("info.oauth_file", f"[{oauth_file}]"))
+        rows.append(("info.api_account", f"[{_token_user(oauth_file) or none}]"))
     rows += [
         ("info.account", auth.user or none),
         ("info.smtps", yes_no(server.tls is TlsMode.SMTPS)),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from pysmail import __version__
-from pysmail.errors import InputError, OAuthError, SmailError, UsageError
+from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, detect_lang, format_error, text
 from pysmail.redact import Scrubber
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pysmail.config.model import PopSettings, SecretSources, Settings
     from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
+    from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.trace import Trace
 
@@ -67,6 +68,16 @@ def _silence(stream: TextIO) -> None:
         os.close(devnull)
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every step of one run shares: the output, the environment, the folder, the language."""
+
+    out: _Output
+    env: Mapping[str, str]
+    cwd: Path
+    lang: Lang
+
+
 def run() -> NoReturn:
     """Console-script entry point."""
     for stream in (sys.stdout, sys.stderr):
@@ -89,7 +100,7 @@ def main(
     lang = detect_lang(_early_lang(argv), env)
     silent = "-S" in argv
     try:
-        return _run(argv, out, env, cwd or Path.cwd(), lang)
+        return _run(argv, _Context(out, env, cwd or Path.cwd(), lang))
     except SmailError as err:
         if not silent:
             out.line(format_error(err, lang))
@@ -123,9 +134,10 @@ def _early_lang(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _run(argv: Sequence[str], out: _Output, env: dict[str, str], cwd: Path, lang: Lang) -> int:
+def _run(argv: Sequence[str], ctx: _Context) -> int:
     from pysmail.cli.smail_args import parse_args
 
+    out, env, cwd, lang = ctx.out, ctx.env, ctx.cwd, ctx.lang
     cmd = parse_args(argv)
     if cmd.help:
         from pysmail.cli.usage import usage_text
@@ -149,7 +161,10 @@ def _run(argv: Sequence[str], out: _Output, env: dict[str, str], cwd: Path, lang
     if settings.info:
         from pysmail.cli.info import info_block
 
-        out.line(info_block(settings, spec, recipients, lang))
+        oauth_file = None
+        if settings.auth.enabled and settings.auth.token_from_file:
+            oauth_file = _token_file(settings, env, cwd)
+        out.line(info_block(settings, spec, recipients, lang, oauth_file))
     if settings.dry_run:
         _write_message(out, spec)
         return int(ErrCode.OK)
@@ -161,11 +176,11 @@ def _run(argv: Sequence[str], out: _Output, env: dict[str, str], cwd: Path, lang
         trace = Trace(out.line, out.scrubber)
     if settings.pop is not None:
         _pop_before_smtp(settings, settings.pop, trace, out.scrubber, lang)
-    _send(settings, spec, recipients, trace, out.scrubber, lang)
+    _send(settings, spec, recipients, trace, ctx)
     return int(ErrCode.OK)
 
 
-def _settings(cmd: CommandLine, env: dict[str, str], cwd: Path) -> Settings:
+def _settings(cmd: CommandLine, env: Mapping[str, str], cwd: Path) -> Settings:
     from pysmail.config.ini import read_ini
     from pysmail.config.merge import merge
     from pysmail.config.paths import find_config
@@ -281,22 +296,52 @@ def _secret(
     return resolve
 
 
-def _auth_request(settings: Settings, scrubber: Scrubber, lang: Lang) -> AuthRequest | None:
-    from pysmail.config.model import AuthMode
+def _token_file(settings: Settings, env: Mapping[str, str], cwd: Path) -> Path:
+    """smail_refreshtoken.ini: `oauth_token_file`, else beside smail.ini (merge), else the current
+    folder when it has one (SMAIL keeps it beside smail.exe), else the user's settings folder."""
+    from pysmail.config.model import OAUTH_TOKEN_FILE_NAME
+    from pysmail.config.paths import user_config_dir
+
+    if settings.auth.oauth_token_file is not None:
+        return settings.auth.oauth_token_file
+    here = cwd / OAUTH_TOKEN_FILE_NAME
+    if here.is_file():
+        return here
+    home = Path(env["HOME"]) if env.get("HOME") else None
+    return user_config_dir(env, home=home) / OAUTH_TOKEN_FILE_NAME
+
+
+def _auth_request(
+    settings: Settings, ctx: _Context, trace: Trace | None
+) -> tuple[AuthRequest | None, TokenSource | None]:
+    """The AUTH to perform, and the OAuth token source behind it (None for passwords).
+
+    OAUTH-XOAUTH2 (SMAIL's setting) always takes its token from smail_refreshtoken.ini; XOAUTH2
+    and OAUTHBEARER take it from a password source when one is configured (like msmtp's
+    passwordeval), else from the token file.
+    """
     from pysmail.sasl import AuthRequest
 
     auth = settings.auth
     if not auth.enabled:
-        return None
-    if auth.mode is AuthMode.OAUTH_XOAUTH2:
-        path = auth.oauth_token_file
-        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "main.oauth_not_ready", path=path)
-    user = auth.user or ""
-    secret = _secret(auth.secret, user, settings.server.host, scrubber, lang)
+        return None, None
+    allow = auth.allow_plaintext
     mechanism = auth.mode.sasl_name or "auto"
+    if auth.token_from_file:
+        from pysmail.oauth.provider import access_token_provider
+
+        source = access_token_provider(
+            _token_file(settings, ctx.env, ctx.cwd),
+            trace=trace.note if trace is not None else None,
+            scrubber=ctx.out.scrubber,
+        )
+        user = auth.user or source.user
+        return AuthRequest(mechanism, user, token=source, allow_plaintext=allow), source
+    user = auth.user or ""
+    secret = _secret(auth.secret, user, settings.server.host, ctx.out.scrubber, ctx.lang)
     if auth.mode.is_bearer:
-        return AuthRequest(mechanism, user, token=secret, allow_plaintext=auth.allow_plaintext)
-    return AuthRequest(mechanism, user, password=secret, allow_plaintext=auth.allow_plaintext)
+        return AuthRequest(mechanism, user, token=secret, allow_plaintext=allow), None
+    return AuthRequest(mechanism, user, password=secret, allow_plaintext=allow), None
 
 
 def _tls_params(settings: Settings) -> tuple[str | None, bool]:
@@ -331,9 +376,10 @@ def _send(
     spec: MessageSpec,
     recipients: Recipients,
     trace: Trace | None,
-    scrubber: Scrubber,
-    lang: Lang,
+    ctx: _Context,
 ) -> None:
+    """Send once; when the server refuses an OAuth token (401-style), refresh once and resend."""
+    from pysmail.errors import AuthError
     from pysmail.mime.compose import compose, needs_smtputf8
     from pysmail.smtp.session import SmtpParams, send
 
@@ -342,12 +388,28 @@ def _send(
     params = SmtpParams(
         server.host, server.port, server.tls.value, cafile, verify, server.timeout, server.helo
     )
-    send(
-        params,
-        spec.from_.wire_addr,
-        recipients.envelope(),
-        compose(spec),
-        auth=_auth_request(settings, scrubber, lang),
-        trace=trace,
-        smtputf8=needs_smtputf8(spec) or recipients.needs_smtputf8,
-    )
+    auth, source = _auth_request(settings, ctx, trace)
+
+    def attempt() -> None:
+        send(
+            params,
+            spec.from_.wire_addr,
+            recipients.envelope(),
+            compose(spec),  # a fresh stream per attempt: the previous one is used up
+            auth=auth,
+            trace=trace,
+            smtputf8=needs_smtputf8(spec) or recipients.needs_smtputf8,
+        )
+
+    try:
+        attempt()
+    except AuthError as err:
+        if source is None:
+            raise
+        if not source.retryable(err):
+            raise source.explain(err) from err
+        source.invalidate()
+        try:
+            attempt()
+        except AuthError as again:
+            raise source.explain(again) from again

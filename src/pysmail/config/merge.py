@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -128,20 +129,20 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
 def _auth(cmdline: CommandLine, ini: IniSettings) -> AuthSettings:
     mode = _first(cmdline.auth, ini.auth) or AuthMode.AUTO
     user = _first(cmdline.user, ini.user)
-    token_file = ini.oauth_token_file
-    if mode is AuthMode.OAUTH_XOAUTH2 and token_file is None and ini.path is not None:
-        token_file = ini.path.parent / OAUTH_TOKEN_FILE_NAME  # SMAIL keeps it beside smail.ini
-    # SMAIL's OAUTH-XOAUTH2 may take the user from the token file (UserID=); the others cannot.
-    needs_user = mode not in (AuthMode.NONE, AuthMode.AUTO, AuthMode.OAUTH_XOAUTH2)
-    if needs_user and user is None:
-        raise ConfigError(ErrCode.CONFIG, "config.auth_needs_user", mode=mode.value)
-    return AuthSettings(
+    auth = AuthSettings(
         mode=mode,
         user=user,
         secret=ini.secret,
         allow_plaintext=cmdline.allow_plaintext_auth or bool(ini.allow_plaintext_auth),
-        oauth_token_file=token_file,
+        oauth_token_file=ini.oauth_token_file,
     )
+    if auth.token_from_file:  # UserID= of the token file is the user
+        if auth.oauth_token_file is None and ini.path is not None:
+            # SMAIL keeps smail_refreshtoken.ini beside smail.ini
+            auth = replace(auth, oauth_token_file=ini.path.parent / OAUTH_TOKEN_FILE_NAME)
+    elif mode not in (AuthMode.NONE, AuthMode.AUTO) and user is None:
+        raise ConfigError(ErrCode.CONFIG, "config.auth_needs_user", mode=mode.value)
+    return auth
 
 
 def _pop(ini: IniSettings, smtp_host: str, timeout: float) -> PopSettings | None:

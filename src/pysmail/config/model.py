@@ -199,6 +199,15 @@ class AuthSettings:
     oauth_token_file: Path | None = None
 
     @property
+    def token_from_file(self) -> bool:
+        """True when the secret is an access token from smail_refreshtoken.ini: always for
+        SMAIL's OAUTH-XOAUTH2, and for XOAUTH2/OAUTHBEARER when no password source is set
+        (a password_command or keyring then supplies the token, like msmtp's passwordeval)."""
+        s = self.secret
+        has_source = bool(s.command or s.keyring or s.password)
+        return self.mode is AuthMode.OAUTH_XOAUTH2 or (self.mode.is_bearer and not has_source)
+
+    @property
     def enabled(self) -> bool:
         """Whether AUTH is attempted at all: `none` never, `auto` only with a user."""
         if self.mode is AuthMode.NONE:

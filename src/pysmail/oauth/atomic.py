@@ -1,0 +1,121 @@
+"""Atomic, private file writes: private temp file in the same folder, fsync, os.replace."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["PendingWrite", "write_atomic"]
+
+# Windows refuses to replace a file another process has open without FILE_SHARE_DELETE (a reader
+# that does not take our lock). Such opens are short, so retry for a little while.
+_REPLACE_RETRIES = 50
+_REPLACE_PAUSE = 0.02
+_NAME_ATTEMPTS = 100
+
+
+class PendingWrite:
+    """A private temporary file next to `path`, created now and moved over `path` by `commit`.
+
+    Creating it first proves, before a refresh token is spent, that the new one can be saved:
+    a folder we cannot write to fails here, not after the server has rotated the token.
+    The file is private from its first byte (fileperm.create_private: mode 0600 on POSIX, an
+    owner-only DACL on Windows), so the rename leaves a private file in place.
+
+    Raises: OSError when the folder is not writable.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import secrets
+
+        from pysmail.fileperm import create_private
+
+        self.path = path
+        for _ in range(_NAME_ATTEMPTS):
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+            try:
+                fd = create_private(tmp)
+            except FileExistsError:
+                continue
+            break
+        else:  # pragma: no cover - 2**64 names, all taken
+            raise FileExistsError(f"no free temporary name beside {path.name}")
+        self._fd: int | None = fd
+        self._tmp = tmp
+
+    def commit(self, data: bytes) -> None:
+        """Write `data`, flush it to disk, and replace `path` with it in one rename.
+
+        Raises: OSError; the temporary file is removed and `path` is left as it was.
+        """
+        if self._fd is None:
+            raise ValueError("PendingWrite used twice")
+        fd, self._fd = self._fd, None
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            _replace(self._tmp, self.path)
+        except BaseException:
+            _unlink(self._tmp)
+            raise
+        _fsync_dir(self.path.parent)
+
+    def discard(self) -> None:
+        """Remove the temporary file if `commit` did not run."""
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+            _unlink(self._tmp)
+
+    def __enter__(self) -> PendingWrite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically; readers see the old or the new file, never half.
+
+    Raises: OSError.
+    """
+    with PendingWrite(path) as pending:
+        pending.commit(data)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    for attempt in range(_REPLACE_RETRIES):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if sys.platform != "win32" or attempt == _REPLACE_RETRIES - 1:
+                raise
+            time.sleep(_REPLACE_PAUSE)  # pragma: no cover - Windows only
+
+
+def _fsync_dir(folder: Path) -> None:
+    # POSIX: the rename itself is durable only once the directory entry is on disk.
+    # Windows cannot open a directory this way; NTFS journals the rename.
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

@@ -1,0 +1,311 @@
+"""TokenSource: the callable that gives smail an access token, refreshing and rotating safely.
+
+The one thing the rest of pysmail calls. Per call: the token it already handed out; else a
+cached one (no lock needed to read: writes are atomic); else, under the cross-process lock,
+re-read the file and the cache (another process may have refreshed meanwhile) and only then
+spend the refresh token. A rotated refresh token is saved before anything else happens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pysmail.errors import AuthError, OAuthError
+from pysmail.exitcodes import ErrCode
+from pysmail.oauth.flow import (
+    TokenResponse,
+    choose_auth_method,
+    parse_discovery,
+    parse_error,
+    parse_token_response,
+    refresh_request,
+    shown_url,
+)
+from pysmail.oauth.http import HttpPort
+from pysmail.oauth.providers import AuthMethod, Resolved, resolve
+from pysmail.oauth.store import DEFAULT_MARGIN, CachedToken
+from pysmail.oauth.tokenfile import TokenFile, read_token_file
+from pysmail.redact import MASK, Scrubber
+
+__all__ = ["DEFAULT_MARGIN", "TokenSource", "access_token_provider"]
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+class TokenSource:
+    """`source()` -> a valid access token for the token file's user; see the module docstring.
+
+    Arguments (all optional but the file):
+        margin: seconds before expiry when a cached token stops being used (default 600).
+        timeout: seconds per HTTP request; None: the file's OAUTH2_TIME_OUT (default 30).
+        proxy: proxy URL for the token endpoint; None: the file's Proxy=, else HTTPS_PROXY...
+        cafile: CA bundle replacing the system store; None: the file's CAFile=, else the system.
+        trace: where `-d` lines go (`[Try get access token from <TokenURI>]`); never a token.
+        scrubber: learns every secret read or received, so no output can show one.
+        http: an HttpPort (tests); None: urllib.
+        clock: time source (tests); lock_timeout: seconds to wait for another refresh.
+
+    Raises (from the constructor and from calls): OAuthError(NO_ACCESS_TOKEN, "oauth.*").
+    """
+
+    def __init__(
+        self,
+        token_file: Path | str,
+        *,
+        margin: float = DEFAULT_MARGIN,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        cafile: str | None = None,
+        trace: Callable[[str], None] | None = None,
+        scrubber: Scrubber | None = None,
+        http: HttpPort | None = None,
+        clock: Callable[[], float] = time.time,
+        lock_timeout: float | None = None,
+    ) -> None:
+        self.path = Path(token_file)
+        self.margin = margin
+        self._scrubber = scrubber if scrubber is not None else Scrubber()
+        self._trace = trace
+        self._clock = clock
+        doc = self._read()
+        self.user = doc.user
+        self.resolved: Resolved = resolve(doc)
+        self.timeout = timeout if timeout is not None else doc.timeout
+        self.lock_timeout = lock_timeout if lock_timeout is not None else 3 * self.timeout + 30
+        if http is None:
+            from pysmail.oauth.http import UrllibPort
+
+            http = UrllibPort(proxy=proxy or doc.get("Proxy"), cafile=cafile or doc.get("CAFile"))
+        self._http = http
+        self._current: str | None = None
+        self._refused: str | None = None
+        self._retried = False
+        self.requests = 0  # token endpoint requests made by this source (for -d and tests)
+
+    @property
+    def mechanisms(self) -> tuple[str, ...]:
+        """SASL mechanisms the provider's mail servers accept, preferred first."""
+        return self.resolved.mechanisms
+
+    def __call__(self) -> str:
+        if self._current is None:
+            self._current = self._obtain()
+            self._note(f"[access_token={MASK}]")
+        return self._current
+
+    def invalidate(self) -> None:
+        """The server refused the token: the next call refreshes (unless another process has
+        already put a different token in the cache)."""
+        if self._current is not None:
+            self._refused = self._current
+        self._current = None
+
+    def retryable(self, err: AuthError) -> bool:
+        """True once, for an AUTH failure worth one refresh and a second attempt (401-style)."""
+        if self._retried or self._current is None or err.code is not ErrCode.AUTH_FAILED:
+            return False
+        self._retried = True
+        return True
+
+    def explain(self, err: AuthError) -> AuthError:
+        """`err` with the message that says what to fix (5.7.139, 5.7.3 audience, 5.7.30...)."""
+        from pysmail.oauth.errors import explain_auth_failure
+
+        token = self._current or self._refused
+        return explain_auth_failure(err, user=self.user, token=token) or err
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _note(self, line: str) -> None:
+        if self._trace is not None:
+            self._trace(self._scrubber.scrub(line))
+
+    def _read(self) -> TokenFile:
+        doc = read_token_file(self.path)
+        for secret in doc.secrets():
+            self._scrubber.add(secret)
+        return doc
+
+    def _usable(self, doc: TokenFile) -> CachedToken | None:
+        from pysmail.oauth.store import read_cache, usable
+
+        entry = usable(read_cache(self.path), doc.refresh_token, self._clock(), self.margin)
+        if entry is None or entry.access_token == self._refused:
+            return None
+        self._scrubber.add(entry.access_token)
+        return entry
+
+    def _obtain(self) -> str:
+        from pysmail.oauth.lock import FileLock
+        from pysmail.oauth.store import lock_path
+
+        doc = self._read()
+        entry = self._usable(doc)
+        if entry is None:
+            with FileLock(lock_path(self.path), timeout=self.lock_timeout):
+                doc = self._read()  # another process may have refreshed while we waited
+                entry = self._usable(doc)
+                if entry is None:
+                    return self._refresh(doc, retried=False)
+        self._note(f"[access token from the cache, valid until {_stamp(entry.expires_at)}]")
+        return entry.access_token
+
+    def _endpoint(self, doc: TokenFile) -> tuple[str, AuthMethod]:
+        resolved = resolve(doc)
+        has_secret = bool(doc.client_secret)
+        if resolved.token_uri and (resolved.auth_method or not resolved.issuer):
+            return resolved.token_uri, choose_auth_method(resolved.auth_method, None, has_secret)
+        if not resolved.issuer:
+            path = doc.path
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_incomplete", path=path, key="TokenURI"
+            )
+        url = resolved.issuer.rstrip("/") + DISCOVERY_PATH
+        self._note(f"[OpenID discovery: {shown_url(url)}]")
+        result = self._http.get_json(url, timeout=self.timeout)
+        if result.status != 200:
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN,
+                "oauth.discovery_failed",
+                issuer=shown_url(resolved.issuer),
+                reason=f"HTTP {result.status}",
+            )
+        endpoint, supported = parse_discovery(resolved.issuer, result.json)
+        token_uri = resolved.token_uri or endpoint
+        return token_uri, choose_auth_method(resolved.auth_method, supported, has_secret)
+
+    def _refresh(self, doc: TokenFile, *, retried: bool) -> str:
+        """Spend the refresh token; save its successor first; then cache the access token.
+
+        Called with the lock held.
+        """
+        from pysmail.oauth.atomic import PendingWrite
+        from pysmail.oauth.errors import provider_error
+        from pysmail.oauth.lock import deferred_signals
+        from pysmail.oauth.store import fingerprint
+        from pysmail.oauth.tokenfile import render_update
+
+        token_uri, method = self._endpoint(doc)
+        request = refresh_request(
+            token_uri=token_uri,
+            client_id=doc.client_id,
+            client_secret=doc.client_secret,
+            refresh_token=doc.refresh_token,
+            scope=resolve(doc).refresh_scope,
+            auth_method=method,
+        )
+        try:
+            # Before the token is spent: prove its successor can be written next to the file.
+            pending = PendingWrite(doc.path)
+        except OSError as exc:
+            raise _write_failed(doc.path, exc) from exc
+        self._note(f"[Try get access token from {shown_url(token_uri)}]")
+        started = self._clock()
+        response: TokenResponse | None = None
+        try:
+            with deferred_signals():
+                self.requests += 1
+                result = self._http.post_form(
+                    request.url, request.data, auth=request.basic, timeout=self.timeout
+                )
+                error = parse_error(result.status, result.json)
+                if error is None and 200 <= result.status < 300:
+                    response = parse_token_response(token_uri, result.status, result.json)
+                    self._scrubber.add(response.access_token)
+                    new = response.refresh_token
+                    if new is not None and new != doc.refresh_token:
+                        self._scrubber.add(new)
+                        try:
+                            pending.commit(render_update(doc, {"RefreshToken": new}))
+                        except OSError as exc:
+                            raise _write_failed(doc.path, exc) from exc
+                    # Still inside: the processes waiting for the lock find the cache filled.
+                    self._save_cache(doc, response, started, fingerprint)
+        finally:
+            pending.discard()
+        if response is None:
+            if error is None:
+                raise OAuthError(
+                    ErrCode.NO_ACCESS_TOKEN,
+                    "oauth.http_status",
+                    url=shown_url(token_uri),
+                    status=result.status,
+                )
+            self._note(f"[token endpoint: HTTP {result.status} {error.error}]")
+            if error.error == "invalid_grant" and not retried:
+                # Re-read before declaring the token dead: a writer outside our lock (an older
+                # smail, a copied file, smail-token login) may have replaced it meanwhile.
+                again = self._read()
+                if again.refresh_token != doc.refresh_token:
+                    self._note("[the refresh token changed on disk; trying the new one]")
+                    return self._refresh(again, retried=True)
+            raise provider_error(error, resolve(doc).preset.key, token_uri, doc.path)
+        if response.refresh_token and response.refresh_token != doc.refresh_token:
+            self._note("[new refresh token saved]")
+        return response.access_token
+
+    def _save_cache(
+        self,
+        doc: TokenFile,
+        response: TokenResponse,
+        started: float,
+        fingerprint: Callable[[str], str],
+    ) -> None:
+        from pysmail.oauth.store import write_cache
+
+        refresh = response.refresh_token or doc.refresh_token
+        expires = started + response.expires_in if response.expires_in is not None else None
+        entry = CachedToken(
+            access_token=response.access_token,
+            obtained_at=started,
+            expires_at=expires,
+            refresh_fingerprint=fingerprint(refresh),
+            token_type=response.token_type,
+            scope=response.scope,
+        )
+        try:
+            write_cache(self.path, entry)
+        except OSError as exc:  # only a cache: the next run refreshes again
+            self._note(f"[cannot write the token cache: {exc.strerror or type(exc).__name__}]")
+
+
+def _write_failed(path: Path, exc: OSError) -> OAuthError:
+    reason = exc.strerror or type(exc).__name__
+    return OAuthError(
+        ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_write_failed", path=path, reason=reason
+    )
+
+
+def _stamp(when: float | None) -> str:
+    import datetime as dt
+
+    if when is None:
+        return "unknown"
+    return dt.datetime.fromtimestamp(when).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def access_token_provider(
+    token_file: Path | str,
+    *,
+    margin: float = DEFAULT_MARGIN,
+    timeout: float | None = None,
+    proxy: str | None = None,
+    cafile: str | None = None,
+    trace: Callable[[str], None] | None = None,
+    scrubber: Scrubber | None = None,
+) -> TokenSource:
+    """A TokenSource for `token_file` (see TokenSource); reads the file now.
+
+    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_missing" | ...).
+    """
+    return TokenSource(
+        token_file,
+        margin=margin,
+        timeout=timeout,
+        proxy=proxy,
+        cafile=cafile,
+        trace=trace,
+        scrubber=scrubber,
+    )

@@ -1,0 +1,137 @@
+"""The access-token cache: a private JSON sidecar next to the token file, tied to its refresh token.
+
+smail_refreshtoken.ini         the refresh token (SMAIL's file; ours rewrites only RefreshToken)
+smail_refreshtoken.ini.cache   {"v":1,"rt":<fingerprint>,"access_token":..,"expires_at":..}
+smail_refreshtoken.ini.lock    the cross-process lock (empty)
+
+An entry serves only while the file's refresh token has the fingerprint it was made with, so
+`smail-token login` (a new refresh token) retires it at once. The fingerprint is a truncated
+SHA-256: it identifies the token without revealing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "CACHE_SUFFIX",
+    "DEFAULT_MARGIN",
+    "LOCK_SUFFIX",
+    "CachedToken",
+    "cache_path",
+    "clear_cache",
+    "fingerprint",
+    "lock_path",
+    "read_cache",
+    "usable",
+    "write_cache",
+]
+
+CACHE_SUFFIX = ".cache"
+LOCK_SUFFIX = ".lock"
+DEFAULT_MARGIN = 600.0  # seconds; Microsoft's HVE endpoint refuses tokens closer to expiry
+_VERSION = 1
+_MAX_CACHE = 64 * 1024
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    """An access token with its lifetime; times are Unix seconds."""
+
+    access_token: str = field(repr=False)
+    obtained_at: float
+    expires_at: float | None
+    refresh_fingerprint: str
+    token_type: str = "Bearer"
+    scope: str | None = None
+
+
+def cache_path(token_file: Path) -> Path:
+    return token_file.with_name(token_file.name + CACHE_SUFFIX)
+
+
+def lock_path(token_file: Path) -> Path:
+    return token_file.with_name(token_file.name + LOCK_SUFFIX)
+
+
+def fingerprint(refresh_token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()[:16]
+
+
+def usable(
+    entry: CachedToken | None, refresh_token: str, now: float, margin: float
+) -> CachedToken | None:
+    """`entry` if it belongs to `refresh_token` and lives past `now` plus the margin (pure).
+
+    The margin is at most half the token's lifetime, so a 4-second token (a test provider) or a
+    5-minute one is still shared by the processes that wait for the same refresh.
+    A token without expires_in is kept for 1 hour minus the margin.
+    """
+    if entry is None or entry.refresh_fingerprint != fingerprint(refresh_token):
+        return None
+    expires_at = entry.expires_at if entry.expires_at is not None else entry.obtained_at + 3600
+    lifetime = max(0.0, expires_at - entry.obtained_at)
+    if now < entry.obtained_at - 300:  # the clock went back: do not trust the entry
+        return None
+    return entry if now < expires_at - min(margin, lifetime / 2) else None
+
+
+def read_cache(token_file: Path) -> CachedToken | None:
+    """The cached token, or None when there is none or it is unreadable (it is only a cache)."""
+    import json
+
+    try:
+        with open(cache_path(token_file), "rb") as stream:
+            data = json.loads(stream.read(_MAX_CACHE))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("v") != _VERSION:
+        return None
+    token, fp = data.get("access_token"), data.get("rt")
+    obtained, expires = data.get("obtained_at"), data.get("expires_at")
+    if not (isinstance(token, str) and token and isinstance(fp, str)):
+        return None
+    if not isinstance(obtained, int | float) or not (
+        expires is None or isinstance(expires, int | float)
+    ):
+        return None
+    token_type, scope = data.get("token_type"), data.get("scope")
+    return CachedToken(
+        access_token=token,
+        obtained_at=float(obtained),
+        expires_at=float(expires) if expires is not None else None,
+        refresh_fingerprint=fp,
+        token_type=token_type if isinstance(token_type, str) else "Bearer",
+        scope=scope if isinstance(scope, str) else None,
+    )
+
+
+def write_cache(token_file: Path, entry: CachedToken) -> None:
+    """Write the cache atomically, 0600 (POSIX) / the folder's ACL (Windows).
+
+    Raises: OSError (callers treat a cache that cannot be written as no cache).
+    """
+    import json
+
+    from pysmail.oauth.atomic import write_atomic
+
+    data = {
+        "v": _VERSION,
+        "rt": entry.refresh_fingerprint,
+        "access_token": entry.access_token,
+        "token_type": entry.token_type,
+        "scope": entry.scope,
+        "obtained_at": entry.obtained_at,
+        "expires_at": entry.expires_at,
+    }
+    write_atomic(cache_path(token_file), json.dumps(data).encode("utf-8"))
+
+
+def clear_cache(token_file: Path) -> None:
+    """Forget the cached token (best effort)."""
+    with contextlib.suppress(OSError):
+        cache_path(token_file).unlink()

@@ -1,0 +1,263 @@
+"""smail_refreshtoken.ini: read it as SmailRefreshToken writes it, rewrite it keeping the rest.
+
+[OAUTH2]
+UserID=someone@outlook.com
+ClientID=3b...                  ClientSecret=se4...        (empty for a public client)
+RefreshToken=M.R3_BAY.-...
+TokenURI=https://login.microsoftonline.com/common/oauth2/v2.0/token
+OuthURI=https://login.microsoftonline.com/common/oauth2/v2.0/authorize   (sic)
+OAUTH2_TIME_OUT=30              Provider=1 (Microsoft; 0 = Google, an assumption)
+
+Keys are case-insensitive, as GetPrivateProfileString reads them, and the first occurrence wins.
+Our optional keys: Scope, Tenant, Issuer, TokenAuthMethod, Proxy, CAFile. Unknown keys,
+comments, other sections, line endings and the file's encoding survive a rewrite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pysmail.errors import OAuthError
+from pysmail.exitcodes import ErrCode
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "SECTION",
+    "TokenFile",
+    "decode_ini",
+    "parse_token_file",
+    "read_token_file",
+    "render_update",
+    "save_refresh_token",
+]
+
+SECTION = "OAUTH2"
+DEFAULT_TIMEOUT = 30.0  # seconds, when OAUTH2_TIME_OUT is absent (SmailRefreshToken writes 30)
+MAX_FILE_SIZE = 1024 * 1024  # a token file is a few hundred bytes; anything bigger is not one
+
+# canonical key -> lower-case spellings accepted (OuthURI is SMAIL's own spelling)
+_LINE_END = re.compile(r"\r\n|\n|\r")
+
+_KEYS = {
+    "UserID": ("userid",),
+    "ClientID": ("clientid",),
+    "ClientSecret": ("clientsecret",),
+    "RefreshToken": ("refreshtoken",),
+    "TokenURI": ("tokenuri",),
+    "OuthURI": ("outhuri", "authuri", "oauthuri"),
+    "OAUTH2_TIME_OUT": ("oauth2_time_out",),
+    "Provider": ("provider",),
+    "Scope": ("scope",),
+    "Tenant": ("tenant",),
+    "Issuer": ("issuer",),
+    "TokenAuthMethod": ("tokenauthmethod",),
+    "Proxy": ("proxy",),
+    "CAFile": ("cafile",),
+}
+
+
+@dataclass(frozen=True)
+class TokenFile:
+    """The [OAUTH2] section as read. `values` maps canonical key -> value for present keys.
+
+    `lines`, `encoding` and `newline` keep the file as it was so `render_update` can rewrite
+    one value and leave everything else alone.
+    """
+
+    path: Path
+    values: dict[str, str] = field(repr=False)
+    lines: tuple[str, ...] = field(repr=False)
+    encoding: str = "utf-8"
+    newline: str = "\r\n"
+
+    def get(self, key: str) -> str | None:
+        """The value of `key` (canonical spelling), None when absent or empty."""
+        value = self.values.get(key, "")
+        return value or None
+
+    @property
+    def user(self) -> str:
+        return self.get("UserID") or ""
+
+    @property
+    def client_id(self) -> str:
+        return self.get("ClientID") or ""
+
+    @property
+    def client_secret(self) -> str | None:
+        return self.get("ClientSecret")
+
+    @property
+    def refresh_token(self) -> str:
+        return self.get("RefreshToken") or ""
+
+    @property
+    def timeout(self) -> float:
+        """OAUTH2_TIME_OUT in seconds; DEFAULT_TIMEOUT when absent or not a positive number."""
+        raw = self.get("OAUTH2_TIME_OUT")
+        try:
+            value = float(raw) if raw else DEFAULT_TIMEOUT
+        except ValueError:
+            return DEFAULT_TIMEOUT
+        return value if value > 0 else DEFAULT_TIMEOUT
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret the file holds, for the output scrubber."""
+        return tuple(s for s in (self.client_secret, self.get("RefreshToken")) if s)
+
+
+def decode_ini(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 with BOM, UTF-8, else CP932 (Windows Japanese), as Windows writes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    return data.decode("cp932", errors="replace"), "cp932"
+
+
+def _canonical(key: str) -> str | None:
+    low = key.strip().lower()
+    for canonical, spellings in _KEYS.items():
+        if low in spellings:
+            return canonical
+    return None
+
+
+def _split(line: str) -> tuple[str, str] | None:
+    """(key, value) of a `key=value` line; None for blanks, comments and section headers."""
+    stripped = line.strip()
+    if not stripped or stripped[0] in ";#[" or "=" not in stripped:
+        return None
+    key, _, value = stripped.partition("=")
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return key.strip(), value
+
+
+def _section(line: str) -> str | None:
+    stripped = line.strip()
+    if stripped.startswith("[") and "]" in stripped:
+        return stripped[1 : stripped.index("]")].strip()
+    return None
+
+
+def parse_token_file(path: Path, data: bytes) -> TokenFile:
+    """The TokenFile held in `data` (pure). Keys outside [OAUTH2] are kept but not read."""
+    text, encoding = decode_ini(data)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    # Only CR/LF end a line: str.splitlines() would also split at \x1c-\x1e, \x85, U+2028.
+    lines = tuple(_LINE_END.split(text))
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    values: dict[str, str] = {}
+    current: str | None = None
+    for line in lines:
+        name = _section(line)
+        if name is not None:
+            current = name
+            continue
+        if current is None or current.upper() != SECTION:
+            continue
+        pair = _split(line)
+        if pair is None:
+            continue
+        canonical = _canonical(pair[0])
+        if canonical is not None and canonical not in values:
+            values[canonical] = pair[1]
+    return TokenFile(path, values, lines, encoding, newline)
+
+
+def read_token_file(path: Path) -> TokenFile:
+    """Read and parse the token file.
+
+    Raises:
+        OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_missing"): no such file (SMAIL's warning).
+        OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_unreadable"): it cannot be read.
+        OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete"): RefreshToken or ClientID
+            is missing or empty.
+    """
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_SIZE + 1)
+    except FileNotFoundError as exc:
+        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_missing", path=path) from exc
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OAuthError(
+            ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_unreadable", path=path, reason=reason
+        ) from exc
+    if len(data) > MAX_FILE_SIZE:
+        raise OAuthError(
+            ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_unreadable", path=path, reason="too large"
+        )
+    parsed = parse_token_file(path, data)
+    for key in ("RefreshToken", "ClientID"):
+        if not parsed.get(key):
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_incomplete", path=path, key=key
+            )
+    return parsed
+
+
+def render_update(doc: TokenFile, updates: dict[str, str]) -> bytes:
+    """The file's bytes with the [OAUTH2] keys in `updates` set (pure).
+
+    An existing key keeps its spelling and position (the first occurrence); a missing key is
+    added at the end of [OAUTH2]; a missing section is added at the end of the file.
+    """
+    pending = dict(updates)
+    out: list[str] = []
+    current: str | None = None
+    section_end: int | None = None
+    seen_section = False
+    for line in doc.lines:
+        name = _section(line)
+        if name is not None:
+            if current is not None and current.upper() == SECTION:
+                section_end = len(out)
+            current = name
+            seen_section = seen_section or name.upper() == SECTION
+            out.append(line)
+            continue
+        if current is not None and current.upper() == SECTION:
+            pair = _split(line)
+            canonical = _canonical(pair[0]) if pair else None
+            if pair and canonical in pending:
+                out.append(f"{pair[0]}={pending.pop(canonical)}")
+                continue
+        out.append(line)
+    if current is not None and current.upper() == SECTION:
+        section_end = len(out)
+    added = [f"{key}={value}" for key, value in pending.items()]
+    if added:
+        if not seen_section:
+            out.extend([f"[{SECTION}]", *added])
+        else:
+            assert section_end is not None
+            # keep trailing blank lines of the section after the new keys
+            while section_end > 0 and not out[section_end - 1].strip():
+                section_end -= 1
+            out[section_end:section_end] = added
+    text = doc.newline.join(out) + doc.newline
+    return text.encode(doc.encoding, errors="replace")
+
+
+def save_refresh_token(doc: TokenFile, refresh_token: str) -> None:
+    """Persist a new refresh token atomically (see atomic.write_atomic); the rest is kept.
+
+    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_write_failed").
+    """
+    from pysmail.oauth.atomic import write_atomic
+
+    try:
+        write_atomic(doc.path, render_update(doc, {"RefreshToken": refresh_token}))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OAuthError(
+            ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_write_failed", path=doc.path, reason=reason
+        ) from exc
