@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
     SUDO=sudo
 fi
 
-PACKAGES="dovecot-core dovecot-submissiond dovecot-pop3d dovecot-lmtpd postfix msmtp swaks openssl"
+PACKAGES="dovecot-core dovecot-submissiond dovecot-pop3d dovecot-lmtpd postfix msmtp swaks openssl tinyproxy dante-server"
 if ! python3 -c "import ensurepip, venv" 2>/dev/null; then
     PACKAGES="$PACKAGES python3-venv"  # Debian splits venv/ensurepip out of python3
 fi

@@ -180,13 +180,17 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
     return int(ErrCode.OK)
 
 
+def _home(env: Mapping[str, str]) -> Path | None:
+    """The home folder of the given environment (not necessarily this process's own)."""
+    return Path(env["HOME"]) if env.get("HOME") else None
+
+
 def _settings(cmd: CommandLine, env: Mapping[str, str], cwd: Path) -> Settings:
     from pysmail.config.ini import read_ini
     from pysmail.config.merge import merge
     from pysmail.config.paths import find_config
 
-    home = Path(env["HOME"]) if env.get("HOME") else None  # the given environment, not ours
-    path = find_config(cmd.config, env, cwd, home=home)
+    path = find_config(cmd.config, env, cwd, home=_home(env))
     return merge(cmd, read_ini(path) if path is not None else None)
 
 
@@ -307,8 +311,7 @@ def _token_file(settings: Settings, env: Mapping[str, str], cwd: Path) -> Path:
     here = cwd / OAUTH_TOKEN_FILE_NAME
     if here.is_file():
         return here
-    home = Path(env["HOME"]) if env.get("HOME") else None
-    return user_config_dir(env, home=home) / OAUTH_TOKEN_FILE_NAME
+    return user_config_dir(env, home=_home(env)) / OAUTH_TOKEN_FILE_NAME
 
 
 def _auth_request(
