@@ -111,6 +111,25 @@ def test_oauthbearer_over_smtps(stack: Stack, tmp_path: Path) -> None:
     _assert_no_secret([result.out, result.err], secrets + _secrets_now(token_path))
 
 
+def test_pop_before_smtp_with_the_same_token(stack: Stack, tmp_path: Path) -> None:
+    """The seed's POP.AccessAsUser.All: POP3 AUTH XOAUTH2 with the access token, then SMTP."""
+    token_path, secrets = _token_file(stack, tmp_path)
+    _smail_ini(stack, tmp_path)
+    ini = tmp_path / "smail.ini"
+    ini.write_text(
+        ini.read_text()
+        + f"[pop_before_smtp]\nenabled = yes\nserver = {stack.host}\nport = {stack.pop3}\n"
+        f"tls = stls\nuser = {ALICE}\n"
+    )
+    mark = marker("pop-oauth")
+    result = run_exe(["-s" + mark, "-Tx", BOB, "-d"], tmp_path)
+    assert result.code == 0, result.out
+    assert "AUTH XOAUTH2" in result.out and "+OK" in result.out
+    fetch_one(stack, BOB, mark)
+    assert stack.token_request_count(grant_type="refresh_token") == 1  # one token for both
+    _assert_no_secret([result.out, result.err], secrets + _secrets_now(token_path))
+
+
 def test_missing_token_file_is_err_0028_with_the_fix(stack: Stack, tmp_path: Path) -> None:
     _smail_ini(stack, tmp_path)
     result = run_main(["-sx", "-Tx", BOB], tmp_path)

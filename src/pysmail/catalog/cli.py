@@ -38,6 +38,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'Invalid port "{value}" for {option}: expected a number from 1 to 65535.',
         "{option} のポート番号「{value}」は使えません。1～65535 の数字を指定して下さい。",
     ),
+    "cli.bad_proxy": (
+        'Invalid proxy "{value}" for {option}: {reason}. Write http://host:port, '
+        "socks5://host:port, socks5h://host:port or none.",
+        "{option} のプロキシー「{value}」は使えません: {reason}。http://host:port、"
+        "socks5://host:port、socks5h://host:port または none を指定して下さい。",
+    ),
+    "cli.proxy_credentials": (
+        "{option} must not carry a user name or password: other users can read a command "
+        "line. Put the proxy with its credentials in smail.ini (proxy= in [smail]).",
+        "{option} にユーザー名やパスワードを書かないで下さい。コマンドラインは他のユーザー"
+        "からも見えます。認証付きのプロキシーは smail.ini の [smail] の proxy= に書いて下さい。",
+    ),
     "cli.bad_timeout": (
         'Invalid time "{value}" for {option}: expected a number of seconds greater than 0.',
         "{option} の時間「{value}」は使えません。0 より大きい秒数を指定して下さい。",
@@ -166,6 +178,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cli.help.helo": (
         "Name sent in EHLO/HELO (default: this computer's name).",
         "EHLO/HELO で名乗る名前(既定はこのコンピュータ名)。",
+    ),
+    "cli.help.proxy": (
+        "Proxy for the SMTP and POP3 connection: http://host:port (HTTP CONNECT), "
+        "socks5://host:port or socks5h://host:port; none for no proxy.",
+        "SMTP と POP3 の接続に使うプロキシー: http://host:port (HTTP CONNECT)、"
+        "socks5://host:port、socks5h://host:port。none でプロキシーを使いません。",
     ),
     "cli.help.timeout": (
         "Network timeout in seconds (default 60).",

@@ -20,6 +20,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "info.starttls": ("#STARTTLS              : {value}", "#STARTTLS              : {value}"),
     "info.body_file": ("#Body file             : {value}", "#本文ファイル          : {value}"),
     "info.attachments": ("#Attachments           : {value}", "#添付ファイル          : {value}"),
+    "info.proxy": ("#Proxy                 : {value}", "#プロキシ              : {value}"),
     "info.server": ("#Mail server           : {value}", "#メールサーバ          : {value}"),
     "info.from": ("#From                  : {value}", "#メール送り元          : {value}"),
     "info.to": ("#To                    : {value}", "#メール送り先          : {value}"),

@@ -35,4 +35,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "暗号化されていない接続では POP3 サーバ {host} にパスワードを送りません。STLS か POP3S、"
         "APOP を使うか、平文でのログインを明示的に許可して下さい。",
     ),
+    "pop3.oauth_failed": (
+        "The POP3 server {host} refused the access token of {user} ({detail}). The token "
+        "must allow POP (Microsoft: the scope https://outlook.office.com/POP.AccessAsUser.All) "
+        "and POP must be enabled for the mailbox; if it was revoked, run smail-token again.",
+        "POP3 サーバ {host} が {user} のアクセストークンを拒否しました ({detail})。トークンに"
+        "POP の権限 (Microsoft ではスコープ https://outlook.office.com/POP.AccessAsUser.All) が"
+        "必要で、メールボックスの POP が有効である必要があります。取り消された場合は "
+        "smail-token をもう一度実行して下さい。",
+    ),
+    "pop3.oauth_unavailable": (
+        "The POP3 server {host} does not accept AUTH XOAUTH2: {reply}.",
+        "POP3 サーバ {host} は AUTH XOAUTH2 を受け付けません: {reply}。",
+    ),
+    "pop3.cleartext_token_refused": (
+        "Refusing to send the access token to the POP3 server {host} over an unencrypted "
+        "connection; use STLS or POP3S.",
+        "暗号化されていない接続では POP3 サーバ {host} にアクセストークンを送りません。"
+        "STLS か POP3S を使って下さい。",
+    ),
 }

@@ -38,6 +38,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{host} sent something that is not an SMTP reply: {reason}.",
         "{host} から SMTP の応答として解釈できないデータを受信しました: {reason}。",
     ),
+    # proxy (smtp/proxy.py; also used for POP before SMTP)
+    "smtp.proxy_unreachable": (
+        "Cannot connect to the proxy {proxy}: {reason}. Check the proxy setting "
+        "(proxy= in smail.ini or --proxy).",
+        "プロキシー {proxy} に接続できません: {reason}。プロキシーの設定 (smail.ini の proxy= "
+        "または --proxy) を確認して下さい。",
+    ),
+    "smtp.proxy_timeout": (
+        "The proxy {proxy} did not connect us to {target} within {timeout} seconds.",
+        "プロキシー {proxy} 経由の {target} への接続が {timeout} 秒以内に完了しませんでした。",
+    ),
+    "smtp.proxy_refused": (
+        "The proxy {proxy} did not connect us to {target}: {answer}. Check the server name "
+        "and port; the proxy may also forbid this host or port (ask its administrator).",
+        "プロキシー {proxy} 経由で {target} に接続できませんでした: {answer}。サーバ名と"
+        "ポートを確認して下さい。プロキシーがこのホストまたはポートを禁止している可能性も"
+        "あります(管理者に確認して下さい)。",
+    ),
+    "smtp.proxy_refused_auth": (
+        "The proxy {proxy} refused the connection to {target}: {answer}. Check the user name "
+        "and password in the proxy setting (http://user:password@host:port).",
+        "プロキシー {proxy} が {target} への接続を拒否しました: {answer}。プロキシー設定の"
+        "ユーザー名とパスワード (http://user:password@host:port) を確認して下さい。",
+    ),
+    "smtp.proxy_bad_answer": (
+        "The proxy {proxy} gave an answer that is not HTTP CONNECT or SOCKS5: {reason}. "
+        "Check the scheme of the proxy setting (http://, socks5:// or socks5h://).",
+        "プロキシー {proxy} の応答が HTTP CONNECT でも SOCKS5 でもありません: {reason}。"
+        "プロキシー設定のスキーム (http://、socks5://、socks5h://) を確認して下さい。",
+    ),
     # TLS
     "smtp.tls_cafile": (
         "Cannot load the CA certificate file {cafile}: {reason}.",

@@ -86,6 +86,7 @@ def info_block(
         ("info.body_file", msg.body_file if msg.body_text is None and msg.body_file else none),
         ("info.attachments", ", ".join(msg.attachments) or none),
         ("info.server", f"{server.host}:{server.port}"),
+        ("info.proxy", server.proxy.shown if server.proxy else none),
         ("info.from", spec.from_.wire_addr),
         ("info.to", _addresses(recipients.to, lang)),
         ("info.cc", _addresses(recipients.cc, lang)),

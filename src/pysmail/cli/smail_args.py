@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pysmail.config.model import AuthMode, Charset, TlsMode
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
+
+if TYPE_CHECKING:
+    from pysmail.smtp.proxy import ProxySetting
 
 __all__ = ["OPTIONS", "CommandLine", "Kind", "OptionSpec", "parse_args"]
 
@@ -96,6 +99,7 @@ class CommandLine:
     dry_run: bool = False
     helo: str | None = None
     timeout: float | None = None
+    proxy: ProxySetting | None = None  # "none": no proxy, overriding smail.ini
     lang: str | None = None
     version: bool = False
     to: tuple[str, ...] = ()
@@ -145,6 +149,24 @@ def _seconds(value: str, option: str) -> float:
     if not 0 < seconds < 86400:  # also refuses nan and inf
         raise UsageError(ErrCode.OPTION, "cli.bad_timeout", option=option, value=value)
     return seconds
+
+
+def _proxy(value: str, option: str) -> object:
+    from pysmail.smtp.proxy import ProxyUrlError, mask_proxy_text, parse_proxy_setting
+
+    try:
+        setting = parse_proxy_setting(value)
+    except ProxyUrlError as exc:
+        raise UsageError(
+            ErrCode.OPTION,
+            "cli.bad_proxy",
+            option=option,
+            value=mask_proxy_text(value),
+            reason=str(exc),
+        ) from None
+    if setting != "none" and setting.username is not None:
+        raise UsageError(ErrCode.OPTION, "cli.proxy_credentials", option=option)
+    return setting
 
 
 def _encoding(value: str, option: str) -> str:
@@ -222,6 +244,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("insecure", Kind.FLAG, long="insecure"),
     OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME"),
     OptionSpec("timeout", Kind.VALUE, long="timeout", metavar="SEC", convert=_seconds),
+    OptionSpec("proxy", Kind.VALUE, long="proxy", metavar="URL", convert=_proxy),
     OptionSpec(
         "charset",
         Kind.VALUE,

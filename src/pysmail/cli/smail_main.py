@@ -149,6 +149,9 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
         return int(ErrCode.OK)
 
     settings = _settings(cmd, env, cwd)
+    for proxy in (settings.server.proxy, settings.pop.proxy if settings.pop else None):
+        if proxy is not None and proxy.password:
+            out.scrubber.add(proxy.password)
     if settings.debug:
         for section, key in settings.unknown_keys:
             path = settings.config_path
@@ -174,9 +177,10 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
         from pysmail.smtp.trace import Trace
 
         trace = Trace(out.line, out.scrubber)
+    auth, source = _auth_request(settings, ctx, trace)
     if settings.pop is not None:
-        _pop_before_smtp(settings, settings.pop, trace, out.scrubber, lang)
-    _send(settings, spec, recipients, trace, ctx)
+        _pop_before_smtp(settings, settings.pop, trace, ctx, source)
+    _send(settings, spec, recipients, trace, auth, source)
     return int(ErrCode.OK)
 
 
@@ -353,15 +357,23 @@ def _tls_params(settings: Settings) -> tuple[str | None, bool]:
 
 
 def _pop_before_smtp(
-    settings: Settings, pop: PopSettings, trace: Trace | None, scrubber: Scrubber, lang: Lang
+    settings: Settings,
+    pop: PopSettings,
+    trace: Trace | None,
+    ctx: _Context,
+    token: TokenSource | None,
 ) -> None:
+    """POP before SMTP. With SMAIL's OAuth setting and no POP password source, the POP login
+    uses the same access token (AUTH XOAUTH2; the seed asks for POP.AccessAsUser.All)."""
     import time
 
     from pysmail.pop3.before_smtp import PopParams, pop_before_smtp
 
     cafile, verify = _tls_params(settings)
-    params = PopParams(pop.host, pop.port, pop.tls.value, cafile, verify, pop.timeout)
-    password = _secret(pop.secret, pop.user, pop.host, scrubber, lang)
+    params = PopParams(pop.host, pop.port, pop.tls.value, cafile, verify, pop.timeout, pop.proxy)
+    s = pop.secret
+    use_token = token is not None and not (s.command or s.keyring or s.password)
+    password = _secret(pop.secret, pop.user, pop.host, ctx.out.scrubber, ctx.lang)
     pop_before_smtp(
         params,
         pop.user,
@@ -369,6 +381,7 @@ def _pop_before_smtp(
         pop.apop,
         trace,
         allow_plaintext=settings.auth.allow_plaintext,
+        token=token if use_token else None,
     )
     if pop.wait_ms:
         time.sleep(pop.wait_ms / 1000)
@@ -379,7 +392,8 @@ def _send(
     spec: MessageSpec,
     recipients: Recipients,
     trace: Trace | None,
-    ctx: _Context,
+    auth: AuthRequest | None,
+    source: TokenSource | None,
 ) -> None:
     """Send once; when the server refuses an OAuth token (401-style), refresh once and resend."""
     from pysmail.errors import AuthError
@@ -389,9 +403,15 @@ def _send(
     server = settings.server
     cafile, verify = _tls_params(settings)
     params = SmtpParams(
-        server.host, server.port, server.tls.value, cafile, verify, server.timeout, server.helo
+        server.host,
+        server.port,
+        server.tls.value,
+        cafile,
+        verify,
+        server.timeout,
+        server.helo,
+        server.proxy,
     )
-    auth, source = _auth_request(settings, ctx, trace)
 
     def attempt() -> None:
         send(

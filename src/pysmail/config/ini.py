@@ -101,6 +101,17 @@ def _path(value: str, base: Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
+def _proxy(value: str, _base: Path) -> object:
+    from pysmail.smtp.proxy import ProxyUrlError, parse_proxy_setting
+
+    try:
+        return parse_proxy_setting(value)
+    except ProxyUrlError as exc:
+        raise _Bad(
+            f"http://host:port, socks5://host:port, socks5h://host:port or none; {exc}"
+        ) from None
+
+
 # key -> (IniSettings/IniPop field, parser); password keys are handled apart (Secret, sources)
 _MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
     "server": ("server", _text),
@@ -118,6 +129,7 @@ _MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
     "allow_plaintext_auth": ("allow_plaintext_auth", _bool),
     "max_text_length": ("max_text_length", _int_in(1, 10_000_000)),
     "oauth_token_file": ("oauth_token_file", _path),
+    "proxy": ("proxy", _proxy),
 }
 _POP_KEYS: dict[str, tuple[str, _Parser]] = {
     "enabled": ("enabled", _bool),
@@ -128,6 +140,7 @@ _POP_KEYS: dict[str, tuple[str, _Parser]] = {
     "user": ("user", _text),
     "wait_ms": ("wait_ms", _int_in(0, 600_000)),
     "timeout": ("timeout", _seconds),
+    "proxy": ("proxy", _proxy),
 }
 _SECRET_KEYS = ("password", "password_command", "password_keyring")
 
@@ -223,7 +236,7 @@ def parse_ini(text: str, path: Path) -> IniSettings:
                     path=str(path),
                     section=real,
                     key=key,
-                    value=value,
+                    value=_shown(key, value),
                     expected=bad.expected,
                 ) from None
         values["secret"] = _secret_sources(items, path, real)
@@ -232,6 +245,15 @@ def parse_ini(text: str, path: Path) -> IniSettings:
     main = read(MAIN_SECTION, _MAIN_KEYS)
     pop = IniPop(**read(POP_SECTION, _POP_KEYS))
     return IniSettings(path=path, pop=pop, unknown=tuple(unknown), **main)
+
+
+def _shown(key: str, value: str) -> str:
+    """A bad value as it may be printed: a proxy's password masked."""
+    if key != "proxy":
+        return value
+    from pysmail.smtp.proxy import mask_proxy_text
+
+    return mask_proxy_text(value)
 
 
 def _secret_sources(items: configparser.SectionProxy, path: Path, section: str) -> SecretSources:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pysmail.cli.smail_args import CommandLine
 from pysmail.config.model import (
@@ -26,6 +26,9 @@ from pysmail.config.model import (
 )
 from pysmail.errors import ConfigError, Pop3Error, UsageError
 from pysmail.exitcodes import ErrCode
+
+if TYPE_CHECKING:
+    from pysmail.smtp.proxy import ProxySetting, ProxyUrl
 
 __all__ = ["merge", "tls_for_port"]
 
@@ -86,6 +89,7 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
         cafile=cafile,
         helo=_first(cmdline.helo, ini.helo),
         timeout=timeout,
+        proxy=_proxy(cmdline.proxy, ini.proxy),
     )
     auth = _auth(cmdline, ini)
     user = auth.user
@@ -114,7 +118,7 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
         server=server,
         auth=auth,
         message=message,
-        pop=_pop(ini, host, timeout),
+        pop=_pop(ini, host, timeout, cmdline.proxy),
         config_path=ini.path,
         max_text_length=limit,
         debug=cmdline.debug,
@@ -145,7 +149,18 @@ def _auth(cmdline: CommandLine, ini: IniSettings) -> AuthSettings:
     return auth
 
 
-def _pop(ini: IniSettings, smtp_host: str, timeout: float) -> PopSettings | None:
+def _proxy(*layers: ProxySetting | None) -> ProxyUrl | None:
+    """The first proxy setting that is given; "none" means no proxy. Never from HTTPS_PROXY:
+    that variable is for web requests (docs/settings.md)."""
+    for layer in layers:
+        if layer is not None:
+            return None if layer == "none" else layer
+    return None
+
+
+def _pop(
+    ini: IniSettings, smtp_host: str, timeout: float, cmdline_proxy: ProxySetting | None = None
+) -> PopSettings | None:
     pop = ini.pop
     if not pop.enabled:
         return None
@@ -161,4 +176,6 @@ def _pop(ini: IniSettings, smtp_host: str, timeout: float) -> PopSettings | None
         secret=pop.secret,
         wait_ms=pop.wait_ms if pop.wait_ms is not None else 0,
         timeout=pop.timeout or timeout,
+        # --proxy, then [pop_before_smtp] proxy, then [smail] proxy
+        proxy=_proxy(cmdline_proxy, pop.proxy, ini.proxy),
     )

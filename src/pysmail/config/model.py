@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pysmail.smtp.proxy import ProxySetting, ProxyUrl
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -152,6 +156,7 @@ class IniPop:
     secret: SecretSources = field(default_factory=SecretSources)
     wait_ms: int | None = None
     timeout: float | None = None
+    proxy: ProxySetting | None = None  # "none": no proxy even when [smail] has one
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,7 @@ class IniSettings:
     allow_plaintext_auth: bool | None = None
     max_text_length: int | None = None
     oauth_token_file: Path | None = None
+    proxy: ProxySetting | None = None  # "none": no proxy
     pop: IniPop = field(default_factory=IniPop)
     unknown: tuple[tuple[str, str], ...] = ()  # (section, key) pairs kept and ignored
 
@@ -188,6 +194,7 @@ class ServerSettings:
     cafile: Path | None = None
     helo: str | None = None  # None: the local host name
     timeout: float = DEFAULT_TIMEOUT
+    proxy: ProxyUrl | None = None  # HTTP CONNECT / SOCKS5 tunnel for the SMTP connection
 
 
 @dataclass(frozen=True)
@@ -225,6 +232,7 @@ class PopSettings:
     secret: SecretSources
     wait_ms: int
     timeout: float
+    proxy: ProxyUrl | None = None
 
 
 @dataclass(frozen=True)

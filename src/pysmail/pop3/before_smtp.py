@@ -1,4 +1,4 @@
-"""POP before SMTP: log in to the POP3 server (USER/PASS or APOP), then QUIT."""
+"""POP before SMTP: log in to the POP3 server (USER/PASS, APOP or XOAUTH2), then QUIT."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pysmail.errors import Pop3Error
 from pysmail.exitcodes import ErrCode
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import poplib
     import ssl
 
+    from pysmail.smtp.proxy import ProxyUrl
     from pysmail.smtp.trace import Trace
 
 __all__ = ["PopParams", "PopTls", "pop_before_smtp"]
@@ -32,6 +33,7 @@ class PopParams:
     cafile: str | None = None
     verify: bool = True
     timeout: float = 30.0
+    proxy: ProxyUrl | None = None  # HTTP CONNECT or SOCKS5 tunnel (smtp/proxy.py)
 
 
 def pop_before_smtp(
@@ -42,18 +44,26 @@ def pop_before_smtp(
     trace: Trace | None = None,
     *,
     allow_plaintext: bool = False,
+    token: Callable[[], str] | None = None,
 ) -> None:
     """Log in to the POP3 server so that it lets this address send mail, then QUIT.
 
     APOP sends an MD5 digest, never the password. USER/PASS sends the password itself, so it is
-    refused over a connection without TLS unless `allow_plaintext`.
+    refused over a connection without TLS unless `allow_plaintext`. With `token` (an OAuth
+    access token source, e.g. for Microsoft's POP.AccessAsUser.All), the login is
+    `AUTH XOAUTH2` in the two-line form Microsoft requires, and `password`/`apop` are unused.
 
-    Raises: Pop3Error with POP3_TIMEOUT, POP3_CONNECT (name lookup, refused, TLS) or
-    POP3_LOGIN (login refused, APOP not offered, cleartext refused).
+    Raises: Pop3Error with POP3_TIMEOUT, POP3_CONNECT (name lookup, refused, TLS, proxy) or
+    POP3_LOGIN (login refused, APOP not offered, cleartext refused, token refused).
     """
     host = params.host
-    if not apop and params.tls == "none" and not allow_plaintext:
+    if token is not None:
+        if params.tls == "none" and not allow_plaintext:
+            raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.cleartext_token_refused", host=host)
+    elif not apop and params.tls == "none" and not allow_plaintext:
         raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.cleartext_refused", host=host)
+    if trace is not None and params.proxy is not None:
+        trace.note(f"Proxy: {params.proxy.shown} -> {host}:{params.port}")
     with _mapped(params, "pop3.connect_failed"):
         context = _tls_context(params) if params.tls != "none" else None
         pop = _connect(params, context)
@@ -65,11 +75,13 @@ def pop_before_smtp(
             with _mapped(params, "pop3.stls_failed"):
                 _say(trace, "STLS", pop.stls(context))
             _trace_tls(trace, pop)
-        secret = password()
+        secret = token() if token is not None else password()
         if trace is not None:
             trace.protect(secret)
         with _mapped(params, "pop3.login_failed", user=user):
-            if apop:
+            if token is not None:
+                _xoauth2(pop, params, user, secret, trace)
+            elif apop:
                 # RFC 1939 7: APOP needs the <timestamp> of the greeting.
                 if not re.search(rb"<[^<>]+>", pop.getwelcome()):
                     raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.apop_unavailable", host=host)
@@ -93,15 +105,35 @@ def _connect(params: PopParams, context: ssl.SSLContext | None) -> poplib.POP3:
     started: list[poplib.POP3] = []
     # _create_socket is poplib's private hook (not in typeshed); it runs before the greeting.
 
+    proxy = params.proxy
+
+    def tunnel(timeout: float) -> socket.socket:
+        from pysmail.smtp.proxy import open_tunnel
+
+        assert proxy is not None
+        return open_tunnel(proxy, params.host, params.port, timeout)
+
     class Plain(poplib.POP3):
         def _create_socket(self, timeout: float) -> socket.socket:
             started.append(self)
+            if proxy is not None:
+                return tunnel(timeout)
             sock: socket.socket = super()._create_socket(timeout)  # type: ignore[misc]
             return sock
 
     class Tls(poplib.POP3_SSL):
         def _create_socket(self, timeout: float) -> socket.socket:
             started.append(self)
+            if proxy is not None:
+                raw = tunnel(timeout)
+                try:  # TLS end to end through the tunnel, checked against the POP3 host
+                    wrapped: socket.socket = self.context.wrap_socket(  # type: ignore[attr-defined]
+                        raw, server_hostname=params.host
+                    )
+                except BaseException:
+                    raw.close()
+                    raise
+                return wrapped
             sock: socket.socket = super()._create_socket(timeout)  # type: ignore[misc]
             return sock
 
@@ -115,6 +147,84 @@ def _connect(params: PopParams, context: ssl.SSLContext | None) -> poplib.POP3:
                 with suppress(OSError):
                     pop.close()  # the reader made by makefile() too, not only the socket
         raise
+
+
+# A server that keeps sending challenges is looping, not talking (smtplib's _MAXCHALLENGE idea).
+MAX_CHALLENGES = 3
+
+
+def _xoauth2(
+    pop: poplib.POP3, params: PopParams, user: str, token: str, trace: Trace | None
+) -> None:
+    """RFC 5034 AUTH with XOAUTH2, two-line form: `AUTH XOAUTH2`, `+ `, then the base64 line.
+
+    A refused token gets a `+ <base64 JSON>` challenge (status, schemes, scope); the answer is
+    an empty line, then `-ERR`. The JSON is decoded into the error (oauth-facts 4.1).
+    """
+    import base64
+    import binascii
+    import poplib
+
+    from pysmail.sasl.mechanisms import XOAUTH2, Credentials, describe_oauth_error
+
+    host = params.host
+    steps = XOAUTH2.steps(Credentials(user, token, host, params.port), False)
+    next(steps)  # None: the two-line form waits for the server's "+ "
+    try:
+        reply = pop._shortcmd("AUTH XOAUTH2")  # type: ignore[attr-defined]
+    except poplib.error_proto as exc:
+        raise Pop3Error(
+            ErrCode.POP3_LOGIN, "pop3.oauth_unavailable", host=host, reply=_reply_text(exc)
+        ) from exc
+    _say(trace, "AUTH XOAUTH2", reply)
+    detail: str | None = None
+    for _ in range(MAX_CHALLENGES):
+        if not reply.startswith(b"+ ") and reply != b"+":
+            break  # +OK: logged in
+        try:
+            challenge = base64.b64decode(reply[1:].strip(), validate=True)
+        except (binascii.Error, ValueError):
+            challenge, answer = b"", None
+        else:
+            detail = describe_oauth_error(challenge) or detail
+            try:
+                answer = steps.send(challenge)
+            except StopIteration:
+                answer = None
+        if answer is None:
+            line, shown = "*", "*"  # RFC 5034 4: cancel
+        else:
+            line = base64.b64encode(answer).decode("ascii")
+            shown = "****" if answer else ""
+        pop._putcmd(line)  # type: ignore[attr-defined]
+        try:
+            reply = pop._getresp()  # type: ignore[attr-defined]
+        except poplib.error_proto as exc:
+            if trace is not None:
+                trace.send(shown)
+            text = _reply_text(exc)
+            _say(trace, None, text.encode("utf-8"))
+            if detail:
+                raise Pop3Error(
+                    ErrCode.POP3_LOGIN,
+                    "pop3.oauth_failed",
+                    host=host,
+                    user=user,
+                    detail=detail,
+                    reply=text,
+                ) from exc
+            raise Pop3Error(
+                ErrCode.POP3_LOGIN, "pop3.login_failed", host=host, user=user, reply=text
+            ) from exc
+        _say(trace, shown, reply)
+    else:
+        raise Pop3Error(
+            ErrCode.POP3_LOGIN,
+            "pop3.login_failed",
+            host=host,
+            user=user,
+            reply=reply.decode("utf-8", "replace"),
+        )
 
 
 def _tls_context(params: PopParams) -> ssl.SSLContext:
@@ -163,7 +273,19 @@ def _mapped(params: PopParams, msgid: str, **extra: object) -> Iterator[None]:
         raise Pop3Error(
             code, msgid, reply=reply, reason=reply, host=host, port=port, **extra
         ) from exc
-    except NetworkError as exc:  # the CA file could not be loaded
+    except NetworkError as exc:
+        if exc.msgid.startswith("smtp.proxy_"):  # the proxy's own texts name the proxy
+            same: dict[str, Any] = dict(exc.params)
+            raise Pop3Error(ErrCode.POP3_CONNECT, exc.msgid, **same) from exc
+        if exc.msgid == "smtp.host_lookup":  # socks5:// resolves the POP3 host here
+            raise Pop3Error(
+                ErrCode.POP3_CONNECT,
+                "pop3.host_lookup",
+                reason=str(exc.params.get("reason")),
+                host=host,
+                port=port,
+            ) from exc
+        # the CA file could not be loaded
         raise Pop3Error(
             ErrCode.POP3_CONNECT,
             "pop3.tls_failed",

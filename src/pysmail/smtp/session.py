@@ -25,6 +25,7 @@ from pysmail.smtp.transport import Transport, make_tls_context
 if TYPE_CHECKING:
     import ssl
 
+    from pysmail.smtp.proxy import ProxyUrl
     from pysmail.smtp.trace import Trace
 
 __all__ = ["AuthRequest", "SmtpParams", "TlsMode", "send"]
@@ -49,6 +50,7 @@ class SmtpParams:
     verify: bool = True
     timeout: float = 60.0
     helo: str | None = None
+    proxy: ProxyUrl | None = None  # HTTP CONNECT or SOCKS5 tunnel (smtp/proxy.py)
 
 
 def send(
@@ -76,12 +78,15 @@ def send(
     if not recipients:
         raise UsageError(ErrCode.RECIPIENT, "smtp.no_recipients")
     context = make_tls_context(params.cafile, params.verify) if params.tls != "none" else None
+    if trace is not None and params.proxy is not None:
+        trace.note(f"Proxy: {params.proxy.shown} -> {params.host}:{params.port}")
     transport = Transport.connect(
         params.host,
         params.port,
         params.timeout,
         tls=context if params.tls == "smtps" else None,
         server_hostname=params.host,
+        proxy=params.proxy,
     )
     session = _Session(transport, params, trace)
     try:

@@ -16,6 +16,8 @@ from pysmail.smtp.replies import MalformedReply, Reply, ReplyParser
 if TYPE_CHECKING:
     import ssl
 
+    from pysmail.smtp.proxy import ProxyUrl
+
 __all__ = ["TlsInfo", "Transport", "make_tls_context", "tls_failure_reason"]
 
 # Writes are gathered up to this size before a send: one syscall (and, with TLS, one record
@@ -99,8 +101,19 @@ class Transport:
         *,
         tls: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
+        proxy: ProxyUrl | None = None,
     ) -> Transport:
-        """Open a connection; with `tls`, do the TLS handshake at once (SMTPS, port 465)."""
+        """Open a connection; with `tls`, do the TLS handshake at once (SMTPS, port 465).
+
+        With `proxy`, the connection is a tunnel through it (smtp/proxy.py); TLS still runs end
+        to end and checks the certificate against `server_hostname or host`.
+        """
+        if proxy is not None:
+            from pysmail.smtp.proxy import open_tunnel
+
+            return cls._ready(
+                open_tunnel(proxy, host, port, timeout), host, timeout, tls, server_hostname
+            )
         try:
             sock = socket.create_connection((host, port), timeout=timeout)
         except socket.gaierror as exc:
@@ -115,6 +128,17 @@ class Transport:
             raise NetworkError(
                 ErrCode.CONNECT, "smtp.connect_failed", host=host, port=port, reason=_reason(exc)
             ) from exc
+        return cls._ready(sock, host, timeout, tls, server_hostname)
+
+    @classmethod
+    def _ready(
+        cls,
+        sock: socket.socket,
+        host: str,
+        timeout: float,
+        tls: ssl.SSLContext | None,
+        server_hostname: str | None,
+    ) -> Transport:
         # Commands are written whole and then waited on; Nagle would only add latency.
         with suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
