@@ -16,6 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PACKAGES="dovecot-core dovecot-submissiond dovecot-pop3d dovecot-lmtpd postfix msmtp swaks openssl tinyproxy dante-server"
+PACKAGES="$PACKAGES chromium"  # tests/browser: Playwright drives /usr/bin/chromium
 if ! python3 -c "import ensurepip, venv" 2>/dev/null; then
     PACKAGES="$PACKAGES python3-venv"  # Debian splits venv/ensurepip out of python3
 fi

@@ -9,7 +9,7 @@ same placeholders.
 
 from __future__ import annotations
 
-from pysmail.catalog import cli, config, info, mime, oauth, pop3, smtp, titles
+from pysmail.catalog import cli, config, info, mime, oauth, outbox, pop3, smtp, titles, token
 
 __all__ = ["CATALOGUE", "TITLES"]
 
@@ -22,8 +22,10 @@ for _area in (
     info.MESSAGES,
     mime.MESSAGES,
     oauth.MESSAGES,
+    outbox.MESSAGES,
     smtp.MESSAGES,
     pop3.MESSAGES,
+    token.MESSAGES,
 ):
     _clash = CATALOGUE.keys() & _area.keys()
     if _clash:  # pragma: no cover - guarded by the catalogue test

@@ -9,7 +9,8 @@ OuthURI=https://login.microsoftonline.com/common/oauth2/v2.0/authorize   (sic)
 OAUTH2_TIME_OUT=30              Provider=1 (Microsoft; 0 = Google, an assumption)
 
 Keys are case-insensitive, as GetPrivateProfileString reads them, and the first occurrence wins.
-Our optional keys: Scope, Tenant, Issuer, TokenAuthMethod, Proxy, CAFile. Unknown keys,
+Our optional keys: Scope, Tenant, Issuer, TokenAuthMethod, Proxy, CAFile; and, written by
+`smail-token login` for `status`: Grant, Issued (UTC time of the login), GrantedScope. Unknown keys,
 comments, other sections, line endings and the file's encoding survive a rewrite.
 """
 
@@ -55,6 +56,10 @@ _KEYS = {
     "TokenAuthMethod": ("tokenauthmethod",),
     "Proxy": ("proxy",),
     "CAFile": ("cafile",),
+    # written by `smail-token login` for `smail-token status` (the sending path ignores them)
+    "Grant": ("grant",),
+    "Issued": ("issued",),
+    "GrantedScope": ("grantedscope",),
 }
 
 

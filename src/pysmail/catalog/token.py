@@ -1,0 +1,287 @@
+"""Catalogue entries of the `smail-token` command: message id -> (english, japanese).
+
+Errors say what to do next; failures of the login come under ERR-0028 like every token failure.
+"""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # -- login errors
+    "token.port_in_use": (
+        "Port {port} on 127.0.0.1 is already in use, so the sign-in redirect cannot be received. "
+        "Stop the program that uses it (find it with `lsof -i :{port}` or, on Windows, "
+        "`netstat -ano | findstr :{port}`; some antivirus proxies use 8001), or choose another "
+        "port with --port N and register http://localhost:N/myapp/ as a redirect URI of the app.",
+        "127.0.0.1 のポート {port} は既に使われているため、サインイン後のリダイレクトを受け取れません。"
+        "そのポートを使っているプログラムを停止するか（`lsof -i :{port}`、Windows では "
+        "`netstat -ano | findstr :{port}` で確認できます。ウイルス対策ソフトのプロキシーが 8001 を使う"
+        "場合があります）、--port N で別のポートを選び、http://localhost:N/myapp/ をアプリの"
+        "リダイレクト URI に登録して下さい。",
+    ),
+    "token.bind_failed": (
+        "Cannot listen on {host} port {port} for the sign-in redirect: {reason}.",
+        "サインインのリダイレクトを受けるため {host} のポート {port} で待ち受けできません: {reason}。",
+    ),
+    "token.timeout": (
+        "No sign-in came back within {seconds} seconds. Run the command again and finish the "
+        "sign-in in the browser sooner, or give more time with --wait SECONDS.",
+        "{seconds} 秒以内にサインインが完了しませんでした。もう一度実行してブラウザーでのサインインを"
+        "早めに済ませるか、--wait 秒数 で待ち時間を延ばして下さい。",
+    ),
+    "token.state_mismatch": (
+        "The redirect's state does not match this login (a forged or old redirect). Nothing was "
+        "saved. Run `smail-token login` again and use only the page it opens.",
+        "リダイレクトの state がこのログインと一致しません（偽装または古いリダイレクト）。何も保存して"
+        "いません。`smail-token login` をもう一度実行し、開かれたページだけを使って下さい。",
+    ),
+    "token.consent_refused": (
+        "The sign-in was cancelled or consent was refused ({description}). Nothing was saved. "
+        "Run `smail-token login` again and accept the requested permissions; if an administrator "
+        "must consent for your organisation, ask them to grant consent to the app.",
+        "サインインが取り消されたか、同意が拒否されました（{description}）。何も保存していません。"
+        "`smail-token login` をもう一度実行して要求されたアクセス許可を承諾して下さい。組織で管理者の"
+        "同意が必要な場合は、管理者にアプリへの同意を依頼して下さい。",
+    ),
+    "token.authorize_error": (
+        "The authorization server refused the sign-in: {error} ({description}). Check the client "
+        "ID, the redirect URI registered for the app and the scopes.",
+        "認可サーバーがサインインを拒否しました: {error}（{description}）。クライアント ID、アプリに"
+        "登録したリダイレクト URI、スコープを確認して下さい。",
+    ),
+    "token.issuer_mismatch": (
+        "The redirect came from issuer {got}, not {expected} (RFC 9207). Nothing was saved.",
+        "リダイレクトの発行者が {expected} ではなく {got} です（RFC 9207）。何も保存していません。",
+    ),
+    "token.redirect_malformed": (
+        "That is not a sign-in redirect: it has neither code= nor error=. Paste the whole "
+        "address of the page the browser ended on.",
+        "サインインのリダイレクトではありません（code= も error= もありません）。ブラウザーが最後に"
+        "表示したページのアドレス全体を貼り付けて下さい。",
+    ),
+    "token.no_refresh_token": (
+        "The sign-in worked but the server returned no refresh token, so nothing was saved. Ask "
+        "for offline_access (Microsoft, generic) and give consent again (Google: "
+        "access_type=offline and prompt=consent, which smail-token sends).",
+        "サインインはできましたが、リフレッシュトークンが返されなかったため何も保存していません。"
+        "offline_access を要求し（Microsoft、汎用）、もう一度同意して下さい（Google は "
+        "access_type=offline と prompt=consent が必要で、smail-token は送っています）。",
+    ),
+    "token.device_malformed": (
+        "The device authorization answer is not usable ({reason}).",
+        "デバイス認可の応答が使えません（{reason}）。",
+    ),
+    "token.device_expired": (
+        "The device code expired before the sign-in was approved. Run `smail-token login "
+        "--device` again and enter the code sooner.",
+        "サインインが承認される前にデバイスコードの期限が切れました。`smail-token login --device` を"
+        "もう一度実行し、早めにコードを入力して下さい。",
+    ),
+    "token.device_google": (
+        "Google does not allow the device flow for mail: its device flow refuses the scope "
+        "https://mail.google.com/. Use `smail-token login` with a browser (or sign in on another "
+        "computer and copy smail_refreshtoken.ini).",
+        "Google はメール用にデバイスフローを許可していません（https://mail.google.com/ スコープを"
+        "拒否します）。ブラウザーで `smail-token login` を使うか、別の PC でサインインして "
+        "smail_refreshtoken.ini をコピーして下さい。",
+    ),
+    "token.no_endpoint": (
+        "No {what} is known for this provider. Give --issuer URL (OpenID discovery) or the "
+        "endpoint URLs (--auth-url, --token-url, --device-url).",
+        "このプロバイダーの {what} が分かりません。--issuer URL（OpenID ディスカバリー）または"
+        "エンドポイント URL（--auth-url、--token-url、--device-url）を指定して下さい。",
+    ),
+    "token.bad_redirect_uri": (
+        "The redirect URI {uri} cannot be used: {reason}.",
+        "リダイレクト URI {uri} は使えません: {reason}。",
+    ),
+    "token.secret_in_argv": (
+        "The client secret is never taken from the command line (other users can read it there). "
+        "Use --client-secret-file PATH, the SMAIL_CLIENT_SECRET environment variable, or type it "
+        "at the hidden prompt.",
+        "クライアントシークレットはコマンドラインからは受け取りません（他のユーザーから見えます）。"
+        "--client-secret-file パス、環境変数 SMAIL_CLIENT_SECRET、または非表示の入力欄を使って下さい。",
+    ),
+    "token.secret_file": (
+        "Cannot read the client secret file {path}: {reason}.",
+        "クライアントシークレットのファイル {path} を読めません: {reason}。",
+    ),
+    "token.secret_needed": (
+        "A client secret is needed and there is no terminal to ask for it. Use "
+        "--client-secret-file PATH or SMAIL_CLIENT_SECRET, or --public for a public client.",
+        "クライアントシークレットが必要ですが、入力を求める端末がありません。--client-secret-file "
+        "パスか SMAIL_CLIENT_SECRET を使うか、公開クライアントなら --public を指定して下さい。",
+    ),
+    "token.value_needed": (
+        "{what} is needed: give {option} (there is no terminal to ask).",
+        "{what} が必要です: {option} を指定して下さい（入力を求める端末がありません）。",
+    ),
+    "token.bad_args": ("{detail}", "コマンドラインが不正です: {detail}"),
+    "token.revocation_failed": (
+        "The provider did not revoke the token: HTTP {status} from {url}.",
+        "プロバイダーがトークンを無効化しませんでした: {url} から HTTP {status}。",
+    ),
+    "token.app_only_file": (
+        "{path} holds app-only settings (client credentials): it has no refresh token to {what}.",
+        "{path} はアプリ専用（クライアント資格情報）の設定で、{what} するリフレッシュトークンは"
+        "ありません。",
+    ),
+    "token.app_only_refused": (
+        "{host} did not accept the app-only token for {user} ({claims}). App-only sending needs: "
+        "the application permission SMTP.SendAsApp (Office 365 Exchange Online) with admin "
+        "consent, the app's service principal registered in Exchange (New-ServicePrincipal) and "
+        "a mailbox permission for it on {user} (Add-MailboxPermission), and a user name that is "
+        "that mailbox.",
+        "{host} は {user} 用のアプリ専用トークンを受け付けませんでした（{claims}）。アプリ専用送信には、"
+        "アプリケーションのアクセス許可 SMTP.SendAsApp（Office 365 Exchange Online）と管理者の同意、"
+        "Exchange へのサービスプリンシパル登録（New-ServicePrincipal）、{user} のメールボックスへの"
+        "権限付与（Add-MailboxPermission）、そのメールボックスのユーザー名が必要です。",
+    ),
+    "token.no_server": (
+        "No SMTP server to check: no smail.ini was found (or it has no server=). Give --config "
+        "PATH, or --server HOST.",
+        "確認する SMTP サーバーがありません: smail.ini が見つからないか server= がありません。"
+        "--config パスまたは --server ホスト を指定して下さい。",
+    ),
+    # -- progress and results
+    "token.open_browser": (
+        "Sign in as {user} in the browser. If no browser opens, open this address yourself:",
+        "ブラウザーで {user} としてサインインして下さい。ブラウザーが開かない場合は、次のアドレスを"
+        "開いて下さい:",
+    ),
+    "token.paste_hint": (
+        "Waiting for the redirect to {redirect} (up to {seconds} s). On another computer, paste "
+        "here the address the browser ends on and press Enter.",
+        "{redirect} へのリダイレクトを待っています（最大 {seconds} 秒）。別の PC でサインインした"
+        "場合は、ブラウザーが最後に表示したアドレスをここに貼り付けて Enter を押して下さい。",
+    ),
+    "token.saved": (
+        "Refresh token for {user} saved in {path} (private to this user). smail with auth = "
+        "OAUTH-XOAUTH2 now uses it.",
+        "{user} のリフレッシュトークンを {path} に保存しました（このユーザーだけが読めます）。"
+        "auth = OAUTH-XOAUTH2 の smail がこれを使います。",
+    ),
+    "token.app_only_saved": (
+        "App-only settings for {user} saved in {path}. No refresh token: an access token is "
+        "fetched per need (`smail-token access-token`, or password_command in smail.ini).",
+        "{user} のアプリ専用設定を {path} に保存しました。リフレッシュトークンはなく、必要な時に"
+        "アクセストークンを取得します（`smail-token access-token`、または smail.ini の "
+        "password_command）。",
+    ),
+    "token.device_prompt": (
+        "On any device, open {uri} and enter the code {code}  (or open {complete}). Waiting up "
+        "to {seconds} s...",
+        "任意の端末で {uri} を開き、コード {code} を入力して下さい（または {complete} を開く）。"
+        "最大 {seconds} 秒待ちます...",
+    ),
+    "token.page_ok_title": ("Signed in: smail-token is done", "サインイン完了: smail-token"),
+    "token.page_ok_detail": (
+        "The refresh token for {user} is saved in {path}. You can close this window and go back "
+        "to the terminal.",
+        "{user} のリフレッシュトークンを {path} に保存しました。このウィンドウを閉じて端末に"
+        "戻って下さい。",
+    ),
+    "token.page_fail_title": (
+        "Sign-in failed: nothing was saved",
+        "サインイン失敗: 何も保存していません",
+    ),
+    "token.page_close": (
+        "smail-token has finished; the terminal shows the same message.",
+        "smail-token は終了しました。端末にも同じメッセージが表示されています。",
+    ),
+    # -- status
+    "token.status_block": (
+        "{path}\n"
+        "  provider:      {provider}\n"
+        "  user:          {user}\n"
+        "  client ID:     {client}\n"
+        "  grant:         {grant}\n"
+        "  scopes:        {scopes}\n"
+        "  access token:  {access}\n"
+        "  refresh token: {refresh}\n"
+        "  dies by:       {dies}\n"
+        "  rule:          {rule}",
+        "{path}\n"
+        "  プロバイダー:        {provider}\n"
+        "  ユーザー:            {user}\n"
+        "  クライアント ID:     {client}\n"
+        "  グラント:            {grant}\n"
+        "  スコープ:            {scopes}\n"
+        "  アクセストークン:    {access}\n"
+        "  リフレッシュトークン: {refresh}\n"
+        "  失効予定（遅くとも）: {dies}\n"
+        "  規則:                {rule}",
+    ),
+    "token.access_none": (
+        "none cached (the next send gets one)",
+        "キャッシュなし（次の送信時に取得）",
+    ),
+    "token.access_valid": (
+        "valid until {when} ({minutes} min left)",
+        "{when} まで有効（残り {minutes} 分）",
+    ),
+    "token.access_expired": (
+        "expired at {when} (the next send refreshes it)",
+        "{when} に期限切れ（次の送信時に更新）",
+    ),
+    "token.refresh_age": (
+        "obtained {when} ({days} days ago), last used {last}",
+        "{when} に取得（{days} 日前）、最終使用 {last}",
+    ),
+    "token.refresh_unknown": (
+        "age unknown (this file was not written by smail-token login); last used {last}",
+        "取得日時不明（smail-token login で作成されたファイルではありません）。最終使用 {last}",
+    ),
+    "token.refresh_none": ("none (app-only)", "なし（アプリ専用）"),
+    "token.active_yes": ("; the provider says it is active", "。プロバイダーは有効と回答"),
+    "token.active_no": (
+        "; REVOKED or expired: the provider says it is no longer active. Run `smail-token login`",
+        "。失効しています: プロバイダーは無効と回答しました。`smail-token login` を実行して下さい",
+    ),
+    "token.unknown": ("unknown", "不明"),
+    "token.never": ("never", "なし"),
+    "token.dies_soon": (
+        "{when}  <- WARNING: renew with `smail-token login` before then",
+        "{when}  <- 警告: それまでに `smail-token login` で更新して下さい",
+    ),
+    "token.rule_microsoft": (
+        "Microsoft: 90 days without use (each refresh restarts the clock; Conditional Access may "
+        "shorten it)",
+        "Microsoft: 90 日間使われないと失効（更新のたびに期間は延長。条件付きアクセスで短くなる場合あり）",
+    ),
+    "token.rule_google": (
+        "Google: 7 days after consent while the app is in Testing status (publish it to "
+        "In production), else 6 months without use",
+        "Google: アプリが「テスト」状態の間は同意から 7 日（「本番環境」に公開して下さい）、それ以外は"
+        " 6 か月使われないと失効",
+    ),
+    "token.rule_generic": (
+        "set by the provider (not known here)",
+        "プロバイダーの設定による（ここでは不明）",
+    ),
+    "token.rule_app_only": (
+        "app-only: no refresh token; the client secret's expiry applies",
+        "アプリ専用: リフレッシュトークンなし。クライアントシークレットの有効期限に従います",
+    ),
+    # -- check
+    "token.check_token_ok": (
+        "access token: OK for {user} (valid until {when})",
+        "アクセストークン: {user} 用に取得 OK（{when} まで有効）",
+    ),
+    "token.check_smtp_ok": (
+        "SMTP: {host}:{port} ({tls}) accepted AUTH {mechanism} as {user}; no message was sent.",
+        "SMTP: {host}:{port}（{tls}）が {user} として AUTH {mechanism} を受け付けました。メールは"
+        "送信していません。",
+    ),
+    # -- revoke / logout
+    "token.revoked": (
+        "The provider revoked the {what} at {url}.",
+        "{url} で {what} を無効化しました。",
+    ),
+    "token.no_revocation": (
+        "{provider} offers no revocation endpoint for this token. Remove the app's access in "
+        "your account instead (Microsoft: https://myapps.microsoft.com or "
+        "https://account.live.com/consent/Manage; an administrator can revoke sessions).",
+        "{provider} にはこのトークンの無効化エンドポイントがありません。アカウント側でアプリの"
+        "アクセスを削除して下さい（Microsoft: https://myapps.microsoft.com または "
+        "https://account.live.com/consent/Manage。管理者はセッションを無効化できます）。",
+    ),
+    "token.removed": ("Removed {path} and its cache.", "{path} とそのキャッシュを削除しました。"),
+}

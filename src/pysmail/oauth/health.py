@@ -1,0 +1,152 @@
+"""Token health: what `smail-token status` shows (pure arithmetic on the token file and the
+cache) and the SMTP probe of `smail-token check` (connect, TLS, AUTH, QUIT: no message).
+
+Lifetimes (oauth-facts 4.3): Microsoft refresh tokens die after 90 days without use (each use
+gives a new one, so the clock restarts at the last refresh); Google's die 7 days after consent
+when the app is in "Testing" status, else after 6 months without use. Other providers: unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pysmail.oauth.providers import GOOGLE, MICROSOFT, resolve
+from pysmail.oauth.store import CachedToken, fingerprint
+
+if TYPE_CHECKING:
+    from pysmail.oauth.tokenfile import TokenFile
+    from pysmail.sasl import AuthRequest
+    from pysmail.smtp.session import SmtpParams
+    from pysmail.smtp.trace import Trace
+
+__all__ = [
+    "GOOGLE_IDLE_DAYS",
+    "GOOGLE_TESTING_DAYS",
+    "MS_INACTIVITY_DAYS",
+    "Status",
+    "authenticate_only",
+    "parse_iso",
+    "token_status",
+]
+
+DAY = 86400.0
+MS_INACTIVITY_DAYS = 90
+GOOGLE_TESTING_DAYS = 7
+GOOGLE_IDLE_DAYS = 182  # "unused for six months"
+WARN_DAYS = 14  # status warns when the latest death is closer than this
+
+
+@dataclass(frozen=True)
+class Status:
+    """One account as `status` shows it; times are Unix seconds, None when unknown."""
+
+    provider: str
+    user: str
+    client_id: str
+    grant: str
+    scopes: str
+    access_expires: float | None  # of the cached access token (None: none cached)
+    issued: float | None  # the login that produced the refresh token
+    last_used: float | None  # the last refresh (the cache's) or the login
+    dies_by: float | None  # the latest date it will stop working
+    rule: str  # catalogue id naming the lifetime rule
+    warn: bool  # dies_by is near (or past)
+
+    def age_days(self, now: float) -> float | None:
+        return None if self.issued is None else max(0.0, (now - self.issued) / DAY)
+
+
+def parse_iso(value: str | None) -> float | None:
+    """Seconds of a `2026-05-01T10:00:00Z` stamp (the file's Issued=), None when unreadable."""
+    if not value:
+        return None
+    try:
+        stamp = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=dt.UTC)
+    return stamp.timestamp()
+
+
+def token_status(doc: TokenFile, cache: CachedToken | None, now: float) -> Status:
+    """The Status of one token file (pure): `cache` counts only if it belongs to the file's
+    current refresh token (same fingerprint)."""
+    resolved = resolve(doc)
+    preset = resolved.preset
+    grant = doc.get("Grant") or "authorization_code"
+    refresh = doc.refresh_token
+    if cache is not None and refresh and cache.refresh_fingerprint != fingerprint(refresh):
+        cache = None
+    if grant == "client_credentials":
+        cache = None  # app-only: no cache, no refresh token
+    issued = parse_iso(doc.get("Issued"))
+    last_used = max(filter(None, (issued, cache.obtained_at if cache else None)), default=None)
+    scopes = (
+        (cache.scope if cache else None)
+        or doc.get("GrantedScope")
+        or doc.get("Scope")
+        or " ".join(preset.scopes)
+    )
+    dies_by: float | None = None
+    if grant == "client_credentials":
+        rule = "token.rule_app_only"
+    elif preset is MICROSOFT:
+        rule = "token.rule_microsoft"
+        if last_used is not None:
+            dies_by = last_used + MS_INACTIVITY_DAYS * DAY
+    elif preset is GOOGLE:
+        rule = "token.rule_google"
+        if issued is not None:
+            dies_by = issued + GOOGLE_TESTING_DAYS * DAY
+    else:
+        rule = "token.rule_generic"
+    return Status(
+        provider=preset.key,
+        user=doc.user,
+        client_id=doc.client_id,
+        grant=grant,
+        scopes=scopes,
+        access_expires=cache.expires_at if cache else None,
+        issued=issued,
+        last_used=last_used,
+        dies_by=dies_by,
+        rule=rule,
+        warn=dies_by is not None and dies_by - now < WARN_DAYS * DAY,
+    )
+
+
+def authenticate_only(params: SmtpParams, auth: AuthRequest, trace: Trace | None) -> None:
+    """Greeting, EHLO, STARTTLS (or SMTPS), AUTH, QUIT: the send path of pysmail.smtp.session
+    without MAIL/RCPT/DATA. Raises what session.send raises (NetworkError, AuthError...).
+
+    Uses the session's internals: session.py has no public "authenticate only" entry yet.
+    """
+    from pysmail.smtp.session import _Session
+    from pysmail.smtp.transport import Transport, make_tls_context
+
+    context = make_tls_context(params.cafile, params.verify) if params.tls != "none" else None
+    transport = Transport.connect(
+        params.host,
+        params.port,
+        params.timeout,
+        tls=context if params.tls == "smtps" else None,
+        server_hostname=params.host,
+    )
+    session = _Session(transport, params, trace)
+    try:
+        if params.tls == "smtps":
+            session.trace_tls()
+        greeting = session._read()
+        if greeting.code != 220:
+            raise session._reply_error(greeting, "smtp.greeting_refused")
+        ext = session._hello()
+        if params.tls == "starttls":
+            assert context is not None
+            ext = session._starttls(ext, context)
+        session._authenticate(ext, auth)
+        session._quit()
+    finally:
+        transport.close()

@@ -1,0 +1,385 @@
+"""`smail-token login`: the browser (authorization code + PKCE), device and app-only flows.
+
+The steps are pure functions (authorize.py, device.py, app_only.py); this module runs them
+against a Console (what the user sees and types), an HttpPort and the loopback listener, and
+saves the result atomically and privately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pysmail.errors import OAuthError, SmailError, UsageError
+from pysmail.exitcodes import ErrCode
+from pysmail.messages import Lang
+from pysmail.oauth.authorize import LoginPlan
+from pysmail.oauth.flow import TokenResponse, choose_auth_method
+from pysmail.oauth.http import HttpPort
+from pysmail.oauth.providers import GENERIC, GOOGLE, MICROSOFT, PRESETS, AuthMethod, Preset
+from pysmail.redact import Scrubber
+
+__all__ = ["Console", "Endpoints", "run_login", "save_login"]
+
+GENERIC_SCOPES = ("openid", "offline_access", "email")
+WAIT_FACTOR = 10  # the browser wait defaults to 10 x OAUTH2_TIME_OUT (300 s for the seed's 30)
+_CODE = ErrCode.NO_ACCESS_TOKEN
+
+
+@dataclass
+class Console:
+    """The terminal side. `ask`/`ask_secret` are None when there is no terminal to ask on;
+    `pasted()` returns a line the user pasted (non-blocking) or None."""
+
+    say: Callable[[str], None]
+    text: Callable[..., str]
+    scrubber: Scrubber
+    ask: Callable[[str], str] | None = None
+    ask_secret: Callable[[str], str] | None = None
+    open_browser: Callable[[str], bool] | None = None
+    pasted: Callable[[], str | None] | None = None
+    language: str = "en"
+
+    def lang(self) -> Lang:
+        return "ja" if self.language == "ja" else "en"
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    auth: str | None
+    token: str | None
+    device: str | None
+    auth_methods: tuple[str, ...] | None
+
+
+def _value(given: str | None, console: Console, label: str, option: str) -> str:
+    if given:
+        return given.strip()
+    if console.ask is not None:
+        answer = console.ask(f"{label}: ").strip()
+        if answer:
+            return answer
+    raise UsageError(ErrCode.OPTION, "token.value_needed", what=label, option=option)
+
+
+def client_secret(
+    opts: argparse.Namespace, env: Mapping[str, str], console: Console, cwd: Path
+) -> str | None:
+    """--public: none; --client-secret-file; SMAIL_CLIENT_SECRET; else the hidden prompt."""
+    if opts.public:
+        return None
+    secret: str | None = None
+    if opts.client_secret_file:
+        path = cwd / opts.client_secret_file
+        try:
+            secret = path.read_text(encoding="utf-8-sig").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            raise UsageError(ErrCode.OPTION, "token.secret_file", path=path, reason=reason) from exc
+    elif env.get("SMAIL_CLIENT_SECRET"):
+        secret = env["SMAIL_CLIENT_SECRET"].strip()
+    elif console.ask_secret is not None:
+        secret = console.ask_secret("Client secret (hidden; empty for a public client): ").strip()
+    else:
+        raise UsageError(ErrCode.OPTION, "token.secret_needed")
+    if secret:
+        console.scrubber.add(secret)
+    return secret or None
+
+
+def endpoints(opts: argparse.Namespace, preset: Preset, http: HttpPort) -> Endpoints:
+    """Explicit URLs win; then discovery (--issuer); then the preset (with the tenant)."""
+    from pysmail.oauth.exchange import discover, endpoint
+
+    auth = token = device = None
+    methods: tuple[str, ...] | None = None
+    if opts.issuer:
+        doc = discover(http, opts.issuer, opts.timeout)
+        auth = endpoint(doc, "authorization_endpoint")
+        token = endpoint(doc, "token_endpoint")
+        device = endpoint(doc, "device_authorization_endpoint")
+        raw = doc.get("token_endpoint_auth_methods_supported")
+        methods = tuple(m for m in raw if isinstance(m, str)) if isinstance(raw, list) else None
+    tenant = opts.tenant or preset.default_tenant or ""
+    if preset.auth_uri and not auth:
+        auth = preset.auth_uri.format(tenant=tenant)
+    if preset.token_uri and not token:
+        token = preset.token_uri.format(tenant=tenant)
+    if preset.device_uri and not device:
+        device = preset.device_uri.format(tenant=tenant)
+    return Endpoints(
+        auth=opts.auth_url or auth,
+        token=opts.token_url or token,
+        device=opts.device_url or device,
+        auth_methods=methods,
+    )
+
+
+def _scopes(opts: argparse.Namespace, preset: Preset) -> tuple[str, ...]:
+    if opts.scope:
+        return tuple(s for item in opts.scope for s in item.split())
+    if opts.app_only:
+        from pysmail.oauth.app_only import MS_APP_ONLY_SCOPE
+
+        return (MS_APP_ONLY_SCOPE,) if preset is MICROSOFT else ()
+    return preset.scopes or GENERIC_SCOPES
+
+
+def run_login(
+    opts: argparse.Namespace,
+    path: Path,
+    console: Console,
+    http: HttpPort,
+    env: Mapping[str, str],
+    cwd: Path,
+) -> None:
+    """Sign in the way `opts` says and save `path`. Raises SmailError (ERR-0028 mostly)."""
+    preset = PRESETS[opts.provider]
+    if opts.device and preset is GOOGLE:
+        raise OAuthError(_CODE, "token.device_google")
+    user = _value(opts.user, console, "Mail address", "--user")
+    client_id = _value(opts.client_id, console, "Client ID", "--client-id")
+    secret = client_secret(opts, env, console, cwd)
+    ends = endpoints(opts, preset, http)
+    if not ends.token:
+        raise OAuthError(_CODE, "token.no_endpoint", what="token endpoint")
+    configured: AuthMethod | None = None if preset is GENERIC else preset.client_auth
+    if preset is GENERIC and not ends.auth_methods:
+        configured = "client_secret_basic"  # RFC 6749 2.3.1: every server supports Basic
+    method = choose_auth_method(configured, ends.auth_methods, bool(secret))
+    plan = LoginPlan(
+        preset=preset,
+        user=user,
+        client_id=client_id,
+        auth_url=ends.auth or "",
+        token_url=ends.token,
+        scopes=_scopes(opts, preset),
+        redirect_uri="",
+        issuer=opts.issuer,
+        tenant=opts.tenant,
+        prompt=opts.prompt,
+    )
+    if opts.app_only:
+        _app_only(opts, plan, secret, method, path, console, http)
+    elif opts.device:
+        _device(opts, plan, ends, secret, method, path, console, http)
+    else:
+        _browser(opts, plan, secret, method, path, console, http)
+
+
+def save_login(
+    path: Path,
+    plan: LoginPlan,
+    response: TokenResponse | None,
+    *,
+    secret: str | None,
+    timeout: float,
+    grant: str,
+    method: AuthMethod,
+) -> None:
+    """Write smail_refreshtoken.ini (atomic, private; an existing file keeps its other lines)
+    and put the access token just received in the cache, so the next send needs no refresh."""
+    from pysmail.oauth.atomic import write_atomic
+    from pysmail.oauth.authorize import render_token_file, token_file_values
+    from pysmail.oauth.store import CachedToken, clear_cache, fingerprint, write_cache
+
+    now = time.time()
+    refresh = response.refresh_token if response is not None else None
+    values = token_file_values(
+        plan,
+        refresh_token=refresh,
+        client_secret=secret,
+        timeout=timeout,
+        now=now,
+        response=response,
+        grant=grant,
+        auth_method=method if plan.preset is GENERIC else None,
+    )
+    try:
+        old = path.read_bytes() if path.is_file() else None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, render_token_file(values, old))
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OAuthError(_CODE, "oauth.token_file_write_failed", path=path, reason=reason) from exc
+    clear_cache(path)
+    if response is not None and refresh:
+        expires = now + response.expires_in if response.expires_in is not None else None
+        entry = CachedToken(
+            access_token=response.access_token,
+            obtained_at=now,
+            expires_at=expires,
+            refresh_fingerprint=fingerprint(refresh),
+            token_type=response.token_type,
+            scope=response.scope,
+        )
+        with contextlib.suppress(OSError):  # only a cache
+            write_cache(path, entry)
+
+
+def _learn(console: Console, response: TokenResponse) -> None:
+    console.scrubber.add(response.access_token)
+    if response.refresh_token:
+        console.scrubber.add(response.refresh_token)
+
+
+def _browser(
+    opts: argparse.Namespace,
+    plan: LoginPlan,
+    secret: str | None,
+    method: AuthMethod,
+    path: Path,
+    console: Console,
+    http: HttpPort,
+) -> None:
+    from dataclasses import replace
+    from urllib.parse import urlsplit
+
+    from pysmail.messages import format_error
+    from pysmail.oauth.authorize import (
+        authorize_url,
+        code_request,
+        default_redirect,
+        parse_redirect,
+        redirect_problem,
+        result_page,
+        with_port,
+    )
+    from pysmail.oauth.exchange import post_grant
+    from pysmail.oauth.pkce import challenge_s256, make_state, make_verifier
+    from pysmail.oauth.redirect import RedirectListener
+
+    if not plan.auth_url:
+        raise OAuthError(_CODE, "token.no_endpoint", what="authorization endpoint")
+    wanted = opts.redirect_uri or default_redirect(plan.preset)
+    if opts.port:
+        wanted = with_port(wanted, opts.port)
+    problem = redirect_problem(wanted)
+    if problem is not None:
+        raise UsageError(ErrCode.OPTION, "token.bad_redirect_uri", uri=wanted, reason=problem)
+    parts = urlsplit(wanted)
+    port = parts.port if parts.port is not None else 80
+    wait = opts.wait or WAIT_FACTOR * opts.timeout
+    with RedirectListener(parts.hostname or "127.0.0.1", port, parts.path or "/") as listener:
+        plan = replace(plan, redirect_uri=with_port(wanted, listener.port))
+        state, verifier = make_state(), make_verifier()
+        console.scrubber.add(verifier)
+        url = authorize_url(plan, state, challenge_s256(verifier))
+        console.say(console.text("token.open_browser", user=plan.user))
+        console.say(url)
+        if not opts.no_browser and console.open_browser is not None:
+            console.open_browser(url)
+        seconds = f"{wait:g}"
+        console.say(console.text("token.paste_hint", redirect=plan.redirect_uri, seconds=seconds))
+        target = listener.wait(wait, poll=console.pasted)
+        close = console.text("token.page_close")
+        try:
+            code = parse_redirect(target, plan, state)
+            console.scrubber.add(code)
+            request = code_request(plan, code, verifier, secret, method)
+            answer = post_grant(
+                http, request, preset=plan.preset.key, path=path, timeout=opts.timeout
+            )
+            assert isinstance(answer, TokenResponse)
+            _learn(console, answer)
+            if not answer.refresh_token:
+                raise OAuthError(_CODE, "token.no_refresh_token")
+            save_login(
+                path, plan, answer, secret=secret, timeout=opts.timeout,
+                grant="authorization_code", method=method,
+            )  # fmt: skip
+        except SmailError as err:
+            detail = console.scrubber.scrub(format_error(err, console.lang()))
+            title = console.text("token.page_fail_title")
+            listener.respond(False, result_page(False, title, detail, close, console.lang()))
+            raise
+        title = console.text("token.page_ok_title")
+        detail = console.text("token.page_ok_detail", user=plan.user, path=path)
+        listener.respond(True, result_page(True, title, detail, close, console.lang()))
+    console.say(console.text("token.saved", user=plan.user, path=path))
+
+
+def _device(
+    opts: argparse.Namespace,
+    plan: LoginPlan,
+    ends: Endpoints,
+    secret: str | None,
+    method: AuthMethod,
+    path: Path,
+    console: Console,
+    http: HttpPort,
+) -> None:
+    from dataclasses import replace
+
+    from pysmail.oauth.device import (
+        DeviceCode,
+        device_request,
+        device_token_request,
+        parse_device_response,
+        poll_device,
+    )
+    from pysmail.oauth.errors import provider_error
+    from pysmail.oauth.exchange import post
+
+    if not ends.device:
+        raise OAuthError(_CODE, "token.no_endpoint", what="device authorization endpoint")
+    request = device_request(ends.device, plan.client_id, secret, method, plan.scope)
+    result = post(http, request, opts.timeout)
+    parsed = parse_device_response(result.status, result.json)
+    if not isinstance(parsed, DeviceCode):
+        raise provider_error(parsed, plan.preset.key, ends.device, path)
+    if opts.wait:
+        parsed = replace(parsed, expires_in=min(parsed.expires_in, opts.wait))
+    console.say(
+        console.text(
+            "token.device_prompt",
+            uri=parsed.verification_uri,
+            code=parsed.user_code,
+            complete=parsed.verification_uri_complete or parsed.verification_uri,
+            seconds=f"{parsed.expires_in:g}",
+        )
+    )
+    assert plan.token_url
+    poll = device_token_request(plan.token_url, parsed, plan.client_id, secret, method)
+    answer = poll_device(
+        http, poll, parsed, preset=plan.preset.key, path=path, timeout=opts.timeout
+    )
+    _learn(console, answer)
+    if not answer.refresh_token:
+        raise OAuthError(_CODE, "token.no_refresh_token")
+    save_login(
+        path, plan, answer, secret=secret, timeout=opts.timeout, grant="device_code",
+        method=method,
+    )  # fmt: skip
+    console.say(console.text("token.saved", user=plan.user, path=path))
+
+
+def _app_only(
+    opts: argparse.Namespace,
+    plan: LoginPlan,
+    secret: str | None,
+    method: AuthMethod,
+    path: Path,
+    console: Console,
+    http: HttpPort,
+) -> None:
+    from pysmail.oauth.app_only import APP_ONLY_GRANT, client_credentials_request
+    from pysmail.oauth.exchange import post_grant
+
+    if not secret:
+        raise UsageError(ErrCode.OPTION, "token.secret_needed")
+    request = client_credentials_request(
+        plan.token_url, plan.client_id, secret, method, plan.scope or None
+    )
+    answer = post_grant(http, request, preset=plan.preset.key, path=path, timeout=opts.timeout)
+    assert isinstance(answer, TokenResponse)
+    _learn(console, answer)  # proves the credentials now; the token itself is not kept
+    save_login(
+        path, plan, None, secret=secret, timeout=opts.timeout, grant=APP_ONLY_GRANT,
+        method=method,
+    )  # fmt: skip
+    console.say(console.text("token.app_only_saved", user=plan.user, path=path))

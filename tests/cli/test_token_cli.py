@@ -1,0 +1,222 @@
+"""`smail-token` status, check, revoke/logout, access-token and app-only against the real stack
+(oidc-provider + Dovecot), on healthy, expiring (mailcli-short) and revoked tokens. Every output
+is scanned for the tokens and the client secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cli.util import ALICE, forbidden, hermetic_env, write_ini
+from pysmail.cli.token_main import main
+from pysmail.oauth.tokenfile import read_token_file
+from stackutil import Stack
+
+pytestmark = pytest.mark.stack
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+def token(argv: list[str], cwd: Path, secret: str | None = None) -> Ran:
+    out, err = io.StringIO(), io.StringIO()
+    env = hermetic_env(cwd, {"SMAIL_CLIENT_SECRET": secret} if secret else None)
+    code = main(argv, stdout=out, stderr=err, stdin=io.StringIO(""), environ=env, cwd=cwd,
+                interactive=False)  # fmt: skip
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def _file(stack: Stack, folder: Path, client: str = "mailcli") -> tuple[Path, list[str]]:
+    """smail_refreshtoken.ini as `smail-token login --provider generic --issuer` writes it."""
+    tokens = stack.issue_tokens(ALICE, client_id=client)
+    secret = stack.oidc_clients[client] or ""
+    keys = {
+        "UserID": ALICE, "ClientID": client, "ClientSecret": secret,
+        "RefreshToken": tokens["refresh_token"], "TokenURI": stack.oidc_token_endpoint,
+        "OuthURI": f"{stack.oidc_issuer}/auth", "OAUTH2_TIME_OUT": "10", "Provider": "generic",
+        "Issuer": stack.oidc_issuer, "Grant": "authorization_code",
+        "Issued": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }  # fmt: skip
+    path = folder / "smail_refreshtoken.ini"
+    path.write_bytes(("[OAUTH2]\r\n" + "".join(f"{k}={v}\r\n" for k, v in keys.items())).encode())
+    path.chmod(0o600)
+    return path, [secret, tokens["refresh_token"], tokens["access_token"]]
+
+
+def _smail_ini(stack: Stack, folder: Path) -> None:
+    write_ini(
+        folder,
+        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nauth = OAUTH-XOAUTH2\nfrom = {ALICE}\n",
+    )
+
+
+def _now_secrets(path: Path) -> list[str]:
+    found: list[str] = []
+    if path.exists():
+        doc = read_token_file(path)
+        found += [doc.refresh_token, doc.client_secret or ""]
+    cache = path.with_name(path.name + ".cache")
+    if cache.exists():
+        found.append(json.loads(cache.read_text()).get("access_token", ""))
+    return [s for s in found if s]
+
+
+def _clean(runs: Iterable[Ran], secrets: Iterable[str]) -> None:
+    texts = [r.out + r.err for r in runs]
+    for secret in set(secrets):
+        for form in forbidden(secret, ALICE):
+            for text in texts:
+                assert form not in text, f"secret leaked ({form[:5]}...)"
+
+
+def test_status_and_check_healthy(stack: Stack, tmp_path: Path) -> None:
+    path, secrets = _file(stack, tmp_path)
+    _smail_ini(stack, tmp_path)
+    status = token(["status"], tmp_path)
+    assert status.code == 0, status.err
+    assert f"user:          {ALICE}" in status.out
+    assert "provider:      generic" in status.out
+    assert "the provider says it is active" in status.out
+    assert "none cached" in status.out
+    check = token(["check", "-d"], tmp_path)
+    assert check.code == 0, check.out + check.err
+    assert f"access token: OK for {ALICE}" in check.out
+    assert "accepted AUTH" in check.out and "no message was sent" in check.out
+    assert stack.fetch(ALICE, expect=0) == []  # nothing was sent
+    after = token(["status"], tmp_path)
+    assert "valid until" in after.out and "min left" in after.out
+    _clean([status, check, after], secrets + _now_secrets(path))
+
+
+def test_status_microsoft_death_date(tmp_path: Path) -> None:
+    """Provider=1: the refresh token dies 90 days after its last use; near that date, a warning."""
+    issued = time.time() - 80 * 86400
+    path = tmp_path / "smail_refreshtoken.ini"
+    path.write_text(
+        "[OAUTH2]\nUserID=u@contoso.example\nClientID=cid\nClientSecret=sssssssss\n"
+        "RefreshToken=rrrrrrrrrrrr\nProvider=1\n"
+        f"Issued={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(issued))}\n"
+    )
+    status = token(["status", "--offline"], tmp_path)
+    assert status.code == 0, status.err
+    assert "provider:      microsoft" in status.out
+    assert "(80.0 days ago)" in status.out
+    assert "WARNING: renew with `smail-token login`" in status.out
+    assert "90 days without use" in status.out
+    assert "rrrrrrrrrrrr" not in status.out and "sssssssss" not in status.out
+
+
+def test_expiring_token_check_refreshes(stack: Stack, tmp_path: Path) -> None:
+    path, secrets = _file(stack, tmp_path, client="mailcli-short")
+    _smail_ini(stack, tmp_path)
+    first = token(["check"], tmp_path)
+    assert first.code == 0, first.out + first.err
+    time.sleep(stack.short_at_ttl + 1)
+    status = token(["status"], tmp_path)
+    assert "expired at" in status.out, status.out
+    stack.reset_token_stats()
+    again = token(["check"], tmp_path)
+    assert again.code == 0, again.out + again.err
+    assert stack.token_request_count(grant_type="refresh_token") == 1
+    _clean([first, status, again], secrets + _now_secrets(path))
+
+
+def test_revoked_token_status_and_check(stack: Stack, tmp_path: Path) -> None:
+    path, secrets = _file(stack, tmp_path)
+    _smail_ini(stack, tmp_path)
+    revoke = token(["revoke"], tmp_path)
+    assert revoke.code == 0, revoke.err
+    assert "revoked the refresh_token" in revoke.out
+    status = token(["status"], tmp_path)
+    assert "REVOKED or expired" in status.out
+    check = token(["check"], tmp_path)
+    assert check.code == 28, check.out + check.err
+    assert "ERR-0028" in check.err and "invalid_grant" in check.err
+    assert "smail-token login" in check.err
+    _clean([revoke, status, check], secrets + _now_secrets(path))
+
+
+def test_logout_revokes_and_removes(stack: Stack, tmp_path: Path) -> None:
+    path, secrets = _file(stack, tmp_path)
+    refresh = read_token_file(path).refresh_token
+    ran = token(["logout"], tmp_path)
+    assert ran.code == 0, ran.err
+    assert not path.exists() and f"Removed {path}" in ran.out
+    assert stack.refresh(refresh)[0] == 400  # the grant is gone at the provider
+    _clean([ran], secrets)
+
+
+def test_access_token_for_other_programs(stack: Stack, tmp_path: Path) -> None:
+    path, _secrets = _file(stack, tmp_path)
+    plain = token(["access-token"], tmp_path)
+    assert plain.code == 0, plain.err
+    value = plain.out.strip()
+    assert stack.introspect(value)["active"] is True
+    assert stack.introspect(value)["sub"] == ALICE
+    blob = token(["access-token", "--sasl", "xoauth2"], tmp_path)
+    assert (
+        base64.b64decode(blob.out.strip())
+        == f"user={ALICE}\x01auth=Bearer {value}\x01\x01".encode()
+    )
+    bearer = token(["access-token", "--sasl", "oauthbearer", "--user", "x@y.test"], tmp_path)
+    assert base64.b64decode(bearer.out.strip()).startswith(b"n,a=x@y.test,\x01auth=Bearer ")
+    assert plain.err == "" and blob.err == ""
+
+
+def test_app_only_login_check_gets_454(stack: Stack, tmp_path: Path) -> None:
+    secret = stack.oidc_clients["mailcli"]
+    login = token(
+        ["login", "--app-only", "--provider", "generic", "--issuer", stack.oidc_issuer,
+         "--user", ALICE, "--client-id", "mailcli"], tmp_path, secret,
+    )  # fmt: skip
+    assert login.code == 0, login.err
+    assert "App-only settings" in login.out
+    path = tmp_path / "smail_refreshtoken.ini"
+    text = path.read_text()
+    assert "Grant=client_credentials" in text and "RefreshToken=\n" in text
+    _smail_ini(stack, tmp_path)
+    status = token(["status"], tmp_path)
+    assert "none (app-only)" in status.out
+    check = token(["check"], tmp_path)
+    assert check.code == 29, check.out + check.err  # Dovecot: 454 4.7.0 (token without a user)
+    assert "did not accept the app-only token" in check.err
+    assert "SMTP.SendAsApp" in check.err and "454" in check.err
+    fresh = token(["access-token"], tmp_path)
+    assert fresh.code == 0 and stack.introspect(fresh.out.strip())["active"] is True
+    _clean([login, status, check], [secret or ""])
+
+
+def test_bad_secret_app_only_invalid_client(stack: Stack, tmp_path: Path) -> None:
+    wrong = "wrong-secret-value"
+    login = token(
+        ["login", "--app-only", "--provider", "generic", "--issuer", stack.oidc_issuer,
+         "--user", ALICE, "--client-id", "mailcli"], tmp_path, wrong,
+    )  # fmt: skip
+    assert login.code == 28
+    assert "invalid_client" in login.err
+    _clean([login], [wrong])
+
+
+def test_secret_never_from_argv(tmp_path: Path) -> None:
+    ran = token(["login", "--client-secret", "hunter2-secret"], tmp_path)
+    assert ran.code == 17
+    assert "never taken from the command line" in ran.err
+    assert "hunter2-secret" not in ran.out + ran.err
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    ran = token(["status"], tmp_path)
+    assert ran.code == 28 and "smail-token login" in ran.err
