@@ -1,0 +1,273 @@
+"""Failure classes and retry timing: the one place that knows which failures are worth a retry.
+
+Pure: no I/O, no clock, no randomness of its own (the caller passes `sleep`, `clock`, `rng`).
+
+    classify(err, data_sent=...) -> Verdict   permanent or temporary, server-wide or not,
+                                              and whether the message may already be delivered
+    backoff(attempt, base, cap, rng) -> float exponential backoff with full jitter
+    run_with_retry(fn, deadline=..., ...)     call fn until it succeeds, a failure is permanent,
+                                              or the next wait would pass the deadline
+    TrackedStream(chunks)                     knows whether the message was handed over whole,
+                                              so a network failure after it is "maybe delivered"
+
+The table (also in docs/reliability.md and the README):
+
+    failure                                              class      scope
+    4xx reply (ERR-0029), 454 AUTH                       temporary  message (421, 4.7.x: server)
+    name lookup, connect, TLS handshake cut short        temporary  server
+    send/receive failure or timeout, connection closed   temporary  message
+      ... after the whole message was handed over        temporary, ambiguous (may be delivered)
+    token endpoint: timeout, no connection, HTTP 5xx/429,
+      server_error, temporarily_unavailable              temporary  server
+    POP before SMTP: timeout, cannot connect             temporary  server
+    5xx reply, bad input, settings, auth refused,
+      certificate refused, no STARTTLS, other OAuth      permanent
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from pysmail.errors import (
+    AuthError,
+    NetworkError,
+    OAuthError,
+    Pop3Error,
+    SmailError,
+    SmtpReplyError,
+)
+from pysmail.exitcodes import ErrCode
+
+__all__ = [
+    "DEFAULT_BASE",
+    "DEFAULT_CAP",
+    "REPLY_LOST_MSGID",
+    "Scope",
+    "TrackedStream",
+    "Verdict",
+    "backoff",
+    "classify",
+    "run_with_retry",
+    "send_tracked",
+]
+
+T = TypeVar("T")
+Scope = Literal["message", "server"]
+
+DEFAULT_BASE = 2.0  # seconds: the first retry waits up to this long (with --retry)
+DEFAULT_CAP = 300.0  # no single wait is longer than this
+
+# The id of a network failure after the whole message was handed over (send_tracked).
+REPLY_LOST_MSGID = "outbox.reply_lost"
+
+_TEMPORARY_NETWORK = frozenset(
+    {ErrCode.HOST_LOOKUP, ErrCode.CONNECT, ErrCode.SEND, ErrCode.RECEIVE}
+)
+_SERVER_NETWORK = frozenset({ErrCode.HOST_LOOKUP, ErrCode.CONNECT})
+# TLS failures that a retry cannot fix: the certificate or the settings are wrong.
+_PERMANENT_TLS = frozenset({"smtp.tls_verify_failed", "smtp.tls_cafile", "smtp.starttls_injection"})
+_TEMPORARY_OAUTH = frozenset(
+    {"oauth.http_timeout", "oauth.http_connect_failed", "oauth.http_proxy_failed"}
+)
+_TEMPORARY_OAUTH_ERRORS = frozenset({"server_error", "temporarily_unavailable", "slow_down"})
+_TEMPORARY_POP3 = frozenset({ErrCode.POP3_TIMEOUT, ErrCode.POP3_CONNECT})
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a failure means for the next attempt.
+
+    temporary: a later attempt may succeed (else: do not retry, the message has failed).
+    scope: "server" when every message to this server would fail now (stop the queue run),
+        "message" when only this attempt failed (go on with the next message).
+    ambiguous: the whole message had been handed over when the connection failed, so the
+        server may have accepted it: a retry may deliver it a second time.
+    reason: a short English tag for logs and the outbox's state file.
+    """
+
+    temporary: bool
+    scope: Scope = "message"
+    ambiguous: bool = False
+    reason: str = ""
+
+    @property
+    def permanent(self) -> bool:
+        return not self.temporary
+
+
+def _is_4xx(reply: str | None) -> bool:
+    return bool(reply) and reply.lstrip()[:1] == "4"  # type: ignore[union-attr]
+
+
+def _is_throttle(err: SmtpReplyError) -> bool:
+    """421 (closing), or an enhanced 4.7.x (policy: rate limits, "try again later")."""
+    import re
+
+    if err.smtp_code == 421:
+        return True
+    return re.search(r"\b4\.7\.\d{1,3}\b", err.reply or "") is not None
+
+
+def _oauth_temporary(err: OAuthError) -> bool:
+    params = err.params
+    if err.msgid in _TEMPORARY_OAUTH:
+        return True
+    if err.msgid in ("oauth.http_status", "oauth.token_malformed"):
+        status = params.get("status")
+        return isinstance(status, int) and (status >= 500 or status == 429)
+    if err.msgid == "oauth.provider_error":
+        return str(params.get("error", "")) in _TEMPORARY_OAUTH_ERRORS
+    if err.msgid == "oauth.discovery_failed":
+        reason = str(params.get("reason", ""))
+        return reason.startswith("HTTP 5") or reason == "HTTP 429"
+    return err.msgid == "oauth.lock_timeout"  # another process holds the refresh lock
+
+
+def classify(err: SmailError, *, data_sent: bool = False) -> Verdict:
+    """Permanent or temporary (and how far it reaches); see the module table.
+
+    `data_sent`: the whole message had been handed to the connection (TrackedStream.finished)
+    when `err` happened. A network failure then may have hidden the server's 250.
+    """
+    code = err.code
+    if isinstance(err, SmtpReplyError):
+        if err.smtp_code // 100 == 4 or code is ErrCode.TEMPORARY:
+            scope: Scope = "server" if _is_throttle(err) else "message"
+            return Verdict(True, scope, reason=f"reply {err.smtp_code}")
+        return Verdict(False, reason=f"reply {err.smtp_code}")
+    if isinstance(err, AuthError):
+        if code is ErrCode.TEMPORARY:
+            return Verdict(True, "server", reason="auth temporary")
+        return Verdict(False, reason="auth refused")
+    if isinstance(err, OAuthError):
+        if _oauth_temporary(err):
+            return Verdict(True, "server", reason="token endpoint")
+        return Verdict(False, reason="token")
+    if isinstance(err, Pop3Error):
+        if code in _TEMPORARY_POP3:
+            return Verdict(True, "server", reason="pop3")
+        return Verdict(False, reason="pop3")
+    if isinstance(err, NetworkError):
+        if code in _TEMPORARY_NETWORK:
+            lost = err.msgid == REPLY_LOST_MSGID or (data_sent and code in _LOSSY)
+            scope = "server" if code in _SERVER_NETWORK else "message"
+            return Verdict(True, scope, ambiguous=lost, reason=err.msgid)
+        if code is ErrCode.TLS:
+            if err.msgid in _PERMANENT_TLS:
+                return Verdict(False, reason=err.msgid)
+            return Verdict(True, "server", reason=err.msgid)  # handshake cut short, timed out
+        if code is ErrCode.STARTTLS and _is_4xx(err.reply):
+            return Verdict(True, "server", reason=err.msgid)  # 454 TLS not available now
+        return Verdict(False, reason=err.msgid)
+    if code is ErrCode.TEMPORARY:
+        return Verdict(True, reason=err.msgid)
+    return Verdict(False, reason=err.msgid or code.name.lower())
+
+
+_LOSSY = frozenset({ErrCode.SEND, ErrCode.RECEIVE})
+
+
+def backoff(attempt: int, *, base: float, cap: float, rng: Callable[[], float]) -> float:
+    """The wait before retry number `attempt` (0 = the first retry): full jitter.
+
+    uniform(0, min(cap, base * 2**attempt)) -- AWS's "full jitter": spreads the retries of many
+    clients hit by the same outage. `rng()` returns a float in [0, 1).
+    """
+    if attempt < 0:
+        raise ValueError("attempt must be >= 0")
+    ceiling = min(cap, base * (2.0 ** min(attempt, 62)))
+    return max(0.0, ceiling * rng())
+
+
+class TrackedStream:
+    """Wraps a message's chunks; `finished` turns True once the consumer took the last one.
+
+    session.send() writes the final "." right after the last chunk and then waits for the
+    reply: a NetworkError raised while `finished` is True may have lost the server's 250.
+    """
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+        self.finished = False
+        self.size = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.size += len(chunk)
+            yield chunk
+        self.finished = True
+
+
+def send_tracked(send: Callable[[Iterable[bytes]], T], chunks: Iterable[bytes]) -> T:
+    """`send(stream)` over a TrackedStream of `chunks`; a SEND/RECEIVE failure after the last
+    chunk was taken is raised again as NetworkError(same code, "outbox.reply_lost"), which
+    says the message may have been delivered (and classify() marks it ambiguous).
+    """
+    stream = TrackedStream(chunks)
+    try:
+        return send(stream)
+    except NetworkError as err:
+        if not stream.finished or err.code not in _LOSSY or err.msgid == REPLY_LOST_MSGID:
+            raise
+        raise NetworkError(
+            err.code, REPLY_LOST_MSGID, host=err.params.get("host", "?"), reason=_short(err)
+        ) from err
+
+
+def _short(err: SmailError) -> str:
+    """An English few words for the lower-level cause (the message wraps it)."""
+    if err.msgid.endswith("_timeout"):
+        return f"no answer within {err.params.get('timeout', '?')} seconds"
+    if err.msgid == "smtp.connection_closed":
+        return "the connection was closed"
+    return str(err.params.get("reason", err.msgid))
+
+
+@dataclass
+class Attempt:
+    """One failed attempt, as passed to `on_retry`."""
+
+    number: int  # 1 = the first attempt
+    error: SmailError
+    verdict: Verdict
+    wait: float
+
+
+def run_with_retry(
+    fn: Callable[[], T],
+    *,
+    deadline: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    rng: Callable[[], float],
+    classify: Callable[[SmailError], Verdict] = classify,
+    base: float = DEFAULT_BASE,
+    cap: float = DEFAULT_CAP,
+    on_retry: Callable[[Attempt], None] | None = None,
+) -> T:
+    """Call `fn` until it returns; retry temporary failures while `clock()` allows it.
+
+    `deadline` is a `clock()` value: no wait is started that would end after it (the last
+    error is raised instead). Permanent failures are raised at once. An ambiguous failure
+    (maybe delivered) is retried too: at least once beats at most once, and the Message-ID
+    stays the same, so receivers can drop the copy.
+
+    Raises: the last SmailError.
+    """
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except SmailError as err:
+            verdict = classify(err)
+            if verdict.permanent:
+                raise
+            wait = backoff(attempt, base=base, cap=cap, rng=rng)
+            if clock() + wait > deadline:
+                raise
+            attempt += 1
+            if on_retry is not None:
+                on_retry(Attempt(attempt, err, verdict, wait))
+            sleep(wait)

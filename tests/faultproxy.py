@@ -1,0 +1,448 @@
+"""A loopback SMTP fault proxy: between the client and the real Dovecot submission service, it
+parses the client's commands and, at a chosen point, drops the connection, delays, or answers
+in the server's place.
+
+Why it can see every command: the proxy connects to Dovecot FROM stack.host (127.0.0.2) TO
+stack.host, and Dovecot treats a connection whose remote address equals its local address as
+secured (test-stack.md pitfall 3), so AUTH PLAIN / XOAUTH2 are offered without TLS. The client
+talks to the proxy in clear (`--tls none`, plaintext allowed). Everything behind it is real:
+Dovecot submission relays to Postfix, which delivers to Dovecot over LMTP, and mail is read
+back over POP3. With STARTTLS the proxy parses until the TLS handshake and then only relays
+bytes, so only greeting/EHLO/STARTTLS faults apply there.
+
+Fault points, in dialogue order:
+
+    greeting   the server's 220            ehlo       EHLO/HELO
+    starttls   STARTTLS                    auth       AUTH and its continuation lines
+    mail       MAIL FROM                   rcpt       the first RCPT TO
+    data       the DATA command            body       inside the message (after its first line)
+    after_dot  the final "." was forwarded and the server answered: its reply is withheld
+    after_reply the server's reply to the data was forwarded; then the connection drops
+
+Actions: "drop" (close both sides; the command is not forwarded; at after_dot the server has
+already accepted the message), "delay" (wait `delay` seconds, then go on), "reply" (answer
+`reply` instead of forwarding; a 421 also closes the connection).
+
+    with FaultProxy((stack.host, stack.submission)) as proxy:
+        proxy.script(Fault("rcpt", "reply", b"452 4.5.3 Too many recipients"), None)
+        ... connect to (proxy.host, proxy.port) ...
+    proxy.applied   -> [(connection number, Fault), ...]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO, Literal
+
+Point = Literal[
+    "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "body", "after_dot",
+    "after_reply",
+]  # fmt: skip
+Action = Literal["drop", "delay", "reply"]
+POINTS: tuple[Point, ...] = (
+    "greeting", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "body", "after_dot",
+    "after_reply",
+)  # fmt: skip
+# Points that exist in a plain (no STARTTLS) session that authenticates.
+PLAIN_POINTS: tuple[Point, ...] = tuple(p for p in POINTS if p != "starttls")
+# Replies a server (or a throttling front end) may give instead at each point.
+REPLIES: dict[Point, tuple[bytes, ...]] = {
+    "greeting": (b"421 4.3.2 Service not available, closing", b"421 4.7.0 Try again later"),
+    "ehlo": (b"421 4.7.0 Too many connections, closing",),
+    "starttls": (b"454 4.7.0 TLS not available due to temporary reason",),
+    "auth": (b"454 4.7.0 Temporary authentication failure", b"421 4.7.0 Try again later"),
+    "mail": (b"451 4.3.0 Temporary server error", b"421 4.7.0 Throttled, closing",
+             b"452 4.3.1 Insufficient system storage"),
+    "rcpt": (b"452 4.5.3 Too many recipients", b"451 4.7.1 Rate limited, try later",
+             b"450 4.2.1 Mailbox busy"),
+    "data": (b"451 4.3.0 Try again later", b"452 4.3.1 Insufficient system storage"),
+    "body": (),
+    "after_dot": (b"451 4.3.0 Error: queue file write error", b"421 4.4.2 Timeout, closing"),
+    "after_reply": (),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Fault:
+    point: Point
+    action: Action = "drop"
+    reply: bytes = b""
+    delay: float = 0.0
+
+
+class _Dropped(Exception):
+    """The connection ends here (a fault, or either side went away)."""
+
+
+def _read_reply(stream: BinaryIO) -> bytes:
+    """One complete SMTP reply (all its lines) from the server side."""
+    out = b""
+    while True:
+        line = stream.readline(65536)
+        if not line:
+            raise _Dropped("server closed")
+        out += line
+        if line[3:4] != b"-":
+            return out
+
+
+def _verb(line: bytes) -> str:
+    return line.split(b" ", 1)[0].strip().upper().decode("ascii", "replace")
+
+
+class FaultProxy:
+    """A threaded TCP proxy on `host` (default 127.0.0.2, a name the stack's certificate
+    covers) in front of `upstream`; one fault at most per connection, from `script()`
+    (consumed in order, one entry per connection) or else from `plan(number)`."""
+
+    def __init__(
+        self,
+        upstream: tuple[str, int],
+        *,
+        host: str = "127.0.0.2",
+        source: str | None = "127.0.0.2",
+        plan: Callable[[int], Fault | None] | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.upstream = upstream
+        self.host = host
+        self.source = source
+        self.plan = plan
+        self.timeout = timeout
+        self.port = 0
+        self.connections = 0
+        self.applied: list[tuple[int, Fault]] = []
+        self._script: deque[Fault | None] = deque()
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self._open: set[socket.socket] = set()
+        self._stopping = False
+
+    # -- control ----------------------------------------------------------------------------
+
+    def script(self, *faults: Fault | None) -> None:
+        """The next connections get these faults, in order (None: no fault)."""
+        with self._lock:
+            self._script.extend(faults)
+
+    def start(self) -> FaultProxy:
+        listener = socket.create_server((self.host, 0))
+        listener.settimeout(0.2)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        thread = threading.Thread(target=self._accept_loop, name="faultproxy", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stopping = True
+        with self._lock:
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if self._listener is not None:
+            self._listener.close()
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while not self._stopping:
+            try:
+                client, _addr = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self.connections += 1
+                number = self.connections
+                if self._script:
+                    fault = self._script.popleft()
+                else:
+                    fault = self.plan(number) if self.plan is not None else None
+            thread = threading.Thread(target=self._serve, args=(client, number, fault), daemon=True)
+            thread.start()
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.add(sock)
+
+    def _serve(self, client: socket.socket, number: int, fault: Fault | None) -> None:
+        up: socket.socket | None = None
+        self._track(client)
+        try:
+            client.settimeout(self.timeout)
+            source = (self.source, 0) if self.source else None
+            up = socket.create_connection(
+                self.upstream, timeout=self.timeout, source_address=source
+            )
+            self._track(up)
+            for sock in (client, up):  # lockstep small writes: Nagle would add 40 ms each
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            _Session(self, number, fault, client, up).run()
+        except (_Dropped, OSError):
+            pass
+        finally:
+            for sock in (client, up):
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.close()
+                    with self._lock:
+                        self._open.discard(sock)
+
+    def _applied(self, number: int, fault: Fault) -> None:
+        with self._lock:
+            self.applied.append((number, fault))
+
+
+class _Session:
+    """One proxied connection, in lockstep: each client line, then the server's one reply."""
+
+    def __init__(
+        self,
+        proxy: FaultProxy,
+        number: int,
+        fault: Fault | None,
+        client: socket.socket,
+        up: socket.socket,
+    ) -> None:
+        self.proxy = proxy
+        self.number = number
+        self.fault = fault
+        self.client = client
+        self.up = up
+        self.cr = client.makefile("rb")
+        self.ur = up.makefile("rb")
+
+    def _trigger(self, point: Point) -> Fault | None:
+        """The fault if it is set for `point` and not yet used; apply drop/delay here."""
+        fault = self.fault
+        if fault is None or fault.point != point:
+            return None
+        self.fault = None
+        self.proxy._applied(self.number, fault)
+        if fault.action == "drop":
+            raise _Dropped(point)
+        if fault.action == "delay":
+            time.sleep(fault.delay)
+            return None
+        return fault
+
+    def _to_client(self, data: bytes) -> None:
+        self.client.sendall(data)
+
+    def _inject(self, fault: Fault) -> None:
+        self._to_client(fault.reply.rstrip(b"\r\n") + b"\r\n")
+        if fault.reply.startswith(b"421"):
+            raise _Dropped("421")
+
+    def run(self) -> None:
+        greeting = _read_reply(self.ur)
+        injected = self._trigger("greeting")
+        if injected is not None:
+            self._inject(injected)
+            raise _Dropped("greeting refused")
+        self._to_client(greeting)
+        in_auth = False
+        rcpt_seen = False
+        while True:
+            line = self.cr.readline(65536)
+            if not line:
+                return
+            verb = _verb(line)
+            point: Point | None
+            if in_auth:
+                point = "auth"
+            else:
+                point = {
+                    "EHLO": "ehlo", "HELO": "ehlo", "STARTTLS": "starttls", "AUTH": "auth",
+                    "MAIL": "mail", "DATA": "data",
+                }.get(verb)  # type: ignore[assignment]  # fmt: skip
+                if verb == "RCPT" and not rcpt_seen:
+                    point, rcpt_seen = "rcpt", True
+            injected = self._trigger(point) if point is not None else None
+            if injected is not None:
+                self._inject(injected)
+                in_auth = False
+                continue
+            self.up.sendall(line)
+            reply = _read_reply(self.ur)
+            if verb == "DATA" and not in_auth and reply.startswith(b"354"):
+                self._to_client(reply)
+                self._data()
+                continue
+            self._to_client(reply)
+            if verb == "STARTTLS" and not in_auth and reply.startswith(b"220"):
+                self._relay()
+                return
+            if verb == "QUIT" and not in_auth:
+                return
+            in_auth = reply.startswith(b"334")
+
+    def _data(self) -> None:
+        first = True
+        while True:
+            line = self.cr.readline(1 << 20)
+            if not line:
+                raise _Dropped("client closed in DATA")
+            if line == b".\r\n":
+                self.up.sendall(line)
+                break
+            self.up.sendall(line)
+            if first:
+                first = False
+                self._trigger("body")
+        reply = _read_reply(self.ur)  # the server has decided now
+        injected = self._trigger("after_dot")
+        if injected is not None:
+            self._inject(injected)
+            return
+        self._to_client(reply)
+        self._trigger("after_reply")
+
+    def _relay(self) -> None:
+        """After STARTTLS: copy bytes both ways until either side closes."""
+
+        def pump(src: socket.socket, dst: socket.socket) -> None:
+            try:
+                while data := src.recv(65536):
+                    dst.sendall(data)
+            except OSError:
+                pass
+            finally:
+                with contextlib.suppress(OSError):
+                    dst.shutdown(socket.SHUT_WR)
+
+        # Nothing is buffered: the client waits for the 220 before its ClientHello, and the
+        # server says nothing until it gets one.
+        other = threading.Thread(target=pump, args=(self.up, self.client), daemon=True)
+        other.start()
+        pump(self.client, self.up)
+        other.join(timeout=self.proxy.timeout)
+
+
+def random_plan(
+    rng: random.Random, rate: float, points: tuple[Point, ...] = PLAIN_POINTS
+) -> Callable[[int], Fault | None]:
+    """A plan that breaks about `rate` of the connections at a random point, with a random
+    action: drop, or a 4xx reply that fits the point (or a short delay)."""
+
+    def plan(number: int) -> Fault | None:
+        if rng.random() >= rate:
+            return None
+        point = rng.choice(points)
+        replies = REPLIES[point]
+        roll = rng.random()
+        if replies and roll < 0.45:
+            return Fault(point, "reply", rng.choice(replies))
+        if roll < 0.55:
+            return Fault(point, "delay", delay=rng.uniform(0.0, 0.05))
+        return Fault(point, "drop")
+
+    return plan
+
+
+# -- helpers shared by the fault and soak tests -------------------------------------------------
+
+ALICE = "alice@example.test"
+
+
+def password_sender(
+    host: str,
+    port: int,
+    *,
+    tls: str = "none",
+    cafile: str | None = None,
+    timeout: float = 10.0,
+    user: str = ALICE,
+    password: str = "alice-pw",
+) -> Callable[..., None]:
+    """An outbox send_one over pysmail's own SMTP client, AUTH PLAIN (in clear to the proxy)."""
+    from pysmail.sasl import AuthRequest
+    from pysmail.smtp.session import SmtpParams, send
+
+    params = SmtpParams(host, port, tls, cafile, True, timeout)  # type: ignore[arg-type]
+    auth = AuthRequest("PLAIN", user, password=lambda: password, allow_plaintext=True)
+
+    def send_one(envelope: object, chunks: object) -> None:
+        send(
+            params,
+            envelope.sender,  # type: ignore[attr-defined]
+            envelope.recipients,  # type: ignore[attr-defined]
+            chunks,  # type: ignore[arg-type]
+            auth=auth,
+            smtputf8=envelope.smtputf8,  # type: ignore[attr-defined]
+        )
+
+    return send_one
+
+
+def message(subject: str, sender: str = ALICE, to: str = ALICE, body: str = "hello") -> bytes:
+    """A small composed message with a fresh, fixed Message-ID (as compose() writes one)."""
+    import secrets
+
+    mid = f"<{secrets.token_hex(8)}.soak@example.test>"
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: {mid}\r\n"
+        f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+def drain_queue(
+    spool: object, send_one: Callable[..., None], *, max_runs: int = 50, **kw: object
+) -> list[object]:
+    """Run outbox.flush until the queue is empty (retries due at once: base 0); the results."""
+    from pathlib import Path
+
+    from pysmail import outbox
+
+    results = []
+    for _ in range(max_runs):
+        results.append(outbox.flush(Path(str(spool)), send_one, base=0.0, cap=0.0, **kw))  # type: ignore[arg-type]
+        if not outbox.entries(Path(str(spool)))[0]:
+            return results
+    raise AssertionError(f"the queue is not empty after {max_runs} flush runs")
+
+
+def subjects_and_ids(raw_messages: list[bytes]) -> list[tuple[str, str]]:
+    import email
+    import email.policy
+
+    out = []
+    for raw in raw_messages:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        out.append((str(msg.get("Subject", "")), str(msg.get("Message-ID", ""))))
+    return out
+
+
+def collect(
+    stack: object, user: str, expect: int, *, settle: float = 0.5, timeout: float = 30.0
+) -> list[bytes]:
+    """Every message of `user` once at least `expect` arrived, plus any that come in `settle`
+    seconds more (a duplicate must have its chance to show up); the mailbox is emptied."""
+    got: list[bytes] = list(stack.fetch(user, expect=expect, timeout=timeout))  # type: ignore[attr-defined]
+    while True:
+        time.sleep(settle)
+        more = stack.fetch(user, expect=0)  # type: ignore[attr-defined]
+        if not more:
+            return got
+        got.extend(more)
