@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.util import ALICE, forbidden, hermetic_env, write_ini
+from cli.util import ALICE, forbidden, hermetic_env, run_main, write_ini
 from pysmail.cli.token_main import main
 from pysmail.oauth.tokenfile import read_token_file
 from stackutil import Stack
@@ -196,7 +196,12 @@ def test_app_only_login_check_gets_454(stack: Stack, tmp_path: Path) -> None:
     assert "SMTP.SendAsApp" in check.err and "454" in check.err
     fresh = token(["access-token"], tmp_path)
     assert fresh.code == 0 and stack.introspect(fresh.out.strip())["active"] is True
-    _clean([login, status, check], [secret or ""])
+    # smail itself takes app-only files: a client-credentials token per need, no refresh token
+    sent = run_main(["-sapp-only", "-Tx", ALICE, "-d"], tmp_path)
+    assert sent.code == 29, sent.out  # the same 454 from Dovecot, through smail
+    assert "[Try get access token from" in sent.out and "Traceback" not in sent.out
+    assert stack.token_request_count(grant_type="client_credentials") >= 1
+    _clean([login, status, check, sent], [secret or ""])
 
 
 def test_bad_secret_app_only_invalid_client(stack: Stack, tmp_path: Path) -> None:

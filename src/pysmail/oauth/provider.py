@@ -15,6 +15,7 @@ from pathlib import Path
 from pysmail.errors import AuthError, OAuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.oauth.flow import (
+    FormRequest,
     TokenResponse,
     choose_auth_method,
     parse_discovery,
@@ -176,6 +177,26 @@ class TokenSource:
         token_uri = resolved.token_uri or endpoint
         return token_uri, choose_auth_method(resolved.auth_method, supported, has_secret)
 
+    def _grant_request(self, doc: TokenFile, token_uri: str, method: AuthMethod) -> FormRequest:
+        """The refresh-token grant; for an app-only file (Grant=client_credentials) the client
+        credentials grant with its Scope= (Microsoft's app-only scope by default)."""
+        if (doc.get("Grant") or "").lower() != "client_credentials":
+            return refresh_request(
+                token_uri=token_uri,
+                client_id=doc.client_id,
+                client_secret=doc.client_secret,
+                refresh_token=doc.refresh_token,
+                scope=resolve(doc).refresh_scope,
+                auth_method=method,
+            )
+        from pysmail.oauth.app_only import MS_APP_ONLY_SCOPE, client_credentials_request
+
+        scope = doc.get("Scope") or (
+            MS_APP_ONLY_SCOPE if resolve(doc).preset.key == "microsoft" else None
+        )
+        secret = doc.client_secret or ""
+        return client_credentials_request(token_uri, doc.client_id, secret, method, scope)
+
     def _refresh(self, doc: TokenFile, *, retried: bool) -> str:
         """Spend the refresh token; save its successor first; then cache the access token.
 
@@ -188,14 +209,7 @@ class TokenSource:
         from pysmail.oauth.tokenfile import render_update
 
         token_uri, method = self._endpoint(doc)
-        request = refresh_request(
-            token_uri=token_uri,
-            client_id=doc.client_id,
-            client_secret=doc.client_secret,
-            refresh_token=doc.refresh_token,
-            scope=resolve(doc).refresh_scope,
-            auth_method=method,
-        )
+        request = self._grant_request(doc, token_uri, method)
         try:
             # Before the token is spent: prove its successor can be written next to the file.
             pending = PendingWrite(doc.path)

@@ -183,8 +183,8 @@ def read_token_file(path: Path) -> TokenFile:
     Raises:
         OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_missing"): no such file (SMAIL's warning).
         OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_unreadable"): it cannot be read.
-        OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete"): RefreshToken or ClientID
-            is missing or empty.
+        OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete"): RefreshToken (except in an
+            app-only file, Grant=client_credentials) or ClientID is missing or empty.
     """
     try:
         with open(path, "rb") as stream:
@@ -201,7 +201,10 @@ def read_token_file(path: Path) -> TokenFile:
             ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_unreadable", path=path, reason="too large"
         )
     parsed = parse_token_file(path, data)
-    for key in ("RefreshToken", "ClientID"):
+    # An app-only file (smail-token login --app-only) has no refresh token: the client's own
+    # credentials get each access token.
+    app_only = (parsed.get("Grant") or "").lower() == "client_credentials"
+    for key in ("ClientID",) if app_only else ("RefreshToken", "ClientID"):
         if not parsed.get(key):
             raise OAuthError(
                 ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_incomplete", path=path, key=key
