@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start, stop or inspect the real loopback mail + OAuth stack used by the integration tests.
 
-    python3 scripts/stack.py start  [--dir RUN] [--supervise]   # default RUN: <repo>/.stack
+    python3 scripts/stack.py start  [--dir RUN] [--supervise]   # RUN: <tmp>/pysmail-stack-<uid>
     python3 scripts/stack.py status [--dir RUN]
     python3 scripts/stack.py stop   [--dir RUN]
 
@@ -43,13 +43,18 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "stack"
-DEFAULT_RUN = REPO / ".stack"
+# Not inside the repository: Dovecot's Unix sockets must fit in ~107 bytes, and the mail processes
+# (Debian's `mail` and `postfix` users) must be able to enter every parent folder, which a clone
+# under /root (mode 0700) does not allow. One short folder per user in the temporary directory.
+_UID = os.getuid() if hasattr(os, "getuid") else 0
+DEFAULT_RUN = Path(tempfile.gettempdir()) / f"pysmail-stack-{_UID}"
 
 HOST = "127.0.0.2"
 MISMATCH_HOST = "127.0.0.3"  # same Dovecot; deliberately NOT in the certificate
@@ -624,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("command", choices=("start", "stop", "status"))
     parser.add_argument(
-        "--dir", type=Path, default=DEFAULT_RUN, help="run folder (default .stack/)"
+        "--dir", type=Path, default=DEFAULT_RUN, help="run folder (<tmp>/pysmail-stack-<uid>)"
     )
     parser.add_argument(
         "--supervise",
