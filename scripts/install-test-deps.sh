@@ -19,6 +19,8 @@ PACKAGES="dovecot-core dovecot-submissiond dovecot-pop3d dovecot-lmtpd postfix m
 PACKAGES="$PACKAGES chromium"  # tests/browser: Playwright drives /usr/bin/chromium
 # man -l checks the generated man pages; zsh runs the completion tests; swaks needs Net::SSLeay for TLS
 PACKAGES="$PACKAGES man-db groff-base zsh libnet-ssleay-perl"
+# readable Japanese in the browser tests' screenshots
+PACKAGES="$PACKAGES fonts-ipafont-gothic"
 if ! python3 -c "import ensurepip, venv" 2>/dev/null; then
     PACKAGES="$PACKAGES python3-venv"  # Debian splits venv/ensurepip out of python3
 fi

@@ -9,7 +9,20 @@ same placeholders.
 
 from __future__ import annotations
 
-from pysmail.catalog import cli, config, info, mime, oauth, outbox, pop3, smtp, titles, token
+from pysmail.catalog import (
+    batch,
+    cli,
+    config,
+    info,
+    mime,
+    oauth,
+    outbox,
+    pop3,
+    setup,
+    smtp,
+    titles,
+    token,
+)
 
 __all__ = ["CATALOGUE", "TITLES"]
 
@@ -17,6 +30,7 @@ TITLES = titles.TITLES
 
 CATALOGUE: dict[str, tuple[str, str]] = {}
 for _area in (
+    batch.MESSAGES,
     cli.MESSAGES,
     config.MESSAGES,
     info.MESSAGES,
@@ -26,6 +40,7 @@ for _area in (
     smtp.MESSAGES,
     pop3.MESSAGES,
     token.MESSAGES,
+    setup.MESSAGES,
 ):
     _clash = CATALOGUE.keys() & _area.keys()
     if _clash:  # pragma: no cover - guarded by the catalogue test

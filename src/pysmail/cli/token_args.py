@@ -10,6 +10,7 @@ smail-token check [--file PATH] [--config smail.ini] [--server HOST] [--port N]
             [--tls starttls|smtps|none] [--cafile PATH] [-d]
 smail-token revoke|logout [--file PATH]
 smail-token access-token [--file PATH] [--user ADDR] [--sasl xoauth2|oauthbearer]
+smail-token setup [--port N] [--idle MINUTES] [--no-browser]
 
 The client secret never comes from argv: a hidden prompt, --client-secret-file, or
 SMAIL_CLIENT_SECRET.
@@ -103,6 +104,11 @@ def _parser() -> _Parser:
     access.add_argument("--file", metavar="PATH")
     access.add_argument("--user")
     access.add_argument("--sasl", choices=("xoauth2", "oauthbearer"))
+
+    setup = sub.add_parser("setup", help="set up smail.ini and the token in a local web page")
+    setup.add_argument("--port", type=_port, help="listen on this port (default 8001)")
+    setup.add_argument("--idle", type=_positive, default=15.0, help="stop after MINUTES idle")
+    setup.add_argument("--no-browser", action="store_true", help="print the address only")
     return top
 
 

@@ -134,6 +134,7 @@ def _run(argv: Sequence[str], ctx: _Ctx) -> int:
         "revoke": _revoke,
         "logout": _revoke,
         "access-token": _access_token,
+        "setup": _setup,
     }[opts.command]
     command(opts, ctx)
     return int(ErrCode.OK)
@@ -620,3 +621,27 @@ def _access_token(opts: argparse.Namespace, ctx: _Ctx) -> None:
         ctx.out.stream.flush()
     except (BrokenPipeError, ValueError):
         pass
+
+
+# -- setup --------------------------------------------------------------------------------------
+
+
+def _setup(opts: argparse.Namespace, ctx: _Ctx) -> None:
+    """The local set-up page (pysmail.setup): serve it until Finish or the idle timeout."""
+    from pysmail.setup.server import SetupServer
+
+    with SetupServer(
+        cwd=ctx.cwd, env=ctx.env, lang=ctx.lang, port=opts.port, idle=opts.idle * 60,
+        http=ctx.http,
+    ) as server:  # fmt: skip
+        minutes = f"{opts.idle:g}"
+        ctx.out.line(ctx.text("setup.listening", url=server.url, minutes=minutes))
+        if server.port_note:
+            ctx.out.line(server.port_note)
+        if not opts.no_browser:
+            (ctx.browser or _open_browser)(server.url)
+        reason = server.serve()
+    if reason == "idle":
+        ctx.out.line(ctx.text("setup.stopped_idle", minutes=minutes))
+    else:
+        ctx.out.line(ctx.text("setup.stopped_done"))

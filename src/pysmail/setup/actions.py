@@ -1,0 +1,396 @@
+"""The setup page's decisions, without I/O: form fields -> Draft -> errors, smail.ini text.
+
+    draft = draft_from_form(fields)               what the page sent (strings, trimmed)
+    errors = validate(draft, need="save")         field name -> catalogue id ({} when fine)
+    text = render_smail_ini(draft, old_text, nl)  smail.ini with our keys set, the rest kept
+
+Secrets (the client secret, an SMTP password) are never part of a Draft: the server keeps them
+apart, so nothing that renders a Draft can show one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Literal
+
+__all__ = [
+    "AUTH_CHOICES",
+    "CALLBACK_PATH",
+    "CHARSETS",
+    "OAUTH_AUTH",
+    "PASSWORD_AUTH",
+    "POP_TLS_CHOICES",
+    "PROVIDERS",
+    "TLS_CHOICES",
+    "Draft",
+    "Need",
+    "ServerDefaults",
+    "apply_defaults",
+    "draft_from_form",
+    "provider_defaults",
+    "render_smail_ini",
+    "update_ini",
+    "validate",
+]
+
+PROVIDERS = ("microsoft", "google", "generic")
+TLS_CHOICES = ("starttls", "smtps", "none")
+AUTH_CHOICES = ("oauth-xoauth2", "oauthbearer", "plain", "login", "cram-md5", "none")
+OAUTH_AUTH = ("oauth-xoauth2", "oauthbearer")
+PASSWORD_AUTH = ("plain", "login", "cram-md5")
+CHARSETS = ("auto", "utf-8", "iso-2022-jp", "shift_jis", "euc-jp", "us-ascii")
+POP_TLS_CHOICES = ("none", "stls", "pop3s")
+# The seed's registered redirect for Microsoft is http://localhost:8001/myapp/; the setup server
+# answers it itself, on whatever port it listens on.
+CALLBACK_PATH = "/myapp/"
+TOKEN_FILE_NAME = "smail_refreshtoken.ini"
+
+Need = Literal["token", "test", "save"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ADDRESS = re.compile(r"^[^\s@<>\"(),;:\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+_NAMED_ADDRESS = re.compile(r"^(?P<name>[^<>]*)<(?P<addr>[^<>]+)>$")
+_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$|^\[[0-9A-Fa-f:.]+\]$")
+_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$")
+_CLIENT_ID = re.compile(r"^\S{1,512}$")
+_SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$")  # RFC 6749 3.3
+_LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Every non-secret field of the page, as text (ports included: the form shows what was
+    typed). Booleans are checkboxes."""
+
+    provider: str = "microsoft"
+    user: str = ""
+    client_id: str = ""
+    tenant: str = ""
+    issuer: str = ""
+    scope: str = ""
+    server: str = ""
+    port: str = ""
+    tls: str = "starttls"
+    auth: str = "oauth-xoauth2"
+    sender: str = ""
+    charset: str = "auto"
+    cafile: str = ""
+    pop_enabled: bool = False
+    pop_server: str = ""
+    pop_port: str = ""
+    pop_tls: str = "none"
+    pop_user: str = ""
+    test_to: str = ""
+    folder: str = ""
+
+    @property
+    def uses_oauth(self) -> bool:
+        return self.auth in OAUTH_AUTH
+
+    @property
+    def uses_password(self) -> bool:
+        return self.auth in PASSWORD_AUTH
+
+
+_BOOL_FIELDS = frozenset(f.name for f in fields(Draft) if f.type in ("bool", bool))
+TEXT_FIELDS = tuple(f.name for f in fields(Draft) if f.name not in _BOOL_FIELDS)
+
+
+@dataclass(frozen=True)
+class ServerDefaults:
+    server: str
+    port: str
+    tls: str
+    auth: str
+
+
+def provider_defaults(provider: str) -> ServerDefaults:
+    """The SMTP settings each provider documents: Exchange Online smtp.office365.com:587
+    STARTTLS (XOAUTH2 only); Gmail smtp.gmail.com:465 implicit TLS (587 STARTTLS works too)."""
+    if provider == "microsoft":
+        return ServerDefaults("smtp.office365.com", "587", "starttls", "oauth-xoauth2")
+    if provider == "google":
+        return ServerDefaults("smtp.gmail.com", "465", "smtps", "oauth-xoauth2")
+    return ServerDefaults("", "587", "starttls", "oauth-xoauth2")
+
+
+def apply_defaults(draft: Draft) -> Draft:
+    """`draft` with the server part set from its provider's defaults (the "use the provider's
+    settings" button); a generic provider keeps a server already typed."""
+    d = provider_defaults(draft.provider)
+    return replace(draft, server=d.server or draft.server, port=d.port, tls=d.tls, auth=d.auth)
+
+
+def draft_from_form(form: Mapping[str, str]) -> Draft:
+    """A Draft from the posted fields (absent text fields: empty; checkboxes: present = on).
+    Values are trimmed; nothing is judged here (see validate)."""
+    values: dict[str, object] = {name: form.get(name, "").strip() for name in TEXT_FIELDS}
+    for name in _BOOL_FIELDS:
+        values[name] = form.get(name, "") not in ("", "0", "off", "no")
+    for name in ("provider", "tls", "auth", "charset", "pop_tls"):
+        values[name] = str(values[name]).lower()
+    return Draft(**values)  # type: ignore[arg-type]
+
+
+def _is_address(value: str) -> bool:
+    return bool(_ADDRESS.match(value)) and len(value) <= 320
+
+
+def _is_sender(value: str) -> bool:
+    match = _NAMED_ADDRESS.match(value)
+    if match is not None:
+        return '"' not in match["name"].strip('"') and _is_address(match["addr"].strip())
+    return _is_address(value)
+
+
+def _is_port(value: str) -> bool:
+    return value.isascii() and value.isdigit() and 1 <= int(value) <= 65535
+
+
+def _is_host(value: str) -> bool:
+    return len(value) <= 253 and bool(_HOST.match(value))
+
+
+def issuer_problem(value: str) -> str | None:
+    """Why `value` cannot be an OpenID issuer (catalogue id), or None: https, or http only on
+    this computer (a test or a local provider)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "setup.err_issuer"
+    host = (parts.hostname or "").lower()
+    if not host or parts.query or parts.fragment or parts.username is not None:
+        return "setup.err_issuer"
+    if parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK):
+        return None
+    return "setup.err_issuer"
+
+
+def validate(draft: Draft, *, need: Need) -> dict[str, str]:
+    """field -> catalogue id of what is wrong with it, for what the button `need`s:
+    `token` the account; `test` the server and the test address (and the account when the
+    server wants a token); `save` the server and the folder (likewise)."""
+    errors: dict[str, str] = {}
+    for name in TEXT_FIELDS:
+        if _CONTROL.search(str(getattr(draft, name))):
+            errors[name] = "setup.err_control"  # a line break would add INI lines
+
+    def check(name: str, ok: bool, msgid: str) -> None:
+        if name not in errors and not ok:
+            errors[name] = msgid
+
+    def required(name: str) -> bool:
+        present = bool(getattr(draft, name))
+        check(name, present, "setup.err_required")
+        return present
+
+    account = need == "token" or draft.uses_oauth
+    if account:
+        check("provider", draft.provider in PROVIDERS, "setup.err_choice")
+        if required("user"):
+            check("user", _is_address(draft.user), "setup.err_address")
+        if required("client_id"):
+            check("client_id", bool(_CLIENT_ID.match(draft.client_id)), "setup.err_client_id")
+        if draft.provider == "microsoft" and draft.tenant:
+            check("tenant", bool(_TENANT.match(draft.tenant)), "setup.err_tenant")
+        if draft.provider == "generic" and required("issuer"):
+            problem = issuer_problem(draft.issuer)
+            check("issuer", problem is None, problem or "")
+        if draft.scope:
+            check("scope", bool(_SCOPE.match(draft.scope)), "setup.err_scope")
+    if need in ("test", "save"):
+        if required("server"):
+            check("server", _is_host(draft.server), "setup.err_host")
+        if required("port"):
+            check("port", _is_port(draft.port), "setup.err_port")
+        check("tls", draft.tls in TLS_CHOICES, "setup.err_choice")
+        check("auth", draft.auth in AUTH_CHOICES, "setup.err_choice")
+        check("charset", draft.charset in CHARSETS, "setup.err_choice")
+        if draft.uses_password:
+            required("user")
+        if draft.sender:
+            check("sender", _is_sender(draft.sender), "setup.err_address")
+        elif not _is_address(draft.user):
+            errors.setdefault("sender", "setup.err_sender_needed")
+        if draft.pop_enabled:
+            if draft.pop_server:
+                check("pop_server", _is_host(draft.pop_server), "setup.err_host")
+            if draft.pop_port:
+                check("pop_port", _is_port(draft.pop_port), "setup.err_port")
+            check("pop_tls", draft.pop_tls in POP_TLS_CHOICES, "setup.err_choice")
+            required("pop_user")
+    if need == "test" and required("test_to"):
+        check("test_to", _is_address(draft.test_to), "setup.err_address")
+    if need == "save":
+        required("folder")
+    return errors
+
+
+# -- smail.ini --------------------------------------------------------------------------------
+
+IniUpdates = Mapping[str, Mapping[str, "str | None"]]
+
+
+def smail_ini_values(
+    draft: Draft, *, password: str | None, token_file: str = TOKEN_FILE_NAME
+) -> dict[str, dict[str, str | None]]:
+    """The keys the page manages, per section; None removes a key. See docs/settings.md."""
+    oauth = draft.uses_oauth
+    main: dict[str, str | None] = {
+        "server": draft.server,
+        "port": draft.port,
+        "tls": draft.tls,
+        "auth": draft.auth.upper() if draft.auth == "oauth-xoauth2" else draft.auth,
+        "user": draft.user or None,
+        "from": draft.sender or None,
+        "charset": draft.charset,
+        "cafile": draft.cafile or None,
+        "oauth_token_file": token_file if oauth else None,
+        "password": password if draft.uses_password and password else None,
+    }
+    pop: dict[str, str | None] = {"enabled": "yes" if draft.pop_enabled else "no"}
+    if draft.pop_enabled:
+        pop.update(
+            server=draft.pop_server or None,
+            port=draft.pop_port or None,
+            tls=draft.pop_tls,
+            user=draft.pop_user,
+        )
+    return {"smail": main, "pop_before_smtp": pop}
+
+
+_HEADER = (
+    "; pysmail settings, written by `smail-token setup` (keys: docs/settings.md).",
+    "; Lines and keys the page does not manage are kept when it saves again.",
+)
+
+
+def render_smail_ini(
+    draft: Draft,
+    old: str | None,
+    newline: str = "\n",
+    *,
+    password: str | None = None,
+    token_file: str = TOKEN_FILE_NAME,
+) -> str:
+    """smail.ini's new text: `old` (None: a new file) with the managed keys set. `token_file`
+    is written as oauth_token_file (relative to smail.ini's folder) when the auth is OAuth."""
+    updates = smail_ini_values(draft, password=password, token_file=token_file)
+    if not draft.pop_enabled and (old is None or "[pop_before_smtp]" not in old.lower()):
+        updates = {"smail": updates["smail"]}  # no empty section in a new file
+    return update_ini(old, updates, newline, header=_HEADER)
+
+
+_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+_KEY = re.compile(r"^\s*([^=:;#\s][^=:]*?)\s*[=:]")
+
+
+def update_ini(
+    old: str | None, updates: IniUpdates, newline: str = "\n", *, header: tuple[str, ...] = ()
+) -> str:
+    """`old` with each `updates[section][key]` set (None: removed), in place where the key
+    was, else at the end of its section (a missing section is added at the end). Comments,
+    other sections, other keys and their order stay. Names compare case-insensitively
+    (GetPrivateProfileString does); a repeated managed key keeps only its first line."""
+    lines = old.splitlines() if old is not None else list(header)
+    wanted = {
+        s.lower(): {k.lower(): (k, v) for k, v in keys.items()} for s, keys in updates.items()
+    }
+    done: dict[str, set[str]] = {s: set() for s in wanted}
+    out: list[str] = []
+    section: str | None = None
+
+    def close_section() -> None:
+        if section is None or section not in wanted:
+            return
+        missing = [
+            f"{name} = {value}"
+            for key, (name, value) in wanted[section].items()
+            if value is not None and key not in done[section]
+        ]
+        done[section].update(wanted[section])
+        if not missing:
+            return
+        at = len(out)
+        while at > 0 and not out[at - 1].strip():
+            at -= 1  # before the blank lines that end the section
+        out[at:at] = missing
+
+    for line in lines:
+        head = _SECTION.match(line)
+        if head is not None:
+            close_section()
+            section = head[1].strip().lower()
+            out.append(line)
+            continue
+        key = _KEY.match(line)
+        if section in wanted and key is not None and not line.lstrip().startswith((";", "#")):
+            name = key[1].strip().lower()
+            if name in wanted[section]:
+                if name not in done[section]:
+                    done[section].add(name)
+                    label, value = wanted[section][name]
+                    if value is not None:
+                        out.append(f"{label} = {value}")
+                continue
+        out.append(line)
+    close_section()
+    for name, keys in updates.items():
+        if not done[name.lower()] and any(v is not None for v in keys.values()):
+            if out and out[-1].strip():
+                out.append("")
+            out.append(f"[{name}]")
+            out.extend(f"{k} = {v}" for k, v in keys.items() if v is not None)
+    return newline.join(out) + newline
+
+
+# -- small choices ----------------------------------------------------------------------------
+
+
+def choose_lang(asked: str | None, accept_language: str | None, default: str) -> str:
+    """`en` or `ja`: the page's switch (`asked`), else the browser's Accept-Language (the
+    preferred of en/ja by q-value, RFC 9110 12.5.4), else `default`."""
+    if asked in ("en", "ja"):
+        return asked
+    best: tuple[float, int, str] | None = None
+    for index, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("en", "ja"):
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0 and (best is None or (quality, -index) > (best[0], best[1])):
+            best = (quality, -index, primary)
+    if best is not None:
+        return best[2]
+    return default if default in ("en", "ja") else "en"
+
+
+def redirect_uri(provider: str, port: int) -> str:
+    """Where the provider sends the browser back: this server's CALLBACK_PATH. Microsoft and
+    other providers: localhost (what the seed registered, http://localhost:8001/myapp/);
+    Google: 127.0.0.1, the loopback address its desktop clients accept on any port."""
+    host = "127.0.0.1" if provider == "google" else "localhost"
+    return f"http://{host}:{port}{CALLBACK_PATH}"
+
+
+def command_line(folder: str, cwd: str, user_dir: str, windows: bool) -> str:
+    """How to run smail with smail.ini saved in `folder` (absolute paths compared as given)."""
+    example = '-s"Test" -T"Hello" you@example.com'
+    quote = '"' if windows else "'"
+    if folder in (cwd, user_dir):
+        return f"smail {example}"
+    sep = "\\" if windows else "/"
+    return f"smail --config {quote}{folder.rstrip(sep)}{sep}smail.ini{quote} {example}"

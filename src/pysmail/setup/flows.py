@@ -1,0 +1,389 @@
+"""What the setup page's buttons do: sign in (authorization code + PKCE, as `smail-token login`),
+send a test mail (through `smail -d`, as a user would), save the two files; and the state they
+share. The HTTP side is server.py; the decisions are actions.py.
+
+Secrets (client secret, SMTP password, tokens) live only in a Session and in the files written;
+every text a page may show goes through the Session's Scrubber first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pysmail.errors import ConfigError, OAuthError, SmailError
+from pysmail.exitcodes import ErrCode
+from pysmail.messages import Lang, format_error, text
+from pysmail.oauth.authorize import LoginPlan
+from pysmail.oauth.flow import TokenResponse
+from pysmail.oauth.http import HttpPort
+from pysmail.oauth.providers import AuthMethod
+from pysmail.redact import Scrubber
+from pysmail.setup.actions import TOKEN_FILE_NAME, Draft
+
+__all__ = ["Login", "Notice", "Pending", "Session", "finish_login", "load_existing",
+           "save", "send_test", "start_login"]  # fmt: skip
+
+DEFAULT_OAUTH_TIMEOUT = 30.0  # OAUTH2_TIME_OUT, as SmailRefreshToken writes it
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A result shown in one section of the page: `ok`, a plain `text`, and an optional
+    preformatted `detail` (an ERR block, a transcript). Already scrubbed."""
+
+    ok: bool
+    text: str
+    detail: str = ""
+
+
+@dataclass
+class Login:
+    """A sign-in done on this page: what smail_refreshtoken.ini will hold."""
+
+    plan: LoginPlan
+    response: TokenResponse
+    secret: str | None
+    method: AuthMethod
+    timeout: float
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A sign-in waiting for the provider's redirect."""
+
+    state: str
+    verifier: str
+    plan: LoginPlan
+    secret: str | None
+    method: AuthMethod
+    lang: Lang
+
+
+@dataclass
+class Session:
+    draft: Draft
+    cwd: Path
+    env: Mapping[str, str]
+    client_secret: str | None = None
+    password: str | None = None
+    stored_token: Path | None = None  # an existing token file with a refresh token
+    login: Login | None = None
+    pending: Pending | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    notices: dict[str, Notice] = field(default_factory=dict)
+    scrubber: Scrubber = field(default_factory=Scrubber)
+
+    def learn(self, *secrets: str | None) -> None:
+        for secret in secrets:
+            if secret:
+                self.scrubber.add(secret)
+
+    def has_token(self) -> bool:
+        return self.login is not None or self.stored_token is not None
+
+
+# -- prefill from the files smail would use ----------------------------------------------------
+
+
+def load_existing(cwd: Path, env: Mapping[str, str]) -> Session:
+    """A Session prefilled from the smail.ini smail would read (and its token file), so that
+    running setup again edits the settings in place. Unreadable files are simply not used."""
+    from pysmail.config.ini import read_ini
+    from pysmail.config.paths import find_config
+
+    home = Path(env["HOME"]) if env.get("HOME") else None
+    draft = Draft(folder=str(cwd))
+    session = Session(draft=draft, cwd=cwd, env=env)
+    try:
+        ini_path = find_config(None, env, cwd, home=home)
+        ini = read_ini(ini_path) if ini_path is not None else None
+    except SmailError:
+        ini_path, ini = None, None
+    token_path = cwd / TOKEN_FILE_NAME
+    if ini is not None and ini_path is not None:
+        pop = ini.pop
+        draft = replace(
+            draft,
+            server=ini.server or "",
+            port=str(ini.port) if ini.port else "",
+            tls=ini.tls.value if ini.tls else draft.tls,
+            auth=ini.auth.value if ini.auth else draft.auth,
+            user=ini.user or "",
+            sender=ini.sender or "",
+            charset=ini.charset.value if ini.charset else draft.charset,
+            cafile=str(ini.cafile) if ini.cafile else "",
+            pop_enabled=bool(pop.enabled),
+            pop_server=pop.server or "",
+            pop_port=str(pop.port) if pop.port else "",
+            pop_tls=pop.tls.value if pop.tls else "none",
+            pop_user=pop.user or "",
+            folder=str(ini_path.parent),
+        )
+        if ini.secret.password is not None:
+            session.password = ini.secret.password.reveal()
+        token_path = ini.oauth_token_file or ini_path.parent / TOKEN_FILE_NAME
+    session.draft = _with_token_file(session, draft, token_path)
+    session.learn(session.password, session.client_secret)
+    return session
+
+
+def _with_token_file(session: Session, draft: Draft, path: Path) -> Draft:
+    from pysmail.oauth.providers import preset_for
+    from pysmail.oauth.tokenfile import MAX_FILE_SIZE, parse_token_file
+
+    try:
+        doc = parse_token_file(path, path.read_bytes()[:MAX_FILE_SIZE])
+    except (OSError, SmailError):
+        return draft
+    session.client_secret = doc.client_secret
+    session.learn(doc.client_secret, doc.refresh_token)
+    if doc.refresh_token:
+        session.stored_token = path
+    preset = preset_for(doc.get("Provider"), doc.get("TokenURI"))
+    return replace(
+        draft,
+        provider=preset.key,
+        user=draft.user or doc.user,
+        client_id=doc.client_id,
+        tenant=doc.get("Tenant") or "",
+        issuer=doc.get("Issuer") or "",
+        scope=doc.get("Scope") or "",
+    )
+
+
+# -- sign in ------------------------------------------------------------------------------------
+
+
+def start_login(session: Session, http: HttpPort, redirect: str, lang: Lang) -> str:
+    """Prepare the sign-in for the page's account fields; return the authorization URL the
+    browser goes to. Raises SmailError (discovery failed, no endpoint)."""
+    from pysmail.oauth.authorize import authorize_url
+    from pysmail.oauth.flow import choose_auth_method
+    from pysmail.oauth.login import GENERIC_SCOPES, endpoints
+    from pysmail.oauth.pkce import challenge_s256, make_state, make_verifier
+    from pysmail.oauth.providers import GENERIC, PRESETS
+
+    draft = session.draft
+    preset = PRESETS[draft.provider]
+    opts = argparse.Namespace(
+        issuer=draft.issuer if preset is GENERIC else None,
+        tenant=draft.tenant or None if draft.provider == "microsoft" else None,
+        timeout=DEFAULT_OAUTH_TIMEOUT,
+        auth_url=None,
+        token_url=None,
+        device_url=None,
+    )
+    ends = endpoints(opts, preset, http)
+    if not ends.token or not ends.auth:
+        what = "token endpoint" if not ends.token else "authorization endpoint"
+        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "token.no_endpoint", what=what)
+    configured: AuthMethod | None = None if preset is GENERIC else preset.client_auth
+    if preset is GENERIC and not ends.auth_methods:
+        configured = "client_secret_basic"  # as `smail-token login` (RFC 6749 2.3.1)
+    secret = session.client_secret
+    method = choose_auth_method(configured, ends.auth_methods, bool(secret))
+    scopes = tuple(draft.scope.split()) or preset.scopes or GENERIC_SCOPES
+    plan = LoginPlan(
+        preset=preset,
+        user=draft.user,
+        client_id=draft.client_id,
+        auth_url=ends.auth,
+        token_url=ends.token,
+        scopes=scopes,
+        redirect_uri=redirect,
+        issuer=opts.issuer,
+        tenant=opts.tenant,
+    )
+    state, verifier = make_state(), make_verifier()
+    session.learn(verifier)
+    session.pending = Pending(state, verifier, plan, secret, method, lang)
+    return authorize_url(plan, state, challenge_s256(verifier))
+
+
+def match_pending(session: Session, state: str) -> Pending | None:
+    """The pending sign-in whose `state` this is (constant-time compare), else None."""
+    import hmac
+
+    pending = session.pending
+    if pending is None or not hmac.compare_digest(state.encode(), pending.state.encode()):
+        return None
+    return pending
+
+
+def finish_login(session: Session, pending: Pending, target: str, http: HttpPort) -> None:
+    """Exchange the redirect's code (the `target` path?query) and keep the tokens in memory.
+    The outcome goes to session.notices["token"]: the account and scopes, or the provider's
+    error with its fix. Never raises SmailError."""
+    from pysmail.oauth.authorize import code_request, parse_redirect
+    from pysmail.oauth.exchange import post_grant
+
+    session.pending = None
+    lang = pending.lang
+    plan = pending.plan
+    try:
+        code = parse_redirect(target, plan, pending.state)
+        session.learn(code)
+        request = code_request(plan, code, pending.verifier, pending.secret, pending.method)
+        answer = post_grant(
+            http, request, preset=plan.preset.key, path=TOKEN_FILE_NAME,
+            timeout=DEFAULT_OAUTH_TIMEOUT,
+        )  # fmt: skip
+        assert isinstance(answer, TokenResponse)
+        session.learn(answer.access_token, answer.refresh_token)
+        if not answer.refresh_token:
+            raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "token.no_refresh_token")
+    except SmailError as err:
+        detail = session.scrubber.scrub(format_error(err, lang))
+        session.notices["token"] = Notice(False, text("setup.token_failed", lang), detail)
+        return
+    session.login = Login(plan, answer, pending.secret, pending.method, DEFAULT_OAUTH_TIMEOUT)
+    scopes = answer.scope or plan.scope
+    shown = text("setup.token_ok", lang, user=plan.user, scopes=scopes)
+    session.notices["token"] = Notice(True, session.scrubber.scrub(shown))
+
+
+# -- writing the files --------------------------------------------------------------------------
+
+
+def _write_token_file(session: Session, path: Path) -> None:
+    from pysmail.oauth.login import save_login
+
+    login = session.login
+    assert login is not None
+    save_login(
+        path, login.plan, login.response, secret=login.secret, timeout=login.timeout,
+        grant="authorization_code", method=login.method,
+    )  # fmt: skip
+
+
+def _newline() -> str:
+    import sys
+
+    return "\r\n" if sys.platform == "win32" else "\n"
+
+
+def _ini_text(session: Session, path: Path, token_file: str) -> str:
+    from pysmail.config.ini import decode_ini
+    from pysmail.setup.actions import render_smail_ini
+
+    try:
+        old = decode_ini(path.read_bytes(), path) if path.is_file() else None
+    except (OSError, SmailError):
+        old = None
+    return render_smail_ini(
+        session.draft, old, _newline(), password=session.password, token_file=token_file
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    from pysmail.oauth.atomic import write_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, data)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(ErrCode.CONFIG, "setup.save_failed", path=path, reason=reason) from exc
+
+
+def _token_reference(session: Session, folder: Path) -> str | None:
+    """oauth_token_file for smail.ini in `folder`: the new login's file beside it, or the token
+    file that already exists (relative when beside it); None when there is none."""
+    if session.login is not None:
+        return TOKEN_FILE_NAME
+    if session.stored_token is not None:
+        stored = session.stored_token
+        return stored.name if stored.parent == folder else str(stored)
+    return None
+
+
+def save(session: Session, lang: Lang) -> list[Path]:
+    """Write smail.ini (and smail_refreshtoken.ini after a sign-in) in the draft's folder,
+    atomically and private to the owner, like `smail-token login` writes its file. Returns
+    the paths written. Raises SmailError (a file cannot be written; OAuth without a token)."""
+    folder = (session.cwd / Path(session.draft.folder).expanduser()).absolute()
+    token_ref = _token_reference(session, folder)
+    if session.draft.uses_oauth and token_ref is None:
+        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
+    written: list[Path] = []
+    if session.login is not None and session.draft.uses_oauth:
+        token_path = folder / TOKEN_FILE_NAME
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_token_file(session, token_path)
+        session.stored_token, session.login = token_path, None
+        written.append(token_path)
+    ini_path = folder / "smail.ini"
+    _write(ini_path, _ini_text(session, ini_path, token_ref or TOKEN_FILE_NAME).encode("utf-8"))
+    written.insert(0, ini_path)
+    return written
+
+
+# -- test mail ------------------------------------------------------------------------------------
+
+
+def send_test(session: Session, lang: Lang) -> Notice:
+    """Send one test mail with the page's settings through `smail -d` (the real send path:
+    token refresh, TLS, AUTH), from a private scratch folder holding the two files. A rotated
+    refresh token and the new access token are taken back into the Session."""
+    import io
+    import shutil
+    import tempfile
+
+    from pysmail.cli.smail_main import main as smail
+
+    draft = session.draft
+    if draft.uses_oauth and not session.has_token():
+        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
+    scratch = Path(tempfile.mkdtemp(prefix="smail-setup-"))  # mode 0700
+    try:
+        token_ref = TOKEN_FILE_NAME
+        if draft.uses_oauth and session.login is not None:
+            _write_token_file(session, scratch / TOKEN_FILE_NAME)
+        elif draft.uses_oauth and session.stored_token is not None:
+            token_ref = str(session.stored_token)
+        ini = scratch / "smail.ini"
+        _write(ini, _ini_text(session, ini, token_ref).encode("utf-8"))
+        out = io.StringIO()
+        env = {**session.env, "SMAIL_CONFIG": str(ini)}
+        argv = [
+            "-s" + text("setup.test_subject", lang),
+            "-T" + text("setup.test_body", lang),
+            "-d",
+            "--lang",
+            lang,
+            draft.test_to,
+        ]
+        code = smail(argv, stdout=out, environ=env, cwd=scratch)
+        if draft.uses_oauth and session.login is not None:
+            _take_back(session, scratch / TOKEN_FILE_NAME)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    transcript = session.scrubber.scrub(out.getvalue())
+    if code == 0:
+        shown = text("setup.test_ok", lang, to=draft.test_to, server=draft.server)
+        return Notice(True, shown, transcript)
+    return Notice(False, text("setup.test_failed", lang, code=f"{code:04d}"), transcript)
+
+
+def _take_back(session: Session, path: Path) -> None:
+    """The refresh token and access token as the test send left them (rotation, refresh)."""
+    from pysmail.oauth.store import read_cache
+    from pysmail.oauth.tokenfile import read_token_file
+
+    login = session.login
+    assert login is not None
+    try:
+        doc = read_token_file(path)
+    except SmailError:
+        return
+    response = replace(login.response, refresh_token=doc.refresh_token)
+    cache = read_cache(path)
+    if cache is not None:
+        left = None if cache.expires_at is None else max(0.0, cache.expires_at - time.time())
+        response = replace(response, access_token=cache.access_token, expires_in=left)
+    session.learn(response.access_token, response.refresh_token)
+    login.response = response

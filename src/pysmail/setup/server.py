@@ -1,0 +1,434 @@
+"""`smail-token setup`: the local web server of the setup page (http.server, stdlib only).
+
+Security of a web server on the user's own computer (docs/setup.md):
+- bound to 127.0.0.1 only; port 8001 by default (the seed's Microsoft redirect
+  http://localhost:8001/myapp/ is answered by this server itself), a free port when it is busy;
+- every request must carry the one-time key (?k=, 192 random bits, compared in constant time),
+  except the provider's redirect to CALLBACK_PATH, which must carry the `state` of the sign-in
+  this page started (random, single use, constant-time compare);
+- the Host header must be 127.0.0.1:PORT or localhost:PORT (421 otherwise: DNS rebinding);
+- GET only shows; changes are POSTs with a CSRF token, a same-origin Origin when the browser
+  sends one, and no cross-site Sec-Fetch-Site; after a POST the browser is sent back with 303;
+- no secret is rendered (the page gets booleans), nothing is logged (log_message is silent);
+  every response is no-store, frame-denied, under a nonce-only CSP, with Referrer-Policy
+  same-origin (no Referer, so no key, reaches the provider; `no-referrer` would make Chrome
+  send `Origin: null` on our own form posts);
+- it stops when the page says Finish, or after `idle` seconds without a request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pysmail.errors import OAuthError, SmailError
+from pysmail.exitcodes import ErrCode
+from pysmail.messages import Lang, format_error, text
+from pysmail.setup.actions import CALLBACK_PATH, choose_lang
+
+if TYPE_CHECKING:
+    import http.server
+
+    from pysmail.oauth.http import HttpPort
+    from pysmail.setup.flows import Session
+
+__all__ = ["DEFAULT_IDLE", "DEFAULT_PORT", "MAX_BODY", "SetupServer"]
+
+DEFAULT_PORT = 8001  # the seed's registered redirect: http://localhost:8001/myapp/
+DEFAULT_IDLE = 15 * 60.0  # seconds without a request before the server stops
+MAX_BODY = 64 * 1024  # the form is a few hundred bytes
+_POLL = 0.2
+_SOCKET_TIMEOUT = 30.0  # a connection that sends nothing (a browser's preconnect) is dropped
+
+
+class SetupServer:
+    """with SetupServer(cwd=..., env=..., lang=...) as server: print(server.url); server.serve()
+
+    Raises (constructor): OAuthError(NO_ACCESS_TOKEN, "token.port_in_use" | "token.bind_failed")
+    when an explicit `port` cannot be had.
+    """
+
+    def __init__(
+        self,
+        *,
+        cwd: Path,
+        env: Mapping[str, str],
+        lang: Lang,
+        port: int | None = None,
+        idle: float = DEFAULT_IDLE,
+        http: HttpPort | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        import secrets
+
+        from pysmail.setup.flows import load_existing
+
+        self.lang: Lang = lang
+        self.idle = idle
+        self.key = secrets.token_urlsafe(24)
+        self.csrf = secrets.token_urlsafe(24)
+        self.session: Session = load_existing(cwd, env)
+        self.saved: tuple[str, ...] = ()
+        self.command = ""
+        self._http = http
+        self._clock = clock
+        self._last = clock()
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self.port_note = ""
+        self._server = self._bind(port)
+        self.port = int(self._server.server_address[1])
+        if port is None and self.port != DEFAULT_PORT:
+            self.port_note = text("setup.port_fallback", lang, wanted=DEFAULT_PORT, port=self.port)
+        self._hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+        self._origins = {f"http://{h}" for h in self._hosts}
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/?k={self.key}"
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def _bind(self, port: int | None) -> http.server.ThreadingHTTPServer:
+        from pysmail.oauth.redirect import is_addr_in_use
+
+        try:
+            return self._make(DEFAULT_PORT if port is None else port)
+        except OSError as exc:
+            if port is None and is_addr_in_use(exc):
+                return self._make(0)
+            wanted = DEFAULT_PORT if port is None else port
+            if is_addr_in_use(exc):
+                raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "token.port_in_use", port=wanted) from exc
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN, "token.bind_failed", host="127.0.0.1", port=wanted,
+                reason=exc.strerror or type(exc).__name__,
+            ) from exc  # fmt: skip
+
+    def _make(self, port: int) -> http.server.ThreadingHTTPServer:
+        import http.server
+        import socket
+
+        owner = self
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+            allow_reuse_address = sys.platform != "win32"
+
+            def server_bind(self) -> None:
+                if sys.platform == "win32":  # pragma: no cover - Windows only
+                    exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)
+                    if exclusive is not None:
+                        self.socket.setsockopt(socket.SOL_SOCKET, exclusive, 1)
+                super().server_bind()
+
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # a browser closing early is not worth a traceback (or a log line)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            server_version = "smail-setup"
+            sys_version = ""
+            timeout = _SOCKET_TIMEOUT
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass  # URLs hold the key and the sign-in code: never log them
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                owner._handle(self, "GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                owner._handle(self, "POST")
+
+            def _other(self) -> None:
+                owner._send(self, 405, b"method not allowed", "text/plain; charset=utf-8",
+                            extra={"Allow": "GET, POST"})  # fmt: skip
+
+            do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other  # noqa: N815
+
+        return Server(("127.0.0.1", port), Handler)
+
+    def serve(self) -> str:
+        """Serve until Finish ("done") or `idle` seconds without a request ("idle")."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": _POLL}, daemon=True
+        )
+        self._thread.start()
+        while True:
+            if self._done.wait(_POLL):
+                return "done"
+            if self._clock() - self._last > self.idle:
+                return "idle"
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+    def __enter__(self) -> SetupServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _send(
+        req: http.server.BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        ctype: str = "text/html; charset=utf-8",
+        *,
+        nonce: str = "",
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
+        sources = f"'nonce-{nonce}'" if nonce else "'none'"
+        req.send_response(status)
+        req.send_header("Content-Type", ctype)
+        req.send_header("Content-Length", str(len(body)))
+        req.send_header("Cache-Control", "no-store")
+        req.send_header("Referrer-Policy", "same-origin")
+        req.send_header("X-Content-Type-Options", "nosniff")
+        req.send_header("X-Frame-Options", "DENY")
+        req.send_header(
+            "Content-Security-Policy",
+            f"default-src 'none'; style-src {sources}; script-src {sources}; img-src data:; "
+            "base-uri 'none'; frame-ancestors 'none'",
+        )
+        for name, value in (extra or {}).items():
+            req.send_header(name, value)
+        req.send_header("Connection", "close")
+        req.end_headers()
+        with contextlib.suppress(OSError):
+            req.wfile.write(body)
+
+    def _refuse(self, req: http.server.BaseHTTPRequestHandler, status: int, msgid: str,
+                lang: Lang) -> None:  # fmt: skip
+        import secrets
+
+        from pysmail.setup.page import render_refusal
+
+        nonce = secrets.token_urlsafe(16)
+        self._send(req, status, render_refusal(lang, msgid, nonce), nonce=nonce)
+
+    def _redirect(self, req: http.server.BaseHTTPRequestHandler, location: str) -> None:
+        self._send(req, 303, b"", "text/plain; charset=utf-8", extra={"Location": location})
+
+    def _page_url(self, lang: str, anchor: str = "") -> str:
+        """Relative: the browser stays on the host name it used (127.0.0.1 or localhost)."""
+        return f"/?k={self.key}&lang={lang}" + (f"#{anchor}" if anchor else "")
+
+    def _handle(self, req: http.server.BaseHTTPRequestHandler, method: str) -> None:
+        import hmac
+        from urllib.parse import parse_qs, urlsplit
+
+        host = (req.headers.get("Host") or "").lower()
+        if host not in self._hosts:
+            self._send(req, 421, b"misdirected request", "text/plain; charset=utf-8")
+            return
+        parts = urlsplit(req.path)
+        query = parse_qs(parts.query, keep_blank_values=True, max_num_fields=20)
+        asked = query.get("lang", [""])[0]
+        lang: Lang = "ja" if choose_lang(
+            asked, req.headers.get("Accept-Language"), self.lang
+        ) == "ja" else "en"  # fmt: skip
+        if method == "GET" and parts.path == CALLBACK_PATH:
+            self._callback(req, parts.query, lang)
+            return
+        keys = query.get("k", [])
+        given = keys[0] if len(keys) == 1 else ""
+        if not hmac.compare_digest(given.encode(), self.key.encode()):
+            self._refuse(req, 403, "setup.forbidden", lang)
+            return
+        if parts.path != "/":
+            self._send(req, 404, b"not found", "text/plain; charset=utf-8")
+            return
+        self._last = self._clock()
+        if method == "GET":
+            if set(query) - {"k", "lang"}:  # a GET never changes anything
+                self._send(req, 405, b"changes need POST", "text/plain; charset=utf-8",
+                           extra={"Allow": "POST"})  # fmt: skip
+                return
+            with self._lock:
+                self._show(req, lang)
+            return
+        self._post(req, lang)
+
+    def _show(self, req: http.server.BaseHTTPRequestHandler, lang: Lang) -> None:
+        import secrets
+
+        from pysmail.config.paths import user_config_dir
+        from pysmail.setup.page import PageView, render_page
+
+        s = self.session
+        nonce = secrets.token_urlsafe(16)
+        home = Path(s.env["HOME"]) if s.env.get("HOME") else None
+        token_note = ""
+        if s.login is None and s.stored_token is not None:
+            token_note = text("setup.token_stored", lang, user=s.draft.user, path=s.stored_token)
+        view = PageView(
+            lang=lang,
+            key=self.key,
+            csrf=self.csrf,
+            nonce=nonce,
+            port=self.port,
+            draft=s.draft,
+            errors=dict(s.errors),
+            notices=dict(s.notices),
+            secret_stored=bool(s.client_secret),
+            password_stored=bool(s.password),
+            token_note=s.scrubber.scrub(token_note),
+            user_dir=str(user_config_dir(s.env, home=home)),
+            saved=self.saved,
+            command=self.command,
+            port_note=self.port_note,
+        )
+        self._send(req, 200, render_page(view), nonce=nonce)
+
+    def _callback(self, req: http.server.BaseHTTPRequestHandler, query: str, lang: Lang) -> None:
+        """The provider's redirect: only the pending sign-in's `state` opens this door."""
+        from urllib.parse import parse_qs
+
+        from pysmail.setup.flows import finish_login, match_pending
+
+        params = parse_qs(query, keep_blank_values=True, max_num_fields=20)
+        states = params.get("state", [])
+        with self._lock:
+            pending = match_pending(self.session, states[0] if len(states) == 1 else "")
+            if pending is None:
+                self._refuse(req, 403, "setup.no_login", lang)
+                return
+            self._last = self._clock()
+            finish_login(self.session, pending, req.path, self._http_port())
+        self._redirect(req, self._page_url(pending.lang, "s-account"))
+
+    def _http_port(self) -> HttpPort:
+        if self._http is None:
+            from pysmail.oauth.http import UrllibPort
+
+            self._http = UrllibPort()
+        return self._http
+
+    def _post(self, req: http.server.BaseHTTPRequestHandler, lang: Lang) -> None:
+        import hmac
+        from urllib.parse import parse_qs
+
+        ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        origin = req.headers.get("Origin")
+        site = (req.headers.get("Sec-Fetch-Site") or "").lower()
+        if (origin is not None and origin.lower() not in self._origins) or site in (
+            "cross-site",
+            "same-site",
+        ):
+            self._refuse(req, 403, "setup.stale_form", lang)
+            return
+        if ctype != "application/x-www-form-urlencoded":
+            self._send(req, 415, b"form data expected", "text/plain; charset=utf-8")
+            return
+        try:
+            length = int(req.headers.get("Content-Length") or "-1")
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self._send(req, 413 if length > MAX_BODY else 411, b"bad length", "text/plain")
+            return
+        raw = req.rfile.read(length)
+        try:
+            parsed = parse_qs(
+                raw.decode("utf-8"),
+                keep_blank_values=True,
+                max_num_fields=100,
+                strict_parsing=False,
+            )
+        except (UnicodeDecodeError, ValueError):
+            self._send(req, 400, b"bad form", "text/plain; charset=utf-8")
+            return
+        form = {name: values[0] for name, values in parsed.items()}
+        if not hmac.compare_digest(form.get("csrf", "").encode(), self.csrf.encode()):
+            self._refuse(req, 403, "setup.stale_form", lang)
+            return
+        with self._lock:
+            self._act(req, form.get("action", "apply"), form, lang)
+
+    def _act(self, req: http.server.BaseHTTPRequestHandler, action: str,
+             form: Mapping[str, str], lang: Lang) -> None:  # fmt: skip
+        """One button: update the draft and secrets from the form, do the action, and send the
+        browser back to the page (303), to the provider (token), or to the done page."""
+        import secrets
+
+        from pysmail.setup.actions import apply_defaults, draft_from_form, redirect_uri, validate
+        from pysmail.setup.flows import Notice, send_test, start_login
+        from pysmail.setup.page import render_done
+
+        if action not in ("apply", "defaults", "token", "test", "save", "done"):
+            self._send(req, 400, b"unknown action", "text/plain; charset=utf-8")
+            return
+        s = self.session
+        s.draft = draft_from_form(form)
+        if form.get("client_secret"):
+            s.client_secret = form["client_secret"].strip() or None
+        elif form.get("secret_clear"):
+            s.client_secret = None
+        if form.get("password"):
+            s.password = form["password"]
+        s.learn(s.client_secret, s.password)
+        s.errors = {}
+        anchor = "s-" + {"token": "account", "defaults": "server", "apply": "account"}.get(
+            action, action
+        )
+        if action == "done":
+            nonce = secrets.token_urlsafe(16)
+            self._send(req, 200, render_done(lang, nonce), nonce=nonce)
+            self._done.set()
+            return
+        if action == "defaults":
+            s.draft = apply_defaults(s.draft)
+        elif action in ("token", "test", "save"):
+            s.errors = validate(s.draft, need=action)  # type: ignore[arg-type]
+        if s.errors:
+            self._redirect(req, self._page_url(lang, anchor))
+            return
+        section = "save" if action == "save" else "test" if action == "test" else "token"
+        try:
+            if action == "token":
+                url = start_login(
+                    s, self._http_port(), redirect_uri(s.draft.provider, self.port), lang
+                )
+                s.notices.pop("token", None)
+                self._redirect(req, url)
+                return
+            if action == "test":
+                s.notices["test"] = send_test(s, lang)
+            elif action == "save":
+                self._save(lang)
+                s.notices.pop("save", None)
+        except SmailError as err:
+            title = {
+                "token": text("setup.token_failed", lang),
+                "test": text("setup.test_failed", lang, code=f"{int(err.code):04d}"),
+            }.get(section, "")
+            s.notices[section] = Notice(False, title, s.scrubber.scrub(format_error(err, lang)))
+        self._redirect(req, self._page_url(lang, anchor))
+
+    def _save(self, lang: Lang) -> None:
+        """Write the files; remember what to show (paths, command line)."""
+        from pysmail.config.paths import user_config_dir
+        from pysmail.setup.actions import command_line
+        from pysmail.setup.flows import save
+
+        s = self.session
+        paths = save(s, lang)
+        home = Path(s.env["HOME"]) if s.env.get("HOME") else None
+        folder = str(paths[0].parent)
+        self.saved = tuple(str(p) for p in paths)
+        self.command = command_line(
+            folder, str(s.cwd.absolute()), str(user_config_dir(s.env, home=home)),
+            sys.platform == "win32",
+        )  # fmt: skip
