@@ -8,10 +8,6 @@ attachments, a multipart/mixed of the attachments only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-
 from pysmail import __version__
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
@@ -23,6 +19,7 @@ from pysmail.mime.headers import (
     check_value,
     format_date,
     message_id,
+    random_hex,
     unstructured_field,
 )
 from pysmail.mime.parts import (
@@ -31,6 +28,12 @@ from pysmail.mime.parts import (
     check_attachments,
     text_body,
 )
+from pysmail.record import record
+
+TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from pathlib import Path
 
 __all__ = [
     "MessageSpec",
@@ -62,7 +65,7 @@ _RESERVED = frozenset(
 _HIGH_PRIORITY_MAX = 4  # smail-spec 3.7: -p1..-p4 high importance, -p5..-p9 low
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MessageSpec:
     """Everything a message is made of. Bcc is not here: it never reaches the headers.
 
@@ -86,18 +89,22 @@ class MessageSpec:
     mailer: str = f"pysmail {__version__}"
 
 
-@dataclass
 class _Leaf:
-    fields: list[str]
-    body: bytes | Path  # encoded bytes, or an attachment streamed from disk
+    __slots__ = ("body", "fields")
+
+    def __init__(self, fields: list[str], body: bytes | Path) -> None:
+        self.fields = fields
+        self.body = body  # encoded bytes, or an attachment streamed from disk
 
 
-@dataclass
 class _Multi:
-    subtype: str
-    parts: list[_Leaf | _Multi]
-    boundary: str = ""
-    fields: list[str] = field(default_factory=list)
+    __slots__ = ("boundary", "fields", "parts", "subtype")
+
+    def __init__(self, subtype: str, parts: list[_Leaf | _Multi]) -> None:
+        self.subtype = subtype
+        self.parts = parts
+        self.boundary = ""
+        self.fields: list[str] = []
 
 
 def _addresses(spec: MessageSpec) -> tuple[Address, ...]:
@@ -194,10 +201,8 @@ def _new_boundary(avoid: Sequence[bytes]) -> str:
     Base64 bodies (every attachment) cannot hold "-" or "_"; 7bit text could hold anything, so
     it is searched.
     """
-    import secrets
-
     while True:
-        boundary = "=_pysmail_" + secrets.token_hex(16)
+        boundary = "=_pysmail_" + random_hex(16)
         marker = b"--" + boundary.encode("ascii")
         if not any(marker in data for data in avoid):
             return boundary

@@ -28,6 +28,7 @@ __all__ = [
     "header_charset",
     "message_id",
     "quote_string",
+    "random_hex",
     "unstructured_field",
 ]
 
@@ -197,26 +198,50 @@ def address_field(name: str, addresses: Sequence[Address], charset: str) -> str:
     return fold(name + ":", atoms)
 
 
+def random_hex(nbytes: int) -> str:
+    """`nbytes` random bytes from the OS as lower-case hex: what secrets.token_hex() returns.
+
+    secrets itself is not imported for it: it brings hmac, hashlib and OpenSSL's libcrypto
+    (4-8 ms) into every start. When something has loaded secrets already, its token_hex is
+    called (the same function; tests replace it to get known values).
+    """
+    import sys
+
+    loaded = sys.modules.get("secrets")
+    if loaded is not None:
+        return str(loaded.token_hex(nbytes))
+    import os
+
+    return os.urandom(nbytes).hex()
+
+
 def format_date(timestamp: float | None = None) -> str:
-    """RFC 5322 date-time in local time with its offset, English names whatever the locale."""
-    from datetime import UTC, datetime
+    """RFC 5322 date-time in local time with its offset, English names whatever the locale.
+
+    time.localtime() rather than datetime (one import less at start-up); the second is the one
+    datetime.fromtimestamp() gives, which rounds to the microsecond (half to even) first.
+    """
+    import math
 
     when = time.time() if timestamp is None else timestamp
-    moment = datetime.fromtimestamp(when, UTC).astimezone()
-    offset = moment.utcoffset()
-    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
+    fraction, whole = math.modf(when)
+    micros = round(fraction * 1e6)
+    seconds = int(whole) + (1 if micros >= 1_000_000 else -1 if micros < 0 else 0)
+    moment = time.localtime(seconds)
+    minutes = (moment.tm_gmtoff or 0) // 60
     sign = "-" if minutes < 0 else "+"
     hours, mins = divmod(abs(minutes), 60)
     return (
-        f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year} "
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {sign}{hours:02d}{mins:02d}"
+        f"{_DAYS[moment.tm_wday]}, {moment.tm_mday:02d} {_MONTHS[moment.tm_mon - 1]} "
+        f"{moment.tm_year} {moment.tm_hour:02d}:{moment.tm_min:02d}:{moment.tm_sec:02d} "
+        f"{sign}{hours:02d}{mins:02d}"
     )
 
 
 def message_id(given: str, domain: str, *, timestamp: float | None = None) -> str:
     """The Message-ID field value.
 
-    `given` "" -> generated: `<millis.random@domain>`, 64 random bits from `secrets`.
+    `given` "" -> generated: `<millis.random@domain>`, 64 random bits (random_hex).
     Else SMAIL's `-m<id>`: used as given, wrapped in <> when it has none, with `@domain` added
     when it has no "@" (RFC 5322 msg-id needs both).
 
@@ -224,10 +249,8 @@ def message_id(given: str, domain: str, *, timestamp: float | None = None) -> st
         UsageError(OPTION, "mime.bad_message_id"): spaces, controls or specials inside the id.
     """
     if not given:
-        import secrets
-
         millis = int((time.time() if timestamp is None else timestamp) * 1000)
-        return f"<{millis}.{secrets.token_hex(8)}@{domain}>"
+        return f"<{millis}.{random_hex(8)}@{domain}>"
     inner = given.strip()
     if inner.startswith("<") and inner.endswith(">"):
         inner = inner[1:-1]

@@ -8,9 +8,6 @@ from __future__ import annotations
 import binascii
 import errno
 import os
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import BinaryIO
 
 from pysmail.errors import InputError
 from pysmail.exitcodes import ErrCode
@@ -23,8 +20,15 @@ from pysmail.mime.headers import (
     quote_string,
 )
 
+TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+    from typing import BinaryIO
+
 __all__ = [
     "BASE64_BLOCK",
+    "Base64Block",
     "attachment_body",
     "attachment_fields",
     "attachment_name",
@@ -52,11 +56,25 @@ _COMPRESSED_TYPES = {
 }
 
 
+class Base64Block(bytes):
+    """Base64 lines, each ended by CRLF: already SMTP DATA content as it is.
+
+    Such bytes hold no "." and no CR or LF outside a CRLF pair, and end with CRLF, so
+    pysmail.smtp.replies.DotStuffer passes them through without scanning (`smtp_safe`).
+    """
+
+    __slots__ = ()
+    smtp_safe = True
+
+
 def base64_lines(data: bytes) -> bytes:
     """`data` in base64, 76-character lines each ended by CRLF ("" for no data)."""
     encoded = binascii.b2a_base64(data, newline=False)
     lines = [encoded[i : i + _BASE64_LINE] for i in range(0, len(encoded), _BASE64_LINE)]
-    return b"".join(line + b"\r\n" for line in lines)
+    if not lines:
+        return b""
+    lines.append(b"")  # one join writes every CRLF, the last one included
+    return b"\r\n".join(lines)
 
 
 def _is_7bit(data: bytes) -> bool:
@@ -223,4 +241,4 @@ def attachment_body(path: Path) -> Iterator[bytes]:
                 raise _unreadable(path, exc) from exc
             if not block:
                 return
-            yield base64_lines(block)
+            yield Base64Block(base64_lines(block))

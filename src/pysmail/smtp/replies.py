@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import IntEnum
+
+from pysmail.record import record
 
 __all__ = [
     "MAX_REPLY_LINE",
@@ -51,7 +52,7 @@ class UnsafeCommand(ValueError):
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reply:
     """One complete reply: its code and the text of each line (code and separator removed)."""
 
@@ -145,7 +146,7 @@ def _show(raw: bytes) -> str:
     return repr(text + ("..." if len(raw) > 80 else ""))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Extensions:
     """What an EHLO reply advertised: upper-case keyword -> its parameter text."""
 
@@ -205,6 +206,11 @@ class DotStuffer:
     works), a line starting with "." gets a second ".", and `finish()` ends the last line with
     CRLF if needed and adds the terminating ".". Chunks may split a line anywhere, including
     between CR and LF or right before a leading ".".
+
+    A chunk whose class says `smtp_safe = True` (pysmail.mime.parts.Base64Block) promises that
+    it is already DATA content: every CR and LF in a CRLF pair, no line (its first one
+    included) starting with ".", and a final CRLF. It is passed through as it is, unscanned:
+    that is what makes a 100 MB attachment cheap to send.
     """
 
     def __init__(self) -> None:
@@ -215,6 +221,9 @@ class DotStuffer:
     def feed(self, chunk: bytes) -> bytes:
         """Return the stuffed form of `chunk` (possibly holding back one trailing CR)."""
         self.bytes_in += len(chunk)
+        if not self._held_cr and getattr(chunk, "smtp_safe", False) and chunk:
+            self._at_line_start = True
+            return chunk
         data = b"\r" + chunk if self._held_cr else bytes(chunk)
         self._held_cr = data.endswith(b"\r")
         if self._held_cr:

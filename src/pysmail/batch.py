@@ -1,0 +1,1126 @@
+"""Bulk sending: `smail --batch FILE` (CSV or JSON lines, or a folder of .eml files) and
+`smail --eml FILE|-` (a finished RFC 5322 message, sent as is).
+
+Pure parts (tested alone): read_rows() parses the batch file, compile_template()/render() fill
+`{name}` placeholders, plan_rows() turns rows into messages (every row is checked before the
+first connection), report_row() formats one line of the report, split_head()/eml_envelope()
+read and clean a finished message's header. The shell: run_batch() and send_eml(), which the
+smail command calls (docs/batch.md).
+
+Batch file: a header row (CSV) or one JSON object per line. Columns/keys (case-insensitive):
+`to` (required, SMAIL syntax: `a@x,CC:b@x,BCC:c@x`), `cc`, `bcc`, `subject` (used as is,
+instead of the -s template), `attachments` (comma list, relative to the current folder, added
+to -a). Every column, these included, is a variable for the -s, -T/-F and --html templates.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, TextIO
+
+from pysmail.errors import InputError, SmailError, UsageError
+from pysmail.exitcodes import ErrCode
+
+if TYPE_CHECKING:
+    from pysmail.config.model import Settings
+    from pysmail.messages import Lang
+    from pysmail.mime.addresses import Address, Recipients
+    from pysmail.mime.compose import MessageSpec
+    from pysmail.oauth.provider import TokenSource
+    from pysmail.pacing import Pacer
+    from pysmail.sasl import AuthRequest
+    from pysmail.smtp.connection import Job, Result, SmtpConnection
+    from pysmail.smtp.session import SmtpParams
+    from pysmail.smtp.trace import Trace
+
+__all__ = [
+    "REPORT_COLUMNS",
+    "Planned",
+    "Row",
+    "Template",
+    "compile_template",
+    "eml_envelope",
+    "plan_rows",
+    "read_rows",
+    "render",
+    "report_row",
+    "run_batch",
+    "send_eml",
+    "split_head",
+    "strip_bcc",
+]
+
+RESERVED = ("to", "cc", "bcc", "subject", "attachments")
+REPORT_COLUMNS = ("row", "status", "attempts", "recipients", "message_id", "reply")
+MAX_PARALLEL = 32
+MAX_HEAD = 1024 * 1024  # an RFC 5322 header block longer than this is not a message
+EML_BLOCK = 64 * 1024
+KEEP_COMPOSED = 64 * 1024 * 1024  # bytes of composed messages a batch keeps in memory
+
+
+# -- the batch file -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One message row: `number` counts rows from 1 (the CSV header row is not one)."""
+
+    number: int
+    values: dict[str, str]
+
+    def get(self, key: str) -> str | None:
+        """A reserved column's value, whatever the case of its name."""
+        for name, value in self.values.items():
+            if name.strip().lower() == key:
+                return value
+        return None
+
+
+def _scalar(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value if v is not None)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _is_jsonl(path: str, text: str) -> bool:
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return True
+    if suffix in (".csv", ".txt", ".tsv"):
+        return False
+    return text.lstrip()[:1] == "{"
+
+
+def read_rows(data: bytes, path: str) -> list[Row]:
+    """The rows of a batch file's bytes (CSV or JSON lines; the encoding is detected).
+
+    Raises: InputError(ENCODING) for undecodable text; UsageError(OPTION, "batch.*") for a
+    malformed file or one without rows.
+    """
+    from pysmail.mime.bodyfile import decode_text
+
+    text = decode_text(data, None, source=path)
+    rows = _json_rows(text, path) if _is_jsonl(path, text) else _csv_rows(text, path)
+    if not rows:
+        raise UsageError(ErrCode.OPTION, "batch.empty", path=path)
+    return rows
+
+
+def _json_rows(text: str, path: str) -> list[Row]:
+    import json
+
+    rows: list[Row] = []
+    for line_no, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except ValueError as exc:
+            raise UsageError(
+                ErrCode.OPTION, "batch.bad_json", path=path, row=line_no, reason=str(exc)
+            ) from exc
+        if not isinstance(doc, dict):
+            reason = type(doc).__name__
+            raise UsageError(
+                ErrCode.OPTION, "batch.bad_json", path=path, row=line_no, reason=reason
+            )
+        values = {str(k).strip(): v for k, v in ((k, _scalar(v)) for k, v in doc.items())}
+        rows.append(Row(len(rows) + 1, {k: v for k, v in values.items() if v is not None}))
+    return rows
+
+
+def _csv_rows(text: str, path: str) -> list[Row]:
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        names = [name.strip() for name in header]
+        seen: set[str] = set()
+        for name in names:
+            key = name.lower() if name.lower() in RESERVED else name
+            if key in seen:
+                raise UsageError(ErrCode.OPTION, "batch.duplicate_column", path=path, column=name)
+            seen.add(key)
+        rows: list[Row] = []
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue  # blank line
+            number = len(rows) + 1
+            if len(record) > len(names):
+                reason = f"{len(record)} fields, the header has {len(names)}"
+                raise UsageError(
+                    ErrCode.OPTION, "batch.bad_csv", path=path, row=number, reason=reason
+                )
+            rows.append(Row(number, dict(zip(names, record, strict=False))))
+    except csv.Error as exc:
+        raise UsageError(
+            ErrCode.OPTION, "batch.bad_csv", path=path, row=reader.line_num, reason=str(exc)
+        ) from exc
+    return rows
+
+
+# -- templates ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A subject or body text with `{name}` placeholders (str.format_map; `{{` is a brace)."""
+
+    text: str
+    what: str  # "subject", "body", "html": named in error messages
+    names: tuple[str, ...] = ()
+
+
+def compile_template(text: str, what: str) -> Template:
+    """Check a template once. Raises UsageError(OPTION, "batch.bad_template")."""
+    import string
+
+    names: list[str] = []
+    try:
+        for _literal, name, spec, _conv in string.Formatter().parse(text):
+            if name is None:
+                continue
+            if not name or not name.strip() or any(ch in name for ch in ".[]") or name.isdigit():
+                shown = "{" + name + "}"
+                reason = f"{shown} is not a column name"
+                raise UsageError(ErrCode.OPTION, "batch.bad_template", template=what, reason=reason)
+            names.append(name)
+            if spec and "{" in spec:
+                compile_template(spec, what)
+    except ValueError as exc:
+        raise UsageError(
+            ErrCode.OPTION, "batch.bad_template", template=what, reason=str(exc)
+        ) from exc
+    return Template(text, what, tuple(dict.fromkeys(names)))
+
+
+class _Strict(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        raise KeyError(key)
+
+
+def render(template: Template, values: Mapping[str, str], row: int) -> str:
+    """The template filled with a row's values.
+
+    Raises: UsageError(OPTION, "batch.missing_key") naming the row and the key;
+    UsageError(OPTION, "batch.bad_template") for a format spec the value does not take.
+    """
+    if not template.names:
+        return template.text.replace("{{", "{").replace("}}", "}")
+    try:
+        return template.text.format_map(_Strict(values))
+    except KeyError as exc:
+        key = str(exc.args[0]) if exc.args else "?"
+        raise UsageError(
+            ErrCode.OPTION, "batch.missing_key", row=row, key=key, template=template.what
+        ) from exc
+    except (ValueError, IndexError) as exc:
+        raise UsageError(
+            ErrCode.OPTION, "batch.bad_template", template=template.what, reason=str(exc)
+        ) from exc
+
+
+# -- rows -> messages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One message of the batch, checked and ready to compose."""
+
+    row: int
+    spec: MessageSpec
+    recipients: tuple[str, ...]  # envelope, To then Cc then Bcc
+    smtputf8: bool
+    data: bytes | None = None  # the composed message, kept when it has no attachment
+
+    @property
+    def message_id(self) -> str:
+        return self.spec.message_id or ""
+
+    def chunks(self) -> Iterable[bytes]:
+        """The message's bytes: kept ones, or composed afresh (attachments read from disk)."""
+        from pysmail.mime.compose import compose
+
+        return (self.data,) if self.data is not None else compose(self.spec)
+
+
+@dataclass(frozen=True)
+class Templates:
+    subject: Template
+    text: Template | None = None
+    html: Template | None = None
+
+
+def _row_recipients(row: Row, path: str, extra: Recipients | None) -> Recipients:
+    from pysmail.mime.addresses import Recipients, parse_recipients
+
+    to_text = row.get("to")
+    if not to_text or not to_text.strip():
+        raise UsageError(ErrCode.RECIPIENT, "batch.no_to", path=path, row=row.number)
+    parts = [parse_recipients(to_text)]
+    for kind in ("cc", "bcc"):
+        value = row.get(kind)
+        if value and value.strip():
+            got = parse_recipients(value)
+            parts.append(Recipients(**{kind: (*got.to, *got.cc, *got.bcc)}))
+    if extra is not None:
+        parts.append(extra)
+    return Recipients(
+        to=tuple(a for p in parts for a in p.to),
+        cc=tuple(a for p in parts for a in p.cc),
+        bcc=tuple(a for p in parts for a in p.bcc),
+    )
+
+
+def plan_rows(
+    rows: Sequence[Row],
+    path: str,
+    base: MessageSpec,
+    templates: Templates,
+    *,
+    extra: Recipients | None = None,
+    cwd: Path = Path("."),
+    on_row_error: Callable[[Row], None] | None = None,
+) -> list[Planned]:
+    """Every row as a message: recipients parsed, templates filled, attachments checked, a
+    Message-ID of its own. `base` holds what all messages share (sender, -a files, charset..).
+    `extra`: command-line recipients added to every message. Nothing is sent.
+
+    Raises the first row's error (UsageError, InputError); `on_row_error(row)` is called
+    first, to say which row it is.
+    """
+    from dataclasses import replace
+
+    from pysmail.mime.compose import compose, needs_smtputf8
+    from pysmail.mime.headers import message_id
+    from pysmail.mime.parts import check_attachments
+
+    domain = base.from_.wire_addr.rpartition("@")[2]
+    kept = 0
+    checked: set[Path] = set(base.attachments)
+    planned: list[Planned] = []
+    for row in rows:
+        try:
+            recipients = _row_recipients(row, path, extra)
+            values = {k: v for k, v in row.values.items()}
+            subject = row.get("subject")
+            if subject is None:
+                subject = render(templates.subject, values, row.number)
+            files = [cwd / name.strip() for name in (row.get("attachments") or "").split(",")]
+            files = [f for f in files if f != cwd]
+            new = [f for f in files if f not in checked]
+            check_attachments(new)
+            checked.update(new)
+            spec = replace(
+                base,
+                to=recipients.to,
+                cc=recipients.cc,
+                subject=subject,
+                text=render(templates.text, values, row.number) if templates.text else base.text,
+                html=render(templates.html, values, row.number) if templates.html else base.html,
+                attachments=(*base.attachments, *files),
+                message_id=message_id("", domain),
+            )
+            # Composing checks headers and charset now. Attachments are read only when sent;
+            # small messages without any are kept composed (no second composition).
+            chunks = compose(spec)
+            data = None
+            if not spec.attachments and kept < KEEP_COMPOSED:
+                data = b"".join(chunks)
+                kept += len(data)
+        except SmailError:
+            if on_row_error is not None:
+                on_row_error(row)
+            raise
+        smtputf8 = needs_smtputf8(spec) or recipients.needs_smtputf8
+        planned.append(Planned(row.number, spec, recipients.envelope(), smtputf8, data))
+    return planned
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def error_line(err: SmailError, lang: Lang) -> str:
+    """An error on one line: `ERR-0011 <detail> (<server reply>)`."""
+    from pysmail.messages import text, title
+
+    parts = [
+        f"ERR-{int(err.code):04d}",
+        text(err.msgid, lang, **err.params) if err.msgid else title(err.code, lang),
+    ]
+    if err.reply:
+        parts.append("[" + " / ".join(err.reply.splitlines()) + "]")
+    return " ".join(parts)
+
+
+def report_row(
+    row: int,
+    recipients: Sequence[str],
+    message_id: str,
+    *,
+    reply: str | None = None,
+    error: SmailError | None = None,
+    attempts: int = 1,
+    lang: Lang = "en",
+    not_sent: bool = False,
+) -> list[str]:
+    """One report line, in REPORT_COLUMNS order. status: sent, failed, or not_sent (the batch
+    stopped before trying it)."""
+    if error is None and reply is not None:
+        status, final = "sent", reply
+    else:
+        status = "not_sent" if not_sent else "failed"
+        final = error_line(error, lang) if error is not None else ""
+    final = " / ".join(final.splitlines())
+    return [str(row), status, str(attempts), ", ".join(recipients), message_id, final]
+
+
+class _Report:
+    """The report file, written one line per finished message (a crash keeps what is known)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._stream: TextIO | None = None
+        self._writer: object = None
+        if path is None:
+            return
+        import csv
+
+        try:
+            self._stream = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise SmailError(
+                ErrCode.WORK_FILE, "batch.report_failed", path=path, reason=reason
+            ) from exc
+        self._writer = csv.writer(self._stream)
+        self.write(list(REPORT_COLUMNS))
+
+    def write(self, line: list[str]) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._writer.writerow(line)  # type: ignore[attr-defined]
+            self._stream.flush()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise SmailError(
+                ErrCode.WORK_FILE, "batch.report_failed", path=self.path, reason=reason
+            ) from exc
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+
+# -- finished messages (--eml) ------------------------------------------------------------------
+
+
+def split_head(stream: BinaryIO, path: str, limit: int = MAX_HEAD) -> tuple[bytes, bytes]:
+    """Read the header block of a message: (header bytes up to and including the blank line,
+    the bytes read past it). A leading mbox `From ` line is dropped.
+
+    Raises: InputError(BODY_FILE, "batch.eml_header_too_long").
+    """
+    import re
+
+    buffer = b""
+    end = re.compile(rb"\r?\n\r?\n")
+    while True:
+        found = end.search(buffer)
+        if found is not None:
+            head, rest = buffer[: found.end()], buffer[found.end() :]
+            break
+        if len(buffer) > limit:
+            raise InputError(ErrCode.BODY_FILE, "batch.eml_header_too_long", path=path, limit=limit)
+        block = stream.read(EML_BLOCK)
+        if not block:
+            head, rest = buffer, b""
+            break
+        buffer += block
+    if head.startswith(b"From "):
+        head = head.partition(b"\n")[2]
+    return head, rest
+
+
+def _fields(head: bytes) -> list[list[bytes]]:
+    """The header fields, each as its physical lines (line ends kept)."""
+    fields: list[list[bytes]] = []
+    for line in head.splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1].append(line)
+        elif line.strip():
+            fields.append([line])
+    return fields
+
+
+def _name(field_lines: list[bytes]) -> str:
+    return field_lines[0].partition(b":")[0].strip().decode("ascii", "replace").lower()
+
+
+def strip_bcc(head: bytes) -> bytes:
+    """The header block without Bcc and Resent-Bcc fields (continuation lines included)."""
+    kept = []
+    for lines in _fields(head):
+        if _name(lines) not in ("bcc", "resent-bcc"):
+            kept.extend(lines)
+    blank = b"\r\n" if head.endswith(b"\r\n") else b"\n"
+    return b"".join(kept) + blank
+
+
+def header_values(head: bytes, name: str) -> list[str]:
+    """The unfolded values of every `name` field (UTF-8, RFC 6532; bad bytes replaced)."""
+    values = []
+    for lines in _fields(head):
+        if _name(lines) == name.lower():
+            raw = b"".join(lines).partition(b":")[2]
+            text = raw.decode("utf-8", "replace")
+            values.append(" ".join(text.split()))
+    return values
+
+
+def _header_addresses(head: bytes, names: Iterable[str]) -> list[Address]:
+    from email.utils import getaddresses
+
+    from pysmail.mime.addresses import parse_address
+
+    found: list[Address] = []
+    for name in names:
+        for _display, addr in getaddresses(header_values(head, name)):
+            if addr:
+                found.append(parse_address(addr))
+    return found
+
+
+def eml_envelope(
+    head: bytes, path: str, sender: str | None, recipients: Sequence[str]
+) -> tuple[str, tuple[str, ...], bool]:
+    """(envelope sender, envelope recipients, needs SMTPUTF8) of a finished message.
+
+    The sender is `sender` (-f) or the From header's first address; the recipients are
+    `recipients` (the command line) or, when empty, every address of To, Cc and Bcc.
+
+    Raises: UsageError(OPTION, "batch.eml_no_sender"), UsageError(RECIPIENT,
+    "batch.eml_no_recipient"), UsageError(RECIPIENT, "mime.bad_address").
+    """
+    from pysmail.mime.addresses import parse_address
+
+    if sender:
+        from_addr = parse_address(sender, code=ErrCode.OPTION).wire_addr
+    else:
+        found = _header_addresses(head, ["from"])
+        if not found:
+            raise UsageError(ErrCode.OPTION, "batch.eml_no_sender", path=path)
+        from_addr = found[0].wire_addr
+    if recipients:
+        rcpts = tuple(dict.fromkeys(recipients))
+    else:
+        addrs = _header_addresses(head, ["to", "cc", "bcc"])
+        rcpts = tuple(dict.fromkeys(a.wire_addr for a in addrs))
+    if not rcpts:
+        raise UsageError(ErrCode.RECIPIENT, "batch.eml_no_recipient", path=path)
+    smtputf8 = not all(a.isascii() for a in (from_addr, *rcpts))
+    return from_addr, rcpts, smtputf8
+
+
+def _eml_stream(head: bytes, rest: bytes, stream: BinaryIO, path: object) -> Iterator[bytes]:
+    """The message with its header cleaned, then the rest as it is read."""
+    yield strip_bcc(head)
+    if rest:
+        yield rest
+    while True:
+        try:
+            block = stream.read(EML_BLOCK)
+        except OSError as exc:
+            raise _read_error(path, exc) from exc
+        if not block:
+            return
+        yield block
+
+
+def _read_error(path: object, exc: OSError) -> InputError:
+    reason = exc.strerror or type(exc).__name__
+    return InputError(ErrCode.BODY_FILE, "batch.eml_read_failed", path=path, reason=reason)
+
+
+def _open_eml(path: Path) -> BinaryIO:
+    try:
+        return open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise _read_error(path, exc) from exc
+
+
+def _read_head(stream: BinaryIO, path: object) -> tuple[bytes, bytes]:
+    try:
+        return split_head(stream, str(path))
+    except OSError as exc:
+        raise _read_error(path, exc) from exc
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    """A finished message file, Bcc stripped, read block by block (a fresh pass each call)."""
+    with _open_eml(path) as stream:
+        head, rest = _read_head(stream, path)
+        yield from _eml_stream(head, rest, stream, path)
+
+
+# -- the shell: connections, threads, progress ------------------------------------------------
+
+
+def smtp_params(settings: Settings) -> SmtpParams:
+    """The SMTP connection settings of a run."""
+    from pysmail.smtp.session import SmtpParams
+
+    server = settings.server
+    return SmtpParams(
+        server.host,
+        server.port,
+        server.tls.value,
+        str(server.cafile) if server.cafile else None,
+        server.tls_verify,
+        server.timeout,
+        server.helo,
+        server.proxy,
+    )
+
+
+def connector(
+    params: SmtpParams,
+    auth: AuthRequest | None,
+    source: TokenSource | None,
+    trace: Trace | None,
+) -> Callable[[], SmtpConnection]:
+    """Opens an authenticated connection; an OAuth token the server refuses is refreshed once
+    (as a single send does). The token callable is called once per connection."""
+    from pysmail.errors import AuthError
+    from pysmail.smtp.connection import SmtpConnection
+
+    def connect() -> SmtpConnection:
+        try:
+            return SmtpConnection.open(params, auth=auth, trace=trace)
+        except AuthError as err:
+            if source is None:
+                raise
+            if not source.retryable(err):
+                raise source.explain(err) from err
+            source.invalidate()
+            try:
+                return SmtpConnection.open(params, auth=auth, trace=trace)
+            except AuthError as again:
+                raise source.explain(again) from again
+
+    return connect
+
+
+class _Progress:
+    """`\\r12/1000 sent, 0 failed, 850/s` on a terminal, at most ten times a second."""
+
+    def __init__(self, stream: TextIO | None, total: int, lang: Lang) -> None:
+        self.stream = stream
+        self.total = total
+        self.lang = lang
+        self.start = time.monotonic()
+        self._last = 0.0
+        self._shown = False
+
+    def update(self, done: int, failed: int, force: bool = False) -> None:
+        if self.stream is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1:
+            return
+        self._last = now
+        from pysmail.messages import text
+
+        rate = done / max(now - self.start, 1e-6)
+        line = text(
+            "batch.progress",
+            self.lang,
+            done=done,
+            total=self.total,
+            failed=failed,
+            rate=f"{rate:.0f}",
+        )
+        try:
+            self.stream.write("\r" + line + "\x1b[K")
+            self.stream.flush()
+            self._shown = True
+        except (OSError, ValueError):
+            self.stream = None
+
+    def close(self, done: int, failed: int) -> None:
+        if self.stream is None:
+            return
+        self.update(done, failed, force=True)
+        if self._shown:
+            try:
+                self.stream.write("\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+
+
+@dataclass
+class _Tally:
+    """What happened to every message; filled from worker threads under `lock`."""
+
+    total: int
+    sent: int = 0
+    failed: dict[int, SmailError] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
+    import math
+
+    lock = threading.Lock()
+
+    def gate(job: Job) -> None:
+        while True:
+            with lock:
+                wait = pacer.delay(len(job.recipients))
+                if math.isinf(wait):
+                    raise SmailError(
+                        ErrCode.HANDLING,
+                        "batch.too_many_recipients",
+                        count=len(job.recipients),
+                        preset=pacer.limits.name,
+                    )
+                if wait <= 0:
+                    pacer.record(len(job.recipients))
+                    return
+            sleep(wait)
+
+    return gate
+
+
+def deliver_jobs(
+    jobs: Sequence[Job],
+    connect: Callable[[], SmtpConnection],
+    on_result: Callable[[Result], None],
+    *,
+    parallel: int = 1,
+    pacer: Pacer | None = None,
+    max_per_connection: int | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SmailError | None:
+    """Send `jobs` over `parallel` connections; every job ends in exactly one on_result call,
+    except the ones never taken when every connection failed: the error is returned then
+    (and those jobs are left to the caller)."""
+    from pysmail.smtp.connection import Aborted, deliver
+
+    queue = iter(jobs)
+    lock = threading.Lock()
+    taken: set[int] = set()
+    aborted: list[SmailError] = []
+    crashed: list[BaseException] = []
+    stop = threading.Event()
+
+    def next_job() -> Job | None:
+        with lock:
+            if stop.is_set():
+                return None
+            job = next(queue, None)
+            if job is not None:
+                taken.add(job.tag)
+            return job
+
+    gate = _pacing_gate(pacer, sleep) if pacer is not None else None
+
+    def worker() -> None:
+        try:
+            deliver(
+                next_job,
+                connect,
+                on_result,
+                gate=gate,
+                max_per_connection=max_per_connection,
+                sleep=sleep,
+            )
+        except Aborted as exc:
+            aborted.append(exc.error)
+        except BaseException as exc:  # re-raised in the calling thread
+            crashed.append(exc)
+            stop.set()
+
+    if parallel <= 1:
+        worker()
+    else:
+        threads = [
+            threading.Thread(target=worker, name=f"smail-batch-{i}", daemon=True)
+            for i in range(parallel)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.2)
+        except BaseException:  # Ctrl+C: let the workers finish what they hold, take no more
+            stop.set()
+            raise
+    if crashed:
+        raise crashed[0]
+    if len(taken) < len(jobs):
+        return aborted[0] if aborted else None
+    return None
+
+
+def _finish_run(
+    planned: Sequence[tuple[int, tuple[str, ...], str]],
+    results: Callable[[Callable[[Result], None]], SmailError | None],
+    *,
+    report_path: Path | None,
+    out: Callable[[str], None],
+    lang: Lang,
+    silent: bool,
+    progress_stream: TextIO | None,
+) -> int:
+    """Run `results(on_result)`, write the report and the output; return the exit code."""
+    from pysmail.messages import text
+
+    info = {row: (rcpts, msgid) for row, rcpts, msgid in planned}
+    report = _Report(report_path)
+    tally = _Tally(len(planned))
+    progress = _Progress(progress_stream if not silent else None, len(planned), lang)
+    done: set[int] = set()
+    start = time.monotonic()
+
+    def on_result(result: Result) -> None:
+        row = result.job.tag
+        rcpts, msgid = info[row]
+        with tally.lock:
+            done.add(row)
+            if result.error is None:
+                tally.sent += 1
+                reply = result.reply.wire if result.reply is not None else ""
+                report.write(report_row(row, rcpts, msgid, reply=reply, attempts=result.attempts))
+                if result.maybe_duplicate and not silent:
+                    out(text("batch.maybe_duplicate", lang, row=row))
+            else:
+                tally.failed[row] = result.error
+                report.write(
+                    report_row(
+                        row, rcpts, msgid, error=result.error, attempts=result.attempts, lang=lang
+                    )
+                )
+                if not silent:
+                    out(
+                        text(
+                            "batch.row_failed",
+                            lang,
+                            row=row,
+                            recipients=", ".join(rcpts),
+                            error=error_line(result.error, lang),
+                        )
+                    )
+            progress.update(tally.sent, len(tally.failed))
+
+    try:
+        stopped = results(on_result)
+        for row, rcpts, msgid in planned:
+            if row in done:
+                continue
+            err = stopped or SmailError(ErrCode.UNKNOWN, "batch.not_sent")
+            tally.failed[row] = err
+            report.write(
+                report_row(row, rcpts, msgid, error=err, attempts=0, lang=lang, not_sent=True)
+            )
+    finally:
+        progress.close(tally.sent, len(tally.failed))
+        report.close()
+    seconds = max(time.monotonic() - start, 1e-6)
+    if not silent:
+        out(
+            text(
+                "batch.summary",
+                lang,
+                sent=tally.sent,
+                total=tally.total,
+                failed=len(tally.failed),
+                seconds=f"{seconds:.2f}",
+                rate=f"{tally.sent / seconds:.0f}",
+            )
+        )
+    if not tally.failed:
+        return int(ErrCode.OK)
+    return int(tally.failed[min(tally.failed)].code)
+
+
+def _progress_stream(settings: Settings, stream: TextIO | None) -> TextIO | None:
+    target = sys.stderr if stream is None else stream
+    try:
+        return target if (not settings.silent and target.isatty()) else None
+    except (AttributeError, ValueError):
+        return None
+
+
+def _check_parallel(parallel: int) -> None:
+    if not 1 <= parallel <= MAX_PARALLEL:
+        raise UsageError(ErrCode.OPTION, "batch.bad_parallel", limit=MAX_PARALLEL, value=parallel)
+
+
+def _cli_recipients(settings: Settings) -> Recipients | None:
+    from pysmail.mime.addresses import Recipients, parse_recipients
+
+    msg = settings.message
+    parts = [parse_recipients(list(msg.recipients))] if msg.recipients else []
+    for kind, values in (("to", msg.to), ("cc", msg.cc), ("bcc", msg.bcc)):
+        if values:
+            got = parse_recipients(list(values))
+            parts.append(Recipients(**{kind: (*got.to, *got.cc, *got.bcc)}))
+    if not parts:
+        return None
+    return Recipients(
+        to=tuple(a for p in parts for a in p.to),
+        cc=tuple(a for p in parts for a in p.cc),
+        bcc=tuple(a for p in parts for a in p.bcc),
+    )
+
+
+def _read_text(path: str, cwd: Path, encoding: str | None, msgid: str) -> str:
+    from pysmail.mime.bodyfile import decode_text
+
+    try:
+        data = (cwd / path).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(ErrCode.BODY_FILE, msgid, path=path, reason=reason) from exc
+    return decode_text(data, encoding, source=path)
+
+
+def _base_spec(settings: Settings, cwd: Path) -> tuple[MessageSpec, Templates]:
+    """What every message of a batch shares, and the templates (-s, -T/-F, --html)."""
+    from pysmail.mime.addresses import parse_address
+    from pysmail.mime.compose import MessageSpec
+    from pysmail.mime.parts import check_attachments
+
+    msg = settings.message
+    if msg.sender is None:
+        raise UsageError(ErrCode.OPTION, "main.no_sender")
+    if msg.body_text is not None:
+        body: str | None = msg.body_text
+    elif msg.body_file is not None:
+        body = _read_text(msg.body_file, cwd, msg.body_encoding, "main.body_file_missing")
+    else:
+        body = None
+    html = None
+    if msg.html_file is not None:
+        html = _read_text(msg.html_file, cwd, msg.body_encoding, "main.html_file_missing")
+    attachments = tuple(cwd / a for a in msg.attachments)
+    check_attachments(attachments)
+    base = MessageSpec(
+        from_=parse_address(msg.sender, code=ErrCode.OPTION),
+        reply_to=tuple(parse_address(r, code=ErrCode.OPTION) for r in msg.reply_to),
+        text=body,
+        html=html,
+        attachments=attachments,
+        charset=str(msg.charset),
+        priority=msg.priority,
+        extra_headers=msg.headers,
+    )
+    templates = Templates(
+        compile_template(msg.subject or "", "subject"),
+        compile_template(body, "body") if body is not None else None,
+        compile_template(html, "html") if html is not None else None,
+    )
+    return base, templates
+
+
+def run_batch(
+    settings: Settings,
+    path: Path,
+    *,
+    out: Callable[[str], None],
+    lang: Lang = "en",
+    cwd: Path | None = None,
+    auth: AuthRequest | None = None,
+    source: TokenSource | None = None,
+    trace: Trace | None = None,
+    report_path: Path | None = None,
+    parallel: int = 1,
+    pacer: Pacer | None = None,
+    max_per_connection: int | None = None,
+    progress: TextIO | None = None,
+) -> int:
+    """`smail --batch FILE`: send every row (or every .eml file of a folder); return the exit
+    code: 0 when every message was sent, else the ERR code of the lowest-numbered message that
+    was not. Every row is checked before the first connection: a bad row (missing template
+    key, bad address, missing attachment) sends nothing and raises its error.
+
+    `out` prints a line (failed rows, the summary; nothing with -S). `progress`: the stream of
+    the progress line (default stderr, only when it is a terminal and -S is not given).
+    `report_path`: the per-message CSV report. `pacer`: provider pacing (pysmail.pacing).
+
+    Raises: SmailError for anything found before sending (usage, input, report file, and a
+    connection that could not be opened for the first message is NOT raised: it is reported
+    per message and decides the exit code).
+    """
+    from pysmail.smtp.connection import Job
+
+    _check_parallel(parallel)
+    here = cwd if cwd is not None else Path.cwd()
+    full = here / path
+    if full.is_dir():
+        return _run_eml_folder(
+            settings,
+            full,
+            out=out,
+            lang=lang,
+            auth=auth,
+            source=source,
+            trace=trace,
+            report_path=report_path,
+            parallel=parallel,
+            pacer=pacer,
+            max_per_connection=max_per_connection,
+            progress=progress,
+        )
+    try:
+        data = full.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(ErrCode.OPTION, "batch.read_failed", path=path, reason=reason) from exc
+    from pysmail.messages import text
+
+    rows = read_rows(data, str(path))
+    base, templates = _base_spec(settings, here)
+
+    def say_row(row: Row) -> None:
+        if not settings.silent:
+            out(text("batch.in_row", lang, path=path, row=row.number))
+
+    planned = plan_rows(
+        rows,
+        str(path),
+        base,
+        templates,
+        extra=_cli_recipients(settings),
+        cwd=here,
+        on_row_error=say_row,
+    )
+
+    sender = base.from_.wire_addr
+    jobs = [Job(p.row, sender, p.recipients, p.chunks, p.smtputf8) for p in planned]
+    connect = connector(smtp_params(settings), auth, source, trace)
+    return _finish_run(
+        [(p.row, p.recipients, p.message_id) for p in planned],
+        lambda on_result: deliver_jobs(
+            jobs,
+            connect,
+            on_result,
+            parallel=parallel,
+            pacer=pacer,
+            max_per_connection=max_per_connection,
+        ),
+        report_path=report_path,
+        out=out,
+        lang=lang,
+        silent=settings.silent,
+        progress_stream=_progress_stream(settings, progress),
+    )
+
+
+def _run_eml_folder(
+    settings: Settings,
+    folder: Path,
+    *,
+    out: Callable[[str], None],
+    lang: Lang,
+    auth: AuthRequest | None,
+    source: TokenSource | None,
+    trace: Trace | None,
+    report_path: Path | None,
+    parallel: int,
+    pacer: Pacer | None,
+    max_per_connection: int | None,
+    progress: TextIO | None,
+) -> int:
+    """Every *.eml file of `folder`, in name order, as a finished message."""
+    from pysmail.smtp.connection import Job
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
+    if not files:
+        raise UsageError(ErrCode.OPTION, "batch.eml_folder_empty", path=folder)
+    cli = _cli_recipients(settings)
+    given = cli.envelope() if cli is not None else ()
+    jobs: list[Job] = []
+    planned: list[tuple[int, tuple[str, ...], str]] = []
+    for number, file in enumerate(files, 1):
+        with _open_eml(file) as stream:
+            head, _rest = _read_head(stream, file)
+        sender, rcpts, utf8 = eml_envelope(head, str(file), settings.message.sender, given)
+        msgid = (header_values(head, "message-id") or [""])[0]
+        jobs.append(Job(number, sender, rcpts, partial(_file_chunks, file), utf8, True))
+        planned.append((number, rcpts, msgid))
+    connect = connector(smtp_params(settings), auth, source, trace)
+    return _finish_run(
+        planned,
+        lambda on_result: deliver_jobs(
+            jobs,
+            connect,
+            on_result,
+            parallel=parallel,
+            pacer=pacer,
+            max_per_connection=max_per_connection,
+        ),
+        report_path=report_path,
+        out=out,
+        lang=lang,
+        silent=settings.silent,
+        progress_stream=_progress_stream(settings, progress),
+    )
+
+
+def send_eml(
+    settings: Settings,
+    source_path: str,
+    *,
+    cwd: Path | None = None,
+    stdin: BinaryIO | None = None,
+    auth: AuthRequest | None = None,
+    source: TokenSource | None = None,
+    trace: Trace | None = None,
+) -> int:
+    """`smail --eml FILE|-`: send a finished message as is (Bcc and Resent-Bcc removed, read
+    and sent block by block). Envelope: -f or the From header; the command-line recipients,
+    or To/Cc/Bcc when none are given. Returns 0; raises what a single send raises.
+    """
+    here = cwd if cwd is not None else Path.cwd()
+    cli = _cli_recipients(settings)
+    given = cli.envelope() if cli is not None else ()
+    if source_path == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        shown = "-"
+        close = False
+    else:
+        stream = _open_eml(here / source_path)
+        shown = source_path
+        close = True
+    try:
+        head, rest = _read_head(stream, shown)
+        sender, rcpts, utf8 = eml_envelope(head, shown, settings.message.sender, given)
+        conn = connector(smtp_params(settings), auth, source, trace)()
+        try:
+            chunks = _eml_stream(head, rest, stream, shown)
+            conn.send(sender, rcpts, chunks, smtputf8=utf8, eight_bit=True)
+        finally:
+            conn.close()
+    finally:
+        if close:
+            stream.close()
+    return int(ErrCode.OK)

@@ -1,0 +1,193 @@
+"""`@record`: frozen value classes for the start-up path, without the dataclasses module.
+
+`import dataclasses` costs 6-8 ms (it imports inspect, ast, dis, tokenize) and every
+`@dataclass` compiles five or six methods with exec() (~0.3 ms a class); smail loads some
+twenty such classes on every run. A record class is written like a frozen dataclass and gets
+the same behaviour from shared methods, built in microseconds:
+
+    @record
+    class Server:
+        host: str
+        port: int = 25
+        names: tuple[str, ...] = field(default_factory=tuple)
+
+- `__init__` takes the fields by position or keyword, in order; defaults and default
+  factories as in dataclasses; the same TypeErrors for missing, unknown or repeated arguments.
+- `__repr__`, `__eq__` and `__hash__` are those of `@dataclass(frozen=True)`; assigning or
+  deleting an attribute raises FrozenInstanceError (an AttributeError).
+- dataclasses.replace(), dataclasses.fields() and is_dataclass() keep working: they read
+  `__dataclass_fields__`, which a record builds (with dataclasses) only when asked for it.
+
+mypy sees every record as a frozen dataclass (PEP 681 dataclass_transform). Fields must be
+annotated in the class itself; records do not inherit fields from one another.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar, dataclass_transform
+
+    _T = TypeVar("_T")
+else:
+
+    def dataclass_transform(**_: object) -> object:
+        return lambda target: target
+
+
+__all__ = ["FrozenInstanceError", "field", "record", "record_fields"]
+
+
+class FrozenInstanceError(AttributeError):
+    """Raised on assigning to or deleting a field of a record (like dataclasses')."""
+
+
+class _Factory:
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], object]) -> None:
+        self.make = make
+
+
+def field(*, default_factory: Callable[[], _T]) -> _T:
+    """A default built anew for each instance (only `default_factory` is supported)."""
+    return _Factory(default_factory)  # type: ignore[return-value]
+
+
+_MISSING = object()
+
+
+class _Spec:
+    """What the shared methods need to know about one record class."""
+
+    __slots__ = ("defaults", "names", "qualname")
+
+    def __init__(self, qualname: str, names: tuple[str, ...], defaults: dict[str, object]):
+        self.qualname = qualname
+        self.names = names
+        self.defaults = defaults
+
+
+def _init(self: Any, *args: object, **kwargs: object) -> None:
+    spec: _Spec = type(self).__record__
+    names = spec.names
+    where = f"{spec.qualname}.__init__()"
+    if len(args) > len(names):
+        given = len(args) + 1
+        raise TypeError(
+            f"{where} takes {len(names) + 1} positional arguments but {given} were given"
+        )
+    values = dict(zip(names, args, strict=False))
+    for key, value in kwargs.items():
+        if key not in names:
+            raise TypeError(f"{where} got an unexpected keyword argument {key!r}")
+        if key in values:
+            raise TypeError(f"{where} got multiple values for argument {key!r}")
+        values[key] = value
+    setter = object.__setattr__
+    for name in names:
+        value = values.get(name, _MISSING)
+        if value is _MISSING:
+            default = spec.defaults.get(name, _MISSING)
+            if default is _MISSING:
+                raise TypeError(f"{where} missing 1 required positional argument: {name!r}")
+            value = default.make() if isinstance(default, _Factory) else default
+        setter(self, name, value)
+
+
+def _values(self: Any) -> tuple[object, ...]:
+    return tuple(getattr(self, name) for name in type(self).__record__.names)
+
+
+def _repr(self: Any) -> str:
+    spec: _Spec = type(self).__record__
+    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in spec.names)
+    return f"{spec.qualname}({inner})"
+
+
+def _eq(self: Any, other: object) -> object:
+    if other.__class__ is self.__class__:
+        return _values(self) == _values(other)
+    return NotImplemented
+
+
+def _hash(self: Any) -> int:
+    return hash(_values(self))
+
+
+def _setattr(self: Any, name: str, value: object) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class _DataclassFields:
+    """`__dataclass_fields__` built on first use, so the dataclasses functions accept records."""
+
+    def __get__(self, obj: object, owner: type) -> dict[str, object]:
+        cached = owner.__dict__.get("_record_dc_fields")
+        if cached is None:
+            import dataclasses
+
+            spec: _Spec = owner.__record__  # type: ignore[attr-defined]
+            specs: list[tuple[str, object, object]] = []
+            for name in spec.names:
+                default = spec.defaults.get(name, _MISSING)
+                if default is _MISSING:
+                    specs.append((name, object, dataclasses.field()))
+                elif isinstance(default, _Factory):
+                    specs.append((name, object, dataclasses.field(default_factory=default.make)))
+                else:
+                    specs.append((name, object, dataclasses.field(default=default)))
+            shadow = dataclasses.make_dataclass(owner.__name__, specs, frozen=True)
+            cached = dict(shadow.__dataclass_fields__)  # type: ignore[attr-defined]
+            type.__setattr__(owner, "_record_dc_fields", cached)
+        return cached
+
+
+_DC_FIELDS = _DataclassFields()
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: type[_T]) -> type[_T]:
+    """Make `cls` a frozen record of its annotated class attributes (see the module doc)."""
+    annotations: dict[str, object] = cls.__dict__.get("__annotations__", {})
+    names = tuple(
+        name
+        for name, kind in annotations.items()
+        if not str(kind).startswith(("ClassVar", "typing.ClassVar"))
+    )
+    defaults: dict[str, object] = {}
+    seen_default = False
+    for name in names:
+        if name in cls.__dict__:
+            defaults[name] = cls.__dict__[name]
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"non-default argument {name!r} follows default argument")
+    for name, value in defaults.items():
+        if isinstance(value, _Factory):
+            delattr(cls, name)  # like dataclasses: no class attribute for a factory default
+    members: dict[str, object] = {
+        "__record__": _Spec(cls.__qualname__, names, defaults),
+        "__init__": _init,
+        "__repr__": _repr,
+        "__eq__": _eq,
+        "__hash__": _hash,
+        "__setattr__": _setattr,
+        "__delattr__": _delattr,
+        "__match_args__": names,
+        "__dataclass_fields__": _DC_FIELDS,
+    }
+    for name, value in members.items():
+        setattr(cls, name, value)
+    return cls
+
+
+def record_fields(cls: type) -> tuple[str, ...]:
+    """The field names of a record class, in order."""
+    spec: _Spec = cls.__record__  # type: ignore[attr-defined]
+    return spec.names

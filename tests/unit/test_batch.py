@@ -1,0 +1,529 @@
+"""Bulk sending, the pure parts: batch files, templates, planning, the report, finished
+messages (--eml), and the reconnect/retry logic of smtp.connection.deliver (fake connections)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pytest
+
+from pysmail.batch import (
+    REPORT_COLUMNS,
+    Row,
+    Templates,
+    compile_template,
+    eml_envelope,
+    error_line,
+    header_values,
+    plan_rows,
+    read_rows,
+    render,
+    report_row,
+    split_head,
+    strip_bcc,
+)
+from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError, UsageError
+from pysmail.exitcodes import ErrCode
+from pysmail.messages import format_error
+from pysmail.mime.addresses import parse_address, parse_recipients
+from pysmail.mime.compose import MessageSpec, compose_bytes
+from pysmail.smtp.connection import Aborted, Job, Outcome, Result, deliver
+from pysmail.smtp.replies import Reply
+
+SENDER = parse_address("Sender <sender@example.test>")
+
+
+# -- batch files --------------------------------------------------------------------------------
+
+
+def test_csv_rows_keep_quoted_commas_and_newlines_and_skip_blank_lines() -> None:
+    data = b'to,name,note\r\na@x.test,"Doe, Jane","two\r\nlines"\r\n\r\nb@x.test,Bob,\r\n'
+    rows = read_rows(data, "list.csv")
+    assert [r.number for r in rows] == [1, 2]
+    assert rows[0].values == {"to": "a@x.test", "name": "Doe, Jane", "note": "two\nlines"}
+    assert rows[1].values["note"] == ""
+
+
+def test_csv_with_bom_and_cp932_is_decoded() -> None:
+    bom = "\ufeffTo,名前\nа@x.test,山田\n".replace("а", "a").encode("utf-8")
+    assert read_rows(bom, "l.csv")[0].values == {"To": "a@x.test", "名前": "山田"}
+    sjis = "to,名前\na@x.test,山田\n".encode("cp932")
+    assert read_rows(sjis, "l.csv")[0].values["名前"] == "山田"
+    assert read_rows(bom, "l.csv")[0].get("to") == "a@x.test"  # reserved names: any case
+
+
+def test_csv_errors_name_the_file_and_row() -> None:
+    with pytest.raises(UsageError) as exc:
+        read_rows(b"to,name\na@x.test,A\nb@x.test,B,extra\n", "l.csv")
+    assert exc.value.code is ErrCode.OPTION and exc.value.msgid == "batch.bad_csv"
+    assert exc.value.params["row"] == 2
+    with pytest.raises(UsageError) as exc:
+        read_rows(b"to,TO\na,b\n", "l.csv")
+    assert exc.value.msgid == "batch.duplicate_column"
+    with pytest.raises(UsageError) as exc:
+        read_rows(b"to,name\n", "l.csv")
+    assert exc.value.msgid == "batch.empty"
+
+
+def test_json_lines_take_lists_numbers_and_nulls() -> None:
+    data = (
+        b'{"to": ["a@x.test", "CC:b@x.test"], "n": 3, "vip": true, "gone": null}\n'
+        b"\n"
+        b'{"to": "c@x.test", "attachments": ["f1", "f2"]}\n'
+    )
+    rows = read_rows(data, "list.jsonl")
+    assert rows[0].values == {"to": "a@x.test,CC:b@x.test", "n": "3", "vip": "true"}
+    assert rows[1].number == 2 and rows[1].get("attachments") == "f1,f2"
+
+
+def test_json_line_errors_give_the_line_number() -> None:
+    with pytest.raises(UsageError) as exc:
+        read_rows(b'{"to": "a@x.test"}\n\n{"to": oops}\n', "l.jsonl")
+    assert exc.value.msgid == "batch.bad_json" and exc.value.params["row"] == 3
+    with pytest.raises(UsageError) as exc:
+        read_rows(b'["a@x.test"]\n', "l.jsonl")
+    assert exc.value.msgid == "batch.bad_json" and exc.value.params["reason"] == "list"
+
+
+def test_format_is_sniffed_when_the_name_does_not_say() -> None:
+    assert read_rows(b'{"to": "a@x.test"}\n', "rows")[0].values == {"to": "a@x.test"}
+    assert read_rows(b"to\na@x.test\n", "rows")[0].values == {"to": "a@x.test"}
+    with pytest.raises(UsageError):  # .csv is CSV even when it looks like JSON
+        read_rows(b'{"to": "a@x.test", "b": 1}\n', "rows.csv")
+
+
+# -- templates ----------------------------------------------------------------------------------
+
+
+def test_render_fills_names_and_keeps_escaped_braces() -> None:
+    t = compile_template("Hello {name}, {{literal}} {n:>3}", "subject")
+    assert t.names == ("name", "n")
+    assert render(t, {"name": "Ann", "n": "7"}, 1) == "Hello Ann, {literal}   7"
+    assert render(compile_template("no {{fields}}", "body"), {}, 1) == "no {fields}"
+
+
+def test_missing_key_is_err_0017_naming_row_and_key() -> None:
+    t = compile_template("Dear {name}", "body")
+    with pytest.raises(UsageError) as exc:
+        render(t, {"to": "a@x.test"}, 42)
+    err = exc.value
+    assert err.code is ErrCode.OPTION and err.msgid == "batch.missing_key"
+    assert err.params == {"row": 42, "key": "name", "template": "body"}
+    shown = format_error(err, "en")
+    assert shown.startswith("ERR-0017") and "Row 42" in shown and "{name}" in shown
+    assert "{{" in shown  # the hint about literal braces
+
+
+@pytest.mark.parametrize("text", ["{", "oops }", "{}", "{0}", "{a.b}", "{a[0]}", "{ }"])
+def test_bad_templates_are_refused_before_sending(text: str) -> None:
+    with pytest.raises(UsageError) as exc:
+        compile_template(text, "subject")
+    assert exc.value.code is ErrCode.OPTION and exc.value.msgid == "batch.bad_template"
+
+
+def test_a_format_spec_the_value_does_not_take_is_a_template_error() -> None:
+    with pytest.raises(UsageError) as exc:
+        render(compile_template("{n:d}", "subject"), {"n": "5"}, 1)
+    assert exc.value.msgid == "batch.bad_template"
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+def _base(**kw: object) -> MessageSpec:
+    return MessageSpec(from_=SENDER, text="unused", **kw)  # type: ignore[arg-type]
+
+
+def _templates(subject: str = "Hi {name}", body: str | None = "Dear {name}.") -> Templates:
+    return Templates(
+        compile_template(subject, "subject"),
+        compile_template(body, "body") if body is not None else None,
+    )
+
+
+def test_plan_fills_each_row_and_gives_each_message_its_own_id() -> None:
+    rows = read_rows(b"to,name\na@x.test,Ann\nb@x.test,Bob\n", "l.csv")
+    planned = plan_rows(rows, "l.csv", _base(), _templates())
+    assert [p.recipients for p in planned] == [("a@x.test",), ("b@x.test",)]
+    assert [p.spec.subject for p in planned] == ["Hi Ann", "Hi Bob"]
+    assert [p.spec.text for p in planned] == ["Dear Ann.", "Dear Bob."]
+    ids = {p.message_id for p in planned}
+    assert len(ids) == 2 and all(i.startswith("<") and i.endswith("@example.test>") for i in ids)
+    data = b"".join(planned[1].chunks())
+    assert (
+        b"Subject: Hi Bob\r\n" in data and f"Message-ID: {planned[1].message_id}".encode() in data
+    )
+
+
+def test_plan_recipient_columns_prefixes_and_command_line_extras() -> None:
+    data = b'to,cc,bcc,subject\n"a@x.test,CC:c1@x.test,BCC:h1@x.test",c2@x.test,h2@x.test,Own {x}\n'
+    extra = parse_recipients("BCC:archive@x.test")
+    templates = _templates(body=None)
+    [p] = plan_rows(read_rows(data, "l.csv"), "l.csv", _base(), templates, extra=extra)
+    assert p.recipients == (
+        "a@x.test", "c1@x.test", "c2@x.test", "h1@x.test", "h2@x.test", "archive@x.test",
+    )  # fmt: skip
+    message = b"".join(p.chunks())
+    assert b"Cc: c1@x.test, c2@x.test\r\n" in message
+    assert b"h1@" not in message and b"archive" not in message  # Bcc never in the headers
+    assert b"Subject: Own {x}\r\n" in message  # the subject column is used as is
+
+
+def test_plan_row_without_recipient_or_with_a_bad_one() -> None:
+    seen: list[int] = []
+    rows = read_rows(b"to,name\na@x.test,A\n,B\n", "l.csv")
+    with pytest.raises(UsageError) as exc:
+        plan_rows(
+            rows, "l.csv", _base(), _templates(), on_row_error=lambda r: seen.append(r.number)
+        )
+    assert exc.value.code is ErrCode.RECIPIENT and exc.value.params["row"] == 2 and seen == [2]
+    rows = read_rows(b"to,name\nnot an address,A\n", "l.csv")
+    with pytest.raises(UsageError) as exc:
+        plan_rows(rows, "l.csv", _base(), _templates())
+    assert exc.value.code is ErrCode.RECIPIENT
+
+
+def test_plan_checks_every_row_before_anything_is_sent() -> None:
+    rows = read_rows(b"to,name\na@x.test,A\nb@x.test\n", "l.csv")  # row 2: no "name" value
+    seen: list[int] = []
+    with pytest.raises(UsageError) as exc:
+        plan_rows(
+            rows, "l.csv", _base(), _templates(), on_row_error=lambda r: seen.append(r.number)
+        )
+    assert exc.value.msgid == "batch.missing_key" and exc.value.params["row"] == 2
+    assert seen == [2]
+
+
+def test_plan_per_row_attachments(tmp_path: Path) -> None:
+    (tmp_path / "one.txt").write_bytes(b"first file")
+    (tmp_path / "two.txt").write_bytes(b"second file")
+    rows = read_rows(b'to,attachments\na@x.test,"one.txt, two.txt"\nb@x.test,\n', "l.csv")
+    planned = plan_rows(rows, "l.csv", _base(), _templates("s", None), cwd=tmp_path)
+    assert planned[0].spec.attachments == (tmp_path / "one.txt", tmp_path / "two.txt")
+    assert planned[0].data is None  # with attachments: composed (and read) when sent
+    assert planned[1].spec.attachments == () and planned[1].data is not None
+    message = b"".join(planned[0].chunks())
+    assert b'filename="two.txt"' in message
+    rows = read_rows(b"to,attachments\na@x.test,missing.txt\n", "l.csv")
+    with pytest.raises(InputError) as exc:
+        plan_rows(rows, "l.csv", _base(), _templates("s", None), cwd=tmp_path)
+    assert exc.value.code is ErrCode.ATTACHMENT
+
+
+def test_plan_refuses_a_subject_value_with_a_line_break() -> None:
+    rows = [Row(1, {"to": "a@x.test", "name": "A\r\nBcc: evil@x.test"})]
+    with pytest.raises(UsageError):
+        plan_rows(rows, "l.csv", _base(), _templates())
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def test_report_rows_for_sent_failed_and_not_sent() -> None:
+    sent = report_row(1, ["a@x.test", "b@x.test"], "<id1@x>", reply="250 2.0.0 Ok: queued")
+    err = SmtpReplyError(
+        ErrCode.HANDLING, "smtp.recipient_refused", smtp_code=550, host="h",
+        recipient="c@x.test", count=1, reply="550 5.1.1 no such user\n550 second line",
+    )  # fmt: skip
+    failed = report_row(2, ["c@x.test"], "<id2@x>", error=err, attempts=2)
+    gone = report_row(3, ["d@x.test"], "<id3@x>", error=NetworkError(ErrCode.CONNECT, ""),
+                      attempts=0, not_sent=True)  # fmt: skip
+    assert sent == ["1", "sent", "1", "a@x.test, b@x.test", "<id1@x>", "250 2.0.0 Ok: queued"]
+    assert failed[:5] == ["2", "failed", "2", "c@x.test", "<id2@x>"]
+    assert failed[5].startswith("ERR-0011 h refused 1 recipient(s), first c@x.test")
+    assert failed[5].endswith("[550 5.1.1 no such user / 550 second line]")
+    assert gone[1] == "not_sent" and gone[5].startswith("ERR-0008 ")
+    # it is CSV: a reader gets the same cells back, and the header has every column
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([list(REPORT_COLUMNS), sent, failed, gone])
+    back = list(csv.reader(io.StringIO(buffer.getvalue())))
+    assert back[0] == ["row", "status", "attempts", "recipients", "message_id", "reply"]
+    assert back[2] == failed
+
+
+def test_error_line_is_one_line_in_either_language() -> None:
+    err = SmailError(ErrCode.TEMPORARY, "smtp.message_refused", host="h", reply="451 a\n451 b")
+    assert "\n" not in error_line(err, "en") and "\n" not in error_line(err, "ja")
+    assert error_line(err, "ja").startswith("ERR-0029 h がメッセージ")
+
+
+# -- finished messages --------------------------------------------------------------------------
+
+EML = (
+    b"From: Ann <ann@x.test>\r\nTo: Bob <bob@x.test>, carol@x.test\r\n"
+    b"Cc: =?utf-8?q?D=C3=A9?= <dee@x.test>\r\nBcc: hidden@x.test,\r\n  other@x.test\r\n"
+    b"Subject: hi\r\nMessage-ID: <m1@x.test>\r\n\r\nbody\r\nBcc: not a header\r\n"
+)
+
+
+def test_split_head_reads_only_the_header_block() -> None:
+    class Blocks(io.BytesIO):
+        reads = 0
+
+        def read(self, size: int | None = -1) -> bytes:
+            self.reads += 1
+            return super().read(min(size or 7, 7))  # tiny blocks: the end spans two reads
+
+    stream = Blocks(EML)
+    head, rest = split_head(stream, "m.eml")
+    assert head.endswith(b"<m1@x.test>\r\n\r\n") and EML.startswith(head)
+    assert head + rest + stream.read() == EML
+
+
+def test_split_head_lf_mbox_line_no_body_and_limit() -> None:
+    head, rest = split_head(io.BytesIO(b"From ann@x Mon Jan 1\nTo: b@x.test\n\nbody\n"), "m")
+    assert head == b"To: b@x.test\n\n" and rest == b"body\n"
+    head, rest = split_head(io.BytesIO(b"To: b@x.test\r\n"), "m")
+    assert head == b"To: b@x.test\r\n" and rest == b""
+    with pytest.raises(InputError) as exc:
+        split_head(io.BytesIO(b"X: " + b"y" * 5000), "m", limit=1000)
+    assert exc.value.code is ErrCode.BODY_FILE and exc.value.msgid == "batch.eml_header_too_long"
+
+
+def test_strip_bcc_removes_folded_bcc_and_nothing_else() -> None:
+    head, rest = split_head(io.BytesIO(EML), "m")
+    clean = strip_bcc(head)
+    assert b"hidden" not in clean and b"other@" not in clean
+    assert clean == head.replace(b"Bcc: hidden@x.test,\r\n  other@x.test\r\n", b"")
+    assert strip_bcc(b"To: a\nResent-Bcc: b\nbcc:c\n\n") == b"To: a\n\n"
+
+
+def test_eml_envelope_from_headers_or_from_the_command_line() -> None:
+    head, _ = split_head(io.BytesIO(EML), "m")
+    sender, rcpts, utf8 = eml_envelope(head, "m", None, [])
+    assert sender == "ann@x.test" and not utf8
+    assert rcpts == ("bob@x.test", "carol@x.test", "dee@x.test", "hidden@x.test", "other@x.test")
+    sender, rcpts, _ = eml_envelope(head, "m", "me@x.test", ["only@x.test"])
+    assert (sender, rcpts) == ("me@x.test", ("only@x.test",))
+    assert header_values(head, "message-id") == ["<m1@x.test>"]
+    assert header_values(head, "bcc") == ["hidden@x.test, other@x.test"]
+
+
+def test_eml_envelope_errors() -> None:
+    with pytest.raises(UsageError) as exc:
+        eml_envelope(b"To: b@x.test\r\n\r\n", "m.eml", None, [])
+    assert exc.value.code is ErrCode.OPTION and exc.value.msgid == "batch.eml_no_sender"
+    with pytest.raises(UsageError) as exc:
+        eml_envelope(b"From: a@x.test\r\nSubject: s\r\n\r\n", "m.eml", None, [])
+    assert exc.value.code is ErrCode.RECIPIENT and exc.value.msgid == "batch.eml_no_recipient"
+    _, _, utf8 = eml_envelope("From: a@x.test\r\nTo: 山田@x.test\r\n\r\n".encode(), "m", None, [])
+    assert utf8
+
+
+# -- deliver(): reconnecting and retrying, over fake connections --------------------------------
+
+OK = Reply(250, ("2.0.0 Ok",))
+
+
+class FakeConn:
+    """Plays a pipelined connection: a message's data reply comes with the next submit.
+
+    `plan[(connection number, message number on it)]` is what happens: "ok" (default),
+    "refuse" (550 to RCPT), "mail421", "mail452", "drop" (the connection fails while the
+    message's group is read), "lost" (the data went out; the connection fails before its
+    reply: the server has it).
+    """
+
+    def __init__(self, server: FakeServer) -> None:
+        server.connections += 1
+        self.server = server
+        self.number = server.connections
+        self.alive = True
+        self.pending: int | None = None
+        self.sent = 0
+        self.count = 0
+        self.known: list[Outcome] = []
+        self.pending_action = "ok"
+        self.pipeline_across = True
+        server.opened.append(self)
+
+    def _settle(self) -> None:
+        if self.pending is None:
+            return
+        if self.pending_action == "lost":
+            self.server.delivered.append(self.pending)
+            self.alive = False
+            raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host="h")
+        self.server.delivered.append(self.pending)
+        self.known.append(Outcome(self.pending, reply=OK))
+        self.sent += 1
+        self.pending = None
+
+    def submit(
+        self, tag: int, sender: str, rcpts: Sequence[str], chunks: Iterable[bytes], **kw: object
+    ) -> list[Outcome]:
+        b"".join(chunks)
+        self.count += 1
+        action = self.server.plan.get((self.number, self.count), "ok")
+        self._settle()
+        if action == "drop":
+            self.alive = False
+            raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host="h")
+        if action in ("mail421", "mail452", "refuse"):
+            code = {"mail421": 421, "mail452": 452, "refuse": 550}[action]
+            if code == 421:
+                self.alive = False
+            err = SmtpReplyError(ErrCode.TEMPORARY if code < 500 else ErrCode.HANDLING,
+                                 "smtp.sender_refused", smtp_code=code, host="h",
+                                 sender=sender)  # fmt: skip
+            self.known.append(Outcome(tag, error=err, stage="rcpt" if code == 550 else "mail"))
+        else:
+            self.pending, self.pending_action = tag, action
+        return self.take_known()
+
+    def take_known(self) -> list[Outcome]:
+        known, self.known = self.known, []
+        return known
+
+    def drain(self) -> list[Outcome]:
+        self._settle()
+        return self.take_known()
+
+    def close(self) -> None:
+        self.alive = False
+
+
+class FakeServer:
+    def __init__(self, plan: dict[tuple[int, int], str] | None = None,
+                 refuse_connects: int = 0, permanent: bool = False) -> None:  # fmt: skip
+        self.plan = plan or {}
+        self.connections = 0
+        self.delivered: list[int] = []
+        self.refuse_connects = refuse_connects
+        self.permanent = permanent
+        self.connect_calls = 0
+        self.opened: list[FakeConn] = []
+
+    def connect(self) -> FakeConn:
+        self.connect_calls += 1
+        if self.connect_calls <= self.refuse_connects:
+            if self.permanent:
+                raise SmailError(ErrCode.AUTH_FAILED, "smtp.auth_failed")
+            raise NetworkError(ErrCode.CONNECT, "smtp.connect_failed", host="h", port=1,
+                               reason="refused")  # fmt: skip
+        return FakeConn(self)
+
+
+def _run(server: FakeServer, count: int, **kw: object) -> tuple[list[Result], list[float]]:
+    jobs = iter([Job(n, "s@x", (f"r{n}@x",), lambda: [b"m\r\n"]) for n in range(1, count + 1)])
+    results: list[Result] = []
+    waits: list[float] = []
+    deliver(lambda: next(jobs, None), server.connect, results.append,  # type: ignore[arg-type]
+            sleep=waits.append, rng=lambda: 0.5, **kw)  # type: ignore[arg-type]  # fmt: skip
+    return results, waits
+
+
+def _by_tag(results: list[Result]) -> dict[int, Result]:
+    tags = [r.job.tag for r in results]
+    assert len(tags) == len(set(tags)), f"a job was reported twice: {sorted(tags)}"
+    return {r.job.tag: r for r in results}
+
+
+def test_deliver_uses_one_connection_for_everything() -> None:
+    server = FakeServer()
+    results, waits = _run(server, 50)
+    assert server.connections == 1 and waits == []
+    assert server.delivered == list(range(1, 51))
+    assert all(r.error is None and r.attempts == 1 for r in _by_tag(results).values())
+
+
+def test_refused_message_is_reported_and_the_batch_goes_on() -> None:
+    server = FakeServer({(1, 3): "refuse"})
+    results = _by_tag(_run(server, 6)[0])
+    assert server.connections == 1
+    assert isinstance(results[3].error, SmtpReplyError) and results[3].error.smtp_code == 550
+    assert [t for t, r in results.items() if r.error is None] == [1, 2, 4, 5, 6]
+
+
+def test_dropped_connection_reconnects_and_resends_what_was_in_flight() -> None:
+    server = FakeServer({(1, 4): "drop"})  # fails while reading message 4's replies
+    results = _by_tag(_run(server, 8)[0])
+    assert server.connections == 2
+    assert all(r.error is None for r in results.values()), results
+    assert results[4].attempts == 2 and not results[4].maybe_duplicate
+    assert server.delivered == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_lost_data_reply_is_sent_again_and_flagged_maybe_twice() -> None:
+    server = FakeServer({(1, 3): "lost"})  # message 3's reply is lost with the connection
+    results = _by_tag(_run(server, 8)[0])
+    assert server.connections == 2
+    assert all(r.error is None for r in results.values()), results
+    assert results[3].attempts == 2 and results[3].maybe_duplicate
+    assert results[4].attempts == 2 and not results[4].maybe_duplicate  # it was never sent
+    assert sorted(set(server.delivered)) == list(range(1, 9))
+    assert server.delivered.count(3) == 2  # the server had it already: at least once
+    # the next connection waits for each data reply before the next MAIL (no second loss)
+    assert [c.pipeline_across for c in server.opened] == [True, False]
+
+
+def test_lost_reply_of_the_last_message_is_retried_too() -> None:
+    server = FakeServer({(1, 3): "lost"})
+    results = _by_tag(_run(server, 3)[0])
+    assert results[3].error is None and results[3].maybe_duplicate and server.connections == 2
+
+
+def test_421_and_a_per_session_limit_reconnect() -> None:
+    server = FakeServer({(1, 3): "mail421", (2, 4): "mail452"})
+    results = _by_tag(_run(server, 10)[0])
+    assert server.connections == 3
+    assert all(r.error is None for r in results.values())
+    assert results[3].attempts == 2 and not results[3].maybe_duplicate
+
+
+def test_4xx_to_mail_on_a_fresh_connection_is_the_message_own_failure() -> None:
+    server = FakeServer({(1, 1): "mail452"})
+    results = _by_tag(_run(server, 2)[0])
+    assert results[1].error is not None and results[1].error.code is ErrCode.TEMPORARY
+    assert results[2].error is None and server.connections == 1
+
+
+def test_max_per_connection_and_max_attempts() -> None:
+    server = FakeServer()
+    _run(server, 10, max_per_connection=3)
+    assert server.connections >= 3
+    plan = {(c, 1): "drop" for c in range(1, 10)}
+    server = FakeServer(plan)
+    results = _by_tag(_run(server, 2, max_attempts=3)[0])
+    assert results[1].attempts == 3 and isinstance(results[1].error, NetworkError)
+
+
+def test_connect_failures_back_off_then_abort() -> None:
+    server = FakeServer(refuse_connects=2)
+    results, waits = _run(server, 3)
+    assert waits == [0.5, 1.0] and len(_by_tag(results)) == 3  # backoff: base 1, jitter 0.5
+    server = FakeServer(refuse_connects=99)
+    with pytest.raises(Aborted) as exc:
+        _run(server, 3, connect_tries=3)
+    assert exc.value.error.code is ErrCode.CONNECT and server.connect_calls == 3
+
+
+def test_a_permanent_connect_failure_aborts_at_once() -> None:
+    server = FakeServer(refuse_connects=1, permanent=True)
+    seen: list[Result] = []
+    jobs = iter([Job(1, "s", ("r",), lambda: [b""]), Job(2, "s", ("r",), lambda: [b""])])
+    with pytest.raises(Aborted):
+        deliver(lambda: next(jobs, None), server.connect, seen.append,  # type: ignore[arg-type]
+                sleep=lambda _s: None)  # fmt: skip
+    assert [r.job.tag for r in seen] == [1] and seen[0].error is not None
+    assert next(jobs).tag == 2  # not taken: the caller reports it as not sent
+
+
+def test_gate_failure_fails_only_that_message() -> None:
+    server = FakeServer()
+
+    def gate(job: Job) -> None:
+        if job.tag == 2:
+            raise SmailError(ErrCode.HANDLING, "batch.too_many_recipients", count=1, preset="p")
+
+    results = _by_tag(_run(server, 3, gate=gate)[0])
+    assert results[2].error is not None and server.delivered == [1, 3]
+
+
+def test_composed_bytes_match_compose_bytes() -> None:
+    rows = read_rows(b"to,name\na@x.test,Ann\n", "l.csv")
+    [p] = plan_rows(rows, "l.csv", _base(), _templates())
+    assert b"".join(p.chunks()) == compose_bytes(p.spec)
