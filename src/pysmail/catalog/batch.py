@@ -23,8 +23,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path} には送信する行がありません。",
     ),
     "batch.no_to": (
-        "{path}, row {row}: no recipient (the column or key \"to\" is missing or empty).",
-        "{path} の {row} 件目: 送信先がありません（列またはキー \"to\" がないか空です）。",
+        '{path}, row {row}: no recipient (the column or key "to" is missing or empty).',
+        '{path} の {row} 件目: 送信先がありません（列またはキー "to" がないか空です）。',
     ),
     "batch.in_row": (
         "In {path}, row {row}:",
@@ -68,8 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{row} 件目は応答が失われたため再送しました。同じ Message-ID で二重に届くことがあります。",
     ),
     "batch.summary": (
-        "{sent} of {total} message(s) sent, {failed} not sent, in {seconds} s "
-        "({rate} messages/s).",
+        "{sent} of {total} message(s) sent, {failed} not sent, in {seconds} s ({rate} messages/s).",
         "{total} 通中 {sent} 通を送信、{failed} 通は未送信（{seconds} 秒、毎秒 {rate} 通）。",
     ),
     "batch.progress": (
