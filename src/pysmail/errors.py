@@ -50,6 +50,7 @@ class SmailError(Exception):
         self.msgid = msgid
         self.params = params
         self.reply = reply
+        self.kept: object = None  # a Path: where the unsent message's text was kept
         super().__init__(code, msgid, params, reply)
 
     def __str__(self) -> str:

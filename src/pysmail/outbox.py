@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
+from pysmail.mime.compose import freeze  # re-exported: the outbox's callers freeze specs
 from pysmail.retry import Verdict, backoff, classify, send_tracked
 
 if TYPE_CHECKING:
     from pysmail.messages import Lang
-    from pysmail.mime.compose import MessageSpec
     from pysmail.pacing import Pacer
 
 __all__ = [
@@ -772,22 +772,3 @@ def list_lines(spool: Path, lang: Lang, *, clock: Callable[[], float] = time.tim
         if count:
             lines.append(text(f"outbox.list_{folder}", lang, folder=spool / folder, count=count))
     return lines
-
-
-# -- for the command line ---------------------------------------------------------------------
-
-
-def freeze(spec: MessageSpec, *, clock: Callable[[], float] = time.time) -> MessageSpec:
-    """`spec` with its Date and Message-ID fixed, so every compose() of it (each retry, the
-    copy kept in unsent/) carries the same Message-ID.
-
-    Raises: UsageError(OPTION, "mime.bad_message_id") for a bad -m<id>.
-    """
-    from pysmail.mime.headers import message_id
-
-    date = spec.date if spec.date is not None else clock()
-    mid = spec.message_id
-    if mid is not None:
-        domain = spec.from_.wire_addr.rpartition("@")[2]
-        mid = message_id(mid, domain, timestamp=date)
-    return replace(spec, date=date, message_id=mid)

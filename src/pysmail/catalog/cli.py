@@ -222,4 +222,49 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "メッセージの言語: en または ja(既定はシステムの設定)。",
     ),
     "cli.help.version": ("Show the version.", "バージョンを表示します。"),
+    "cli.help.queue": (
+        "Write the message to the outbox first, then send it (nothing is lost if sending fails).",
+        "先に送信キュー(outbox)へ保存してから送信します(送信に失敗しても失われません)。",
+    ),
+    "cli.help.flush": (
+        "Send what is queued in the outbox, oldest first (one run at a time).",
+        "送信キューにあるメールを古い順に送信します(同時に一つだけ実行)。",
+    ),
+    "cli.help.queue_list": ("Show the outbox.", "送信キューの内容を表示します。"),
+    "cli.help.retry": (
+        "Retry temporary failures for up to SEC seconds (backoff with jitter).",
+        "一時的なエラーを最大 SEC 秒まで再試行します(間隔は指数的に延長)。",
+    ),
+    "cli.help.batch": (
+        "Send one message per row of a CSV or JSON-lines file over one connection.",
+        "CSV または JSON Lines ファイルの各行を1通ずつ、1本の接続で送信します。",
+    ),
+    "cli.help.eml": (
+        "Send a finished RFC 5322 message (a file, or - for standard input).",
+        "作成済みの RFC 5322 メッセージ(ファイル、または標準入力なら -)を送信します。",
+    ),
+    "cli.help.report": (
+        "With --batch: write a CSV report of every message.",
+        "--batch と共に: 各メールの結果を CSV で書き出します。",
+    ),
+    "cli.help.parallel": (
+        "With --batch: use N connections at once (1-32).",
+        "--batch と共に: N 本の接続を同時に使います(1〜32)。",
+    ),
+    "cli.help.completion": (
+        "Print a shell completion script: bash, zsh or powershell.",
+        "シェル補完スクリプトを出力します: bash、zsh、powershell。",
+    ),
+    "cli.help.setup": (
+        "Open the settings page in the browser (same as smail-token setup).",
+        "ブラウザで設定ページを開きます(smail-token setup と同じ)。",
+    ),
+    "cli.bad_retry": (
+        'Option {option}: "{value}" is not a number of seconds from 0 to 604800.',
+        "オプション {option}: 「{value}」は 0〜604800 の秒数ではありません。",
+    ),
+    "cli.bad_parallel": (
+        'Option {option}: "{value}" is not a number from 1 to 32.',
+        "オプション {option}: 「{value}」は 1〜32 の数ではありません。",
+    ),
 }

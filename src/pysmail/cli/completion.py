@@ -15,13 +15,12 @@ after -F, -a, --html, --config, --cafile, both attached (`-Frep<TAB>`, SMAIL's s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import get_args
 
 from pysmail import __version__
 from pysmail.cli.smail_args import OPTIONS, Kind, OptionSpec
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.messages import Lang, text
+from pysmail.messages import LANGS, Lang, text
 
 __all__ = ["SHELLS", "completion_script", "value_kind"]
 
@@ -40,7 +39,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
         "tls": tuple(m.value for m in TlsMode),
         "auth": tuple(m.value for m in AuthMode),
         "charset": tuple(m.value for m in Charset),
-        "lang": get_args(Lang),
+        "lang": LANGS,
         "priority": tuple("123456789"),
         "completion": SHELLS,  # smail --completion itself, once it is in OPTIONS
     }

@@ -15,6 +15,7 @@ from enum import Enum
 from pysmail.config.model import AuthMode, Charset, TlsMode
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.messages import LANGS
 from pysmail.record import record, record_fields
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
@@ -108,6 +109,19 @@ class CommandLine:
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
     recipients: tuple[str, ...] = ()
+    # reliability (docs/reliability.md)
+    queue: bool = False
+    flush: bool = False
+    queue_list: bool = False
+    retry: float | None = None
+    # bulk sending and finished messages (docs/batch.md)
+    batch: str | None = None
+    eml: str | None = None
+    report: str | None = None
+    parallel: int | None = None
+    # tools
+    completion: str | None = None
+    setup: bool = False
     given: frozenset[str] = frozenset()
 
 
@@ -151,6 +165,23 @@ def _seconds(value: str, option: str) -> float:
     if not 0 < seconds < 86400:  # also refuses nan and inf
         raise UsageError(ErrCode.OPTION, "cli.bad_timeout", option=option, value=value)
     return seconds
+
+
+def _retry(value: str, option: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 7 * 86400:  # also refuses nan and inf
+        raise UsageError(ErrCode.OPTION, "cli.bad_retry", option=option, value=value)
+    return seconds
+
+
+def _parallel(value: str, option: str) -> int:
+    text = value.strip()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 32:
+        return int(text)
+    raise UsageError(ErrCode.OPTION, "cli.bad_parallel", option=option, value=value)
 
 
 def _proxy(value: str, option: str) -> object:
@@ -207,7 +238,7 @@ _TLS = [m.value for m in TlsMode]
 _AUTH = [m.value for m in AuthMode]
 _CHARSETS = [m.value for m in Charset]
 _tls, _auth = _choice(_TLS, TlsMode), _choice(_AUTH, AuthMode)
-_charset, _lang = _choice(_CHARSETS, Charset), _choice(["en", "ja"], str)
+_charset, _lang = _choice(_CHARSETS, Charset), _choice(LANGS, str)
 
 OPTIONS: tuple[OptionSpec, ...] = (
     # SMAIL's own options, in the order of its readme synopsis
@@ -264,6 +295,22 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("dry_run", Kind.FLAG, long="dry-run"),
     OptionSpec("lang", Kind.VALUE, long="lang", metavar="en|ja", convert=_lang),
     OptionSpec("version", Kind.FLAG, long="version"),
+    OptionSpec("queue", Kind.FLAG, long="queue"),
+    OptionSpec("flush", Kind.FLAG, long="flush"),
+    OptionSpec("queue_list", Kind.FLAG, long="queue-list"),
+    OptionSpec("retry", Kind.VALUE, long="retry", metavar="SEC", convert=_retry),
+    OptionSpec("batch", Kind.VALUE, long="batch", metavar="FILE"),
+    OptionSpec("eml", Kind.VALUE, long="eml", metavar="FILE|-"),
+    OptionSpec("report", Kind.VALUE, long="report", metavar="FILE"),
+    OptionSpec("parallel", Kind.VALUE, long="parallel", metavar="N", convert=_parallel),
+    OptionSpec(
+        "completion",
+        Kind.VALUE,
+        long="completion",
+        metavar="bash|zsh|powershell",
+        convert=_choice(["bash", "zsh", "powershell"], str),
+    ),
+    OptionSpec("setup", Kind.FLAG, long="setup"),
 )
 
 _SHORT = {spec.short: spec for spec in OPTIONS if spec.short}

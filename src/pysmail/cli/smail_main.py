@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from pysmail import __version__
 from pysmail.errors import InputError, SmailError, UsageError
@@ -19,19 +16,24 @@ from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, detect_lang, format_error, text
 from pysmail.redact import Scrubber
 
+TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms to import
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from typing import NoReturn, TextIO
+
     from pysmail.cli.smail_args import CommandLine
-    from pysmail.config.model import PopSettings, SecretSources, Settings
+    from pysmail.config.model import IniSettings, PopSettings, SecretSources, Settings
     from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
     from pysmail.oauth.provider import TokenSource
+    from pysmail.outbox import Envelope, Event
+    from pysmail.pacing import Pacer
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.trace import Trace
 
 __all__ = ["main", "run"]
 
 
-@dataclass
 class _Output:
     """Everything printed goes through here: one Scrubber sees every line (defence in depth).
 
@@ -40,9 +42,12 @@ class _Output:
     (what the Python documentation advises for SIGPIPE), so the exit code still tells the truth.
     """
 
-    stream: TextIO
-    scrubber: Scrubber
-    broken: bool = False
+    __slots__ = ("broken", "scrubber", "stream")
+
+    def __init__(self, stream: TextIO, scrubber: Scrubber) -> None:
+        self.stream = stream
+        self.scrubber = scrubber
+        self.broken = False
 
     def line(self, value: str) -> None:
         if self.broken:
@@ -68,14 +73,16 @@ def _silence(stream: TextIO) -> None:
         os.close(devnull)
 
 
-@dataclass(frozen=True)
 class _Context:
     """What every step of one run shares: the output, the environment, the folder, the language."""
 
-    out: _Output
-    env: Mapping[str, str]
-    cwd: Path
-    lang: Lang
+    __slots__ = ("cwd", "env", "lang", "out")
+
+    def __init__(self, out: _Output, env: Mapping[str, str], cwd: Path, lang: Lang) -> None:
+        self.out = out
+        self.env = env
+        self.cwd = cwd
+        self.lang = lang
 
 
 def run() -> NoReturn:
@@ -147,6 +154,21 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
     if cmd.version:
         out.line(f"smail (pysmail) {__version__}")
         return int(ErrCode.OK)
+    if cmd.completion is not None:
+        from pysmail.cli.completion import completion_script
+
+        out.stream.write(completion_script(cmd.completion, lang))
+        return int(ErrCode.OK)
+    if cmd.setup:  # SMAIL's settings screen: the same page as `smail-token setup`
+        from pysmail.cli.token_main import main as token_main
+
+        return token_main(["--lang", lang, "setup"], stdout=out.stream, environ=env, cwd=cwd)
+    if cmd.queue_list:  # needs no server, only the outbox folder
+        from pysmail.outbox import list_lines
+
+        for line in list_lines(_spool(_load_ini(cmd, env, cwd), env), lang):
+            out.line(line)
+        return int(ErrCode.OK)
 
     settings = _settings(cmd, env, cwd)
     for proxy in (settings.server.proxy, settings.pop.proxy if settings.pop else None):
@@ -158,6 +180,35 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
             out.line(text("main.unknown_key", lang, path=path, section=section, key=key))
     if not settings.server.tls_verify:
         out.line(text("main.insecure", lang))
+    trace = None
+    if settings.debug:
+        from pysmail.smtp.trace import Trace
+
+        trace = Trace(out.line, out.scrubber)
+
+    if cmd.flush or cmd.batch or cmd.eml:
+        auth, source = _auth_request(settings, ctx, trace)
+        if settings.pop is not None:
+            _pop_before_smtp(settings, settings.pop, trace, ctx, source)
+        if cmd.flush:
+            return _flush(settings, ctx, trace, auth, source, None)
+        from pysmail import batch
+
+        if cmd.eml:
+            return batch.send_eml(settings, cmd.eml, cwd=cwd, auth=auth, source=source, trace=trace)
+        return batch.run_batch(
+            settings,
+            cwd / (cmd.batch or ""),
+            out=out.line,
+            lang=lang,
+            cwd=cwd,
+            auth=auth,
+            source=source,
+            trace=trace,
+            parallel=cmd.parallel or 1,
+            report_path=(cwd / cmd.report) if cmd.report else None,
+            pacer=_pacer(settings),
+        )
 
     recipients = _recipients(settings)
     spec = _message_spec(settings, recipients, cwd)
@@ -172,16 +223,30 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
         _write_message(out, spec)
         return int(ErrCode.OK)
 
-    trace = None
-    if settings.debug:
-        from pysmail.smtp.trace import Trace
-
-        trace = Trace(out.line, out.scrubber)
     auth, source = _auth_request(settings, ctx, trace)
     if settings.pop is not None:
         _pop_before_smtp(settings, settings.pop, trace, ctx, source)
-    _send(settings, spec, recipients, trace, auth, source)
-    return int(ErrCode.OK)
+    return _deliver(settings, spec, recipients, trace, ctx, auth, source)
+
+
+def _load_ini(cmd: CommandLine, env: Mapping[str, str], cwd: Path) -> IniSettings | None:
+    from pysmail.config.paths import find_config
+
+    path = find_config(cmd.config, env, cwd, home=_home(env))
+    if path is None:
+        return None
+    from pysmail.config.ini import read_ini
+
+    return read_ini(path)
+
+
+def _spool(ini: IniSettings | None, env: Mapping[str, str]) -> Path:
+    """The outbox folder: `outbox_dir` in smail.ini, else the per-user data folder."""
+    from pysmail.outbox import default_spool
+
+    if ini is not None and ini.outbox_dir is not None:
+        return ini.outbox_dir
+    return default_spool(env, home=_home(env))
 
 
 def _home(env: Mapping[str, str]) -> Path | None:
@@ -190,12 +255,9 @@ def _home(env: Mapping[str, str]) -> Path | None:
 
 
 def _settings(cmd: CommandLine, env: Mapping[str, str], cwd: Path) -> Settings:
-    from pysmail.config.ini import read_ini
     from pysmail.config.merge import merge
-    from pysmail.config.paths import find_config
 
-    path = find_config(cmd.config, env, cwd, home=_home(env))
-    return merge(cmd, read_ini(path) if path is not None else None)
+    return merge(cmd, _load_ini(cmd, env, cwd))
 
 
 def _recipients(settings: Settings) -> Recipients:
@@ -327,11 +389,11 @@ def _auth_request(
     and OAUTHBEARER take it from a password source when one is configured (like msmtp's
     passwordeval), else from the token file.
     """
-    from pysmail.sasl import AuthRequest
-
     auth = settings.auth
     if not auth.enabled:
         return None, None
+    from pysmail.sasl import AuthRequest
+
     allow = auth.allow_plaintext
     mechanism = auth.mode.sasl_name or "auto"
     if auth.token_from_file:
@@ -387,17 +449,16 @@ def _pop_before_smtp(
         time.sleep(pop.wait_ms / 1000)
 
 
-def _send(
+def _sender(
     settings: Settings,
-    spec: MessageSpec,
-    recipients: Recipients,
     trace: Trace | None,
     auth: AuthRequest | None,
     source: TokenSource | None,
-) -> None:
-    """Send once; when the server refuses an OAuth token (401-style), refresh once and resend."""
+) -> Callable[[str, Sequence[str], bool, Iterable[bytes]], object]:
+    """`send_one(sender, recipients, smtputf8, chunks)`: one SMTP transaction; when the server
+    refuses an OAuth token (401-style), the token is refreshed once and the transaction tried
+    again (AUTH fails before any of the message is read, so the same chunks serve)."""
     from pysmail.errors import AuthError
-    from pysmail.mime.compose import compose, needs_smtputf8
     from pysmail.smtp.session import SmtpParams, send
 
     server = settings.server
@@ -413,26 +474,154 @@ def _send(
         server.proxy,
     )
 
-    def attempt() -> None:
-        send(
-            params,
-            spec.from_.wire_addr,
-            recipients.envelope(),
-            compose(spec),  # a fresh stream per attempt: the previous one is used up
-            auth=auth,
-            trace=trace,
-            smtputf8=needs_smtputf8(spec) or recipients.needs_smtputf8,
-        )
+    def send_one(
+        sender: str, recipients: Sequence[str], smtputf8: bool, chunks: Iterable[bytes]
+    ) -> object:
+        def attempt() -> object:
+            return send(
+                params, sender, recipients, chunks, auth=auth, trace=trace, smtputf8=smtputf8
+            )
+
+        try:
+            return attempt()
+        except AuthError as err:
+            if source is None:
+                raise
+            if not source.retryable(err):
+                raise source.explain(err) from err
+            source.invalidate()
+            try:
+                return attempt()
+            except AuthError as again:
+                raise source.explain(again) from again
+
+    return send_one
+
+
+def _spool_of(settings: Settings, ctx: _Context) -> Path:
+    return settings.reliability.outbox_dir or _spool(None, ctx.env)
+
+
+def _pacer(settings: Settings) -> Pacer | None:
+    import time
+
+    from pysmail.pacing import Pacer, limits_for
+
+    preset = settings.reliability.pacing
+    return None if preset == "none" else Pacer(limits_for(preset), clock=time.time)
+
+
+def _flush(
+    settings: Settings,
+    ctx: _Context,
+    trace: Trace | None,
+    auth: AuthRequest | None,
+    source: TokenSource | None,
+    only: list[Path] | None,
+) -> int:
+    """Send what is due in the outbox (`--flush`, or the one message just queued)."""
+    from pysmail.outbox import describe, flush
+
+    spool = _spool_of(settings, ctx)
+    quiet = only is not None and not settings.debug
+
+    def report(event: Event) -> None:
+        if not quiet or event.kind not in ("sent", "deferred"):
+            ctx.out.line(describe(event, ctx.lang))
+
+    send_one = _sender(settings, trace, auth, source)
+    result = flush(
+        spool,
+        lambda env, chunks: send_one(env.sender, env.recipients, env.smtputf8, chunks),
+        report=report,
+        pacer=_pacer(settings),
+        only=only,
+    )
+    if only is not None and not result.failed:
+        return int(ErrCode.OK)  # --queue: sent, or safely in the outbox for the next --flush
+    return result.exit_code()
+
+
+def _deliver(
+    settings: Settings,
+    spec: MessageSpec,
+    recipients: Recipients,
+    trace: Trace | None,
+    ctx: _Context,
+    auth: AuthRequest | None,
+    source: TokenSource | None,
+) -> int:
+    """Send one message: through the outbox (`--queue`), or directly, with `--retry` seconds
+    of retries; a temporary failure keeps the message text in a file named in the error.
+    The plain path (no queue, no retry) imports nothing of the outbox until something fails."""
+    import time
+
+    from pysmail.mime.compose import compose, freeze, needs_smtputf8
+
+    rel = settings.reliability
+    spec = freeze(spec)  # every attempt and every kept copy: the same Date and Message-ID
+    sender, rcpts = spec.from_.wire_addr, tuple(recipients.envelope())
+    smtputf8 = needs_smtputf8(spec) or recipients.needs_smtputf8
+
+    def envelope() -> Envelope:
+        from pysmail.outbox import Envelope
+
+        return Envelope(sender, rcpts, time.time(), message_id=spec.message_id, smtputf8=smtputf8)
+
+    if rel.queue:
+        from pysmail.outbox import enqueue
+
+        path = enqueue(_spool_of(settings, ctx), envelope(), compose(spec))
+        return _flush(settings, ctx, trace, auth, source, [path])
+
+    from pysmail.retry import send_tracked
+
+    send_one = _sender(settings, trace, auth, source)
+
+    def once() -> object:
+        return send_tracked(lambda chunks: send_one(sender, rcpts, smtputf8, chunks), compose(spec))
 
     try:
-        attempt()
-    except AuthError as err:
-        if source is None:
-            raise
-        if not source.retryable(err):
-            raise source.explain(err) from err
-        source.invalidate()
-        try:
-            attempt()
-        except AuthError as again:
-            raise source.explain(again) from again
+        if rel.retry > 0:
+            _with_retry(once, rel.retry, trace, ctx.lang)
+        else:
+            once()
+    except SmailError as err:
+        from pysmail.retry import classify
+
+        if classify(err).temporary:
+            import contextlib
+
+            from pysmail.outbox import keep_unsent
+
+            with contextlib.suppress(SmailError):  # the original error is the one to report
+                err.kept = keep_unsent(_spool_of(settings, ctx), envelope(), compose(spec), err)
+        raise
+    return int(ErrCode.OK)
+
+
+def _with_retry(
+    once: Callable[[], object], seconds: float, trace: Trace | None, lang: Lang
+) -> None:
+    """Retry temporary failures for `seconds` (backoff with jitter; pysmail.retry decides)."""
+    import random
+    import time
+
+    from pysmail.retry import Attempt, run_with_retry
+
+    def retrying(attempt: Attempt) -> None:
+        if trace is not None:
+            reason = f"ERR-{int(attempt.error.code):04d}"
+            wait = round(attempt.wait, 1)
+            trace.note(
+                text("outbox.retrying", lang, attempt=attempt.number, reason=reason, wait=wait)
+            )
+
+    run_with_retry(
+        once,
+        deadline=time.monotonic() + seconds,
+        clock=time.monotonic,
+        sleep=time.sleep,
+        rng=random.random,
+        on_retry=retrying,
+    )

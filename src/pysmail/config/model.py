@@ -24,6 +24,7 @@ __all__ = [
     "MessageSettings",
     "PopSettings",
     "PopTls",
+    "ReliabilitySettings",
     "Secret",
     "SecretSources",
     "ServerSettings",
@@ -183,6 +184,10 @@ class IniSettings:
     max_text_length: int | None = None
     oauth_token_file: Path | None = None
     proxy: ProxySetting | None = None  # "none": no proxy
+    queue: bool | None = None
+    retry: float | None = None
+    outbox_dir: Path | None = None
+    pacing: str | None = None
     pop: IniPop = field(default_factory=IniPop)
     unknown: tuple[tuple[str, str], ...] = ()  # (section, key) pairs kept and ignored
 
@@ -260,6 +265,16 @@ class MessageSettings:
 
 
 @record
+class ReliabilitySettings:
+    """Retries, the outbox and pacing (docs/reliability.md)."""
+
+    queue: bool = False  # write to the outbox first (--queue / queue = yes)
+    retry: float = 0.0  # seconds to retry temporary failures (--retry / retry =)
+    outbox_dir: Path | None = None  # None: the per-user data folder
+    pacing: str = "none"  # a pysmail.pacing preset
+
+
+@record
 class Settings:
     """The effective settings: built-in defaults < smail.ini < command line."""
 
@@ -275,3 +290,4 @@ class Settings:
     dry_run: bool = False
     lang: str | None = None
     unknown_keys: tuple[tuple[str, str], ...] = ()
+    reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)

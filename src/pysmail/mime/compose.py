@@ -32,7 +32,7 @@ from pysmail.record import record
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "check_attachments",
     "compose",
     "compose_bytes",
+    "freeze",
     "needs_smtputf8",
     "resolve_charset",
 ]
@@ -263,6 +264,27 @@ def compose(spec: MessageSpec) -> Iterator[bytes]:
     fields.extend(root.fields)
     fields.extend(unstructured_field(name, value, charset) for name, value in spec.extra_headers)
     return _stream(_fields_block(fields), root)
+
+
+def freeze(spec: MessageSpec, *, clock: Callable[[], float] | None = None) -> MessageSpec:
+    """`spec` with its Date and Message-ID fixed, so every compose() of it (each retry, the copy
+    kept in the outbox's unsent/) carries the same Message-ID and Date.
+
+    Raises: UsageError(OPTION, "mime.bad_message_id") for a bad -m<id>.
+    """
+    import time
+
+    from pysmail.mime.headers import message_id
+    from pysmail.record import record_fields
+
+    date = spec.date if spec.date is not None else (clock or time.time)()
+    mid = spec.message_id
+    if mid is not None:
+        domain = spec.from_.wire_addr.rpartition("@")[2]
+        mid = message_id(mid, domain, timestamp=date)
+    values = {name: getattr(spec, name) for name in record_fields(MessageSpec)}
+    values.update(date=date, message_id=mid)
+    return MessageSpec(**values)
 
 
 def compose_bytes(spec: MessageSpec) -> bytes:
