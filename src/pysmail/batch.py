@@ -606,22 +606,13 @@ def connector(
 ) -> Callable[[], SmtpConnection]:
     """Opens an authenticated connection; an OAuth token the server refuses is refreshed once
     (as a single send does). The token callable is called once per connection."""
-    from pysmail.errors import AuthError
     from pysmail.smtp.connection import SmtpConnection
 
     def connect() -> SmtpConnection:
-        try:
+        def attempt() -> SmtpConnection:
             return SmtpConnection.open(params, auth=auth, trace=trace)
-        except AuthError as err:
-            if source is None:
-                raise
-            if not source.retryable(err):
-                raise source.explain(err) from err
-            source.invalidate()
-            try:
-                return SmtpConnection.open(params, auth=auth, trace=trace)
-            except AuthError as again:
-                raise source.explain(again) from again
+
+        return attempt() if source is None else source.with_refresh(attempt)
 
     return connect
 

@@ -458,7 +458,6 @@ def _sender(
     """`send_one(sender, recipients, smtputf8, chunks)`: one SMTP transaction; when the server
     refuses an OAuth token (401-style), the token is refreshed once and the transaction tried
     again (AUTH fails before any of the message is read, so the same chunks serve)."""
-    from pysmail.errors import AuthError
     from pysmail.smtp.session import SmtpParams, send
 
     server = settings.server
@@ -482,18 +481,7 @@ def _sender(
                 params, sender, recipients, chunks, auth=auth, trace=trace, smtputf8=smtputf8
             )
 
-        try:
-            return attempt()
-        except AuthError as err:
-            if source is None:
-                raise
-            if not source.retryable(err):
-                raise source.explain(err) from err
-            source.invalidate()
-            try:
-                return attempt()
-            except AuthError as again:
-                raise source.explain(again) from again
+        return attempt() if source is None else source.with_refresh(attempt)
 
     return send_one
 

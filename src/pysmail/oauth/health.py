@@ -119,34 +119,7 @@ def token_status(doc: TokenFile, cache: CachedToken | None, now: float) -> Statu
 
 
 def authenticate_only(params: SmtpParams, auth: AuthRequest, trace: Trace | None) -> None:
-    """Greeting, EHLO, STARTTLS (or SMTPS), AUTH, QUIT: the send path of pysmail.smtp.session
-    without MAIL/RCPT/DATA. Raises what session.send raises (NetworkError, AuthError...).
+    """Greeting, EHLO, STARTTLS (or SMTPS), AUTH, QUIT: no message is sent (session.py)."""
+    from pysmail.smtp.session import authenticate_only as run
 
-    Uses the session's internals: session.py has no public "authenticate only" entry yet.
-    """
-    from pysmail.smtp.session import _Session
-    from pysmail.smtp.transport import Transport, make_tls_context
-
-    context = make_tls_context(params.cafile, params.verify) if params.tls != "none" else None
-    transport = Transport.connect(
-        params.host,
-        params.port,
-        params.timeout,
-        tls=context if params.tls == "smtps" else None,
-        server_hostname=params.host,
-    )
-    session = _Session(transport, params, trace)
-    try:
-        if params.tls == "smtps":
-            session.trace_tls()
-        greeting = session._read()
-        if greeting.code != 220:
-            raise session._reply_error(greeting, "smtp.greeting_refused")
-        ext = session._hello()
-        if params.tls == "starttls":
-            assert context is not None
-            ext = session._starttls(ext, context)
-        session._authenticate(ext, auth)
-        session._quit()
-    finally:
-        transport.close()
+    run(params, auth, trace)

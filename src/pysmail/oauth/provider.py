@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from pysmail.errors import AuthError, OAuthError
 from pysmail.exitcodes import ErrCode
@@ -31,6 +32,8 @@ from pysmail.oauth.tokenfile import TokenFile, read_token_file
 from pysmail.redact import MASK, Scrubber
 
 __all__ = ["DEFAULT_MARGIN", "TokenSource", "access_token_provider"]
+
+_T = TypeVar("_T")
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -109,6 +112,20 @@ class TokenSource:
             return False
         self._retried = True
         return True
+
+    def with_refresh(self, attempt: Callable[[], _T]) -> _T:
+        """`attempt()`; when the server refuses the token (401-style), refresh once and call it
+        again. Every AuthError that ends it is explained (what to fix)."""
+        try:
+            return attempt()
+        except AuthError as err:
+            if not self.retryable(err):
+                raise self.explain(err) from err
+            self.invalidate()
+            try:
+                return attempt()
+            except AuthError as again:
+                raise self.explain(again) from again
 
     def explain(self, err: AuthError) -> AuthError:
         """`err` with the message that says what to fix (5.7.139, 5.7.3 audience, 5.7.30...)."""

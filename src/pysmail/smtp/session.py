@@ -30,7 +30,15 @@ if TYPE_CHECKING:
     from pysmail.smtp.proxy import ProxyUrl
     from pysmail.smtp.trace import Trace
 
-__all__ = ["AuthRequest", "SmtpParams", "TlsMode", "send"]
+__all__ = [
+    "AuthRequest",
+    "OpenedSession",
+    "SmtpParams",
+    "TlsMode",
+    "authenticate_only",
+    "open_session",
+    "send",
+]
 
 if TYPE_CHECKING:
     TlsMode = Literal["none", "starttls", "smtps"]
@@ -95,6 +103,38 @@ def send(
     """
     if not recipients:
         raise UsageError(ErrCode.RECIPIENT, "smtp.no_recipients")
+    session, ext, _greeting = _open(params, auth, trace)
+    try:
+        session._envelope(
+            ext,
+            envelope_from,
+            recipients,
+            smtputf8 or not all(a.isascii() for a in (envelope_from, *recipients)),
+            eight_bit,
+        )
+        reply = session._data(message)
+        session._quit()
+        return reply
+    finally:
+        session.transport.close()
+
+
+def authenticate_only(params: SmtpParams, auth: AuthRequest, trace: Trace | None) -> None:
+    """Greeting, EHLO, STARTTLS (or SMTPS), AUTH, QUIT: what `smail-token check` needs; no
+    message. Raises what send() raises before MAIL FROM."""
+    session, _ext, _greeting = _open(params, auth, trace)
+    try:
+        session._quit()
+    finally:
+        session.transport.close()
+
+
+def _open(
+    params: SmtpParams, auth: AuthRequest | None, trace: Trace | None
+) -> tuple[_Session, Extensions, Reply]:
+    """Connect (through the proxy), greeting, EHLO, STARTTLS when asked (never downgraded),
+    AUTH: the one path every use of a connection starts with. Closes the connection when it
+    raises; else the caller does."""
     context = make_tls_context(params.cafile, params.verify) if params.tls != "none" else None
     if trace is not None and params.proxy is not None:
         trace.note(f"Proxy: {params.proxy.shown} -> {params.host}:{params.port}")
@@ -110,17 +150,18 @@ def send(
     try:
         if params.tls == "smtps":
             session.trace_tls()
-        return session.run(
-            context,
-            envelope_from,
-            recipients,
-            message,
-            auth=auth,
-            smtputf8=smtputf8 or not all(a.isascii() for a in (envelope_from, *recipients)),
-            eight_bit=eight_bit,
-        )
-    finally:
+        greeting = session._read()
+        if greeting.code != SmtpStatus.READY:
+            raise session._reply_error(greeting, "smtp.greeting_refused")
+        ext = session._hello()
+        if context is not None and params.tls == "starttls":
+            ext = session._starttls(ext, context)
+        if auth is not None:
+            session._authenticate(ext, auth)
+    except BaseException:
         transport.close()
+        raise
+    return session, ext, greeting
 
 
 class _Session:
@@ -180,31 +221,6 @@ class _Session:
         self.trace.note(f"X509 issuer: {info.issuer}")
 
     # -- the dialogue -----------------------------------------------------------------------
-
-    def run(
-        self,
-        context: ssl.SSLContext | None,
-        envelope_from: str,
-        recipients: Sequence[str],
-        message: Iterable[bytes],
-        *,
-        auth: AuthRequest | None,
-        smtputf8: bool,
-        eight_bit: bool,
-    ) -> Reply:
-        greeting = self._read()
-        if greeting.code != SmtpStatus.READY:
-            raise self._reply_error(greeting, "smtp.greeting_refused")
-        ext = self._hello()
-        if self.params.tls == "starttls":
-            assert context is not None
-            ext = self._starttls(ext, context)
-        if auth is not None:
-            self._authenticate(ext, auth)
-        self._envelope(ext, envelope_from, recipients, smtputf8, eight_bit)
-        reply = self._data(message)
-        self._quit()
-        return reply
 
     def _hello(self) -> Extensions:
         name = self.params.helo or self._local_name()
@@ -473,31 +489,5 @@ def open_session(
     the returned connection shares that one authentication. Raises what send() raises before
     MAIL FROM.
     """
-    context = make_tls_context(params.cafile, params.verify) if params.tls != "none" else None
-    if trace is not None and params.proxy is not None:
-        trace.note(f"Proxy: {params.proxy.shown} -> {params.host}:{params.port}")
-    transport = Transport.connect(
-        params.host,
-        params.port,
-        params.timeout,
-        tls=context if params.tls == "smtps" else None,
-        server_hostname=params.host,
-        proxy=params.proxy,
-    )
-    session = _Session(transport, params, trace)
-    try:
-        if params.tls == "smtps":
-            session.trace_tls()
-        greeting = session._read()
-        if greeting.code != SmtpStatus.READY:
-            raise session._reply_error(greeting, "smtp.greeting_refused")
-        ext = session._hello()
-        if params.tls == "starttls":
-            assert context is not None
-            ext = session._starttls(ext, context)
-        if auth is not None:
-            session._authenticate(ext, auth)
-    except BaseException:
-        transport.close()
-        raise
-    return OpenedSession(transport, ext, session.scrubber, " ".join(greeting.lines))
+    session, ext, greeting = _open(params, auth, trace)
+    return OpenedSession(session.transport, ext, session.scrubber, " ".join(greeting.lines))
