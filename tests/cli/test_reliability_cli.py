@@ -178,6 +178,8 @@ def test_eml_sends_a_finished_message(stack: Stack, tmp_path: Path) -> None:
     assert result.code == 0, result.out
     msg = fetch_one(stack, BOB, mark)
     assert msg["Bcc"] is None
+    hidden = fetch_one(stack, ALICE, mark)  # the Bcc recipient got it, without the header
+    assert hidden["Bcc"] is None
 
 
 def test_completion_and_setup_are_reachable_from_smail(tmp_path: Path) -> None:
