@@ -267,3 +267,17 @@ def test_argparse_page_does_not_depend_on_the_terminal_width(
     monkeypatch.setenv("COLUMNS", "30")
     narrow = argparse_manpage(_token_like_parser(), summary="x", date=DATE)
     assert wide == narrow
+
+
+# --- smail-token.1 ----------------------------------------------------------------------------
+
+
+def test_smail_token_page_renders_and_lists_every_subcommand(tmp_path: Path) -> None:
+    from pysmail.cli.manpage import PAGES
+
+    page = PAGES["smail-token"]()
+    assert _man_warnings(page, tmp_path) == ""
+    shown = _rendered(page, tmp_path)
+    for sub in ("login", "status", "check", "revoke", "logout", "access-token", "setup"):
+        assert f"smail-token {sub}" in shown, sub
+    assert "--client-secret-file" in shown and "--device" in shown

@@ -417,10 +417,17 @@ def argparse_manpage(
 
 # --- python -m pysmail.cli.manpage ------------------------------------------------------------
 
-# The pages this module can write. smail-token joins when cli/token_args.py offers its parser:
-#     PAGES["smail-token"] = lambda: argparse_manpage(
-#         build_parser(), summary="...", name="smail-token")
-PAGES: dict[str, Callable[[], str]] = {"smail": smail_manpage}
+def smail_token_manpage() -> str:
+    """smail-token.1, from the same argparse parser as `smail-token --help`."""
+    from pysmail.cli.token_args import build_parser
+
+    return argparse_manpage(
+        build_parser(), summary="get and keep OAuth 2.0 tokens for smail", name="smail-token"
+    )
+
+
+# The pages this module can write: each from the definitions its --help comes from.
+PAGES: dict[str, Callable[[], str]] = {"smail": smail_manpage, "smail-token": smail_token_manpage}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from typing import NoReturn
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 
-__all__ = ["PROVIDERS", "parse_args"]
+__all__ = ["PROVIDERS", "build_parser", "parse_args"]
 
 PROVIDERS = ("microsoft", "google", "generic")
 
@@ -49,6 +49,11 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
     return int(text)
+
+
+def build_parser() -> _Parser:
+    """The smail-token argument parser (also the source of its man page)."""
+    return _parser()
 
 
 def _parser() -> _Parser:
