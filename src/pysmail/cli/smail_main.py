@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from pysmail.oauth.provider import TokenSource
     from pysmail.outbox import Envelope, Event
     from pysmail.pacing import Pacer
+    from pysmail.progress import Progress
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.trace import Trace
 
@@ -40,16 +41,21 @@ class _Output:
     A closed output (`smail -d ... | head`) must neither abort a send nor end in a traceback:
     after the first failed write, output is dropped and the stream is pointed at the null device
     (what the Python documentation advises for SIGPIPE), so the exit code still tells the truth.
+    `bar`: a progress line on the terminal (stderr), wiped before every line printed here, as
+    both streams are often the same terminal.
     """
 
-    __slots__ = ("broken", "scrubber", "stream")
+    __slots__ = ("bar", "broken", "scrubber", "stream")
 
     def __init__(self, stream: TextIO, scrubber: Scrubber) -> None:
         self.stream = stream
         self.scrubber = scrubber
         self.broken = False
+        self.bar: Progress | None = None
 
     def line(self, value: str) -> None:
+        if self.bar is not None:
+            self.bar.clear()
         if self.broken:
             return
         try:
@@ -499,6 +505,45 @@ def _pacer(settings: Settings) -> Pacer | None:
     return None if preset == "none" else Pacer(limits_for(preset), clock=time.time)
 
 
+def _bar_stream(settings: Settings) -> TextIO | None:
+    """stderr, when a progress bar may be drawn on it: a terminal, and no -S."""
+    if settings.silent:
+        return None
+    stream = sys.stderr
+    try:
+        return stream if stream is not None and stream.isatty() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _flush_bar(
+    settings: Settings, spool: Path, only: list[Path] | None
+) -> tuple[Progress | None, dict[str, int]]:
+    """The bar of a flush on a terminal (bytes, and N/M messages), with the size of every
+    message due. `--queue` (`only`): a bar only for a large message."""
+    stream = _bar_stream(settings)
+    if stream is None:
+        return None, {}
+    import time
+
+    from pysmail.outbox import entries
+    from pysmail.progress import LARGE, Progress
+
+    wanted = None if only is None else {p.name for p in only}
+    now = time.time()
+    found, _bad = entries(spool)
+    sizes = {
+        e.name: e.size
+        for e in found
+        if (e.path.name in wanted if wanted is not None else e.state.next_try <= now)
+    }
+    total = sum(sizes.values())
+    if not sizes or (only is not None and total < LARGE):
+        return None, sizes
+    count_total = len(sizes) if only is None else None
+    return Progress(stream, total, count_total=count_total), sizes
+
+
 def _flush(
     settings: Settings,
     ctx: _Context,
@@ -512,19 +557,35 @@ def _flush(
 
     spool = _spool_of(settings, ctx)
     quiet = only is not None and not settings.debug
+    bar, sizes = _flush_bar(settings, spool, only)
+    finished = [0, 0]  # messages done, and their bytes (the bar's base)
 
     def report(event: Event) -> None:
         if not quiet or event.kind not in ("sent", "deferred"):
             ctx.out.line(describe(event, ctx.lang))
+        if bar is not None and event.kind in ("sent", "deferred", "failed", "expired"):
+            finished[0] += 1
+            finished[1] += sizes.get(event.name, 0)
+            bar.update(finished[1], count=finished[0])
 
     send_one = _sender(settings, trace, auth, source)
-    result = flush(
-        spool,
-        lambda env, chunks: send_one(env.sender, env.recipients, env.smtputf8, chunks),
-        report=report,
-        pacer=_pacer(settings),
-        only=only,
-    )
+
+    def send_entry(env: Envelope, chunks: Iterable[bytes]) -> object:
+        if bar is not None:
+            from pysmail.progress import counted
+
+            chunks = counted(chunks, bar, start=finished[1], finish=False)
+        return send_one(env.sender, env.recipients, env.smtputf8, chunks)
+
+    ctx.out.bar = bar
+    try:
+        result = flush(spool, send_entry, report=report, pacer=_pacer(settings), only=only)
+        if bar is not None:
+            bar.finish()
+    finally:
+        ctx.out.bar = None
+        if bar is not None:
+            bar.clear()
     if only is not None and not result.failed:
         return int(ErrCode.OK)  # --queue: sent, or safely in the outbox for the next --flush
     return result.exit_code()
@@ -565,9 +626,20 @@ def _deliver(
     from pysmail.retry import send_tracked
 
     send_one = _sender(settings, trace, auth, source)
+    bar = _send_bar(settings, spec)
+    ctx.out.bar = bar
 
     def once() -> object:
-        return send_tracked(lambda chunks: send_one(sender, rcpts, smtputf8, chunks), compose(spec))
+        chunks: Iterable[bytes] = compose(spec)
+        if bar is not None:
+            from pysmail.progress import counted
+
+            chunks = counted(chunks, bar)  # every attempt starts the bar again
+        try:
+            return send_tracked(lambda stream: send_one(sender, rcpts, smtputf8, stream), chunks)
+        finally:
+            if bar is not None:
+                bar.clear()  # before a retry's wait or the error line, not when collected
 
     try:
         if rel.retry > 0:
@@ -585,7 +657,35 @@ def _deliver(
             with contextlib.suppress(SmailError):  # the original error is the one to report
                 err.kept = keep_unsent(_spool_of(settings, ctx), envelope(), compose(spec), err)
         raise
+    finally:
+        ctx.out.bar = None
+        if bar is not None:
+            bar.clear()
     return int(ErrCode.OK)
+
+
+def _send_bar(settings: Settings, spec: MessageSpec) -> Progress | None:
+    """A progress bar for a message with large attachments (together >= progress.LARGE), on
+    a terminal; None otherwise. The plain small send looks at nothing but the file sizes and
+    never imports pysmail.progress."""
+    if not spec.attachments:
+        return None
+    try:
+        attached = [p.stat().st_size for p in spec.attachments]
+    except OSError:
+        return None  # composing reports it
+    if sum(attached) < 1024 * 1024:  # progress.LARGE, without importing the module
+        return None
+    stream = _bar_stream(settings)
+    if stream is None:
+        return None
+    from pysmail.progress import Progress, base64_size
+
+    texts = sum(len(t.encode("utf-8", "replace")) for t in (spec.text, spec.html) if t)
+    # Estimated: base64 attachments, texts a third bigger (quoted-printable or base64), and
+    # a few KB of header fields and MIME part headers. counted() raises it if it was short.
+    total = sum(base64_size(n) for n in attached) + texts * 4 // 3 + 2048 + 256 * len(attached)
+    return Progress(stream, total)
 
 
 def _with_retry(
