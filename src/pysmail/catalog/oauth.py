@@ -10,6 +10,36 @@ _LOGIN_JA = (
 )
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # RefreshToken=keyring:<account> (smail-token login --keyring; pysmail.oauth.keyref)
+    "oauth.keyring_missing": (
+        "{path} keeps its refresh token in the OS keyring (service {service}, account "
+        "{account}), but the keyring package is not installed. Install it: "
+        "pip install pysmail[keyring] (or run `smail-token login` again without --keyring to "
+        "keep the token in the file).",
+        "{path} はリフレッシュトークンを OS のキーリング（サービス {service}、アカウント "
+        "{account}）に保存していますが、keyring パッケージがインストールされていません。"
+        "pip install pysmail[keyring] でインストールするか、`smail-token login` を --keyring "
+        "なしでもう一度実行してトークンをファイルに保存して下さい。",
+    ),
+    "oauth.keyring_no_entry": (
+        "{path} says its refresh token is in the OS keyring (service {service}, account "
+        "{account}), but the keyring has no such entry (deleted, or another user or machine). "
+        "Run `smail-token login --keyring` again to sign in and store a new one.",
+        "{path} ではリフレッシュトークンが OS のキーリング（サービス {service}、アカウント "
+        "{account}）にあるはずですが、その項目がありません（削除されたか、別のユーザー・"
+        "マシンです）。`smail-token login --keyring` をもう一度実行してサインインし、新しい"
+        "トークンを保存して下さい。",
+    ),
+    "oauth.keyring_error": (
+        "The OS keyring failed to {action} the refresh token of {path} (service {service}, "
+        "account {account}): {reason}. Unlock the keyring (or check its backend: `keyring "
+        "--list-backends`), or run `smail-token login` again without --keyring to keep the "
+        "token in the file.",
+        "OS のキーリングで {path} のリフレッシュトークンの処理（{action}）に失敗しました"
+        "（サービス {service}、アカウント {account}）: {reason}。キーリングのロックを解除する"
+        "（またはバックエンドを `keyring --list-backends` で確認する）か、`smail-token login` を "
+        "--keyring なしでもう一度実行してトークンをファイルに保存して下さい。",
+    ),
     # the token file
     "oauth.token_file_missing": (
         "The OAuth settings file {path} was not found. Create it correctly: run "

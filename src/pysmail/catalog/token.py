@@ -158,6 +158,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{user} のリフレッシュトークンを {path} に保存しました（このユーザーだけが読めます）。"
         "auth = OAUTH-XOAUTH2 の smail がこれを使います。",
     ),
+    "token.saved_keyring": (
+        "Refresh token for {user} saved in the OS keyring (service {service}); {path} holds "
+        "the other settings and a reference to it (an old SMAIL cannot use such a file). smail "
+        "with auth = OAUTH-XOAUTH2 now uses it.",
+        "{user} のリフレッシュトークンを OS のキーリング（サービス {service}）に保存しました。"
+        "{path} にはその他の設定とキーリングへの参照があります（従来の SMAIL はこのファイルを"
+        "使えません）。auth = OAUTH-XOAUTH2 の smail がこれを使います。",
+    ),
+    "token.keyring_missing": (
+        "--keyring needs the keyring package: pip install pysmail[keyring] (or leave out "
+        "--keyring to keep the refresh token in {path}).",
+        "--keyring には keyring パッケージが必要です: pip install pysmail[keyring] を実行する"
+        "か、--keyring を付けずにリフレッシュトークンを {path} に保存して下さい。",
+    ),
+    "token.keyring_app_only": (
+        "--keyring keeps a refresh token, and --app-only has none: leave out one of them.",
+        "--keyring はリフレッシュトークンを保存するものですが、--app-only にはリフレッシュ"
+        "トークンがありません。どちらかを外して下さい。",
+    ),
+    "token.refresh_keyring": (
+        "in the OS keyring ({account}); ",
+        "OS のキーリング内（{account}）。",
+    ),
+    "token.refresh_keyring_broken": (
+        "in the OS keyring ({account}), NOT readable: {problem}; ",
+        "OS のキーリング内（{account}）ですが読めません: {problem}。",
+    ),
+    "token.keyring_deleted": (
+        "Deleted the refresh token from the OS keyring ({service}, {account}).",
+        "OS のキーリングからリフレッシュトークンを削除しました（{service}、{account}）。",
+    ),
+    "token.keyring_absent": (
+        "The OS keyring had no entry {account} (service {service}): nothing to delete there.",
+        "OS のキーリングに {account}（サービス {service}）の項目はありませんでした。削除する"
+        "ものはありません。",
+    ),
     "token.app_only_saved": (
         "App-only settings for {user} saved in {path}. No refresh token: an access token is "
         "fetched per need (`smail-token access-token`, or password_command in smail.ini).",

@@ -4,7 +4,7 @@ smail-token [--lang en|ja] login [--provider microsoft|google|generic] [--user A
             [--client-id ID] [--client-secret-file PATH | --public] [--issuer URL]
             [--auth-url URL] [--token-url URL] [--device-url URL] [--tenant T] [--scope S]...
             [--redirect-uri URI] [--port N] [--prompt P] [--no-browser] [--device | --app-only]
-            [--timeout S] [--wait S] [--file PATH] [--cafile PATH] [--proxy URL]
+            [--timeout S] [--wait S] [--file PATH] [--cafile PATH] [--proxy URL] [--keyring]
 smail-token status [--file PATH]... [--offline]
 smail-token check [--file PATH] [--config smail.ini] [--server HOST] [--port N]
             [--tls starttls|smtps|none] [--cafile PATH] [-d]
@@ -85,6 +85,11 @@ def _parser() -> _Parser:
     login.add_argument("--cafile")
     login.add_argument("--proxy")
     login.add_argument("--file", metavar="PATH")
+    login.add_argument(
+        "--keyring",
+        action="store_true",
+        help="keep the refresh token in the OS keyring; the file holds a reference",
+    )
 
     status = sub.add_parser("status", help="show stored accounts (never a token)")
     status.add_argument("--file", metavar="PATH", action="append")

@@ -172,8 +172,10 @@ def _path(given: str | None, ctx: _Ctx, *, for_write: bool = False) -> Path:
     return default_token_file(ctx.env, ctx.cwd, for_write=for_write)
 
 
-def _load(path: Path, scrubber: Scrubber) -> TokenFile:
-    """The token file; an app-only one (Grant=client_credentials) needs no RefreshToken."""
+def _load(path: Path, scrubber: Scrubber, *, resolve: bool = True) -> TokenFile:
+    """The token file; an app-only one (Grant=client_credentials) needs no RefreshToken.
+    resolve: a `RefreshToken=keyring:<account>` is replaced by the keyring's token (keyref)."""
+    from pysmail.oauth.keyref import resolve as resolve_reference
     from pysmail.oauth.tokenfile import MAX_FILE_SIZE, parse_token_file, read_token_file
 
     try:
@@ -188,6 +190,8 @@ def _load(path: Path, scrubber: Scrubber) -> TokenFile:
         doc = read_token_file(path)  # the sending path's checks (RefreshToken, ClientID)
     elif not doc.client_id:
         raise OAuthError(_CODE, "oauth.token_file_incomplete", path=path, key="ClientID")
+    if resolve:
+        doc = resolve_reference(doc)
     for secret in doc.secrets():
         scrubber.add(secret)
     return doc
@@ -321,7 +325,8 @@ def _status(opts: argparse.Namespace, ctx: _Ctx) -> None:
     paths = [ctx.cwd / f for f in opts.file] if opts.file else [_path(None, ctx)]
     now = time.time()
     for number, path in enumerate(paths):
-        doc = _load(path, ctx.out.scrubber)
+        doc = _load(path, ctx.out.scrubber, resolve=False)
+        where, doc = _keyring_place(doc, ctx)
         st = token_status(doc, read_cache(path), now)
         if st.access_expires is None:
             access = ctx.text("token.access_none")
@@ -342,6 +347,8 @@ def _status(opts: argparse.Namespace, ctx: _Ctx) -> None:
                 "token.refresh_age", when=_stamp(st.issued, ctx), days=days,
                 last=_stamp(st.last_used, ctx),
             )  # fmt: skip
+        if where:
+            refresh = where + refresh
         if not opts.offline and st.grant != "client_credentials":
             active = _introspect(doc, ctx)
             if active is not None:
@@ -371,6 +378,23 @@ def _status(opts: argparse.Namespace, ctx: _Ctx) -> None:
                 rule=ctx.text(st.rule),
             )  # fmt: skip
         )
+
+
+def _keyring_place(doc: TokenFile, ctx: _Ctx) -> tuple[str, TokenFile]:
+    """("in the OS keyring (<account>); ", the resolved file) for a keyring reference; when the
+    entry cannot be read, that says why and the file stays unresolved. ("", doc) otherwise."""
+    from pysmail.oauth.keyref import reference_account, resolve
+
+    account = reference_account(doc.get("RefreshToken"))
+    if account is None:
+        return "", doc
+    try:
+        doc = resolve(doc)
+    except OAuthError as exc:
+        problem = format_error(exc, ctx.lang)
+        return ctx.text("token.refresh_keyring_broken", account=account, problem=problem), doc
+    ctx.out.scrubber.add(doc.refresh_token)
+    return ctx.text("token.refresh_keyring", account=account), doc
 
 
 # -- tokens for check and access-token ----------------------------------------------------------
@@ -550,14 +574,18 @@ def _revoke(opts: argparse.Namespace, ctx: _Ctx) -> None:
     from pysmail.oauth.store import clear_cache, lock_path, read_cache
 
     path = _path(opts.file, ctx)
-    doc = _load(path, ctx.out.scrubber)
+    doc = _load(path, ctx.out.scrubber, resolve=False)
+    account = _keyring_account(doc)
     if not _app_only(doc):
         with FileLock(lock_path(path), timeout=3 * doc.timeout + 30):
-            doc = _load(path, ctx.out.scrubber)  # the newest refresh token
-            url = _revocation_endpoint(doc, ctx)
-            if url is None:
+            doc = _load(path, ctx.out.scrubber, resolve=False)  # the newest refresh token
+            account = _keyring_account(doc)
+            doc, usable = _resolved_for_revoke(doc, ctx, logout=opts.command == "logout")
+            # not usable: logout of a file whose keyring entry is gone, nothing left to revoke
+            url = _revocation_endpoint(doc, ctx) if usable else None
+            if usable and url is None:
                 ctx.out.line(ctx.text("token.no_revocation", provider=resolve(doc).preset.key))
-            else:
+            elif url is not None:
                 method = choose_auth_method(resolve(doc).auth_method, None, bool(doc.client_secret))
                 cache = read_cache(path)
                 tokens = [("refresh_token", doc.refresh_token)]
@@ -586,6 +614,34 @@ def _revoke(opts: argparse.Namespace, ctx: _Ctx) -> None:
             ) from exc
         clear_cache(path)
         ctx.out.line(ctx.text("token.removed", path=path))
+        if account:
+            from pysmail.oauth.keyref import KEYRING_SERVICE, delete
+
+            deleted = delete(account, path)
+            what = "token.keyring_deleted" if deleted else "token.keyring_absent"
+            ctx.out.line(ctx.text(what, service=KEYRING_SERVICE, account=account))
+
+
+def _keyring_account(doc: TokenFile) -> str | None:
+    from pysmail.oauth.keyref import reference_account
+
+    return reference_account(doc.get("RefreshToken")) or None
+
+
+def _resolved_for_revoke(doc: TokenFile, ctx: _Ctx, *, logout: bool) -> tuple[TokenFile, bool]:
+    """(doc with the keyring's token, True); for `logout`, a missing entry is no error:
+    (doc, False), and the file is removed all the same."""
+    from pysmail.oauth.keyref import resolve
+
+    try:
+        doc = resolve(doc)
+    except OAuthError as exc:
+        if not logout or exc.msgid != "oauth.keyring_no_entry":
+            raise
+        return doc, False
+    for secret in doc.secrets():
+        ctx.out.scrubber.add(secret)
+    return doc, True
 
 
 # -- access-token -----------------------------------------------------------------------------

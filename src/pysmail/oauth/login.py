@@ -141,6 +141,10 @@ def run_login(
     preset = PRESETS[opts.provider]
     if opts.device and preset is GOOGLE:
         raise OAuthError(_CODE, "token.device_google")
+    if getattr(opts, "keyring", False):
+        if opts.app_only:
+            raise UsageError(ErrCode.OPTION, "token.keyring_app_only")
+        _keyring_available(path)  # before the user signs in, not after
     user = _value(opts.user, console, "Mail address", "--user")
     client_id = _value(opts.client_id, console, "Client ID", "--client-id")
     secret = client_secret(opts, env, console, cwd)
@@ -180,18 +184,32 @@ def save_login(
     timeout: float,
     grant: str,
     method: AuthMethod,
+    keyring: bool = False,
 ) -> None:
     """Write smail_refreshtoken.ini (atomic, private; an existing file keeps its other lines)
-    and put the access token just received in the cache, so the next send needs no refresh."""
+    and put the access token just received in the cache, so the next send needs no refresh.
+
+    keyring: the refresh token goes to the OS keyring (keyref.py) and the file holds
+    `RefreshToken=keyring:<account>`. A keyring entry the old file referred to and the new one
+    does not is deleted (best effort).
+    """
     from pysmail.oauth.atomic import write_atomic
     from pysmail.oauth.authorize import render_token_file, token_file_values
     from pysmail.oauth.store import CachedToken, clear_cache, fingerprint, write_cache
 
     now = time.time()
     refresh = response.refresh_token if response is not None else None
+    stored = refresh
+    account: str | None = None
+    if keyring and refresh:
+        from pysmail.oauth.keyref import account_for, reference, store
+
+        account = account_for(plan.user, plan.client_id, plan.token_url)
+        store(account, refresh, path)  # first: the file never refers to a missing entry
+        stored = reference(account)
     values = token_file_values(
         plan,
-        refresh_token=refresh,
+        refresh_token=stored,
         client_secret=secret,
         timeout=timeout,
         now=now,
@@ -207,6 +225,8 @@ def save_login(
         reason = exc.strerror or type(exc).__name__
         raise OAuthError(_CODE, "oauth.token_file_write_failed", path=path, reason=reason) from exc
     clear_cache(path)
+    if old is not None:
+        _forget_old_entry(path, old, account)
     if response is not None and refresh:
         expires = now + response.expires_in if response.expires_in is not None else None
         entry = CachedToken(
@@ -219,6 +239,36 @@ def save_login(
         )
         with contextlib.suppress(OSError):  # only a cache
             write_cache(path, entry)
+
+
+def _keyring_available(path: Path) -> None:
+    """Raises OAuthError(NO_ACCESS_TOKEN, "token.keyring_missing") without the keyring package."""
+    try:
+        import keyring  # noqa: F401 - only whether it is there
+    except ImportError:
+        raise OAuthError(_CODE, "token.keyring_missing", path=path) from None
+
+
+def _forget_old_entry(path: Path, old: bytes, account: str | None) -> None:
+    """Delete the keyring entry the replaced file referred to, unless it is still in use."""
+    from pysmail.oauth.keyref import delete, reference_account
+    from pysmail.oauth.tokenfile import parse_token_file
+
+    previous = reference_account(parse_token_file(path, old).get("RefreshToken"))
+    if previous and previous != account:
+        with contextlib.suppress(OAuthError):
+            delete(previous, path)
+
+
+def _saved(console: Console, opts: argparse.Namespace, user: str, path: Path) -> None:
+    if getattr(opts, "keyring", False):
+        from pysmail.oauth.keyref import KEYRING_SERVICE
+
+        console.say(
+            console.text("token.saved_keyring", user=user, path=path, service=KEYRING_SERVICE)
+        )
+    else:
+        console.say(console.text("token.saved", user=user, path=path))
 
 
 def _learn(console: Console, response: TokenResponse) -> None:
@@ -291,6 +341,7 @@ def _browser(
             save_login(
                 path, plan, answer, secret=secret, timeout=opts.timeout,
                 grant="authorization_code", method=method,
+                keyring=getattr(opts, "keyring", False),
             )  # fmt: skip
         except SmailError as err:
             detail = console.scrubber.scrub(format_error(err, console.lang()))
@@ -300,7 +351,7 @@ def _browser(
         title = console.text("token.page_ok_title")
         detail = console.text("token.page_ok_detail", user=plan.user, path=path)
         listener.respond(True, result_page(True, title, detail, close, console.lang()))
-    console.say(console.text("token.saved", user=plan.user, path=path))
+    _saved(console, opts, plan.user, path)
 
 
 def _device(
@@ -353,9 +404,9 @@ def _device(
         raise OAuthError(_CODE, "token.no_refresh_token")
     save_login(
         path, plan, answer, secret=secret, timeout=opts.timeout, grant="device_code",
-        method=method,
+        method=method, keyring=getattr(opts, "keyring", False),
     )  # fmt: skip
-    console.say(console.text("token.saved", user=plan.user, path=path))
+    _saved(console, opts, plan.user, path)
 
 
 def _app_only(

@@ -3,7 +3,8 @@
 The one thing the rest of pysmail calls. Per call: the token it already handed out; else a
 cached one (no lock needed to read: writes are atomic); else, under the cross-process lock,
 re-read the file and the cache (another process may have refreshed meanwhile) and only then
-spend the refresh token. A rotated refresh token is saved before anything else happens.
+spend the refresh token. A rotated refresh token is saved before anything else happens: in
+the file, or in the OS keyring when the file says RefreshToken=keyring:<account> (keyref.py).
 """
 
 from __future__ import annotations
@@ -141,7 +142,10 @@ class TokenSource:
             self._trace(self._scrubber.scrub(line))
 
     def _read(self) -> TokenFile:
-        doc = read_token_file(self.path)
+        from pysmail.oauth.keyref import resolve as resolve_reference
+
+        # RefreshToken=keyring:<account>: the real token comes from the OS keyring.
+        doc = resolve_reference(read_token_file(self.path))
         for secret in doc.secrets():
             self._scrubber.add(secret)
         return doc
@@ -227,11 +231,16 @@ class TokenSource:
 
         token_uri, method = self._endpoint(doc)
         request = self._grant_request(doc, token_uri, method)
-        try:
-            # Before the token is spent: prove its successor can be written next to the file.
-            pending = PendingWrite(doc.path)
-        except OSError as exc:
-            raise _write_failed(doc.path, exc) from exc
+        pending: PendingWrite | _KeyringWrite
+        if doc.keyring_account is not None:
+            # Before the token is spent: prove the keyring takes a write (the same value).
+            pending = _KeyringWrite(doc)
+        else:
+            try:
+                # Before the token is spent: prove its successor can be written next to the file.
+                pending = PendingWrite(doc.path)
+            except OSError as exc:
+                raise _write_failed(doc.path, exc) from exc
         self._note(f"[Try get access token from {shown_url(token_uri)}]")
         started = self._clock()
         response: TokenResponse | None = None
@@ -248,10 +257,13 @@ class TokenSource:
                     new = response.refresh_token
                     if new is not None and new != doc.refresh_token:
                         self._scrubber.add(new)
-                        try:
-                            pending.commit(render_update(doc, {"RefreshToken": new}))
-                        except OSError as exc:
-                            raise _write_failed(doc.path, exc) from exc
+                        if isinstance(pending, _KeyringWrite):
+                            pending.store(new)  # the file keeps its keyring: reference
+                        else:
+                            try:
+                                pending.commit(render_update(doc, {"RefreshToken": new}))
+                            except OSError as exc:
+                                raise _write_failed(doc.path, exc) from exc
                     # Still inside: the processes waiting for the lock find the cache filled.
                     self._save_cache(doc, response, started, fingerprint)
         finally:
@@ -300,6 +312,30 @@ class TokenSource:
             write_cache(self.path, entry)
         except OSError as exc:  # only a cache: the next run refreshes again
             self._note(f"[cannot write the token cache: {exc.strerror or type(exc).__name__}]")
+
+
+class _KeyringWrite:
+    """PendingWrite's part for a file whose refresh token lives in the OS keyring: the file is
+    never rewritten; the rotated token is stored under the file's keyring account.
+
+    Raises (constructor and store): OAuthError(NO_ACCESS_TOKEN, "oauth.keyring_*").
+    """
+
+    def __init__(self, doc: TokenFile) -> None:
+        from pysmail.oauth.keyref import store
+
+        assert doc.keyring_account is not None
+        self._path = doc.path
+        self._account = doc.keyring_account
+        store(self._account, doc.refresh_token, doc.path)  # a probe: the same value back
+
+    def store(self, token: str) -> None:
+        from pysmail.oauth.keyref import store
+
+        store(self._account, token, self._path)
+
+    def discard(self) -> None:
+        """Nothing to undo: the keyring was only written with the value it had."""
 
 
 def _write_failed(path: Path, exc: OSError) -> OAuthError:

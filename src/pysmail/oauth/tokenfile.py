@@ -12,6 +12,7 @@ Keys are case-insensitive, as GetPrivateProfileString reads them, and the first 
 Our optional keys: Scope, Tenant, Issuer, TokenAuthMethod, Proxy, CAFile; and, written by
 `smail-token login` for `status`: Grant, Issued (UTC time of the login), GrantedScope. Unknown keys,
 comments, other sections, line endings and the file's encoding survive a rewrite.
+`RefreshToken=keyring:<account>` refers to the OS keyring (keyref.py resolves it).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class TokenFile:
     lines: tuple[str, ...] = field(repr=False)
     encoding: str = "utf-8"
     newline: str = "\r\n"
+    # Set by keyref.resolve: the file said RefreshToken=keyring:<account>, and `values` now
+    # holds the token read from the OS keyring (a rotation goes back there, not to the file).
+    keyring_account: str | None = None
 
     def get(self, key: str) -> str | None:
         """The value of `key` (canonical spelling), None when absent or empty."""
@@ -109,8 +113,14 @@ class TokenFile:
         return value if value > 0 else DEFAULT_TIMEOUT
 
     def secrets(self) -> tuple[str, ...]:
-        """Every secret the file holds, for the output scrubber."""
-        return tuple(s for s in (self.client_secret, self.get("RefreshToken")) if s)
+        """Every secret the file holds, for the output scrubber (a `keyring:` reference is not
+        one: `status` shows it)."""
+        from pysmail.oauth.keyref import reference_account
+
+        refresh = self.get("RefreshToken")
+        if reference_account(refresh) is not None:
+            refresh = None
+        return tuple(s for s in (self.client_secret, refresh) if s)
 
 
 def decode_ini(data: bytes) -> tuple[str, str]:
@@ -257,10 +267,17 @@ def render_update(doc: TokenFile, updates: dict[str, str]) -> bytes:
 
 def save_refresh_token(doc: TokenFile, refresh_token: str) -> None:
     """Persist a new refresh token atomically (see atomic.write_atomic); the rest is kept.
+    A file resolved from a keyring reference keeps the reference: the token goes to the keyring.
 
-    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_write_failed").
+    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_write_failed" | "oauth.keyring_*").
     """
     from pysmail.oauth.atomic import write_atomic
+
+    if doc.keyring_account is not None:
+        from pysmail.oauth.keyref import store
+
+        store(doc.keyring_account, refresh_token, doc.path)
+        return
 
     try:
         write_atomic(doc.path, render_update(doc, {"RefreshToken": refresh_token}))
