@@ -16,18 +16,20 @@ to -a). Every column, these included, is a variable for the -s, -T/-F and --html
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.record import record
 
+TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
+    from typing import BinaryIO, TextIO
+
     from pysmail.config.model import Settings
     from pysmail.messages import Lang
     from pysmail.mime.addresses import Address, Recipients
@@ -38,6 +40,14 @@ if TYPE_CHECKING:
     from pysmail.smtp.connection import Job, Result, SmtpConnection
     from pysmail.smtp.session import SmtpParams
     from pysmail.smtp.trace import Trace
+
+    _Rcpts = tuple[
+        tuple[Address, ...], tuple[Address, ...], tuple[Address, ...], tuple[str, ...], bool
+    ]
+    # _Composer.build()'s arguments: charset, To, Cc, subject, text, html, Date, Message-ID
+    _Parts = tuple[
+        str, tuple[Address, ...], tuple[Address, ...], str, str | None, str | None, str, str
+    ]
 
 __all__ = [
     "REPORT_COLUMNS",
@@ -67,12 +77,26 @@ KEEP_COMPOSED = 64 * 1024 * 1024  # bytes of composed messages a batch keeps in 
 # -- the batch file -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class Row:
-    """One message row: `number` counts rows from 1 (the CSV header row is not one)."""
+    """One message row: `number` counts rows from 1 (the CSV header row is not one).
 
-    number: int
-    values: dict[str, str]
+    A plain slotted class, not a record: one is made per row."""
+
+    __slots__ = ("number", "values")
+
+    def __init__(self, number: int, values: dict[str, str]) -> None:
+        self.number = number
+        self.values = values
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Row):
+            return NotImplemented
+        return (self.number, self.values) == (other.number, other.values)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Row(number={self.number!r}, values={self.values!r})"
 
     def get(self, key: str) -> str | None:
         """A reserved column's value, whatever the case of its name."""
@@ -176,7 +200,7 @@ def _csv_rows(text: str, path: str) -> list[Row]:
 # -- templates ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Template:
     """A subject or body text with `{name}` placeholders (str.format_map; `{{` is a brace)."""
 
@@ -237,53 +261,303 @@ def render(template: Template, values: Mapping[str, str], row: int) -> str:
 # -- rows -> messages ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class Planned:
-    """One message of the batch, checked and ready to compose."""
+    """One message of the batch, checked and ready to compose.
 
-    row: int
-    spec: MessageSpec
-    recipients: tuple[str, ...]  # envelope, To then Cc then Bcc
-    smtputf8: bool
-    data: bytes | None = None  # the composed message, kept when it has no attachment
+    `spec` (the row's MessageSpec) is built when first asked for. `data`: the message's bytes
+    when it has no attachment: kept from planning (up to KEEP_COMPOSED bytes for the whole
+    batch), or, for a message of one text part, composed on each call from what planning
+    found (Date and Message-ID included, so every attempt sends the same bytes)."""
+
+    __slots__ = (
+        "_base",
+        "_changes",
+        "_data",
+        "_make",
+        "_spec",
+        "message_id",
+        "recipients",
+        "row",
+        "smtputf8",
+    )
+
+    def __init__(
+        self,
+        row: int,
+        base: MessageSpec,
+        changes: dict[str, object],
+        recipients: tuple[str, ...],
+        smtputf8: bool,
+        data: bytes | None = None,
+        spec: MessageSpec | None = None,
+        make: tuple[_Composer, _Parts] | None = None,
+    ) -> None:
+        self.row = row
+        self._base = base
+        self._changes = changes  # the row's MessageSpec fields that differ from `base`
+        self._spec = spec
+        self._data = data
+        self._make = make
+        self.recipients = recipients  # envelope, To then Cc then Bcc
+        self.smtputf8 = smtputf8
+        self.message_id = str(changes["message_id"])
 
     @property
-    def message_id(self) -> str:
-        return self.spec.message_id or ""
+    def spec(self) -> MessageSpec:
+        if self._spec is None:
+            self._spec = _spec_with(self._base, self._changes)
+        return self._spec
+
+    @property
+    def data(self) -> bytes | None:
+        if self._make is not None:
+            composer, parts = self._make
+            return composer.build(*parts)
+        return self._data
 
     def chunks(self) -> Iterable[bytes]:
-        """The message's bytes: kept ones, or composed afresh (attachments read from disk)."""
+        """The message's bytes: composed from what planning found, or composed afresh
+        (attachments read from disk)."""
+        data = self.data
+        if data is not None:
+            return (data,)
         from pysmail.mime.compose import compose
 
-        return (self.data,) if self.data is not None else compose(self.spec)
+        return compose(self.spec)
 
 
-@dataclass(frozen=True)
+def _spec_with(base: MessageSpec, changes: Mapping[str, object]) -> MessageSpec:
+    """`base` with `changes` (dataclasses.replace() without importing dataclasses)."""
+    from pysmail.mime.compose import MessageSpec
+    from pysmail.record import record_fields
+
+    values = {name: getattr(base, name) for name in record_fields(MessageSpec)}
+    values.update(changes)
+    return MessageSpec(**values)
+
+
+@record
 class Templates:
     subject: Template
     text: Template | None = None
     html: Template | None = None
 
 
-def _row_recipients(row: Row, path: str, extra: Recipients | None) -> Recipients:
-    from pysmail.mime.addresses import Recipients, parse_recipients
+def _row_recipients(
+    texts: tuple[str | None, str | None, str | None], row: int, path: str, extra: Recipients | None
+) -> _Rcpts:
+    """(To, Cc, Bcc, envelope, needs SMTPUTF8) of a row's `to`, `cc` and `bcc` values."""
+    from pysmail.mime.addresses import parse_recipients
 
-    to_text = row.get("to")
+    to_text, cc_text, bcc_text = texts
     if not to_text or not to_text.strip():
-        raise UsageError(ErrCode.RECIPIENT, "batch.no_to", path=path, row=row.number)
-    parts = [parse_recipients(to_text)]
-    for kind in ("cc", "bcc"):
-        value = row.get(kind)
-        if value and value.strip():
-            got = parse_recipients(value)
-            parts.append(Recipients(**{kind: (*got.to, *got.cc, *got.bcc)}))
+        raise UsageError(ErrCode.RECIPIENT, "batch.no_to", path=path, row=row)
+    got = parse_recipients(to_text)
+    to, cc, bcc = list(got.to), list(got.cc), list(got.bcc)
+    for more, into in ((cc_text, cc), (bcc_text, bcc)):
+        if more and more.strip():
+            got = parse_recipients(more)
+            into.extend((*got.to, *got.cc, *got.bcc))
     if extra is not None:
-        parts.append(extra)
-    return Recipients(
-        to=tuple(a for p in parts for a in p.to),
-        cc=tuple(a for p in parts for a in p.cc),
-        bcc=tuple(a for p in parts for a in p.bcc),
-    )
+        to.extend(extra.to)
+        cc.extend(extra.cc)
+        bcc.extend(extra.bcc)
+    everyone = (*to, *cc, *bcc)
+    envelope = tuple(dict.fromkeys(a.wire_addr for a in everyone))
+    utf8 = any(a.needs_smtputf8 for a in everyone)
+    return tuple(to), tuple(cc), tuple(bcc), envelope, utf8
+
+
+class _Composer:
+    """compose() for the rows of one batch, with what every message shares worked out once.
+
+    A message of one text part (no attachment, not both text and HTML) is assembled here from
+    its header fields: the sender's, Reply-To, X-Mailer, priority and extra header fields are
+    formatted once per charset, a body that is the same for every row is encoded once, and the
+    charset is chosen from what the row changes (subject, To/Cc names, a templated body) and
+    what was found once for the shared texts. The bytes are compose()'s: the rows are checked
+    in the same order, the fields come in the same order from the same functions
+    (tests/unit/test_batch.py pins both against compose() and against fixed messages).
+
+    The first such row goes through compose() itself, which checks what the rows share (the
+    priority, X-Mailer and extra header fields, the charset name and the shared texts in it,
+    the Message-ID's domain); later rows only check what is theirs.
+    """
+
+    def __init__(
+        self, base: MessageSpec, subject: str | None, text: str | None, html: str | None
+    ) -> None:
+        self.base = base
+        # What every row shares, or None when a template fills it in per row:
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.ready = False
+        self.requested = ""
+        self.shared_ascii = False
+        self.shared_jis: bool | None = None
+        self._shared_texts: list[str] = []
+        self._shared: dict[str, tuple[str, str, str, str]] = {}
+        self._bodies: dict[str, tuple[str, bytes]] = {}
+        self._subjects: dict[str, str] = {}
+
+    def setup(self) -> None:
+        """Called once the first row passed compose(): nothing here raises any more."""
+        from pysmail.mime.charsets import normalise_charset
+
+        base = self.base
+        self.requested = normalise_charset(base.charset)
+        self._shared_texts = [a.display for a in (base.from_, *base.reply_to)]
+        self._shared_texts += [t for t in (self.text, self.html) if t is not None]
+        self.shared_ascii = all(t.isascii() for t in self._shared_texts)
+        self.ready = True
+
+    def charset(self, row_texts: Sequence[str]) -> str:
+        """resolve_charset() of the message: `row_texts` are its texts that are not shared
+        (subject, To/Cc names, templated bodies), in resolve_charset()'s order."""
+        from pysmail.mime.charsets import AUTO, can_encode, choose_charset
+
+        if self.requested != AUTO:
+            return choose_charset(row_texts, self.requested)  # the shared ones passed already
+        if self.shared_ascii and all(t.isascii() for t in row_texts):
+            return "us-ascii"
+        if self.shared_jis is None:  # found once, when first needed (loads the JIS codec)
+            self.shared_jis = all(can_encode(t, "iso-2022-jp") for t in self._shared_texts)
+        if self.shared_jis and all(can_encode(t, "iso-2022-jp") for t in row_texts):
+            return "iso-2022-jp"
+        return "utf-8"
+
+    def _fields(self, charset: str) -> tuple[str, str, str, str]:
+        """(From, Reply-To, X-Mailer .. MIME-Version, extra fields), each line with its CRLF."""
+        found = self._shared.get(charset)
+        if found is None:
+            from pysmail.mime.headers import address_field, unstructured_field
+
+            base = self.base
+            reply_to = ""
+            if base.reply_to:
+                reply_to = address_field("Reply-To", base.reply_to, charset) + "\r\n"
+            middle = unstructured_field("X-Mailer", base.mailer, charset) + "\r\n"
+            if base.priority is not None:
+                importance = "high" if base.priority <= _HIGH_PRIORITY_MAX else "low"
+                middle += f"X-Priority: {base.priority}\r\nImportance: {importance}\r\n"
+            middle += "MIME-Version: 1.0\r\n"
+            extra = "".join(
+                unstructured_field(name, value, charset) + "\r\n"
+                for name, value in base.extra_headers
+            )
+            found = (address_field("From", [base.from_], charset) + "\r\n", reply_to, middle, extra)
+            self._shared[charset] = found
+        return found
+
+    def _body(self, subtype: str, text: str, charset: str, shared: bool) -> tuple[str, bytes]:
+        """The part's Content-Type and -Transfer-Encoding lines and its encoded body."""
+        if shared:
+            found = self._bodies.get(charset)
+            if found is not None:
+                return found
+        from pysmail.mime.charsets import CHARSETS
+        from pysmail.mime.parts import text_body
+
+        cte, data = text_body(text, charset)
+        fields = (
+            f"Content-Type: text/{subtype}; charset={CHARSETS[charset].mime_name}\r\n"
+            f"Content-Transfer-Encoding: {cte}\r\n"
+        )
+        if shared:
+            self._bodies[charset] = (fields, data)
+        return fields, data
+
+    def check(
+        self,
+        to: tuple[Address, ...],
+        cc: tuple[Address, ...],
+        subject: str,
+        text: str | None,
+        html: str | None,
+    ) -> str:
+        """The charset of the message `base` with these values makes (no attachment, at most
+        one of text and html). Raises what compose() raises for them: it is all that can
+        fail in build()."""
+        from pysmail.mime.headers import check_value
+
+        check_value("Subject", subject)
+        row_texts = [subject, *(a.display for a in to), *(a.display for a in cc)]
+        if text is not None and self.text is None:
+            row_texts.append(text)
+        if html is not None and self.html is None:
+            row_texts.append(html)
+        return self.charset(row_texts)
+
+    def build(
+        self,
+        charset: str,
+        to: tuple[Address, ...],
+        cc: tuple[Address, ...],
+        subject: str,
+        text: str | None,
+        html: str | None,
+        date: str,
+        msgid: str,
+    ) -> bytes:
+        """compose_bytes() of that message, checked by check() (`charset` is what it said;
+        `date` the Date field's value), as DATA content when it needs no dot-stuffing."""
+        from pysmail.mime.headers import address_field, unstructured_field
+        from pysmail.smtp.connection import data_content
+
+        from_field, reply_to, middle, extra = self._fields(charset)
+        if text is not None:
+            fields, body = self._body("plain", text, charset, self.text is not None)
+        elif html is not None:
+            fields, body = self._body("html", html, charset, self.html is not None)
+        else:
+            fields, body = self._body("plain", "", charset, True)
+        head = [from_field]
+        if to:
+            head.append(address_field("To", to, charset) + "\r\n")
+        if cc:
+            head.append(address_field("Cc", cc, charset) + "\r\n")
+        if subject is self.subject:  # the same for every row: formatted once per charset
+            subject_field = self._subjects.get(charset)
+            if subject_field is None:
+                subject_field = unstructured_field("Subject", subject, charset)
+                self._subjects[charset] = subject_field
+        else:
+            subject_field = unstructured_field("Subject", subject, charset)
+        head += (
+            reply_to,
+            subject_field,
+            "\r\nDate: ",
+            date,
+            "\r\nMessage-ID: ",
+            msgid,
+            "\r\n",
+            middle,
+            fields,
+            extra,
+            "\r\n",
+        )
+        return data_content("".join(head).encode("utf-8") + body)
+
+
+_HIGH_PRIORITY_MAX = 4  # as pysmail.mime.compose: -p1..-p4 high importance, -p5..-p9 low
+
+
+def _columns(
+    values: dict[str, str], cache: dict[tuple[str, ...], dict[str, str]]
+) -> dict[str, str]:
+    """Reserved name -> the row's column holding it (the first, whatever its case), as
+    Row.get() finds it; worked out once per set of column names."""
+    names = tuple(values)
+    found = cache.get(names)
+    if found is None:
+        found = {}
+        for name in names:
+            key = name.strip().lower()
+            if key in RESERVED:
+                found.setdefault(key, name)
+        cache[names] = found
+    return found
 
 
 def plan_rows(
@@ -297,57 +571,112 @@ def plan_rows(
     on_row_error: Callable[[Row], None] | None = None,
 ) -> list[Planned]:
     """Every row as a message: recipients parsed, templates filled, attachments checked, a
-    Message-ID of its own. `base` holds what all messages share (sender, -a files, charset..).
-    `extra`: command-line recipients added to every message. Nothing is sent.
+    Message-ID of its own, composed (kept in memory when it has no attachment). `base` holds
+    what all messages share (sender, -a files, charset..). `extra`: command-line recipients
+    added to every message. Nothing is sent.
 
     Raises the first row's error (UsageError, InputError); `on_row_error(row)` is called
     first, to say which row it is.
     """
-    from dataclasses import replace
-
-    from pysmail.mime.compose import compose, needs_smtputf8
-    from pysmail.mime.headers import message_id
+    from pysmail.mime.compose import compose
+    from pysmail.mime.headers import format_date, message_id
     from pysmail.mime.parts import check_attachments
+    from pysmail.smtp.connection import data_content
 
     domain = base.from_.wire_addr.rpartition("@")[2]
+    sender_utf8 = any(a.needs_smtputf8 for a in (base.from_, *base.reply_to))
     kept = 0
     checked: set[Path] = set(base.attachments)
     planned: list[Planned] = []
+    columns: dict[tuple[str, ...], dict[str, str]] = {}
+    recipients_of: dict[tuple[str | None, ...], _Rcpts] = {}
+
+    def shared(template: Template | None, default: str | None) -> str | None:
+        """The text every row gets from `template`, or None when rows fill it in."""
+        if template is None:
+            return default
+        return render(template, {}, 0) if not template.names else None
+
+    subject_all = shared(templates.subject, None)
+    text_all = shared(templates.text, base.text)
+    html_all = shared(templates.html, base.html)
+    has_text = templates.text is not None or base.text is not None
+    has_html = templates.html is not None or base.html is not None
+    one_part = not base.attachments and not (has_text and has_html)
+    composer = _Composer(base, subject_all, text_all, html_all)
+    date = format_date(base.date)  # the Date of the messages composed later: now
     for row in rows:
         try:
-            recipients = _row_recipients(row, path, extra)
-            values = {k: v for k, v in row.values.items()}
-            subject = row.get("subject")
+            values = row.values
+            column = _columns(values, columns)
+
+            def cell(name: str) -> str | None:
+                found = column.get(name)  # noqa: B023 - used within this iteration only
+                return values.get(found) if found is not None else None  # noqa: B023
+
+            key = (cell("to"), cell("cc"), cell("bcc"))
+            rcpts = recipients_of.get(key)
+            if rcpts is None:
+                rcpts = _row_recipients(key, row.number, path, extra)
+                recipients_of[key] = rcpts
+            to, cc, _bcc, envelope, rcpt_utf8 = rcpts
+            subject = cell("subject")
             if subject is None:
-                subject = render(templates.subject, values, row.number)
-            files = [cwd / name.strip() for name in (row.get("attachments") or "").split(",")]
-            files = [f for f in files if f != cwd]
-            new = [f for f in files if f not in checked]
-            check_attachments(new)
-            checked.update(new)
-            spec = replace(
-                base,
-                to=recipients.to,
-                cc=recipients.cc,
-                subject=subject,
-                text=render(templates.text, values, row.number) if templates.text else base.text,
-                html=render(templates.html, values, row.number) if templates.html else base.html,
-                attachments=(*base.attachments, *files),
-                message_id=message_id("", domain),
-            )
+                subject = subject_all
+                if subject is None:
+                    subject = render(templates.subject, values, row.number)
+            files: list[Path] = []
+            listed = cell("attachments")
+            if listed:
+                files = [cwd / name.strip() for name in listed.split(",")]
+                files = [f for f in files if f != cwd]
+                new = [f for f in files if f not in checked]
+                check_attachments(new)
+                checked.update(new)
+            text = text_all
+            if text is None and templates.text is not None:
+                text = render(templates.text, values, row.number)
+            html = html_all
+            if html is None and templates.html is not None:
+                html = render(templates.html, values, row.number)
+            mid = message_id("", domain)
+            changes: dict[str, object] = {
+                "to": to,
+                "cc": cc,
+                "subject": subject,
+                "text": text,
+                "html": html,
+                "attachments": (*base.attachments, *files),
+                "message_id": mid,
+            }
             # Composing checks headers and charset now. Attachments are read only when sent;
             # small messages without any are kept composed (no second composition).
-            chunks = compose(spec)
-            data = None
-            if not spec.attachments and kept < KEEP_COMPOSED:
-                data = b"".join(chunks)
-                kept += len(data)
+            attached = bool(files or base.attachments)
+            spec = None
+            make: tuple[_Composer, _Parts] | None = None
+            if one_part and not attached and composer.ready:
+                # Checked now; composed when sent (by then, while the server works).
+                charset = composer.check(to, cc, subject, text, html)
+                make = (composer, (charset, to, cc, subject, text, html, date, mid))
+                data: bytes | None = None
+            else:
+                spec = _spec_with(base, changes)
+                chunks = compose(spec)
+                data = None if attached else b"".join(chunks)
+                if one_part and not attached:
+                    composer.setup()  # this row checked what the rows share
+            if data is not None:
+                if kept < KEEP_COMPOSED:
+                    kept += len(data)
+                    data = data_content(data)  # sent without dot-stuffing when it needs none
+                else:
+                    data = None
         except SmailError:
             if on_row_error is not None:
                 on_row_error(row)
             raise
-        smtputf8 = needs_smtputf8(spec) or recipients.needs_smtputf8
-        planned.append(Planned(row.number, spec, recipients.envelope(), smtputf8, data))
+        smtputf8 = sender_utf8 or rcpt_utf8
+        planned.append(Planned(row.number, base, changes, envelope, smtputf8, data, spec, make))
     return planned
 
 
@@ -665,18 +994,47 @@ class _Progress:
                 pass
 
 
-@dataclass
+class _OneThread:
+    """Lock and Event for a batch over one connection, in its one thread: such a batch does
+    not import threading (2.5 ms of start-up)."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+def _lock(threads: bool) -> AbstractContextManager[object]:
+    if not threads:
+        return _OneThread()
+    import threading
+
+    return threading.Lock()
+
+
 class _Tally:
     """What happened to every message; filled from worker threads under `lock`."""
 
-    total: int
-    sent: int = 0
-    failed: dict[int, SmailError] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, total: int, threads: bool) -> None:
+        self.total = total
+        self.sent = 0
+        self.failed: dict[int, SmailError] = {}
+        self.lock = _lock(threads)
 
 
 def _pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
     import math
+    import threading
 
     lock = threading.Lock()
 
@@ -715,11 +1073,15 @@ def deliver_jobs(
     from pysmail.smtp.connection import Aborted, deliver
 
     queue = iter(jobs)
-    lock = threading.Lock()
+    lock = _lock(parallel > 1)
     taken: set[int] = set()
     aborted: list[SmailError] = []
     crashed: list[BaseException] = []
-    stop = threading.Event()
+    stop: _OneThread | threading.Event = _OneThread()
+    if parallel > 1:
+        import threading
+
+        stop = threading.Event()
 
     def next_job() -> Job | None:
         with lock:
@@ -780,13 +1142,15 @@ def _finish_run(
     lang: Lang,
     silent: bool,
     progress_stream: TextIO | None,
+    threads: bool = False,
 ) -> int:
-    """Run `results(on_result)`, write the report and the output; return the exit code."""
+    """Run `results(on_result)`, write the report and the output; return the exit code.
+    `threads`: on_result is called from several threads."""
     from pysmail.messages import text
 
     info = {row: (rcpts, msgid) for row, rcpts, msgid in planned}
     report = _Report(report_path)
-    tally = _Tally(len(planned))
+    tally = _Tally(len(planned), threads)
     progress = _Progress(progress_stream if not silent else None, len(planned), lang)
     done: set[int] = set()
     start = time.monotonic()
@@ -798,8 +1162,10 @@ def _finish_run(
             done.add(row)
             if result.error is None:
                 tally.sent += 1
-                reply = result.reply.wire if result.reply is not None else ""
-                report.write(report_row(row, rcpts, msgid, reply=reply, attempts=result.attempts))
+                if report.path is not None:
+                    reply = result.reply.wire if result.reply is not None else ""
+                    line = report_row(row, rcpts, msgid, reply=reply, attempts=result.attempts)
+                    report.write(line)
                 if result.maybe_duplicate and not silent:
                     out(text("batch.maybe_duplicate", lang, row=row))
             else:
@@ -1023,6 +1389,7 @@ def run_batch(
         lang=lang,
         silent=settings.silent,
         progress_stream=_progress_stream(settings, progress),
+        threads=parallel > 1,
     )
 
 
@@ -1074,6 +1441,7 @@ def _run_eml_folder(
         lang=lang,
         silent=settings.silent,
         progress_stream=_progress_stream(settings, progress),
+        threads=parallel > 1,
     )
 
 

@@ -140,6 +140,37 @@ def test_thousand_rows_over_one_connection_to_postfix(
         assert seen == rows
 
 
+def test_rows_that_need_dot_stuffing_and_rows_that_do_not_arrive_intact(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Composed messages go out unscanned when dot-stuffing would not change them, stuffed
+    when a line starts with "." (here every other row); ASCII, ISO-2022-JP and UTF-8 (base64)
+    bodies are mixed in one pipelined batch. Every message arrives with its own text."""
+    mark = uuid.uuid4().hex[:10]
+    names = {n: ("山田 {n}" if n % 3 == 0 else "😀 {n}" if n % 5 == 0 else "N{n}").format(n=n)
+             for n in range(1, 13)}  # fmt: skip
+    with (tmp_path / "rows.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["to", "n", "name", "first", "mark"])
+        for n, name in names.items():
+            writer.writerow([ALICE, n, name, f".dot {n}" if n % 2 else f"plain {n}", mark])
+    settings = settings_for(
+        relay_args(stack.relay_host, stack.relay, "Dots {n} [{mark}]", "{first}\n{name}\nend")
+    )
+    lines: list[str] = []
+    code = run_batch(settings, Path("rows.csv"), cwd=tmp_path, out=lines.append)
+    assert code == 0, lines
+    seen = set()
+    for raw in collect(stack, ALICE, mark, len(names)):
+        msg = parse(raw)
+        n = int(str(msg["Subject"]).split()[1])
+        assert str(msg["Subject"]) == f"Dots {n} [{mark}]"  # ASCII: `collect` finds the mark
+        first = f".dot {n}" if n % 2 else f"plain {n}"
+        assert text_of(msg) == f"{first}\n{names[n]}\nend"
+        seen.add(n)
+    assert seen == set(names)
+
+
 def test_faults_mid_batch_reconnect_and_report(
     stack: Stack, tmp_path: Path, opened: list[int]
 ) -> None:

@@ -4,11 +4,18 @@ messages (--eml), and the reconnect/retry logic of smtp.connection.deliver (fake
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Iterable, Sequence
+import json
+import secrets
+import time
+import types
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pysmail.batch import (
     REPORT_COLUMNS,
@@ -28,10 +35,21 @@ from pysmail.batch import (
 from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import format_error
+from pysmail.mime import headers
 from pysmail.mime.addresses import parse_address, parse_recipients
 from pysmail.mime.compose import MessageSpec, compose_bytes
-from pysmail.smtp.connection import Aborted, Job, Outcome, Result, deliver
-from pysmail.smtp.replies import Reply
+from pysmail.redact import Scrubber
+from pysmail.smtp.connection import (
+    Aborted,
+    DataContent,
+    Job,
+    Outcome,
+    Result,
+    SmtpConnection,
+    data_content,
+    deliver,
+)
+from pysmail.smtp.replies import DotStuffer, Extensions, Reply, ReplyParser
 
 SENDER = parse_address("Sender <sender@example.test>")
 
@@ -219,6 +237,26 @@ def test_plan_refuses_a_subject_value_with_a_line_break() -> None:
         plan_rows(rows, "l.csv", _base(), _templates())
 
 
+def test_later_rows_are_checked_like_the_first() -> None:
+    """Rows after the first take the batch fast path; they are refused all the same, at
+    planning time, naming their row: a line break in the subject, text the charset cannot
+    write."""
+    for base, bad in (
+        (_base(), {"to": "c@x.test", "name": "C\r\nBcc: evil@x.test"}),
+        (_base(charset="iso-2022-jp"), {"to": "c@x.test", "name": "😀"}),
+        (_base(charset="us-ascii"), {"to": "Ｆ <c@x.test>", "name": "C"}),
+    ):
+        rows = [Row(1, {"to": "a@x.test", "name": "A"}), Row(2, {"to": "b@x.test", "name": "B"}),
+                Row(3, bad)]  # fmt: skip
+        seen: list[Row] = []
+        with pytest.raises(SmailError) as exc:
+            plan_rows(rows, "l.csv", base, _templates(), on_row_error=seen.append)
+        assert [r.number for r in seen] == [3]
+        with pytest.raises(SmailError) as alone:  # the first row: compose() itself
+            plan_rows(rows[2:], "l.csv", base, _templates())
+        assert (exc.value.msgid, exc.value.params) == (alone.value.msgid, alone.value.params)
+
+
 # -- the report ---------------------------------------------------------------------------------
 
 
@@ -338,6 +376,7 @@ class FakeConn:
         self.known: list[Outcome] = []
         self.pending_action = "ok"
         self.pipeline_across = True
+        self.idle: Callable[[], None] | None = None
         server.opened.append(self)
 
     def _settle(self) -> None:
@@ -358,6 +397,8 @@ class FakeConn:
         b"".join(chunks)
         self.count += 1
         action = self.server.plan.get((self.number, self.count), "ok")
+        if self.server.call_idle and self.idle is not None:
+            self.idle()  # as SmtpConnection: the commands are out, the replies not yet read
         self._settle()
         if action == "drop":
             self.alive = False
@@ -387,6 +428,8 @@ class FakeConn:
 
 
 class FakeServer:
+    call_idle = False  # set by the `idling` fixture: connections call deliver()'s idle hook
+
     def __init__(self, plan: dict[tuple[int, int], str] | None = None,
                  refuse_connects: int = 0, permanent: bool = False) -> None:  # fmt: skip
         self.plan = plan or {}
@@ -407,6 +450,15 @@ class FakeServer:
         return FakeConn(self)
 
 
+@pytest.fixture(params=[False, True], ids=["plain", "idle"])
+def idling(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Every deliver() test runs twice: with connections that never call the idle hook, and
+    with ones that call it inside each submit(), as a pipelining SmtpConnection does (the
+    results must be the same: reported once each, in order, retries unchanged)."""
+    monkeypatch.setattr(FakeServer, "call_idle", bool(request.param))
+    return bool(request.param)
+
+
 def _run(server: FakeServer, count: int, **kw: object) -> tuple[list[Result], list[float]]:
     jobs = iter([Job(n, "s@x", (f"r{n}@x",), lambda: [b"m\r\n"]) for n in range(1, count + 1)])
     results: list[Result] = []
@@ -422,6 +474,7 @@ def _by_tag(results: list[Result]) -> dict[int, Result]:
     return {r.job.tag: r for r in results}
 
 
+@pytest.mark.usefixtures("idling")
 def test_deliver_uses_one_connection_for_everything() -> None:
     server = FakeServer()
     results, waits = _run(server, 50)
@@ -430,6 +483,7 @@ def test_deliver_uses_one_connection_for_everything() -> None:
     assert all(r.error is None and r.attempts == 1 for r in _by_tag(results).values())
 
 
+@pytest.mark.usefixtures("idling")
 def test_refused_message_is_reported_and_the_batch_goes_on() -> None:
     server = FakeServer({(1, 3): "refuse"})
     results = _by_tag(_run(server, 6)[0])
@@ -438,6 +492,7 @@ def test_refused_message_is_reported_and_the_batch_goes_on() -> None:
     assert [t for t, r in results.items() if r.error is None] == [1, 2, 4, 5, 6]
 
 
+@pytest.mark.usefixtures("idling")
 def test_dropped_connection_reconnects_and_resends_what_was_in_flight() -> None:
     server = FakeServer({(1, 4): "drop"})  # fails while reading message 4's replies
     results = _by_tag(_run(server, 8)[0])
@@ -447,6 +502,7 @@ def test_dropped_connection_reconnects_and_resends_what_was_in_flight() -> None:
     assert server.delivered == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
+@pytest.mark.usefixtures("idling")
 def test_lost_data_reply_is_sent_again_and_flagged_maybe_twice() -> None:
     server = FakeServer({(1, 3): "lost"})  # message 3's reply is lost with the connection
     results = _by_tag(_run(server, 8)[0])
@@ -460,12 +516,14 @@ def test_lost_data_reply_is_sent_again_and_flagged_maybe_twice() -> None:
     assert [c.pipeline_across for c in server.opened] == [True, False]
 
 
+@pytest.mark.usefixtures("idling")
 def test_lost_reply_of_the_last_message_is_retried_too() -> None:
     server = FakeServer({(1, 3): "lost"})
     results = _by_tag(_run(server, 3)[0])
     assert results[3].error is None and results[3].maybe_duplicate and server.connections == 2
 
 
+@pytest.mark.usefixtures("idling")
 def test_421_and_a_per_session_limit_reconnect() -> None:
     server = FakeServer({(1, 3): "mail421", (2, 4): "mail452"})
     results = _by_tag(_run(server, 10)[0])
@@ -474,6 +532,7 @@ def test_421_and_a_per_session_limit_reconnect() -> None:
     assert results[3].attempts == 2 and not results[3].maybe_duplicate
 
 
+@pytest.mark.usefixtures("idling")
 def test_4xx_to_mail_on_a_fresh_connection_is_the_message_own_failure() -> None:
     server = FakeServer({(1, 1): "mail452"})
     results = _by_tag(_run(server, 2)[0])
@@ -481,6 +540,7 @@ def test_4xx_to_mail_on_a_fresh_connection_is_the_message_own_failure() -> None:
     assert results[2].error is None and server.connections == 1
 
 
+@pytest.mark.usefixtures("idling")
 def test_max_per_connection_and_max_attempts() -> None:
     server = FakeServer()
     _run(server, 10, max_per_connection=3)
@@ -491,6 +551,7 @@ def test_max_per_connection_and_max_attempts() -> None:
     assert results[1].attempts == 3 and isinstance(results[1].error, NetworkError)
 
 
+@pytest.mark.usefixtures("idling")
 def test_connect_failures_back_off_then_abort() -> None:
     server = FakeServer(refuse_connects=2)
     results, waits = _run(server, 3)
@@ -501,6 +562,7 @@ def test_connect_failures_back_off_then_abort() -> None:
     assert exc.value.error.code is ErrCode.CONNECT and server.connect_calls == 3
 
 
+@pytest.mark.usefixtures("idling")
 def test_a_permanent_connect_failure_aborts_at_once() -> None:
     server = FakeServer(refuse_connects=1, permanent=True)
     seen: list[Result] = []
@@ -512,6 +574,7 @@ def test_a_permanent_connect_failure_aborts_at_once() -> None:
     assert next(jobs).tag == 2  # not taken: the caller reports it as not sent
 
 
+@pytest.mark.usefixtures("idling")
 def test_gate_failure_fails_only_that_message() -> None:
     server = FakeServer()
 
@@ -527,3 +590,372 @@ def test_composed_bytes_match_compose_bytes() -> None:
     rows = read_rows(b"to,name\na@x.test,Ann\n", "l.csv")
     [p] = plan_rows(rows, "l.csv", _base(), _templates())
     assert b"".join(p.chunks()) == compose_bytes(p.spec)
+
+
+# -- deliver()'s idle hook: bookkeeping while the server works -----------------------------------
+
+
+def test_idle_reports_in_order_and_prepares_the_next_job(idling: bool) -> None:
+    server = FakeServer({(1, 3): "refuse"})
+    made: list[int] = []
+
+    def job(n: int) -> Job:
+        def chunks() -> list[bytes]:
+            made.append(n)
+            if n == 5:
+                raise InputError(ErrCode.ATTACHMENT, "mime.attachment_unreadable", path="f",
+                                 reason="gone")  # fmt: skip
+            return [b"m\r\n"]
+
+        return Job(n, "s@x", (f"r{n}@x",), chunks)
+
+    jobs = iter([job(n) for n in range(1, 8)])
+    results: list[Result] = []
+    deliver(lambda: next(jobs, None), server.connect, results.append)  # type: ignore[arg-type]
+    by_tag = _by_tag(results)
+    # as learnt: 5 fails before 4's data reply is read (as without the hook)
+    assert [r.job.tag for r in results] == [1, 2, 3, 5, 4, 6, 7]
+    assert by_tag[3].error is not None and by_tag[5].error is not None
+    assert by_tag[5].error.code is ErrCode.ATTACHMENT  # its own failure, no other message's
+    assert [t for t, r in by_tag.items() if r.error is None] == [1, 2, 4, 6, 7]
+    assert made == list(range(1, 8))  # every job's chunks made once, in order
+    assert server.delivered == [1, 2, 4, 6, 7]
+
+
+def test_an_error_in_on_result_inside_idle_is_not_a_message_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(FakeServer, "call_idle", True)
+    server = FakeServer()
+    seen: list[int] = []
+
+    def on_result(result: Result) -> None:
+        seen.append(result.job.tag)
+        if result.job.tag == 2:
+            raise SmailError(ErrCode.WORK_FILE, "batch.report_failed", path="r", reason="full")
+
+    jobs = iter([Job(n, "s@x", ("r@x",), lambda: [b"m\r\n"]) for n in range(1, 6)])
+    with pytest.raises(SmailError) as exc:
+        deliver(lambda: next(jobs, None), server.connect, on_result)  # type: ignore[arg-type]
+    assert exc.value.msgid == "batch.report_failed"
+    assert seen[:2] == [1, 2] and 3 not in seen[:2]
+
+
+def test_every_learnt_success_is_reported_when_deliver_is_interrupted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(FakeServer, "call_idle", True)
+    server = FakeServer()
+    seen: list[int] = []
+    jobs = iter([Job(n, "s@x", ("r@x",), lambda: [b"m\r\n"]) for n in range(1, 6)])
+
+    def next_job() -> Job | None:
+        job = next(jobs, None)
+        if job is not None and job.tag == 4:
+            raise KeyboardInterrupt
+        return job
+
+    with pytest.raises(KeyboardInterrupt):
+        deliver(next_job, server.connect, lambda r: seen.append(r.job.tag))  # type: ignore[arg-type]
+    # messages 1 and 2 were accepted (3's data reply was never read): both reported
+    assert seen == [1, 2] and server.delivered == [1, 2]
+
+
+# -- SmtpConnection over a scripted transport: what goes on the wire --------------------------
+
+
+class ScriptedTransport:
+    """Records what is written and when it is flushed; answers every flush with the replies a
+    pipelining server would give (250 to a message's data, 250 MAIL, 250 RCPT, 354 DATA)."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+        self.wire = bytearray()
+        self.flushes: list[bytes] = []
+        self._out = bytearray()
+        self._replies: list[Reply] = []
+
+    def write(self, data: bytes) -> None:
+        self._out += data
+
+    def flush(self) -> None:
+        if not self._out:
+            return
+        data = bytes(self._out)
+        self.wire += data
+        self.flushes.append(data)
+        self._out.clear()
+        self.events.append("flush")
+        text = b""
+        if data.endswith(b".\r\n") or b"\r\n.\r\nMAIL" in data:
+            text += b"250 2.0.0 Ok: queued\r\n"
+        if b"MAIL FROM" in data:
+            text += b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go on\r\n"
+        if data.endswith(b"QUIT\r\n"):
+            text += b"221 Bye\r\n"
+        self._replies += ReplyParser().feed(text)
+
+    def read_reply(self) -> Reply:
+        self.flush()
+        self.events.append("read")
+        return self._replies.pop(0)
+
+    def set_timeout(self, seconds: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _connection(events: list[str], greeting: str = "smtp.example.test ESMTP") -> SmtpConnection:
+    ext = Extensions("x", {"PIPELINING": "", "8BITMIME": ""})
+    return SmtpConnection(ScriptedTransport(events), ext, host="h",  # type: ignore[arg-type]
+                          scrubber=Scrubber(), greeting=greeting)  # fmt: skip
+
+
+def test_pipelined_messages_go_out_stuffed_with_one_write_per_message() -> None:
+    events: list[str] = []
+    conn = _connection(events)
+    conn.idle = lambda: events.append("idle")
+    safe = data_content(b"Subject: a\r\n\r\nplain body\r\n")
+    dotted = data_content(b"Subject: b\r\n\r\n.hidden\r\nend")
+    assert type(safe) is DataContent and type(dotted) is bytes
+    for tag, chunks in enumerate([(safe,), (dotted,), [b"Subject: c\r\n\r\n", b".x\r\n"]], 1):
+        conn.submit(tag, "s@x", ["r@x"], chunks)
+    outcomes = conn.drain()
+    conn.close()
+    assert [o.tag for o in outcomes] == [3] and conn.sent == 3
+    wire = bytes(conn.transport.wire)  # type: ignore[attr-defined]
+    group = b"MAIL FROM:<s@x>\r\nRCPT TO:<r@x>\r\nDATA\r\n"
+    assert wire == (
+        group
+        + b"Subject: a\r\n\r\nplain body\r\n.\r\n" + group
+        + b"Subject: b\r\n\r\n..hidden\r\nend\r\n.\r\n" + group
+        + b"Subject: c\r\n\r\n..x\r\n.\r\n" + b"QUIT\r\n"
+    )  # fmt: skip
+    # each message: one flush, then the idle hook, then the replies are read
+    assert events[:3] == ["flush", "idle", "read"]
+    assert events.count("idle") == 3  # not when draining the last reply, nor for QUIT
+    assert events.count("flush") == 5
+
+
+def test_dovecot_gets_no_next_transaction_behind_the_final_dot() -> None:
+    events: list[str] = []
+    conn = _connection(events, greeting="Dovecot ready.")
+    for tag in (1, 2):
+        conn.submit(tag, "s@x", ["r@x"], (data_content(b"S: x\r\n\r\nbody\r\n"),))
+    conn.drain()
+    flushes = conn.transport.flushes  # type: ignore[attr-defined]
+    assert b"".join(flushes).count(b"MAIL FROM") == 2
+    assert not any(b".\r\nMAIL" in data for data in flushes)  # each data reply read first
+
+
+@given(st.binary(max_size=200) | st.lists(st.sampled_from([b"a", b".", b"\r", b"\n", b"\r\n"]),
+                                          max_size=30).map(b"".join))  # fmt: skip
+def test_data_content_is_sent_exactly_as_dot_stuffing_would_send_it(message: bytes) -> None:
+    def stuffed(chunk: bytes) -> bytes:
+        stuffer = DotStuffer()
+        return stuffer.feed(chunk) + stuffer.finish()
+
+    marked = data_content(message)
+    assert marked == message
+    assert stuffed(marked) == stuffed(message)
+    if type(marked) is DataContent:
+        assert stuffed(message) == message + b".\r\n"
+
+
+# -- the messages are the ones compose() makes: pinned bytes, and a property ------------------
+
+MAILER = "pysmail (pinned)"
+PINNED_ROWS = [
+    {"to": "a@x.test", "name": "Ann"},
+    {"to": "Bob Smith <b@x.test>,CC:c@x.test,BCC:h@x.test", "cc": "Dee <d@x.test>",
+     "bcc": "e@x.test", "name": "Bob"},
+    {"to": "f@x.test", "name": "山田 太郎"},
+    {"to": "g@x.test", "name": "😀 emoji"},
+    {"to": '"Doe, Jane" <j@x.test>', "subject": "Own subject =?x?= {not}", "name": "Jane"},
+    {"to": "名前 <k@x.test>", "name": "Kay"},
+    {"to": "l@x.test", "name": "Long " * 20},
+    {"to": "m@x.test", "name": ".dot ¥ ~"},
+    {"to": "n@x.test", "name": "Nan", "attachments": "one.txt"},
+]  # fmt: skip
+
+# sha256 (first 24 hex digits) of each message as pysmail 4102df0 (before the fast path)
+# composed it, with the clock and the random source fixed as in _fixed_clock_and_random()
+PINNED = {
+    ("auto-text", 1): "670f5bde41f0e854dbcd18d1",
+    ("auto-text", 2): "816a4541c60d8c3125189a20",
+    ("auto-text", 3): "66ab34c37629fef750b6282e",
+    ("auto-text", 4): "be6a740d738a7a613fa621f4",
+    ("auto-text", 5): "228fa0ba1daf496dbd14422c",
+    ("auto-text", 6): "bc6c5fd57d088f1ee8294ac5",
+    ("auto-text", 7): "6e1ea0a5f8fd42b440c68f22",
+    ("auto-text", 8): "6f331755c8603205ca13c17d",
+    ("auto-text", 9): "6e34ec02cfde491745800ba0",
+    ("const", 1): "529ff46f9aec0511e2e8cf3f",
+    ("const", 2): "10ca1d37ed6eea7ee5792998",
+    ("const", 3): "c206e5df7b816f9223a0f25a",
+    ("const", 4): "72eaeea9d9e85af51991a350",
+    ("const", 5): "5dc3199213b6f86962193783",
+    ("const", 6): "6970e09e25d73b64be388d71",
+    ("const", 7): "a614e8239e3b7acc3971713d",
+    ("const", 8): "6ebdf6ffb90266bd6f2c8b02",
+    ("const", 9): "ce86233cb28650666bf68d67",
+    ("utf8-html", 1): "f1a2a2a91899064fda3e4618",
+    ("utf8-html", 2): "87e6e43b7ef539e47826005c",
+    ("utf8-html", 3): "03036501956cf44c84508dc0",
+    ("utf8-html", 4): "7429d85a67235d01277459e4",
+    ("utf8-html", 5): "74d16505a7c22f3469cba477",
+    ("utf8-html", 6): "db5ee36cd3dfb6bc7f744dc3",
+    ("utf8-html", 7): "d9e10d04d45fa92430515510",
+    ("utf8-html", 8): "2ce2c46b1cb10400d3f0b316",
+    ("utf8-html", 9): "dc46585bf249587ae3c55d96",
+    ("jis-both", 1): "b421861869010117cde7fc16",
+    ("jis-both", 2): "b5bdd713f341d135d78e448a",
+    ("jis-both", 3): "98141b6765698f7423095601",
+    ("jis-both", 5): "124e4a48873d4fd7051d8f20",
+    ("jis-both", 6): "8cedd6f9d130039d43edffc9",
+    ("jis-both", 7): "dcc15de0aac373fd82707918",
+    ("jis-both", 9): "83bfefc0eef7910b7c0fa6ec",
+    ("no-body", 1): "feb020d58cbb18b6b5bcd064",
+    ("no-body", 2): "40b381f9b11ed31bee3a7ad8",
+    ("no-body", 3): "e4acbc35243b7fc46b896c61",
+    ("no-body", 4): "9649c90da52b4dd68fa59e1c",
+    ("no-body", 5): "9d097727ffb28689ad493031",
+    ("no-body", 6): "7b838b387755a2ede455d9b6",
+    ("no-body", 7): "17d412d8610da341ab968bb8",
+    ("no-body", 8): "e8e988c11190dd5d4875554f",
+    ("no-body", 9): "7b9e53f2eeae3373b2dc920e",
+}  # fmt: skip
+
+PINNED_BOB = (
+    b"From: Sender Name <sender@example.test>\r\nTo: Bob Smith <b@x.test>\r\n"
+    b"Cc: c@x.test, Dee <d@x.test>\r\nSubject: Hello Bob\r\n"
+    b"Date: Fri, 28 Nov 2025 14:00:00 +0000\r\n"
+    b"Message-ID: <1764338400250.0000000000000002@example.test>\r\n"
+    b"X-Mailer: pysmail (pinned)\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: text/plain; charset=US-ASCII\r\nContent-Transfer-Encoding: 7bit\r\n"
+    b"\r\nDear Bob,\r\n.line two\r\nend\r\n"
+)
+PINNED_YAMADA_HTML = (
+    b"From: Sender Name <sender@example.test>\r\nTo: f@x.test\r\n"
+    b"Reply-To: Rep <r@x.test>\r\nSubject: =?UTF-8?B?5bGx55SwIOWkqumDjiDjgZXjgpM=?=\r\n"
+    b"Date: Fri, 28 Nov 2025 14:00:00 +0000\r\n"
+    b"Message-ID: <1764338400250.0000000000000019@example.test>\r\n"
+    b"X-Mailer: pysmail (pinned)\r\nX-Priority: 2\r\nImportance: high\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=UTF-8\r\n"
+    b"Content-Transfer-Encoding: base64\r\nX-Campaign: spring {x}\r\n"
+    b"X-J: =?UTF-8?B?5pel5pys?=\r\n\r\nPHA+5bGx55SwIOWkqumDjjwvcD4NCg==\r\n"
+)
+
+
+def _fixed_clock_and_random(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Date 2025-11-28 14:00:00.25 UTC everywhere; random_hex() counts 1, 2, 3..."""
+    counter = iter(range(1, 1_000_000))
+    monkeypatch.setattr(secrets, "token_hex", lambda n=32: f"{next(counter):0{2 * n}x}")
+    clock = types.SimpleNamespace(time=lambda: 1764338400.25, localtime=time.gmtime)
+    monkeypatch.setattr(headers, "time", clock)
+
+
+def _pinned_batches(cwd: Path) -> Iterator[tuple[str, int, bytes]]:
+    (cwd / "one.txt").write_bytes(b"attached bytes\n")
+    data = "".join(json.dumps(row) + "\n" for row in PINNED_ROWS).encode()
+    rows = read_rows(data, "l.jsonl")
+    sender = parse_address("Sender Name <sender@example.test>")
+    bases = {
+        "auto-text": (MessageSpec(from_=sender, text="unused", mailer=MAILER), "Hello {name}",
+                      "Dear {name},\n.line two\r\nend"),
+        "const": (MessageSpec(from_=sender, text="unused", mailer=MAILER), "Same subject",
+                  "Same body for all.\n"),
+        "utf8-html": (MessageSpec(from_=sender, mailer=MAILER,
+                                  reply_to=(parse_address("Rep <r@x.test>"),), charset="utf-8",
+                                  priority=2, html="unused",
+                                  extra_headers=(("X-Campaign", "spring {x}"), ("X-J", "日本"))),
+                      "{name} さん", None),
+        "jis-both": (MessageSpec(from_=parse_address("差出人 <s@x.test>"), text="unused",
+                                 html="unused", mailer=MAILER, charset="iso-2022-jp"),
+                     "件名 {name}", "本文 {name}"),
+        "no-body": (MessageSpec(from_=sender, mailer=MAILER), "S", None),
+    }  # fmt: skip
+    for label, (base, subject, body) in bases.items():
+        templates = Templates(
+            compile_template(subject, "subject"),
+            compile_template(body, "body") if body is not None else None,
+            compile_template("<p>{name}</p>", "html") if base.html is not None else None,
+        )
+        use = [r for r in rows if r.number not in (4, 8)] if label == "jis-both" else rows
+        extra = parse_recipients("BCC:archive@x.test") if label == "auto-text" else None
+        for p in plan_rows(use, "l.jsonl", base, templates, extra=extra, cwd=cwd):
+            yield label, p.row, b"".join(p.chunks())
+
+
+def test_messages_are_byte_for_byte_the_pinned_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same rows, fixed Date and Message-ID: the bytes pysmail sent before the batch fast path
+    (text and HTML-only, ASCII, ISO-2022-JP, UTF-8, a forced charset, Cc/Bcc, Reply-To,
+    priority, extra fields, attachments, multipart/alternative)."""
+    _fixed_clock_and_random(monkeypatch)
+    got = {(label, row): data for label, row, data in _pinned_batches(tmp_path)}
+    assert got[("auto-text", 2)] == PINNED_BOB
+    assert got[("utf8-html", 3)] == PINNED_YAMADA_HTML
+    digests = {key: hashlib.sha256(data).hexdigest()[:24] for key, data in got.items()}
+    assert digests == PINNED
+
+
+_TEXTS = st.sampled_from(["Ann", "山田 太郎", "😀", "=?x?=", "a" * 90, "Long " * 20, "", " pad ",
+                          "¥ ~", ".dot", "x\ny", "ｶﾀｶﾅ", "Ｆｕｌｌ", "①"])  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    names=st.lists(_TEXTS, min_size=1, max_size=5),
+    displays=st.lists(st.sampled_from(["", "Bob", "名前", "Doe, Jane", "😀"]), min_size=1),
+    charset=st.sampled_from(["auto", "utf-8", "iso-2022-jp", "shift_jis", "us-ascii"]),
+    kind=st.sampled_from(["text", "html", "none", "const"]),
+    subject=st.sampled_from(["Hi {name}", "Fixed", "件名"]),
+    extras=st.booleans(),
+)  # fmt: skip
+def test_fast_path_messages_equal_compose_and_fail_where_compose_fails(
+    monkeypatch: pytest.MonkeyPatch, names: list[str], displays: list[str], charset: str,
+    kind: str, subject: str, extras: bool,
+) -> None:  # fmt: skip
+    """Whatever the rows, each message is compose_bytes() of its spec; a row compose() refuses
+    (a charset that cannot write it, a line break in the subject) stops the plan at that row
+    with compose()'s error."""
+    _fixed_clock_and_random(monkeypatch)
+    rows = []
+    for n, (name, display) in enumerate(zip(names, displays * 5, strict=False), 1):
+        to = f'"{display}" <u{n}@x.test>' if display else f"u{n}@x.test"
+        rows.append(Row(n, {"to": to, "cc": "Cc Name <c@x.test>" if n % 2 else "", "name": name}))
+    base = MessageSpec(
+        from_=SENDER, charset=charset, mailer=MAILER,
+        text="Body {name}\n" if kind == "text" else "Same body\n" if kind == "const" else None,
+        html="<b>{name}</b>" if kind == "html" else None,
+        reply_to=(parse_address("Rep <r@x.test>"),) if extras else (),
+        priority=7 if extras else None,
+        extra_headers=(("X-Tag", "t 日本"),) if extras else (),
+    )  # fmt: skip
+    templates = Templates(
+        compile_template(subject, "subject"),
+        compile_template(base.text, "body") if base.text is not None else None,
+        compile_template(base.html, "html") if base.html is not None else None,
+    )
+    failed: list[int] = []
+    try:
+        planned = plan_rows(
+            rows, "l.csv", base, templates, on_row_error=lambda r: failed.append(r.number)
+        )
+    except SmailError as err:
+        # the rows before the failed one plan alone; that row fails alone with the same error
+        [number] = failed
+        for row in rows[: number - 1]:
+            plan_rows([row], "l.csv", base, templates)
+        with pytest.raises(SmailError) as alone:
+            plan_rows([rows[number - 1]], "l.csv", base, templates)
+        assert (alone.value.msgid, alone.value.params) == (err.msgid, err.params)
+        return
+    for p in planned:
+        assert b"".join(p.chunks()) == compose_bytes(p.spec)
