@@ -198,24 +198,14 @@ def find_message_id(head: bytes) -> str | None:
 def default_spool(
     environ: Mapping[str, str], *, platform: str | None = None, home: Path | None = None
 ) -> Path:
-    """The per-user outbox folder: the user data folder + pysmail/outbox.
+    """The per-user outbox folder: the user data folder + outbox.
 
     Windows %LOCALAPPDATA%\\pysmail\\outbox; macOS ~/Library/Application Support/pysmail/outbox;
     elsewhere $XDG_DATA_HOME/pysmail/outbox (when absolute) or ~/.local/share/pysmail/outbox.
     """
-    import sys
+    from pysmail.config.paths import user_data_dir
 
-    platform = sys.platform if platform is None else platform
-    home = Path.home() if home is None else home
-    if platform == "win32":
-        local = environ.get("LOCALAPPDATA")
-        base = Path(local) if local else home / "AppData" / "Local"
-    elif platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        xdg = environ.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
-    return base / "pysmail" / "outbox"
+    return user_data_dir(environ, platform=platform, home=home) / "outbox"
 
 
 def _work_error(msgid: str, path: Path, exc: OSError) -> SmailError:

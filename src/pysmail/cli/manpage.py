@@ -417,6 +417,7 @@ def argparse_manpage(
 
 # --- python -m pysmail.cli.manpage ------------------------------------------------------------
 
+
 def smail_token_manpage() -> str:
     """smail-token.1, from the same argparse parser as `smail-token --help`."""
     from pysmail.cli.token_args import build_parser

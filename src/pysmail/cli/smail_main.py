@@ -497,12 +497,15 @@ def _spool_of(settings: Settings, ctx: _Context) -> Path:
 
 
 def _pacer(settings: Settings) -> Pacer | None:
+    """The provider's pacing, or None (pysmail.pacing is imported only when one is set)."""
+    preset = settings.reliability.pacing
+    if preset == "none":
+        return None
     import time
 
     from pysmail.pacing import Pacer, limits_for
 
-    preset = settings.reliability.pacing
-    return None if preset == "none" else Pacer(limits_for(preset), clock=time.time)
+    return Pacer(limits_for(preset), clock=time.time)
 
 
 def _bar_stream(settings: Settings) -> TextIO | None:
