@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 
+from pysmail.cli.params import smtp_params
 from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
@@ -908,23 +909,6 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 
 
 # -- the shell: connections, threads, progress ------------------------------------------------
-
-
-def smtp_params(settings: Settings) -> SmtpParams:
-    """The SMTP connection settings of a run."""
-    from pysmail.smtp.session import SmtpParams
-
-    server = settings.server
-    return SmtpParams(
-        server.host,
-        server.port,
-        server.tls.value,
-        str(server.cafile) if server.cafile else None,
-        server.tls_verify,
-        server.timeout,
-        server.helo,
-        server.proxy,
-    )
 
 
 def connector(

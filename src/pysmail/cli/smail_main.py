@@ -419,11 +419,6 @@ def _auth_request(
     return AuthRequest(mechanism, user, password=secret, allow_plaintext=allow), None
 
 
-def _tls_params(settings: Settings) -> tuple[str | None, bool]:
-    server = settings.server
-    return (str(server.cafile) if server.cafile else None), server.tls_verify
-
-
 def _pop_before_smtp(
     settings: Settings,
     pop: PopSettings,
@@ -435,10 +430,10 @@ def _pop_before_smtp(
     uses the same access token (AUTH XOAUTH2; the seed asks for POP.AccessAsUser.All)."""
     import time
 
-    from pysmail.pop3.before_smtp import PopParams, pop_before_smtp
+    from pysmail.cli.params import pop_params
+    from pysmail.pop3.before_smtp import pop_before_smtp
 
-    cafile, verify = _tls_params(settings)
-    params = PopParams(pop.host, pop.port, pop.tls.value, cafile, verify, pop.timeout, pop.proxy)
+    params = pop_params(settings, pop)
     s = pop.secret
     use_token = token is not None and not (s.command or s.keyring or s.password)
     password = _secret(pop.secret, pop.user, pop.host, ctx.out.scrubber, ctx.lang)
@@ -464,20 +459,10 @@ def _sender(
     """`send_one(sender, recipients, smtputf8, chunks)`: one SMTP transaction; when the server
     refuses an OAuth token (401-style), the token is refreshed once and the transaction tried
     again (AUTH fails before any of the message is read, so the same chunks serve)."""
-    from pysmail.smtp.session import SmtpParams, send
+    from pysmail.cli.params import smtp_params
+    from pysmail.smtp.session import send
 
-    server = settings.server
-    cafile, verify = _tls_params(settings)
-    params = SmtpParams(
-        server.host,
-        server.port,
-        server.tls.value,
-        cafile,
-        verify,
-        server.timeout,
-        server.helo,
-        server.proxy,
-    )
+    params = smtp_params(settings)
 
     def send_one(
         sender: str, recipients: Sequence[str], smtputf8: bool, chunks: Iterable[bytes]

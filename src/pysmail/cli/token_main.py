@@ -458,7 +458,6 @@ def _smtp_params(opts: argparse.Namespace, ctx: _Ctx, doc: TokenFile) -> tuple[o
     from pysmail.config.model import TlsMode
     from pysmail.config.paths import find_config
     from pysmail.errors import UsageError
-    from pysmail.smtp.session import SmtpParams
 
     home = Path(ctx.env["HOME"]) if ctx.env.get("HOME") else None
     config = str(ctx.cwd / opts.config) if opts.config else None
@@ -477,12 +476,9 @@ def _smtp_params(opts: argparse.Namespace, ctx: _Ctx, doc: TokenFile) -> tuple[o
         if exc.code is ErrCode.NO_SERVER:
             raise UsageError(ErrCode.NO_SERVER, "token.no_server") from exc
         raise
-    server = settings.server
-    params = SmtpParams(
-        server.host, server.port, server.tls.value,
-        str(server.cafile) if server.cafile else None, server.tls_verify, server.timeout,
-        server.helo,
-    )  # fmt: skip
+    from pysmail.cli.params import smtp_params
+
+    params = smtp_params(settings)  # the same mapping as smail's: TLS, CA file, proxy...
     user = settings.auth.user or doc.user
     mode = settings.auth.mode
     mechanism = mode.sasl_name if mode.is_bearer and mode.sasl_name else "auto"
