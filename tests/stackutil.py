@@ -297,6 +297,29 @@ class Stack:
         status, raw = self._client_post("/token", client_id, form)
         return status, _json(status, raw, "token endpoint")
 
+    def write_token_file(
+        self, folder: Path, user: str, client_id: str = "mailcli", **extra: str
+    ) -> tuple[Path, dict[str, Any]]:
+        """smail_refreshtoken.ini in SmailRefreshToken's layout (CRLF, the seed's keys, mode 0600)
+        with a fresh refresh token of `user`; the token counter is reset. Returns (path, tokens)."""
+        tokens = self.issue_tokens(user, client_id=client_id)
+        keys = {
+            "UserID": user,
+            "ClientID": client_id,
+            "ClientSecret": self.oidc_clients[client_id] or "",
+            "RefreshToken": tokens["refresh_token"],
+            "TokenURI": self.oidc_token_endpoint,
+            "OuthURI": f"{self.oidc_issuer}/auth",
+            "OAUTH2_TIME_OUT": "10",
+            **extra,
+        }
+        path = folder / "smail_refreshtoken.ini"
+        text = "[OAUTH2]\r\n" + "".join(f"{k}={v}\r\n" for k, v in keys.items())
+        path.write_text(text, newline="")
+        path.chmod(0o600)
+        self.reset_token_stats()
+        return path, tokens
+
     def issue_tokens(
         self,
         user: str,

@@ -36,21 +36,8 @@ pytestmark = pytest.mark.stack
 
 def _token_file(stack: Stack, folder: Path, client_id: str = "mailcli") -> tuple[Path, list[str]]:
     """smail_refreshtoken.ini in SmailRefreshToken's layout; returns it and the secrets in it."""
-    tokens = stack.issue_tokens(ALICE, client_id=client_id)
+    path, tokens = stack.write_token_file(folder, ALICE, client_id)
     secret = stack.oidc_clients[client_id] or ""
-    path = folder / "smail_refreshtoken.ini"
-    keys = {
-        "UserID": ALICE,
-        "ClientID": client_id,
-        "ClientSecret": secret,
-        "RefreshToken": tokens["refresh_token"],
-        "TokenURI": stack.oidc_token_endpoint,
-        "OuthURI": f"{stack.oidc_issuer}/auth",
-        "OAUTH2_TIME_OUT": "10",
-    }
-    path.write_text("[OAUTH2]\r\n" + "".join(f"{k}={v}\r\n" for k, v in keys.items()), newline="")
-    path.chmod(0o600)
-    stack.reset_token_stats()
     return path, [s for s in (secret, tokens["refresh_token"], tokens["access_token"]) if s]
 
 

@@ -35,22 +35,7 @@ sys.stdout.write(source() + "\\n")
 
 
 def _token_file(stack: Stack, folder: Path, client_id: str = "mailcli", **extra: str) -> Path:
-    tokens = stack.issue_tokens(ALICE, client_id=client_id)
-    secret = stack.oidc_clients[client_id] or ""
-    path = folder / "smail_refreshtoken.ini"
-    keys = {
-        "UserID": ALICE,
-        "ClientID": client_id,
-        "ClientSecret": secret,
-        "RefreshToken": tokens["refresh_token"],
-        "TokenURI": stack.oidc_token_endpoint,
-        "OuthURI": f"{stack.oidc_issuer}/auth",
-        "OAUTH2_TIME_OUT": "10",
-        **extra,
-    }
-    path.write_text("[OAUTH2]\r\n" + "".join(f"{k}={v}\r\n" for k, v in keys.items()), newline="")
-    stack.reset_token_stats()
-    return path
+    return stack.write_token_file(folder, ALICE, client_id, **extra)[0]
 
 
 def _send(stack: Stack, source: TokenSource, mechanism: str, subject: str, *, tls: str) -> None:
