@@ -287,11 +287,18 @@ def test_silent_error_keeps_exit_code(stack: Stack, tmp_path: Path) -> None:
 # -- -d and -i --------------------------------------------------------------------------------
 
 
-def test_debug_transcript(stack: Stack, tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunking", [True, False], ids=["bdat", "no-chunking"])
+def test_debug_transcript(stack: Stack, tmp_path: Path, chunking: bool) -> None:
+    """Dovecot offers CHUNKING: the message goes as one BDAT LAST chunk in the same write as
+    its envelope; --no-chunking keeps DATA, its 354 and the final dot."""
     mark = marker("debug")
-    result = ok(smail(stack, tmp_path, "-d", "-f" + ALICE, "-s" + mark, "-Tx", BOB, exe=True))
+    extra = () if chunking else ("--no-chunking",)
+    result = ok(
+        smail(stack, tmp_path, "-d", *extra, "-f" + ALICE, "-s" + mark, "-Tx", BOB, exe=True)
+    )
     lines = result.out.splitlines()
-    for expected in (
+    data = ("Send: BDAT ",) if chunking else ("Send: DATA", "Recv: 354 ")
+    expected = [
         "Recv: 220 ",
         "Send: EHLO ",
         "Send: STARTTLS",
@@ -300,12 +307,20 @@ def test_debug_transcript(stack: Stack, tmp_path: Path) -> None:
         "Recv: 235 ",
         f"Send: MAIL FROM:<{ALICE}>",
         f"Send: RCPT TO:<{BOB}>",
-        "Send: DATA",
+        *data,
         f"Send: Subject: {mark}",
-        "Send: .",
+        "[message body: ",
+        *(() if chunking else ("Send: .",)),
+        "Recv: 250 2.0.0 Ok",
         "Send: QUIT",
-    ):
-        assert any(line.startswith(expected) for line in lines), (expected, result.out)
+    ]
+    at = 0
+    for line in lines:  # each expected line, in this order
+        if at < len(expected) and line.startswith(expected[at]):
+            at += 1
+    assert at == len(expected), (expected[at], result.out)
+    assert ("Send: DATA" in lines) is not chunking
+    assert any(re.fullmatch(r"Send: BDAT \d+ LAST", ln) for ln in lines) is chunking
     assert all(re.match(r"(Send|Recv): |TLS: |X509 |\[message body", ln) for ln in lines), lines
     assert "alice-pw" not in result.out
     blob = base64.b64encode(f"\0{ALICE}\0alice-pw".encode()).decode()

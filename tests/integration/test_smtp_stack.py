@@ -78,14 +78,19 @@ def clean(stack: Stack) -> Iterator[Stack]:
     yield stack
 
 
+@pytest.mark.parametrize("chunking", [True, False], ids=["bdat", "data"])
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5", "auto"])
 @pytest.mark.parametrize("tls", ["starttls", "smtps"])
-def test_delivered_message_is_what_we_sent(clean: Stack, tls: str, mechanism: str) -> None:
+def test_delivered_message_is_what_we_sent(
+    clean: Stack, tls: str, mechanism: str, chunking: bool
+) -> None:
     stack = clean
     expected, chunks = _message(f"{tls} {mechanism} {uuid.uuid4().hex}")
     lines: list[str] = []
     auth = AuthRequest(mechanism, ALICE, password=lambda: stack.users[ALICE])
-    reply = send(_params(stack, tls), ALICE, [BOB], chunks, auth=auth, trace=Trace(lines.append))
+    params = _params(stack, tls, chunking=chunking)
+    reply = send(params, ALICE, [BOB], chunks, auth=auth, trace=Trace(lines.append))
+    assert ("Send: DATA" in lines) is not chunking
     assert reply.code == 250 and reply.enhanced == "2.0.0"
     (received,) = stack.fetch(BOB, expect=1)
     assert received.endswith(expected)

@@ -403,8 +403,8 @@ class FakeConn:
         if action == "drop":
             self.alive = False
             raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host="h")
-        if action in ("mail421", "mail452", "refuse"):
-            code = {"mail421": 421, "mail452": 452, "refuse": 550}[action]
+        if action in ("mail421", "mail452", "mail503", "refuse"):
+            code = {"mail421": 421, "mail452": 452, "mail503": 503, "refuse": 550}[action]
             if code == 421:
                 self.alive = False
             err = SmtpReplyError(ErrCode.TEMPORARY if code < 500 else ErrCode.HANDLING,
@@ -521,6 +521,18 @@ def test_lost_reply_of_the_last_message_is_retried_too() -> None:
     server = FakeServer({(1, 3): "lost"})
     results = _by_tag(_run(server, 3)[0])
     assert results[3].error is None and results[3].maybe_duplicate and server.connections == 2
+
+
+@pytest.mark.usefixtures("idling")
+def test_503_to_mail_sends_the_message_again_on_a_new_connection() -> None:
+    """A server that still holds a failed transaction (it wanted RSET after a refused BDAT
+    LAST) answers the next pipelined MAIL 503: that message is not at fault; it goes again."""
+    server = FakeServer({(1, 3): "refuse", (1, 4): "mail503"})
+    results = _by_tag(_run(server, 6)[0])
+    assert server.connections == 2
+    assert [t for t, r in results.items() if r.error is not None] == [3]
+    assert results[4].error is None and results[4].attempts == 2
+    assert server.delivered == [1, 2, 4, 5, 6]
 
 
 @pytest.mark.usefixtures("idling")

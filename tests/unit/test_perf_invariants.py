@@ -190,7 +190,7 @@ def test_records_behave_like_frozen_dataclasses() -> None:
     assert a == b and hash(a) == hash(b) and a != ServerSettings("h", 26, TlsMode.NONE)
     assert repr(a) == (
         "ServerSettings(host='h', port=25, tls=<TlsMode.NONE: 'none'>, tls_verify=True, "
-        "cafile=None, helo=None, timeout=60.0, proxy=None)"
+        "cafile=None, helo=None, timeout=60.0, proxy=None, chunking=True)"
     )
     with pytest.raises(FrozenInstanceError):
         a.host = "x"  # type: ignore[misc]
@@ -203,7 +203,7 @@ def test_records_behave_like_frozen_dataclasses() -> None:
     with pytest.raises(TypeError, match="multiple values"):
         ServerSettings("h", 25, TlsMode.NONE, host="x")  # type: ignore[misc]
     with pytest.raises(TypeError, match="positional"):
-        ServerSettings("h", 25, TlsMode.NONE, True, None, None, 1.0, None, 9)  # type: ignore[call-arg]
+        ServerSettings("h", 25, TlsMode.NONE, True, None, None, 1.0, None, True, 9)  # type: ignore[call-arg]
     # default factories give each instance its own value; dataclasses' functions still work
     auth = AuthSettings()
     assert auth.secret == SecretSources() and auth.secret is not AuthSettings().secret

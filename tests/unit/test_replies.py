@@ -1,4 +1,4 @@
-"""SMTP wire grammar: reply framing, EHLO parsing, command formatting, dot-stuffing."""
+"""SMTP wire grammar: reply framing, EHLO parsing, command formatting, dot-stuffing, BDAT."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from pysmail.smtp.replies import (
     MAX_REPLY_LINE,
+    Chunker,
     DotStuffer,
     MalformedReply,
     Reply,
@@ -220,3 +221,64 @@ def test_chunking_never_changes_the_output(data: bytes, cuts: list[int]) -> None
 def test_unstuff_refuses_unterminated_data() -> None:
     with pytest.raises(ValueError):
         unstuff(b"abc\r\n")
+
+
+# -- BDAT chunks (RFC 3030) -------------------------------------------------------------------
+
+
+def _frames(chunks: list[bytes], size: int) -> list[tuple[bytes, bytes]]:
+    chunker = Chunker(size)
+    frames = [f for c in chunks for f in chunker.feed(c)] + [chunker.finish()]
+    return [(command, b"".join(pieces)) for command, pieces in frames]
+
+
+def _debdat(frames: list[tuple[bytes, bytes]]) -> bytes:
+    """What a server assembles: every chunk's bytes, in order; checks the framing as it goes."""
+    out = b""
+    for i, (command, data) in enumerate(frames):
+        match = re.fullmatch(rb"BDAT (\d+)( LAST)?\r\n", command)
+        assert match is not None, command
+        assert int(match[1]) == len(data)
+        assert bool(match[2]) == (i == len(frames) - 1)  # LAST on the last chunk only
+        out += data
+    return out
+
+
+def test_bdat_one_small_message_is_one_last_chunk_without_stuffing_or_dot() -> None:
+    frames = _frames([b"Subject: x\r\n\r\n.leading dot\r\n"], 1 << 20)
+    assert frames == [(b"BDAT 28 LAST\r\n", b"Subject: x\r\n\r\n.leading dot\r\n")]
+
+
+def test_bdat_line_ends_become_crlf_and_the_last_line_is_ended() -> None:
+    assert _frames([b"a\nb\rc"], 100) == [(b"BDAT 9 LAST\r\n", b"a\r\nb\r\nc\r\n")]
+    assert _frames([b"a\r", b"\nb"], 100) == [(b"BDAT 6 LAST\r\n", b"a\r\nb\r\n")]
+    assert _frames([], 100) == [(b"BDAT 0 LAST\r\n", b"")]
+
+
+def test_bdat_cuts_chunks_once_the_size_is_reached() -> None:
+    frames = _frames([b"x" * 5 + b"\r\n"] * 5, 10)
+    assert [c for c, _ in frames] == [b"BDAT 14\r\n", b"BDAT 14\r\n", b"BDAT 7 LAST\r\n"]
+    # content ending on a cut: an empty LAST chunk ends the message (RFC 3030 allows 0)
+    frames = _frames([b"x" * 8 + b"\r\n"], 10)
+    assert frames == [(b"BDAT 10\r\n", b"x" * 8 + b"\r\n"), (b"BDAT 0 LAST\r\n", b"")]
+
+
+def test_bdat_passes_smtp_safe_pieces_unscanned() -> None:
+    class Safe(bytes):
+        smtp_safe = True
+
+    piece = Safe(b"QUJD\r\n")
+    chunker = Chunker(4)
+    ((command, pieces),) = chunker.feed(piece)
+    assert command == b"BDAT 6\r\n" and pieces[0] is piece
+
+
+@given(
+    st.binary(max_size=400),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=8),
+    st.integers(min_value=1, max_value=64),
+)
+def test_bdat_content_is_what_data_delivers(data: bytes, cuts: list[int], size: int) -> None:
+    """However the bytes are split and chunked, the server assembles what DATA would deliver
+    after un-stuffing: the same message over either command."""
+    assert _debdat(_frames(_splits(data, cuts), size)) == unstuff(_stuff([data]))

@@ -171,6 +171,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "CA certificate file (PEM) used to verify the server.",
         "サーバ証明書の検証に使う CA 証明書ファイル(PEM)。",
     ),
+    "cli.help.no_chunking": (
+        "Send with DATA even when the server offers CHUNKING (BDAT).",
+        "サーバが CHUNKING (BDAT) に対応していても DATA で送ります。",
+    ),
     "cli.help.insecure": (
         "DANGER: do not verify the server certificate (the password can be stolen).",
         "危険: サーバ証明書を検証しません(パスワードを盗まれる恐れがあります)。",

@@ -26,6 +26,7 @@ def smtp_params(settings: Settings) -> SmtpParams:
         server.timeout,
         server.helo,
         server.proxy,
+        server.chunking,
     )
 
 

@@ -95,6 +95,7 @@ class CommandLine:
     config: str | None = None
     cafile: str | None = None
     insecure: bool = False
+    no_chunking: bool = False
     allow_plaintext_auth: bool = False
     reply_to: tuple[str, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
@@ -275,6 +276,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("allow_plaintext_auth", Kind.FLAG, long="allow-plaintext-auth"),
     OptionSpec("cafile", Kind.VALUE, long="cafile", metavar="PATH"),
     OptionSpec("insecure", Kind.FLAG, long="insecure"),
+    OptionSpec("no_chunking", Kind.FLAG, long="no-chunking"),
     OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME"),
     OptionSpec("timeout", Kind.VALUE, long="timeout", metavar="SEC", convert=_seconds),
     OptionSpec("proxy", Kind.VALUE, long="proxy", metavar="URL", convert=_proxy),

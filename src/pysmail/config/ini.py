@@ -137,6 +137,7 @@ _MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
     "helo": ("helo", _text),
     "timeout": ("timeout", _seconds),
     "allow_plaintext_auth": ("allow_plaintext_auth", _bool),
+    "chunking": ("chunking", _bool),
     "max_text_length": ("max_text_length", _int_in(1, 10_000_000)),
     "oauth_token_file": ("oauth_token_file", _path),
     "proxy": ("proxy", _proxy),

@@ -96,6 +96,7 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
         helo=_first(cmdline.helo, ini.helo),
         timeout=timeout,
         proxy=_proxy(cmdline.proxy, ini.proxy),
+        chunking=not cmdline.no_chunking and ini.chunking is not False,
     )
     auth = _auth(cmdline, ini)
     user = auth.user

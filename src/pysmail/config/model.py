@@ -181,6 +181,7 @@ class IniSettings:
     helo: str | None = None
     timeout: float | None = None
     allow_plaintext_auth: bool | None = None
+    chunking: bool | None = None
     max_text_length: int | None = None
     oauth_token_file: Path | None = None
     proxy: ProxySetting | None = None  # "none": no proxy
@@ -202,6 +203,7 @@ class ServerSettings:
     helo: str | None = None  # None: the local host name
     timeout: float = DEFAULT_TIMEOUT
     proxy: ProxyUrl | None = None  # HTTP CONNECT / SOCKS5 tunnel for the SMTP connection
+    chunking: bool = True  # BDAT when the server offers CHUNKING
 
 
 @record

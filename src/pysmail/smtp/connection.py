@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 
-from pysmail.errors import NetworkError, SmailError, SmtpReplyError
+from pysmail.errors import NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.retry import backoff, classify
 from pysmail.smtp.replies import (
+    Chunker,
     DotStuffer,
     Extensions,
     Reply,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
     from pysmail.redact import Scrubber
     from pysmail.sasl import AuthRequest
+    from pysmail.smtp.replies import Frame
     from pysmail.smtp.session import SmtpParams
     from pysmail.smtp.trace import Trace
     from pysmail.smtp.transport import Transport
@@ -114,6 +116,7 @@ class SmtpConnection:
         trace: Trace | None = None,
         timeout: float = 60.0,
         greeting: str = "",
+        chunking: bool = True,
     ) -> None:
         self.transport = transport
         self.extensions = extensions
@@ -127,6 +130,10 @@ class SmtpConnection:
         self._dirty = False  # a transaction was left open: RSET before the next MAIL
         self._known: list[Outcome] = []  # outcomes learnt, not yet returned
         self.pipelining = extensions.has("PIPELINING")
+        # BDAT instead of DATA (RFC 3030) when the server offers it: no 354 to wait for (a
+        # one-recipient message goes out with its envelope, one round trip in all), no
+        # dot-stuffing. `chunking=False` keeps DATA (a server whose CHUNKING is broken).
+        self.chunking = chunking and extensions.has("CHUNKING")
         # The next message's MAIL/RCPT in the same write as the data's final ".": RFC 2920
         # allows it, and it saves a round trip per message; Dovecot 2.3 submission aborts on
         # it (assertion pending_rcpt_cmds == 0), so it is off there.
@@ -152,6 +159,7 @@ class SmtpConnection:
             trace=trace,
             timeout=params.timeout,
             greeting=opened.greeting,
+            chunking=params.chunking,
         )
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -233,7 +241,7 @@ class SmtpConnection:
     ) -> Outcome | None:
         """Submit; return this message's refusal, or None when its data went out."""
         if not recipients:
-            raise SmailError(ErrCode.RECIPIENT, "smtp.no_recipients")
+            raise UsageError(ErrCode.RECIPIENT, "smtp.no_recipients")
         ext = self.extensions
         if smtputf8 and not ext.has("SMTPUTF8"):
             self._settle_pending()
@@ -247,8 +255,18 @@ class SmtpConnection:
             mail = _command("MAIL", f"FROM:<{sender}>", *params)
             self._mail_lines[(sender, smtputf8, eight_bit)] = mail
         rcpts = [_command("RCPT", f"TO:<{r}>") for r in recipients]
-        # One recipient: DATA may join the group, since a refused RCPT means a refused DATA.
-        data_in_group = self.pipelining and len(rcpts) == 1
+        # One recipient: the data may join the group, since a refused RCPT means refused data
+        # (DATA answered 503/554, or the BDAT chunk discarded). With several, all-or-nothing
+        # needs every RCPT reply before any data goes out.
+        one = self.pipelining and len(rcpts) == 1
+        chunker: Chunker | None = None
+        frames: list[Frame] = []
+        rest: Iterator[bytes] | None = None
+        if self.chunking:
+            chunker = Chunker()
+            frames, rest = _first_frames(chunker, chunks)  # nothing is written before this
+        bdat_in_group = one and chunker is not None and rest is None  # one chunk: the whole
+        data_in_group = one and chunker is None
         group = [b"RSET\r\n"] if self._dirty else []
         group += [mail, *rcpts] + ([b"DATA\r\n"] if data_in_group else [])
         if not self.pipeline_across:
@@ -259,12 +277,14 @@ class SmtpConnection:
             else:
                 for line in group:
                     self._write(line)
+            if bdat_in_group:
+                self._put_frames(frames)
             if self.idle is not None:
-                # The pending data's final "." and this group go out in one write now.
+                # The pending data's end and this group go out in one write now.
                 self._flush()
                 self.idle()
-        # Pipelining: the pending data's final "." and this group go out in one write (above,
-        # or here, as the first reply is read).
+        # Pipelining: the pending data's end and this group go out in one write (above, or
+        # here, as the first reply is read).
         self._settle_pending()
         replies = self._exchange(group)
         # All went well (every reply 2xx, DATA's 354): nothing to judge.
@@ -279,7 +299,18 @@ class SmtpConnection:
             refused = self._judge(tag, sender, recipients, replies, data_in_group)
         if refused is not None:
             self._dirty = True
+            if bdat_in_group and self.alive:
+                self._read()  # the answer to the chunk the server discarded
             return refused
+        self._dirty = False
+        if chunker is not None:
+            if not bdat_in_group:
+                refusal = self._put_frames(frames, chunker, rest)
+                if refusal is not None:
+                    self._dirty = True
+                    return Outcome(tag, error=self._error(refusal, "smtp.message_refused"))
+            self.pending = tag  # the reply to BDAT LAST is read later
+            return None
         if not data_in_group:
             reply = self._command(b"DATA\r\n")
             if reply.code != SmtpStatus.START_INPUT:
@@ -393,6 +424,59 @@ class SmtpConnection:
         if tap is not None:
             tap.finish()
 
+    def _put_frames(
+        self,
+        frames: list[Frame],
+        chunker: Chunker | None = None,
+        rest: Iterator[bytes] | None = None,
+    ) -> Reply | None:
+        """Write the message as BDAT chunks: `frames`, then what `chunker` makes of `rest`.
+
+        The reply to BDAT LAST is the message's reply and stays unread (`pending`). The reply
+        to an earlier chunk is read one chunk late when pipelining (so one chunk is always on
+        its way), at once otherwise; a refused chunk stops the message (RSET follows with the
+        next one) and is returned. If `rest` raises, the connection is dropped: without its
+        LAST chunk the server discards the message.
+        """
+        tap = self.trace.data() if self.trace is not None else None
+        window = 1 if self.pipelining else 0
+        unread = 0
+        refusal: Reply | None = None
+        last = False
+        try:
+            for command, pieces in _chain(frames, chunker, rest):
+                self._write(command)
+                for piece in pieces:
+                    self.transport.write(piece)
+                    if tap is not None:
+                        tap.feed(piece)
+                last = command.endswith(b" LAST\r\n")
+                if last:
+                    break
+                unread += 1
+                if unread > window:
+                    unread -= 1
+                    refusal = self._refusal(self._read())
+                    if refusal is not None:
+                        break
+        except NetworkError:
+            raise
+        except BaseException:
+            self.alive = False
+            self.transport.close()
+            raise
+        for _ in range(unread):  # replies to earlier chunks come before LAST's
+            refusal = refusal or self._refusal(self._read())
+        if tap is not None:
+            tap.finish(dot=False)
+        if refusal is not None and last:
+            self._read()  # LAST's answer too: the message is over either way
+        return refusal
+
+    @staticmethod
+    def _refusal(reply: Reply) -> Reply | None:
+        return reply if reply.kind != 2 else None
+
     def _settle_pending(self) -> None:
         """Read the reply to the pending message's data into the known outcomes."""
         tag = self.pending
@@ -448,6 +532,29 @@ class SmtpConnection:
         self.transport.close()
 
 
+def _first_frames(
+    chunker: Chunker, chunks: Iterable[bytes]
+) -> tuple[list[Frame], Iterator[bytes] | None]:
+    """Feed `chunks` until a first BDAT chunk is cut: (the chunks, the rest of the stream), or
+    ([the whole message as BDAT LAST], None) when it ends first."""
+    stream = iter(chunks)
+    for piece in stream:
+        frames = chunker.feed(piece)
+        if frames:
+            return frames, stream
+    return [chunker.finish()], None
+
+
+def _chain(
+    frames: list[Frame], chunker: Chunker | None, rest: Iterator[bytes] | None
+) -> Iterator[Frame]:
+    yield from frames
+    if chunker is not None and rest is not None:
+        for piece in rest:
+            yield from chunker.feed(piece)
+        yield chunker.finish()
+
+
 class DataContent(bytes):
     """Message bytes that are DATA content as they are (made by data_content()): DotStuffer
     passes them through without scanning them (its `smtp_safe` contract)."""
@@ -477,7 +584,7 @@ def _command(verb: str, *args: str) -> bytes:
     try:
         return format_command(verb, *args)
     except UnsafeCommand as exc:
-        raise SmailError(ErrCode.RECIPIENT, "smtp.unsafe_address", value=repr(args[0])) from exc
+        raise UsageError(ErrCode.RECIPIENT, "smtp.unsafe_address", value=repr(args[0])) from exc
 
 
 # -- many messages over reconnecting connections ------------------------------------------------
@@ -647,8 +754,13 @@ def deliver(
             elif isinstance(err, SmtpReplyError) and (
                 err.smtp_code == SmtpStatus.SERVICE_UNAVAILABLE
                 or (outcome.stage == "mail" and err.smtp_code // 100 == 4 and current.sent > 0)
+                or (outcome.stage == "mail" and err.smtp_code == SmtpStatus.BAD_SEQUENCE)
             ):
-                current.alive = False  # 421, or a per-session limit: a new connection
+                # 421; a per-session limit; or 503 to MAIL: the server still holds a failed
+                # transaction that this message's pipelined MAIL went out behind (a server
+                # that wants RSET after a refused BDAT LAST). Not the message's fault: it
+                # goes again over a new connection.
+                current.alive = False
                 again(job, err)
             else:
                 finish(job, None, err)

@@ -1,15 +1,15 @@
-"""One SMTP submission: greeting, EHLO, STARTTLS, AUTH, MAIL/RCPT (pipelined), DATA, QUIT."""
+"""An SMTP session up to MAIL FROM (greeting, EHLO, STARTTLS, AUTH) and send(), one message."""
 
 from __future__ import annotations
 
 import socket
+from contextlib import suppress
 
 from pysmail.errors import AuthError, NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 from pysmail.redact import Scrubber
 from pysmail.smtp.replies import (
-    DotStuffer,
     Extensions,
     Reply,
     SmtpStatus,
@@ -77,6 +77,7 @@ class SmtpParams:
     timeout: float = 60.0
     helo: str | None = None
     proxy: ProxyUrl | None = None  # HTTP CONNECT or SOCKS5 tunnel (smtp/proxy.py)
+    chunking: bool = True  # BDAT when the server offers CHUNKING (RFC 3030); False: DATA
 
 
 def send(
@@ -92,31 +93,33 @@ def send(
 ) -> Reply:
     """Submit `message` to every recipient, or to none; return the server's reply to the data.
 
-    All recipients are accepted before DATA is sent: if the server refuses any of them, the
-    transaction is reset and nothing is delivered. `message` is streamed (dot-stuffing, CRLF)
-    in large writes; if it raises while streaming, the connection is dropped without the final
-    "." so the server discards the partial message. Non-ASCII addresses turn on SMTPUTF8.
+    All recipients are accepted before the data goes out: if the server refuses any of them,
+    nothing is delivered. `message` is streamed (CRLF line endings; dot-stuffed for DATA, in
+    BDAT chunks when the server offers CHUNKING) in large writes; if it raises while
+    streaming, the connection is dropped before the data's end, so the server discards the
+    partial message. Non-ASCII addresses turn on SMTPUTF8. The dialogue is the one of
+    smtp/connection.py, for one message.
 
     Raises: NetworkError (HOST_LOOKUP, CONNECT, SEND, RECEIVE, TLS, STARTTLS), AuthError
     (AUTH_FAILED, AUTH_UNAVAILABLE, TEMPORARY), SmtpReplyError (HANDLING 5xx, TEMPORARY 4xx),
-    UsageError (RECIPIENT: no recipient, or CR/LF in an address).
+    SmailError (HANDLING: SMTPUTF8 needed and not offered), UsageError (RECIPIENT: no
+    recipient, or CR/LF in an address).
     """
+    from pysmail.smtp.connection import SmtpConnection
+
     if not recipients:
         raise UsageError(ErrCode.RECIPIENT, "smtp.no_recipients")
-    session, ext, _greeting = _open(params, auth, trace)
+    conn = SmtpConnection.open(params, auth=auth, trace=trace)
     try:
-        session._envelope(
-            ext,
+        return conn.send(
             envelope_from,
             recipients,
-            smtputf8 or not all(a.isascii() for a in (envelope_from, *recipients)),
-            eight_bit,
+            message,
+            smtputf8=smtputf8 or not all(a.isascii() for a in (envelope_from, *recipients)),
+            eight_bit=eight_bit,
         )
-        reply = session._data(message)
-        session._quit()
-        return reply
     finally:
-        session.transport.close()
+        conn.close()
 
 
 def authenticate_only(params: SmtpParams, auth: AuthRequest, trace: Trace | None) -> None:
@@ -202,15 +205,11 @@ class _Session:
             **params,
         )
 
-    def _quit(self, reset: bool = False) -> None:
+    def _quit(self) -> None:
         """Say goodbye politely; the outcome is already decided, so errors are ignored."""
         self.transport.set_timeout(min(self.params.timeout, QUIT_TIMEOUT))
-        try:
-            if reset:
-                self._command(b"RSET\r\n")
+        with suppress(SmailError):
             self._command(b"QUIT\r\n")
-        except SmailError:
-            pass
 
     def trace_tls(self) -> None:
         info = self.transport.tls_info()
@@ -376,78 +375,6 @@ class _Session:
                 **common,
             )
         return AuthError(ErrCode.AUTH_FAILED, "smtp.auth_failed", reply=shown, **common)
-
-    def _envelope(
-        self,
-        ext: Extensions,
-        envelope_from: str,
-        recipients: Sequence[str],
-        smtputf8: bool,
-        eight_bit: bool,
-    ) -> None:
-        mail_params: list[str] = []
-        if smtputf8:
-            if not ext.has("SMTPUTF8"):
-                self._quit()
-                raise SmailError(
-                    ErrCode.HANDLING, "smtp.smtputf8_unsupported", host=self.params.host
-                )
-            mail_params.append("SMTPUTF8")
-        if (eight_bit or smtputf8) and ext.has("8BITMIME"):
-            mail_params.append("BODY=8BITMIME")
-        mail = _format("MAIL", f"FROM:<{envelope_from}>", *mail_params, what="address")
-        rcpts = [_format("RCPT", f"TO:<{r}>", what="address") for r in recipients]
-        if ext.has("PIPELINING"):
-            # RFC 2920: MAIL and every RCPT in one write, replies read afterwards. DATA is
-            # deliberately not in the batch: a server answers 354 as soon as one RCPT succeeded,
-            # and the all-or-nothing rule needs every RCPT reply before DATA.
-            for line in (mail, *rcpts):
-                self._send(line)
-            mail_reply = self._read()
-            rcpt_replies = [self._read() for _ in rcpts]
-        else:
-            mail_reply = self._command(mail)
-            rcpt_replies = [self._command(line) for line in rcpts] if mail_reply.kind == 2 else []
-        if mail_reply.kind != 2:
-            self._quit(reset=True)
-            raise self._reply_error(mail_reply, "smtp.sender_refused", sender=envelope_from)
-        refused = [
-            (r, reply) for r, reply in zip(recipients, rcpt_replies, strict=True) if reply.kind != 2
-        ]
-        if refused:
-            self._quit(reset=True)
-            # 5xx wins over 4xx: retrying later cannot help a permanently refused address.
-            worst = max((reply for _, reply in refused), key=lambda rep: rep.kind)
-            code = ErrCode.TEMPORARY if worst.kind == 4 else ErrCode.HANDLING
-            raise SmtpReplyError(
-                code,
-                "smtp.recipient_refused",
-                smtp_code=worst.code,
-                reply=self.scrubber.scrub("\n".join(f"<{r}>: {rep.wire}" for r, rep in refused)),
-                host=self.params.host,
-                recipient=refused[0][0],
-                count=len(refused),
-            )
-
-    def _data(self, message: Iterable[bytes]) -> Reply:
-        reply = self._command(b"DATA\r\n")
-        if reply.code != SmtpStatus.START_INPUT:
-            self._quit(reset=reply.kind != 3)
-            raise self._reply_error(reply, "smtp.command_refused", command="DATA")
-        stuffer = DotStuffer()
-        tap = self.trace.data() if self.trace is not None else None
-        for chunk in message:
-            if tap is not None:
-                tap.feed(chunk)
-            self.transport.write(stuffer.feed(chunk))
-        self.transport.write(stuffer.finish())
-        if tap is not None:
-            tap.finish()
-        reply = self._read()
-        if reply.kind != 2:
-            self._quit()
-            raise self._reply_error(reply, "smtp.message_refused")
-        return reply
 
 
 def _step(steps: Steps, challenge: bytes) -> bytes | None:

@@ -1,4 +1,4 @@
-"""The `-d` transcript: `Send:`/`Recv:` lines, TLS details, headers of DATA; secrets masked."""
+"""The `-d` transcript: `Send:`/`Recv:` lines, TLS details, headers of DATA/BDAT; secrets masked."""
 
 from __future__ import annotations
 
@@ -85,11 +85,13 @@ class DataTrace:
         self._trace.line("Send: ")
         self._head.clear()
 
-    def finish(self) -> None:
+    def finish(self, dot: bool = True) -> None:
+        """The body's size, and (DATA, not BDAT) the final `.`."""
         if self._in_head:
             self._emit_head()
         self._trace.line(f"[message body: {self._body} bytes]")
-        self._trace.line("Send: .")
+        if dot:
+            self._trace.line("Send: .")
 
 
 def _header_end(data: bytearray) -> tuple[int, int]:
