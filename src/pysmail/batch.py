@@ -329,12 +329,9 @@ class Planned:
 
 def _spec_with(base: MessageSpec, changes: Mapping[str, object]) -> MessageSpec:
     """`base` with `changes` (dataclasses.replace() without importing dataclasses)."""
-    from pysmail.mime.compose import MessageSpec
-    from pysmail.record import record_fields
+    from pysmail.record import replace
 
-    values = {name: getattr(base, name) for name in record_fields(MessageSpec)}
-    values.update(changes)
-    return MessageSpec(**values)
+    return replace(base, **changes)
 
 
 @record

@@ -10,9 +10,11 @@ the same behaviour from shared methods, built in microseconds:
         host: str
         port: int = 25
         names: tuple[str, ...] = field(default_factory=tuple)
+        secret: str = field(default="", repr=False)
 
-- `__init__` takes the fields by position or keyword, in order; defaults and default
-  factories as in dataclasses; the same TypeErrors for missing, unknown or repeated arguments.
+- `__init__` takes the fields by position or keyword, in order; defaults, default
+  factories and `field(repr=False)` as in dataclasses; the same TypeErrors for missing,
+  unknown or repeated arguments.
 - `__repr__`, `__eq__` and `__hash__` are those of `@dataclass(frozen=True)`; assigning or
   deleting an attribute raises FrozenInstanceError (an AttributeError).
 - dataclasses.replace(), dataclasses.fields() and is_dataclass() keep working: they read
@@ -36,11 +38,14 @@ else:
         return lambda target: target
 
 
-__all__ = ["FrozenInstanceError", "field", "record", "record_fields"]
+__all__ = ["FrozenInstanceError", "field", "record", "record_fields", "replace"]
 
 
 class FrozenInstanceError(AttributeError):
     """Raised on assigning to or deleting a field of a record (like dataclasses')."""
+
+
+_MISSING: Any = object()
 
 
 class _Factory:
@@ -50,23 +55,45 @@ class _Factory:
         self.make = make
 
 
-def field(*, default_factory: Callable[[], _T]) -> _T:
-    """A default built anew for each instance (only `default_factory` is supported)."""
-    return _Factory(default_factory)  # type: ignore[return-value]
+class _Field:
+    """What field() said of one field: its default (or factory) and whether repr shows it."""
+
+    __slots__ = ("default", "repr")
+
+    def __init__(self, default: object, repr: bool) -> None:
+        self.default = default  # _MISSING, a value, or a _Factory
+        self.repr = repr
 
 
-_MISSING = object()
+def field(
+    *,
+    default: Any = _MISSING,
+    default_factory: Callable[[], _T] | None = None,
+    repr: bool = True,
+) -> _T:
+    """A field's default, or a default built anew for each instance; `repr=False` keeps the
+    value out of repr() (a secret, a callable)."""
+    if default_factory is not None:
+        default = _Factory(default_factory)
+    return _Field(default, repr)  # type: ignore[return-value]
 
 
 class _Spec:
     """What the shared methods need to know about one record class."""
 
-    __slots__ = ("defaults", "names", "qualname")
+    __slots__ = ("defaults", "names", "qualname", "shown")
 
-    def __init__(self, qualname: str, names: tuple[str, ...], defaults: dict[str, object]):
+    def __init__(
+        self,
+        qualname: str,
+        names: tuple[str, ...],
+        defaults: dict[str, object],
+        shown: tuple[str, ...],
+    ):
         self.qualname = qualname
         self.names = names
         self.defaults = defaults
+        self.shown = shown  # the names repr() shows
 
 
 def _init(self: Any, *args: object, **kwargs: object) -> None:
@@ -102,7 +129,7 @@ def _values(self: Any) -> tuple[object, ...]:
 
 def _repr(self: Any) -> str:
     spec: _Spec = type(self).__record__
-    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in spec.names)
+    inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in spec.shown)
     return f"{spec.qualname}({inner})"
 
 
@@ -136,12 +163,14 @@ class _DataclassFields:
             specs: list[tuple[str, object, object]] = []
             for name in spec.names:
                 default = spec.defaults.get(name, _MISSING)
+                shown = name in spec.shown
                 if default is _MISSING:
-                    specs.append((name, object, dataclasses.field()))
+                    specs.append((name, object, dataclasses.field(repr=shown)))
                 elif isinstance(default, _Factory):
-                    specs.append((name, object, dataclasses.field(default_factory=default.make)))
+                    made = dataclasses.field(default_factory=default.make, repr=shown)
+                    specs.append((name, object, made))
                 else:
-                    specs.append((name, object, dataclasses.field(default=default)))
+                    specs.append((name, object, dataclasses.field(default=default, repr=shown)))
             shadow = dataclasses.make_dataclass(owner.__name__, specs, frozen=True)
             cached = dict(shadow.__dataclass_fields__)  # type: ignore[attr-defined]
             type.__setattr__(owner, "_record_dc_fields", cached)
@@ -161,18 +190,26 @@ def record(cls: type[_T]) -> type[_T]:
         if not str(kind).startswith(("ClassVar", "typing.ClassVar"))
     )
     defaults: dict[str, object] = {}
+    hidden: set[str] = set()
     seen_default = False
     for name in names:
-        if name in cls.__dict__:
-            defaults[name] = cls.__dict__[name]
+        value = cls.__dict__.get(name, _MISSING)
+        if isinstance(value, _Field):
+            if not value.repr:
+                hidden.add(name)
+            value = value.default
+            if value is _MISSING or isinstance(value, _Factory):
+                delattr(cls, name)  # like dataclasses: no class attribute for these
+            else:
+                setattr(cls, name, value)
+        if value is not _MISSING:
+            defaults[name] = value
             seen_default = True
         elif seen_default:
             raise TypeError(f"non-default argument {name!r} follows default argument")
-    for name, value in defaults.items():
-        if isinstance(value, _Factory):
-            delattr(cls, name)  # like dataclasses: no class attribute for a factory default
+    shown = tuple(name for name in names if name not in hidden)
     members: dict[str, object] = {
-        "__record__": _Spec(cls.__qualname__, names, defaults),
+        "__record__": _Spec(cls.__qualname__, names, defaults, shown),
         "__init__": _init,
         "__repr__": _repr,
         "__eq__": _eq,
@@ -191,3 +228,12 @@ def record_fields(cls: type) -> tuple[str, ...]:
     """The field names of a record class, in order."""
     spec: _Spec = cls.__record__  # type: ignore[attr-defined]
     return spec.names
+
+
+def replace(obj: _T, /, **changes: Any) -> _T:
+    """A copy of the record `obj` with `changes` (dataclasses.replace() without importing
+    dataclasses); an unknown name is a TypeError, as there."""
+    cls = type(obj)
+    values = {name: getattr(obj, name) for name in record_fields(cls)}
+    values.update(changes)
+    return cls(**values)

@@ -239,7 +239,7 @@ def test_invalid_grant_rereads_the_file_before_giving_up(token_file: Path, grant
         def get_json(self, url: str, *, timeout: float):  # type: ignore[no-untyped-def]
             return real.get_json(url, timeout=timeout)
 
-    source._http = Swapping()  # type: ignore[assignment]
+    source._given_http = Swapping()  # type: ignore[assignment]
     assert source().startswith("at-")
     assert calls == ["rt-newer", "rt-newest"]
     assert read_token_file(token_file).refresh_token == grant.current

@@ -284,6 +284,33 @@ def test_the_library_modules_of_a_plain_send_stay_light(tmp_path: Path) -> None:
     assert not loaded & LIBRARY_FREE_OF
 
 
+def test_the_sasl_table_stays_light(tmp_path: Path) -> None:
+    """AUTH on every password send loads pysmail.sasl: no dataclasses (7 ms), no typing."""
+    loaded = _child_modules("import pysmail.sasl", tmp_path)
+    assert "pysmail.sasl.mechanisms" in loaded
+    assert not loaded & {"dataclasses", "inspect", "typing", *HEAVY}
+
+
+def test_a_hidden_record_field_stays_out_of_repr() -> None:
+    from pysmail.sasl import AuthRequest, Credentials
+
+    creds = Credentials("u@x", "hunter2-secret", "h", 25)
+    assert (
+        "hunter2" not in repr(creds) and repr(creds) == "Credentials(user='u@x', host='h', port=25)"
+    )
+    assert creds.secret == "hunter2-secret" and creds == Credentials(
+        "u@x", "hunter2-secret", "h", 25
+    )
+    auth = AuthRequest("PLAIN", "u", password=lambda: "hunter2")
+    assert repr(auth) == (
+        "AuthRequest(mechanism='PLAIN', user='u', allow_plaintext=False, "
+        "token_initial_response=False)"
+    )
+    assert auth.token is None
+    fields = {f.name: f.repr for f in dataclasses.fields(Credentials)}
+    assert fields == {"user": True, "secret": False, "host": True, "port": True}
+
+
 def test_dry_run_imports_nothing_heavy(tmp_path: Path) -> None:
     code = (
         "from pysmail.cli.smail_main import main\n"
@@ -324,6 +351,31 @@ class _TinySmtp(threading.Thread):
                     return
                 else:
                     conn.sendall(b"250 ok\r\n")
+
+
+def test_a_cached_oauth_token_costs_no_http_side(tmp_path: Path) -> None:
+    """With a valid access token in the cache, TokenSource loads neither the OAuth HTTP client
+    nor the request builders, nor dataclasses, typing, datetime: OAuth adds (almost) nothing
+    per message. (bench/RESULTS.md row (e) measures it beside the password send.)"""
+    import time
+
+    from pysmail.oauth.store import CachedToken, fingerprint, write_cache
+
+    token_file = tmp_path / "smail_refreshtoken.ini"
+    lines = ["[OAUTH2]", "UserID=u@example.test", "ClientID=c", "RefreshToken=rt-1",
+             "TokenURI=https://login.example.test/token"]  # fmt: skip
+    token_file.write_text("".join(f"{line}\r\n" for line in lines), newline="")
+    token_file.chmod(0o600)
+    now = time.time()
+    write_cache(token_file, CachedToken("at-cached", now, now + 3600, fingerprint("rt-1")))
+    code = (
+        "from pysmail.oauth.provider import TokenSource\n"
+        f"assert TokenSource({str(token_file)!r})() == 'at-cached'\n"
+    )
+    loaded = _child_modules(code, tmp_path)
+    assert "pysmail.oauth.provider" in loaded
+    unwanted = {"pysmail.oauth.flow", "pysmail.oauth.http", "pysmail.oauth.lock", "urllib.request"}
+    assert not loaded & (unwanted | {"dataclasses", "inspect", "typing", "datetime"})
 
 
 def test_a_plain_send_imports_nothing_heavy(tmp_path: Path) -> None:

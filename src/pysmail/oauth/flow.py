@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.oauth.providers import AuthMethod
+from pysmail.record import field, record
 
 __all__ = [
     "DIAGNOSTIC_CLAIMS",
@@ -34,7 +34,7 @@ DIAGNOSTIC_CLAIMS = ("aud", "scp", "scope", "upn", "preferred_username", "tid", 
 MAX_DESCRIPTION = 300  # characters of a provider's error_description shown to the user
 
 
-@dataclass(frozen=True)
+@record
 class FormRequest:
     """A POST of `application/x-www-form-urlencoded` `data` to `url`, Basic auth if `basic`."""
 
@@ -43,7 +43,7 @@ class FormRequest:
     basic: tuple[str, str] | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class TokenResponse:
     """A successful token response (RFC 6749 5.1); `refresh_token` None when none came back."""
 
@@ -54,7 +54,7 @@ class TokenResponse:
     scope: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ProviderError:
     """An error response (RFC 6749 5.2), with Microsoft's AADSTS codes pulled out."""
 

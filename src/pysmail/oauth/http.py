@@ -9,12 +9,12 @@ errors did: 12006 malformed URL, 12157 TLS failure, 12045 unknown CA, 12029 no c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.oauth.flow import shown_url
+from pysmail.record import field, record
 
 if TYPE_CHECKING:
     import ssl
@@ -26,7 +26,7 @@ MAX_BODY = 1024 * 1024  # a token response is a few kB
 _LOOPBACK = ("localhost", "::1")
 
 
-@dataclass(frozen=True)
+@record
 class HttpResult:
     """Status, headers (lower-case names) and the body parsed as JSON (None if it is not JSON)."""
 

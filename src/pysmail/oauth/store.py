@@ -12,8 +12,9 @@ SHA-256: it identifies the token without revealing it.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from pysmail.record import field, record
 
 __all__ = [
     "CACHE_SUFFIX",
@@ -36,7 +37,7 @@ _VERSION = 1
 _MAX_CACHE = 64 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class CachedToken:
     """An access token with its lifetime; times are Unix seconds."""
 

@@ -18,11 +18,11 @@ comments, other sections, line endings and the file's encoding survive a rewrite
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
+from pysmail.record import field, record
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -64,7 +64,7 @@ _KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class TokenFile:
     """The [OAUTH2] section as read. `values` maps canonical key -> value for present keys.
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from pysmail.errors import AuthError
 from pysmail.exitcodes import ErrCode
+from pysmail.record import field, record
 from pysmail.sasl.mechanisms import (
     MECHANISMS,
     CredentialKind,
@@ -44,7 +44,7 @@ PREFERENCE: dict[tuple[CredentialKind, bool], tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class AuthRequest:
     """How to log in: the mechanism ("auto" or a name), the user, and where the secret comes from.
 
