@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from operator import itemgetter as _itemgetter
 
 from pysmail.record import record
 
@@ -57,12 +58,26 @@ class UnsafeCommand(ValueError):
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)")
 
 
-@record
-class Reply:
-    """One complete reply: its code and the text of each line (code and separator removed)."""
+class Reply(tuple[int, tuple[str, ...]]):
+    """One complete reply: its code and the text of each line (code and separator removed).
 
-    code: int
-    lines: tuple[str, ...]
+    A tuple underneath, like a named tuple: a --batch reads four replies per message, and a
+    tuple is made several times faster than a frozen class (and compares and hashes by value).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, code: int, lines: tuple[str, ...]) -> Reply:
+        return tuple.__new__(cls, (code, lines))
+
+    code: int = property(_itemgetter(0))  # type: ignore[assignment]
+    lines: tuple[str, ...] = property(_itemgetter(1))  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Reply(code={self[0]!r}, lines={self[1]!r})"
+
+    def __getnewargs__(self) -> tuple[int, tuple[str, ...]]:  # copy and pickle
+        return (self[0], self[1])
 
     @property
     def text(self) -> str:
@@ -86,7 +101,7 @@ class Reply:
     @property
     def kind(self) -> int:
         """The first digit: 2 done, 3 go on, 4 transient failure, 5 permanent failure."""
-        return self.code // 100
+        return self[0] // 100
 
 
 class ReplyParser:
@@ -109,21 +124,27 @@ class ReplyParser:
 
     def feed(self, data: bytes) -> list[Reply]:
         """Buffer `data`; return the replies completed by it (possibly several when pipelining)."""
-        self._buffer += data
+        if self._buffer:
+            data = bytes(self._buffer) + data
+            self._buffer.clear()
+        *complete, rest = data.split(b"\n")
+        limit = self._max_line
+        if len(rest) > limit:
+            raise MalformedReply(f"reply line longer than {limit} bytes")
         replies: list[Reply] = []
-        while True:
-            end = self._buffer.find(b"\n")
-            if end < 0:
-                if len(self._buffer) > self._max_line:
-                    raise MalformedReply(f"reply line longer than {self._max_line} bytes")
-                return replies
-            if end > self._max_line:
-                raise MalformedReply(f"reply line longer than {self._max_line} bytes")
-            raw = bytes(self._buffer[:end]).rstrip(b"\r")
-            del self._buffer[: end + 1]
-            reply = self._line(raw)
+        for raw in complete:
+            if len(raw) > limit:
+                raise MalformedReply(f"reply line longer than {limit} bytes")
+            if raw[3:4] == b" " and self._code is None and raw[:1] in b"2345" and raw[:3].isdigit():
+                # the common case, a one-line reply: no state to keep
+                text = raw[4:-1] if raw[-1:] == b"\r" else raw[4:]
+                replies.append(Reply(int(raw[:3]), (text.decode("utf-8", "replace"),)))
+                continue
+            reply = self._line(raw[:-1] if raw[-1:] == b"\r" else raw)
             if reply is not None:
                 replies.append(reply)
+        self._buffer += rest
+        return replies
 
     def _line(self, raw: bytes) -> Reply | None:
         if len(raw) < 3 or not raw[:3].isdigit() or raw[:1] not in b"2345":

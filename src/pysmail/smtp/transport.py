@@ -285,15 +285,19 @@ class Transport:
             return
         data = bytes(self._out)
         self._out.clear()
-        with self._mapped("send"):
+        try:  # not `with self._mapped()`: this runs once or twice per message of a batch
             self._sock.sendall(data)
+        except OSError as exc:
+            raise self._failure("send", exc) from exc
 
     def read_reply(self) -> Reply:
         """The next complete reply; flushes pending writes first."""
         self.flush()
         while not self._replies:
-            with self._mapped("receive"):
+            try:
                 data = self._sock.recv(RECV_SIZE)
+            except OSError as exc:
+                raise self._failure("receive", exc) from exc
             if not data:
                 raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=self.host)
             try:
@@ -306,17 +310,17 @@ class Transport:
 
     @contextmanager
     def _mapped(self, what: str) -> Iterator[None]:
-        code = ErrCode.SEND if what == "send" else ErrCode.RECEIVE
         try:
             yield
-        except TimeoutError as exc:
-            raise NetworkError(
-                code, f"smtp.{what}_timeout", host=self.host, timeout=self.timeout
-            ) from exc
         except OSError as exc:  # ssl.SSLError included: it is an OSError
-            raise NetworkError(
-                code, f"smtp.{what}_failed", host=self.host, reason=_reason(exc)
-            ) from exc
+            raise self._failure(what, exc) from exc
+
+    def _failure(self, what: str, exc: OSError) -> NetworkError:
+        """The NetworkError for a failed send or receive (a timeout is an OSError too)."""
+        code = ErrCode.SEND if what == "send" else ErrCode.RECEIVE
+        if isinstance(exc, TimeoutError):
+            return NetworkError(code, f"smtp.{what}_timeout", host=self.host, timeout=self.timeout)
+        return NetworkError(code, f"smtp.{what}_failed", host=self.host, reason=_reason(exc))
 
     def set_timeout(self, seconds: float) -> None:
         """Change the timeout of every later send and receive."""
