@@ -282,3 +282,50 @@ def test_bdat_content_is_what_data_delivers(data: bytes, cuts: list[int], size: 
     """However the bytes are split and chunked, the server assembles what DATA would deliver
     after un-stuffing: the same message over either command."""
     assert _debdat(_frames(_splits(data, cuts), size)) == unstuff(_stuff([data]))
+
+
+# -- the framer, whole or cut anywhere ----------------------------------------------------------
+
+_LINE_TEXT = st.text(st.characters(blacklist_characters="\r\n"), max_size=20)
+_REPLIES = st.lists(
+    st.tuples(st.sampled_from([220, 235, 250, 334, 354, 421, 450, 503, 550, 554]),
+              st.lists(_LINE_TEXT, min_size=1, max_size=4)),
+    max_size=8,
+)  # fmt: skip
+
+
+def _wire(replies: list[tuple[int, list[str]]], ending: bytes) -> bytes:
+    out = b""
+    for code, lines in replies:
+        for i, text in enumerate(lines):
+            sep = " " if i == len(lines) - 1 else "-"
+            out += f"{code}{sep}{text}".encode() + ending
+    return out
+
+
+@given(_REPLIES, st.lists(st.integers(min_value=0, max_value=600), max_size=10),
+       st.sampled_from([b"\r\n", b"\n"]))  # fmt: skip
+def test_the_framer_gives_the_same_replies_however_the_bytes_arrive(
+    replies: list[tuple[int, list[str]]], cuts: list[int], ending: bytes
+) -> None:
+    data = _wire(replies, ending)
+    expected = [Reply(code, tuple(lines)) for code, lines in replies]
+    parser = ReplyParser()
+    got = [reply for part in _splits(data, cuts) for reply in parser.feed(part)]
+    assert got == expected and not parser.pending
+    assert [(r.code, r.lines, r.kind) for r in got] == [
+        (code, tuple(lines), code // 100) for code, lines in replies
+    ]
+
+
+def test_reply_is_a_value() -> None:
+    reply = Reply(250, ("2.0.0 Ok",))
+    assert reply == Reply(250, ("2.0.0 Ok",)) and hash(reply) == hash(Reply(250, ("2.0.0 Ok",)))
+    assert repr(reply) == "Reply(code=250, lines=('2.0.0 Ok',))"
+    assert reply.enhanced == "2.0.0" and reply.wire == "250 2.0.0 Ok"
+    with pytest.raises(AttributeError):
+        reply.code = 550  # type: ignore[misc]
+    import copy
+    import pickle
+
+    assert copy.copy(reply) == reply and pickle.loads(pickle.dumps(reply)) == reply
