@@ -10,6 +10,13 @@ Dovecot submission relays to Postfix, which delivers to Dovecot over LMTP, and m
 back over POP3. With STARTTLS the proxy parses until the TLS handshake and then only relays
 bytes, so only greeting/EHLO/STARTTLS faults apply there.
 
+The message goes with DATA (dot-stuffed lines, then ".") or with CHUNKING (RFC 3030): `BDAT <n>`
+followed by exactly n bytes, one reply per chunk, the last one `BDAT <n> LAST`. Dovecot offers
+CHUNKING; `FaultProxy(..., chunking=False)` removes CHUNKING (and BINARYMIME, which needs it) from
+the EHLO reply the client sees, so the same proxy drives the DATA path, and a BDAT sent anyway is
+refused (500, its bytes discarded). `proxy.verbs` records each connection's commands (verb only,
+"BDAT <n> [LAST]" in full; never an AUTH argument), so a test can tell which path was taken.
+
 Fault points, in dialogue order:
 
     greeting   the server's 220            ehlo       EHLO/HELO
@@ -19,6 +26,14 @@ Fault points, in dialogue order:
     after_dot  the final "." was forwarded and the server answered: its reply is withheld
     after_reply the server's reply to the data was forwarded; then the connection drops
 
+With BDAT: "data" is the first BDAT of a transaction, before it is forwarded ("reply" answers in
+the server's place and discards that chunk's bytes, as a server does; the later chunks of that
+transaction, already pipelined, get "503 5.5.0 Previous data chunk failed, issue RSET first",
+as Dovecot answers them, until RSET/EHLO). "body" is inside the first chunk: its command and
+bytes up to its first line end are forwarded, the rest after the fault (so a drop there never
+delivers: Dovecot delivers a complete LAST chunk even if the client is gone before the reply).
+"after_dot" is the server's reply to the LAST chunk, "after_reply" comes after it was forwarded.
+
 Actions: "drop" (close both sides; the command is not forwarded; at after_dot the server has
 already accepted the message), "delay" (wait `delay` seconds, then go on), "reply" (answer
 `reply` instead of forwarding; a 421 also closes the connection).
@@ -27,12 +42,15 @@ already accepted the message), "delay" (wait `delay` seconds, then go on), "repl
         proxy.script(Fault("rcpt", "reply", b"452 4.5.3 Too many recipients"), None)
         ... connect to (proxy.host, proxy.port) ...
     proxy.applied   -> [(connection number, Fault), ...]
+
+Call script() before connecting: a connection takes its fault when it is accepted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
+import re
 import socket
 import threading
 import time
@@ -52,6 +70,9 @@ POINTS: tuple[Point, ...] = (
 )  # fmt: skip
 # Points that exist in a plain (no STARTTLS) session that authenticates.
 PLAIN_POINTS: tuple[Point, ...] = tuple(p for p in POINTS if p != "starttls")
+_BDAT = re.compile(rb"BDAT +([0-9]{1,12})( +LAST)? *\r?\n", re.IGNORECASE)
+_HIDDEN_WITHOUT_CHUNKING = (b"CHUNKING", b"BINARYMIME")
+CHUNK_FAILED = b"503 5.5.0 Previous data chunk failed, issue RSET first"  # Dovecot's words
 # Replies a server (or a throttling front end) may give instead at each point.
 REPLIES: dict[Point, tuple[bytes, ...]] = {
     "greeting": (b"421 4.3.2 Service not available, closing", b"421 4.7.0 Try again later"),
@@ -97,10 +118,32 @@ def _verb(line: bytes) -> str:
     return line.split(b" ", 1)[0].strip().upper().decode("ascii", "replace")
 
 
+def _bdat(line: bytes) -> tuple[int, bool] | None:
+    """(size, last) of a well-formed `BDAT <n> [LAST]` line, else None."""
+    match = _BDAT.fullmatch(line)
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(2) is not None
+
+
+def without_chunking(reply: bytes) -> bytes:
+    """An EHLO reply without its CHUNKING and BINARYMIME lines, the multi-line framing kept
+    (every line "250-", the last one "250 ")."""
+    lines = reply.split(b"\r\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    kept = [ln for ln in lines if ln[4:].split(b" ", 1)[0].upper() not in _HIDDEN_WITHOUT_CHUNKING]
+    if not kept:
+        return reply
+    out = [ln[:3] + b"-" + ln[4:] for ln in kept[:-1]] + [kept[-1][:3] + b" " + kept[-1][4:]]
+    return b"".join(ln + b"\r\n" for ln in out)
+
+
 class FaultProxy:
     """A threaded TCP proxy on `host` (default 127.0.0.2, a name the stack's certificate
     covers) in front of `upstream`; one fault at most per connection, from `script()`
-    (consumed in order, one entry per connection) or else from `plan(number)`."""
+    (consumed in order, one entry per connection) or else from `plan(number)`. With
+    `chunking=False` the client is not told about CHUNKING (see the module docstring)."""
 
     def __init__(
         self,
@@ -110,8 +153,10 @@ class FaultProxy:
         source: str | None = "127.0.0.2",
         plan: Callable[[int], Fault | None] | None = None,
         timeout: float = 30.0,
+        chunking: bool = True,
     ) -> None:
         self.upstream = upstream
+        self.chunking = chunking
         self.host = host
         self.source = source
         self.plan = plan
@@ -119,6 +164,7 @@ class FaultProxy:
         self.port = 0
         self.connections = 0
         self.applied: list[tuple[int, Fault]] = []
+        self.verbs: list[tuple[int, str]] = []  # (connection number, "MAIL" / "BDAT 12 LAST" ...)
         self._script: deque[Fault | None] = deque()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
@@ -213,9 +259,14 @@ class FaultProxy:
         with self._lock:
             self.applied.append((number, fault))
 
+    def _verb(self, number: int, verb: str) -> None:
+        with self._lock:
+            self.verbs.append((number, verb))
+
 
 class _Session:
-    """One proxied connection, in lockstep: each client line, then the server's one reply."""
+    """One proxied connection, in lockstep: each client line (with a BDAT, its bytes too), then
+    the server's one reply. Pipelined commands wait in the client side's buffer meanwhile."""
 
     def __init__(
         self,
@@ -232,6 +283,9 @@ class _Session:
         self.up = up
         self.cr = client.makefile("rb")
         self.ur = up.makefile("rb")
+        # BDAT state of the transaction: "none" (no chunk yet), "open" (chunks go on),
+        # "failed" (the proxy failed a chunk: answer the rest as the server would, until RSET)
+        self.chunks: Literal["none", "open", "failed"] = "none"
 
     def _trigger(self, point: Point) -> Fault | None:
         """The fault if it is set for `point` and not yet used; apply drop/delay here."""
@@ -269,6 +323,18 @@ class _Session:
             if not line:
                 return
             verb = _verb(line)
+            if not in_auth:
+                self.proxy._verb(
+                    self.number, verb if verb != "BDAT" else line.strip().decode("ascii", "replace")
+                )
+                if verb in ("RSET", "EHLO", "HELO"):
+                    self.chunks = "none"
+                if verb == "BDAT":
+                    self._bdat(line)
+                    continue
+                if verb == "DATA" and self.chunks == "failed":
+                    self._to_client(CHUNK_FAILED + b"\r\n")
+                    continue
             point: Point | None
             if in_auth:
                 point = "auth"
@@ -290,6 +356,8 @@ class _Session:
                 self._to_client(reply)
                 self._data()
                 continue
+            if verb == "EHLO" and not in_auth and not self.proxy.chunking:
+                reply = without_chunking(reply)
             self._to_client(reply)
             if verb == "STARTTLS" and not in_auth and reply.startswith(b"220"):
                 self._relay()
@@ -311,13 +379,75 @@ class _Session:
             if first:
                 first = False
                 self._trigger("body")
-        reply = _read_reply(self.ur)  # the server has decided now
+        self._final(_read_reply(self.ur))  # the server has decided now
+
+    def _final(self, reply: bytes) -> None:
+        """The server's reply to a message's end ("." or BDAT LAST): the after_dot and
+        after_reply points."""
         injected = self._trigger("after_dot")
         if injected is not None:
             self._inject(injected)
             return
         self._to_client(reply)
         self._trigger("after_reply")
+
+    def _bdat(self, line: bytes) -> None:
+        """One BDAT command: its bytes go with it; its one reply comes back."""
+        parsed = _bdat(line)
+        if parsed is None:  # malformed: the server refuses it (501) and reads no bytes
+            self.up.sendall(line)
+            self._to_client(_read_reply(self.ur))
+            return
+        size, last = parsed
+        if not self.proxy.chunking:
+            self._discard(size)
+            self._to_client(b"500 5.5.1 Unknown command (CHUNKING was not offered)\r\n")
+            return
+        if self.chunks == "failed":
+            self._discard(size)
+            self._to_client(CHUNK_FAILED + b"\r\n")
+            return
+        first = self.chunks == "none"
+        self.chunks = "open"
+        if first:
+            injected = self._trigger("data")
+            if injected is not None:
+                self._discard(size)  # a server reads the chunk before it answers
+                self.chunks = "failed"  # Dovecot too refuses every chunk until RSET
+                self._inject(injected)
+                return
+        self.up.sendall(line)
+        if first:  # "body": up to the chunk's first line end (never all of it) goes first
+            head = self.cr.peek(1)[: size - 1] if size > 1 else b""  # peek blocks at 0
+            cut = head.find(b"\n") + 1 or len(head) // 2
+            self._copy(cut)
+            self._trigger("body")
+            self._copy(size - cut)
+        else:
+            self._copy(size)
+        reply = _read_reply(self.ur)
+        if not last:
+            self._to_client(reply)
+            return
+        self.chunks = "none"
+        self._final(reply)
+
+    def _copy(self, size: int) -> None:
+        """Exactly `size` bytes from the client to the server."""
+        while size > 0:
+            block = self.cr.read(min(size, 1 << 16))
+            if not block:
+                raise _Dropped("client closed in BDAT")
+            self.up.sendall(block)
+            size -= len(block)
+
+    def _discard(self, size: int) -> None:
+        """Read and drop exactly `size` bytes from the client."""
+        while size > 0:
+            block = self.cr.read(min(size, 1 << 16))
+            if not block:
+                raise _Dropped("client closed in BDAT")
+            size -= len(block)
 
     def _relay(self) -> None:
         """After STARTTLS: copy bytes both ways until either side closes."""

@@ -122,6 +122,30 @@ def test_a_chunk_over_the_size_limit_is_refused_and_the_connection_goes_on(stack
     assert subject.encode() in received
 
 
+def test_dovecot_refusing_the_last_chunk_needs_rset_and_gets_it(stack: Stack) -> None:
+    """Dovecot takes chunks of an oversized message ("250 Added") and refuses at BDAT LAST
+    (its relay's 10 MB limit); it then keeps the failed transaction until RSET (503 to a
+    new MAIL): the next message on the same connection goes out behind an RSET."""
+    stack.clear(BOB)
+    lines: list[str] = []
+    params, auth = _dovecot(stack)
+    conn = SmtpConnection.open(params, auth=auth, trace=Trace(lines.append))
+    line = b"z" * 76 + b"\r\n"
+    try:
+        with pytest.raises(SmtpReplyError) as info:
+            conn.send(ALICE, [BOB], [_small("too big")] + [line * 1000] * 140)  # 10.9 MB
+        assert info.value.code == ErrCode.HANDLING and info.value.smtp_code // 100 == 5
+        subject = f"after {uuid.uuid4().hex}"
+        assert conn.send(ALICE, [BOB], [_small(subject)]).code == 250
+    finally:
+        conn.close()
+    at = next(i for i, ln in enumerate(lines) if ln.endswith(" LAST"))  # the big one
+    assert "Send: RSET" in lines[at:]
+    assert not any(ln.startswith("Recv: 503") for ln in lines)
+    (received,) = stack.fetch(BOB, expect=1)
+    assert subject.encode() in received
+
+
 def test_chunking_off_keeps_data(stack: Stack) -> None:
     stack.clear(BOB)
     lines: list[str] = []

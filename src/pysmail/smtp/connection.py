@@ -267,10 +267,10 @@ class SmtpConnection:
             frames, rest = _first_frames(chunker, chunks)  # nothing is written before this
         bdat_in_group = one and chunker is not None and rest is None  # one chunk: the whole
         data_in_group = one and chunker is None
+        if not self.pipeline_across:
+            self._settle_pending()  # first: a refused BDAT LAST asks for RSET (below)
         group = [b"RSET\r\n"] if self._dirty else []
         group += [mail, *rcpts] + ([b"DATA\r\n"] if data_in_group else [])
-        if not self.pipeline_across:
-            self._settle_pending()
         if self.pipelining:
             if self.trace is None:
                 self.transport.write(b"".join(group))
@@ -485,6 +485,9 @@ class SmtpConnection:
         reply = self._read()
         self.pending = None
         if reply.kind != 2:
+            # After a refused BDAT LAST, Dovecot keeps the transaction (503 to the next MAIL)
+            # until RSET; after DATA's "." the transaction is over either way.
+            self._dirty = self._dirty or self.chunking
             self._known.append(Outcome(tag, error=self._error(reply, "smtp.message_refused")))
             return
         self.sent += 1
