@@ -3,9 +3,9 @@
 
 Pure parts (tested alone): read_rows() parses the batch file, compile_template()/render() fill
 `{name}` placeholders, plan_rows() turns rows into messages (every row is checked before the
-first connection), report_row() formats one line of the report, split_head()/eml_envelope()
-read and clean a finished message's header. The shell: run_batch() and send_eml(), which the
-smail command calls (docs/batch.md).
+first connection), report_row() formats one line of the report. Finished messages (reading,
+Bcc removal, envelope from the header) are pysmail.mime.eml's. The shell: run_batch() and
+send_eml(), which the smail command calls (docs/batch.md).
 
 Batch file: a header row (CSV) or one JSON object per line. Columns/keys (case-insensitive):
 `to` (required, SMAIL syntax: `a@x,CC:b@x,BCC:c@x`), `cc`, `bcc`, `subject` (used as is,
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
@@ -56,22 +56,17 @@ __all__ = [
     "Row",
     "Template",
     "compile_template",
-    "eml_envelope",
     "plan_rows",
     "read_rows",
     "render",
     "report_row",
     "run_batch",
     "send_eml",
-    "split_head",
-    "strip_bcc",
 ]
 
 RESERVED = ("to", "cc", "bcc", "subject", "attachments")
 REPORT_COLUMNS = ("row", "status", "attempts", "recipients", "message_id", "reply")
 MAX_PARALLEL = 32
-MAX_HEAD = 1024 * 1024  # an RFC 5322 header block longer than this is not a message
-EML_BLOCK = 64 * 1024
 KEEP_COMPOSED = 64 * 1024 * 1024  # bytes of composed messages a batch keeps in memory
 
 
@@ -754,157 +749,6 @@ class _Report:
             self._stream.close()
 
 
-# -- finished messages (--eml) ------------------------------------------------------------------
-
-
-def split_head(stream: BinaryIO, path: str, limit: int = MAX_HEAD) -> tuple[bytes, bytes]:
-    """Read the header block of a message: (header bytes up to and including the blank line,
-    the bytes read past it). A leading mbox `From ` line is dropped.
-
-    Raises: InputError(BODY_FILE, "batch.eml_header_too_long").
-    """
-    import re
-
-    buffer = b""
-    end = re.compile(rb"\r?\n\r?\n")
-    while True:
-        found = end.search(buffer)
-        if found is not None:
-            head, rest = buffer[: found.end()], buffer[found.end() :]
-            break
-        if len(buffer) > limit:
-            raise InputError(ErrCode.BODY_FILE, "batch.eml_header_too_long", path=path, limit=limit)
-        block = stream.read(EML_BLOCK)
-        if not block:
-            head, rest = buffer, b""
-            break
-        buffer += block
-    if head.startswith(b"From "):
-        head = head.partition(b"\n")[2]
-    return head, rest
-
-
-def _fields(head: bytes) -> list[list[bytes]]:
-    """The header fields, each as its physical lines (line ends kept)."""
-    fields: list[list[bytes]] = []
-    for line in head.splitlines(keepends=True):
-        if line[:1] in (b" ", b"\t") and fields:
-            fields[-1].append(line)
-        elif line.strip():
-            fields.append([line])
-    return fields
-
-
-def _name(field_lines: list[bytes]) -> str:
-    return field_lines[0].partition(b":")[0].strip().decode("ascii", "replace").lower()
-
-
-def strip_bcc(head: bytes) -> bytes:
-    """The header block without Bcc and Resent-Bcc fields (continuation lines included)."""
-    kept = []
-    for lines in _fields(head):
-        if _name(lines) not in ("bcc", "resent-bcc"):
-            kept.extend(lines)
-    blank = b"\r\n" if head.endswith(b"\r\n") else b"\n"
-    return b"".join(kept) + blank
-
-
-def header_values(head: bytes, name: str) -> list[str]:
-    """The unfolded values of every `name` field (UTF-8, RFC 6532; bad bytes replaced)."""
-    values = []
-    for lines in _fields(head):
-        if _name(lines) == name.lower():
-            raw = b"".join(lines).partition(b":")[2]
-            text = raw.decode("utf-8", "replace")
-            values.append(" ".join(text.split()))
-    return values
-
-
-def _header_addresses(head: bytes, names: Iterable[str]) -> list[Address]:
-    from email.utils import getaddresses
-
-    from pysmail.mime.addresses import parse_address
-
-    found: list[Address] = []
-    for name in names:
-        for _display, addr in getaddresses(header_values(head, name)):
-            if addr:
-                found.append(parse_address(addr))
-    return found
-
-
-def eml_envelope(
-    head: bytes, path: str, sender: str | None, recipients: Sequence[str]
-) -> tuple[str, tuple[str, ...], bool]:
-    """(envelope sender, envelope recipients, needs SMTPUTF8) of a finished message.
-
-    The sender is `sender` (-f) or the From header's first address; the recipients are
-    `recipients` (the command line) or, when empty, every address of To, Cc and Bcc.
-
-    Raises: UsageError(OPTION, "batch.eml_no_sender"), UsageError(RECIPIENT,
-    "batch.eml_no_recipient"), UsageError(RECIPIENT, "mime.bad_address").
-    """
-    from pysmail.mime.addresses import parse_address
-
-    if sender:
-        from_addr = parse_address(sender, code=ErrCode.OPTION).wire_addr
-    else:
-        found = _header_addresses(head, ["from"])
-        if not found:
-            raise UsageError(ErrCode.OPTION, "batch.eml_no_sender", path=path)
-        from_addr = found[0].wire_addr
-    if recipients:
-        rcpts = tuple(dict.fromkeys(recipients))
-    else:
-        addrs = _header_addresses(head, ["to", "cc", "bcc"])
-        rcpts = tuple(dict.fromkeys(a.wire_addr for a in addrs))
-    if not rcpts:
-        raise UsageError(ErrCode.RECIPIENT, "batch.eml_no_recipient", path=path)
-    smtputf8 = not all(a.isascii() for a in (from_addr, *rcpts))
-    return from_addr, rcpts, smtputf8
-
-
-def _eml_stream(head: bytes, rest: bytes, stream: BinaryIO, path: object) -> Iterator[bytes]:
-    """The message with its header cleaned, then the rest as it is read."""
-    yield strip_bcc(head)
-    if rest:
-        yield rest
-    while True:
-        try:
-            block = stream.read(EML_BLOCK)
-        except OSError as exc:
-            raise _read_error(path, exc) from exc
-        if not block:
-            return
-        yield block
-
-
-def _read_error(path: object, exc: OSError) -> InputError:
-    reason = exc.strerror or type(exc).__name__
-    return InputError(ErrCode.BODY_FILE, "batch.eml_read_failed", path=path, reason=reason)
-
-
-def _open_eml(path: Path) -> BinaryIO:
-    try:
-        return open(path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        raise _read_error(path, exc) from exc
-
-
-def _read_head(stream: BinaryIO, path: object) -> tuple[bytes, bytes]:
-    try:
-        return split_head(stream, str(path))
-    except OSError as exc:
-        raise _read_error(path, exc) from exc
-
-
-def _file_chunks(path: Path) -> Iterator[bytes]:
-    """A finished message file, Bcc stripped, read block by block (a fresh pass each call)."""
-    with _open_eml(path) as stream:
-        head, rest = _read_head(stream, path)
-        yield from _eml_stream(head, rest, stream, path)
-
-
 # -- the shell: connections, threads, progress ------------------------------------------------
 
 
@@ -1313,99 +1157,37 @@ def run_batch(
     _check_parallel(parallel)
     here = cwd if cwd is not None else Path.cwd()
     full = here / path
+    planned: list[tuple[int, tuple[str, ...], str]]  # row, recipients, Message-ID
     if full.is_dir():
-        return _run_eml_folder(
-            settings,
-            full,
-            out=out,
-            lang=lang,
-            auth=auth,
-            source=source,
-            trace=trace,
-            report_path=report_path,
-            parallel=parallel,
-            pacer=pacer,
-            max_per_connection=max_per_connection,
-            progress=progress,
+        jobs, planned = _eml_folder_jobs(settings, full)
+    else:
+        try:
+            data = full.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise UsageError(ErrCode.OPTION, "batch.read_failed", path=path, reason=reason) from exc
+        from pysmail.messages import text
+
+        rows = read_rows(data, str(path))
+        base, templates = _base_spec(settings, here)
+
+        def say_row(row: Row) -> None:
+            if not settings.silent:
+                out(text("batch.in_row", lang, path=path, row=row.number))
+
+        messages = plan_rows(
+            rows,
+            str(path),
+            base,
+            templates,
+            extra=_cli_recipients(settings),
+            cwd=here,
+            on_row_error=say_row,
         )
-    try:
-        data = full.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise UsageError(ErrCode.OPTION, "batch.read_failed", path=path, reason=reason) from exc
-    from pysmail.messages import text
 
-    rows = read_rows(data, str(path))
-    base, templates = _base_spec(settings, here)
-
-    def say_row(row: Row) -> None:
-        if not settings.silent:
-            out(text("batch.in_row", lang, path=path, row=row.number))
-
-    planned = plan_rows(
-        rows,
-        str(path),
-        base,
-        templates,
-        extra=_cli_recipients(settings),
-        cwd=here,
-        on_row_error=say_row,
-    )
-
-    sender = base.from_.wire_addr
-    jobs = [Job(p.row, sender, p.recipients, p.chunks, p.smtputf8) for p in planned]
-    connect = connector(smtp_params(settings), auth, source, trace)
-    return _finish_run(
-        [(p.row, p.recipients, p.message_id) for p in planned],
-        lambda on_result: deliver_jobs(
-            jobs,
-            connect,
-            on_result,
-            parallel=parallel,
-            pacer=pacer,
-            max_per_connection=max_per_connection,
-        ),
-        report_path=report_path,
-        out=out,
-        lang=lang,
-        silent=settings.silent,
-        progress_stream=_progress_stream(settings, progress),
-        threads=parallel > 1,
-    )
-
-
-def _run_eml_folder(
-    settings: Settings,
-    folder: Path,
-    *,
-    out: Callable[[str], None],
-    lang: Lang,
-    auth: AuthRequest | None,
-    source: TokenSource | None,
-    trace: Trace | None,
-    report_path: Path | None,
-    parallel: int,
-    pacer: Pacer | None,
-    max_per_connection: int | None,
-    progress: TextIO | None,
-) -> int:
-    """Every *.eml file of `folder`, in name order, as a finished message."""
-    from pysmail.smtp.connection import Job
-
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
-    if not files:
-        raise UsageError(ErrCode.OPTION, "batch.eml_folder_empty", path=folder)
-    cli = _cli_recipients(settings)
-    given = cli.envelope() if cli is not None else ()
-    jobs: list[Job] = []
-    planned: list[tuple[int, tuple[str, ...], str]] = []
-    for number, file in enumerate(files, 1):
-        with _open_eml(file) as stream:
-            head, _rest = _read_head(stream, file)
-        sender, rcpts, utf8 = eml_envelope(head, str(file), settings.message.sender, given)
-        msgid = (header_values(head, "message-id") or [""])[0]
-        jobs.append(Job(number, sender, rcpts, partial(_file_chunks, file), utf8, True))
-        planned.append((number, rcpts, msgid))
+        sender = base.from_.wire_addr
+        jobs = [Job(p.row, sender, p.recipients, p.chunks, p.smtputf8) for p in messages]
+        planned = [(p.row, p.recipients, p.message_id) for p in messages]
     connect = connector(smtp_params(settings), auth, source, trace)
     return _finish_run(
         planned,
@@ -1426,6 +1208,30 @@ def _run_eml_folder(
     )
 
 
+def _eml_folder_jobs(
+    settings: Settings, folder: Path
+) -> tuple[list[Job], list[tuple[int, tuple[str, ...], str]]]:
+    """Every *.eml file of `folder`, in name order, as a finished message: the jobs, and each
+    one's (number, recipients, Message-ID) for the report. Only the headers are read here."""
+    from pysmail.mime.eml import eml_envelope, eml_message_id, file_chunks, open_eml, read_head
+    from pysmail.smtp.connection import Job
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
+    if not files:
+        raise UsageError(ErrCode.OPTION, "batch.eml_folder_empty", path=folder)
+    cli = _cli_recipients(settings)
+    given = cli.envelope() if cli is not None else ()
+    jobs: list[Job] = []
+    planned: list[tuple[int, tuple[str, ...], str]] = []
+    for number, file in enumerate(files, 1):
+        with open_eml(file) as stream:
+            head, _rest = read_head(stream, file)
+        sender, rcpts, utf8 = eml_envelope(head, str(file), settings.message.sender, given)
+        jobs.append(Job(number, sender, rcpts, partial(file_chunks, file), utf8, True))
+        planned.append((number, rcpts, eml_message_id(head)))
+    return jobs, planned
+
+
 def send_eml(
     settings: Settings,
     source_path: str,
@@ -1440,6 +1246,8 @@ def send_eml(
     and sent block by block). Envelope: -f or the From header; the command-line recipients,
     or To/Cc/Bcc when none are given. Returns 0; raises what a single send raises.
     """
+    from pysmail.mime.eml import eml_envelope, eml_stream, open_eml, read_head
+
     here = cwd if cwd is not None else Path.cwd()
     cli = _cli_recipients(settings)
     given = cli.envelope() if cli is not None else ()
@@ -1448,15 +1256,15 @@ def send_eml(
         shown = "-"
         close = False
     else:
-        stream = _open_eml(here / source_path)
+        stream = open_eml(here / source_path)
         shown = source_path
         close = True
     try:
-        head, rest = _read_head(stream, shown)
+        head, rest = read_head(stream, shown)
         sender, rcpts, utf8 = eml_envelope(head, shown, settings.message.sender, given)
         conn = connector(smtp_params(settings), auth, source, trace)()
         try:
-            chunks = _eml_stream(head, rest, stream, shown)
+            chunks = eml_stream(head, rest, stream, shown)
             conn.send(sender, rcpts, chunks, smtputf8=utf8, eight_bit=True)
         finally:
             conn.close()
