@@ -10,6 +10,12 @@ out in the same write as the data's final "." (RFC 2920). One round trip per mes
 message has one recipient (DATA joins the group: a refused RCPT makes the server refuse DATA
 too, so nothing is sent), two with several (all-or-nothing needs every RCPT reply before DATA).
 
+When the server offers CHUNKING the data goes as BDAT (RFC 3030; docs/decisions.md D15): a
+one-recipient message that fits one chunk (1 MiB) goes in the group itself, `BDAT n LAST` and
+its bytes behind MAIL and RCPT, so no 354 is waited for; a bigger one follows the group in
+chunks whose replies are read one chunk late. Either way the reply to BDAT LAST is the data's
+reply, read as above. Every refused BDAT message is followed by RSET.
+
 `conn.idle`, when set, is called inside submit() once the commands are on their way and before
 their replies are read: deliver() reports results and prepares the next message there, so that
 work costs no round trip. A message that needs no dot-stuffing (data_content() marks it) is
@@ -317,7 +323,6 @@ class SmtpConnection:
                 self._dirty = reply.kind != 3
                 error = self._error(reply, "smtp.command_refused", command="DATA")
                 return Outcome(tag, error=error, stage="data")
-        self._dirty = False
         self._stream(chunks)
         self.pending = tag
         return None
