@@ -16,7 +16,9 @@ introspection (XOAUTH2, OAUTHBEARER). Everything listens on loopback only:
     Dovecot  127.0.0.1: LMTP (Postfix delivers there)
     Postfix  127.0.0.1: relay (plain SMTP, no auth; Dovecot submission relays there)
     Node     127.0.0.1: oidc (issuer http://127.0.0.1:PORT; clients mailcli, mailcli-post,
-             mailcli-short, mailcli-public, dovecot; secrets generated per run)
+             mailcli-short, mailcli-public, dovecot; secrets generated per run; and
+             mailcli-jwt: app-only with private_key_jwt, its RSA key and self-signed
+             certificate made per run in RUN/client-cert, the key mode 0600)
 
 `start` writes RUN/stack.json (host, mismatch_host, ports, cafile, users, oidc issuer and client
 secrets, pids; mode 0600) and returns once every service greets; it always starts afresh
@@ -72,6 +74,9 @@ OIDC_CLIENTS: dict[str, bool] = {
     "dovecot": True,  # the resource server: introspection only
 }
 SHORT_AT_TTL = 4
+# private_key_jwt (RFC 7523 2.2), client credentials only: the server knows the public key of a
+# per-run certificate (RUN/client-cert), as a Microsoft app registration holds a certificate.
+JWT_CLIENT = "mailcli-jwt"
 LOG_NAMES = ("dovecot.log", "dovecot.out", "postfix.log", "postfix.out", "oidc.out")
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
@@ -215,6 +220,34 @@ def _make_tls(run: Path) -> None:
     os.chmod(tls / "ca.key", 0o600)
 
 
+def _make_client_cert(run: Path) -> dict[str, str]:
+    """RUN/client-cert: an RSA-2048 key (client.key, 0600), its self-signed certificate
+    (client.crt, 0644) and both in one PEM (client.pem, 0600) for the client mailcli-jwt."""
+    openssl = _which("openssl")
+    folder = run / "client-cert"
+    folder.mkdir(mode=0o755)
+    old = os.umask(0o077)  # the key is private from its first byte
+    try:
+        _run(
+            [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key",
+             "-out", "client.crt", "-days", "2", "-subj", f"/CN=pysmail test app {JWT_CLIENT}"],
+            cwd=folder,
+        )  # fmt: skip
+        pem = folder / "client.pem"
+        with os.fdopen(os.open(pem, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write((folder / "client.crt").read_bytes() + (folder / "client.key").read_bytes())
+    finally:
+        os.umask(old)
+    os.chmod(folder / "client.key", 0o600)
+    os.chmod(folder / "client.crt", 0o644)
+    return {
+        "client_id": JWT_CLIENT,
+        "certificate": str(folder / "client.crt"),
+        "private_key": str(folder / "client.key"),
+        "pem": str(pem),
+    }
+
+
 def _render(template: str, values: dict[str, str]) -> str:
     text = (TEMPLATES / template).read_text()
     for key, value in values.items():
@@ -235,6 +268,7 @@ def _write_oidc_config(run: Path, port: int) -> dict[str, Any]:
         for cid, confidential in OIDC_CLIENTS.items()
     }
     issuer = f"http://{LOCAL_HOST}:{port}"
+    jwt_client = _make_client_cert(run)
     config = {
         "host": LOCAL_HOST,
         "port": port,
@@ -242,6 +276,8 @@ def _write_oidc_config(run: Path, port: int) -> dict[str, Any]:
         "short_at_ttl": SHORT_AT_TTL,
         "cookie_keys": [secrets.token_urlsafe(24)],
         "clients": {cid: secret for cid, secret in clients.items() if secret is not None},
+        # only the certificate (public): the server never sees the key
+        "jwt_clients": {JWT_CLIENT: {"certificate": jwt_client["certificate"]}},
     }
     folder = run / "oidc"
     folder.mkdir(mode=0o700)
@@ -254,6 +290,7 @@ def _write_oidc_config(run: Path, port: int) -> dict[str, Any]:
         "port": port,
         "short_at_ttl": SHORT_AT_TTL,
         "clients": clients,
+        "jwt_client": jwt_client,
         "config": str(path),
     }
 
@@ -400,6 +437,7 @@ def _spawn(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
 
 RUN_ENTRIES = (
     "stack.json", "stack.json.tmp", "tls", "dovecot", "postfix", "mail", "logs", "oidc",
+    "client-cert",
 )  # fmt: skip
 
 
@@ -570,7 +608,9 @@ def status(run: Path) -> int:
         print(f"{name:15} {host}:{port:<6} {'greets' if up else 'NO ANSWER'}")
     print(f"cafile          {info['cafile']}")
     print(f"users           {', '.join(f'{u} / {p}' for u, p in info['users'].items())}")
-    clients = ", ".join(info["oidc"]["clients"])
+    clients = ", ".join(
+        [*info["oidc"]["clients"], *([JWT_CLIENT] * ("jwt_client" in info["oidc"]))]
+    )
     print(f"oidc issuer     {info['oidc']['issuer']} (clients: {clients})")
     return 0 if ok else 1
 

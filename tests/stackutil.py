@@ -24,6 +24,12 @@ The TEST-ONLY OAuth 2.0 authorization server (oidc-provider, scripts/stack/oidc/
                           mailcli-public: no secret (PKCE); dovecot: introspection only.
                           Redirect URIs: http://127.0.0.1/callback, http://localhost/callback,
                           http://localhost:8001/myapp/ (any port: loopback, RFC 8252 7.3).
+    stack.jwt_client      "mailcli-jwt": client credentials only, authenticated by private_key_jwt
+                          (RFC 7523 2.2); the server holds the public key of a per-run RSA
+                          certificate and requires the assertion's x5t header to be its SHA-1
+                          thumbprint (as Microsoft does)
+    stack.client_certificate  its certificate (PEM, 0644)   stack.client_key  its key (PEM, 0600)
+    stack.client_pem      certificate + key in one PEM (0600)
     stack.issue_tokens(user, client_id="mailcli", scope="openid offline_access email",
                        redirect_uri=None) -> dict     a real token response (access_token,
                           refresh_token, id_token, expires_in, scope, token_type) from the
@@ -35,7 +41,8 @@ The TEST-ONLY OAuth 2.0 authorization server (oidc-provider, scripts/stack/oidc/
                           since the last reset (all of them, failed and injected included)
     stack.token_requests() -> list[dict]   each {"grant_type", "client_id", "client_auth",
                           "status", ["injected": True]}; client_auth is "client_secret_basic",
-                          "client_secret_post" or "none" as the request did it (oidc-provider
+                          "client_secret_post", "private_key_jwt" or "none" as the request did
+                          it (oidc-provider
                           accepts basic and post alike, so only this tells them apart)
     stack.reset_token_stats()              zero the counter, cancel pending injected failures
     stack.fail_next_token_requests(status=500, count=1, delay_ms=0, body=None,
@@ -173,12 +180,17 @@ class Stack:
     oidc_issuer: str = ""
     oidc_clients: dict[str, str | None] = field(default_factory=dict, repr=False)  # secrets
     short_at_ttl: int = 4
+    jwt_client: str = ""
+    client_certificate: str = ""
+    client_key: str = ""
+    client_pem: str = ""
 
     @classmethod
     def load(cls, run_dir: str | Path) -> Stack:
         run = Path(run_dir)
         info = json.loads((run / "stack.json").read_text())
         ports = info["ports"]
+        jwt = info["oidc"].get("jwt_client", {})  # absent in a stack started before it existed
         return cls(
             run_dir=run,
             host=info["host"],
@@ -196,6 +208,10 @@ class Stack:
             oidc_issuer=info["oidc"]["issuer"],
             oidc_clients=dict(info["oidc"]["clients"]),
             short_at_ttl=int(info["oidc"]["short_at_ttl"]),
+            jwt_client=jwt.get("client_id", ""),
+            client_certificate=jwt.get("certificate", ""),
+            client_key=jwt.get("private_key", ""),
+            client_pem=jwt.get("pem", ""),
         )
 
     def ssl_context(self) -> ssl.SSLContext:

@@ -6,36 +6,21 @@ is scanned for the tokens and the client secret.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cli.util import ALICE, forbidden, hermetic_env, run_main, write_ini
-from pysmail.cli.token_main import main
+from cli.util import ALICE, Result, forbidden, run_main, run_token, write_ini
 from pysmail.oauth.tokenfile import read_token_file
 from stackutil import Stack
 
 pytestmark = pytest.mark.stack
 
 
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def token(argv: list[str], cwd: Path, secret: str | None = None) -> Ran:
-    out, err = io.StringIO(), io.StringIO()
-    env = hermetic_env(cwd, {"SMAIL_CLIENT_SECRET": secret} if secret else None)
-    code = main(argv, stdout=out, stderr=err, stdin=io.StringIO(""), environ=env, cwd=cwd,
-                interactive=False)  # fmt: skip
-    return Ran(code, out.getvalue(), err.getvalue())
+token = run_token
 
 
 def _file(stack: Stack, folder: Path, client: str = "mailcli") -> tuple[Path, list[str]]:
@@ -74,7 +59,7 @@ def _now_secrets(path: Path) -> list[str]:
     return [s for s in found if s]
 
 
-def _clean(runs: Iterable[Ran], secrets: Iterable[str]) -> None:
+def _clean(runs: Iterable[Result], secrets: Iterable[str]) -> None:
     texts = [r.out + r.err for r in runs]
     for secret in set(secrets):
         for form in forbidden(secret, ALICE):

@@ -73,6 +73,18 @@ def run_main(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = Non
     return Result(code, buffer.getvalue())
 
 
+def run_token(argv: Sequence[str], cwd: Path, secret: str | None = None) -> Result:
+    """smail-token in-process, no terminal; `secret` as SMAIL_CLIENT_SECRET. Its stdout and
+    stderr are apart (`out`, `err`)."""
+    from pysmail.cli.token_main import main as token_main
+
+    out, err = io.StringIO(), io.StringIO()
+    env = hermetic_env(cwd, {"SMAIL_CLIENT_SECRET": secret} if secret else None)
+    code = token_main(list(argv), stdout=out, stderr=err, stdin=io.StringIO(""), environ=env,
+                      cwd=cwd, interactive=False)  # fmt: skip
+    return Result(code, out.getvalue(), err.getvalue())
+
+
 def smail_command() -> list[str]:
     """The installed console script `smail` (the one of this interpreter when there is one)."""
     folder = Path(sys.executable).parent

@@ -7,13 +7,17 @@
 //
 // config.json (written per run by scripts/stack.py, mode 0600, never committed):
 //   {"host": "127.0.0.1", "port": 12345, "issuer": "http://127.0.0.1:12345",
-//    "short_at_ttl": 4, "cookie_keys": ["..."], "clients": {"mailcli": "<secret>", ...}}
+//    "short_at_ttl": 4, "cookie_keys": ["..."], "clients": {"mailcli": "<secret>", ...},
+//    "jwt_clients": {"mailcli-jwt": {"certificate": "RUN/client-cert/client.crt"}}}
 //
 // oidc-provider 9.13.3 (panva), configured as /work/shared/docs/test-stack.md section 3 says:
 //   clients  mailcli (client_secret_basic), mailcli-post (client_secret_post), mailcli-short
 //            (access tokens live short_at_ttl seconds), mailcli-public (no secret, PKCE only):
 //            native apps with loopback redirect URIs (any port, RFC 8252 7.3); dovecot: a resource
-//            server that may only introspect.
+//            server that may only introspect. mailcli-jwt: client credentials only, authenticated
+//            by private_key_jwt (RFC 7523 2.2) with the key of the per-run certificate named in
+//            jwt_clients (its public key is the client's jwks; the assertion's x5t header must be
+//            that certificate's SHA-1 thumbprint, as Microsoft identifies a certificate).
 //   accounts any login is accepted and becomes `sub`; tokens carry {username, email} = the login.
 //   PKCE S256 required; refresh tokens only with offline_access (and prompt=consent), rotated on
 //   every use; opaque access tokens (introspectable).
@@ -23,7 +27,8 @@
 //                           "status", "injected"}...]}: every request to the token endpoint since
 //                           the last reset, in arrival order. client_auth is how the client
 //                           authenticated: "client_secret_basic" (Authorization header),
-//                           "client_secret_post" (client_secret in the body) or "none".
+//                           "client_secret_post" (client_secret in the body),
+//                           "private_key_jwt" (a jwt-bearer client_assertion) or "none".
 //                           oidc-provider itself accepts basic and post interchangeably for a
 //                           client registered with either, so only this field tells them apart.
 //   POST /__test/reset  -> empties the statistics and cancels pending failures.
@@ -36,7 +41,7 @@
 import * as crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const configPath = process.argv[2];
 if (!configPath) {
@@ -88,7 +93,23 @@ const clients = [
     redirect_uris: [],
   },
 ];
+// private_key_jwt clients: the public key of a certificate made per run by scripts/stack.py
+const thumbprints = {};
+for (const [clientId, spec] of Object.entries(cfg.jwt_clients || {})) {
+  const cert = new crypto.X509Certificate(readFileSync(spec.certificate));
+  thumbprints[clientId] = crypto.createHash('sha1').update(cert.raw).digest('base64url');
+  clients.push({
+    client_id: clientId,
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [{ ...cert.publicKey.export({ format: 'jwk' }), use: 'sig' }] },
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+  });
+}
+
 for (const client of clients) {
+  if (client.token_endpoint_auth_method === 'private_key_jwt') continue;
   if (client.token_endpoint_auth_method !== 'none' && !client.client_secret) {
     console.error(`no secret for client ${client.client_id} in ${configPath}`);
     process.exit(2);
@@ -123,6 +144,13 @@ const configuration = {
     // top-level in the introspection response of opaque tokens (Dovecot username_attribute)
     if (!token.accountId) return undefined;
     return { username: token.accountId, email: token.accountId };
+  },
+  async assertJwtClientAuthClaimsAndHeader(_ctx, _claims, header, client) {
+    // Microsoft finds the certificate by the x5t header: hold the client to the same rule
+    const expected = thumbprints[client.clientId];
+    if (expected && header.x5t !== expected) {
+      throw new errors.InvalidClientAuth('x5t does not name the registered certificate');
+    }
   },
   pkce: { required: () => true },
   rotateRefreshToken: true,
@@ -194,6 +222,9 @@ async function readRaw(req) {
 
 function clientAuthOf(authorization, params) {
   if (/^Basic\s/i.test(authorization || '')) return 'client_secret_basic';
+  if (params?.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+    return 'private_key_jwt';
+  }
   if (params?.client_secret) return 'client_secret_post';
   return 'none';
 }

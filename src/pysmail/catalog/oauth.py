@@ -167,11 +167,75 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "oauth.invalid_client": (
         "The provider does not accept this client ({error}: {description}). Check ClientID "
-        "and ClientSecret in {path}, and that TokenURI belongs to the same provider as the "
-        "app registration.",
+        "and ClientSecret (or CertificateFile) in {path}, and that TokenURI belongs to the same "
+        "provider as the app registration.",
         "プロバイダーがこのクライアントを受け付けません（{error}: {description}）。{path} の "
-        "ClientID と ClientSecret、および TokenURI がアプリ登録と同じプロバイダーのものか"
+        "ClientID と ClientSecret（または CertificateFile）、および TokenURI がアプリ登録と同じ"
+        "プロバイダーのものか確認して下さい。",
+    ),
+    "oauth.invalid_client_certificate": (
+        "The provider does not accept the certificate of client {client} ({error}: "
+        "{description}). The assertion was signed with the key of {certificate} (SHA-1 "
+        "thumbprint {thumbprint}): upload that certificate (the public part only) to the app "
+        "registration (Microsoft: Certificates & secrets > Certificates), check that it has not "
+        "expired and that ClientID and TokenURI in {path} belong to that app.",
+        "プロバイダーがクライアント {client} の証明書を受け付けません（{error}: {description}）。"
+        "アサーションは {certificate}（SHA-1 拇印 {thumbprint}）の鍵で署名しました。その証明書"
+        "（公開部分のみ）をアプリ登録にアップロードし（Microsoft:「証明書とシークレット」>"
+        "「証明書」）、期限切れでないこと、{path} の ClientID と TokenURI がそのアプリのものか"
         "確認して下さい。",
+    ),
+    # app-only with a certificate (private_key_jwt; pysmail.oauth.app_only)
+    "oauth.certificate_and_secret": (
+        "{path} names both a ClientSecret and a CertificateFile: keep only one (run "
+        "`smail-token login --app-only` again with the one you mean).",
+        "{path} に ClientSecret と CertificateFile の両方があります。どちらか一方だけにして下さい"
+        "（使う方で `smail-token login --app-only` をもう一度実行して下さい）。",
+    ),
+    "oauth.certificate_needs_cryptography": (
+        "Signing with the certificate key {path} needs the cryptography package: "
+        "pip install pysmail[cert].",
+        "証明書の鍵 {path} で署名するには cryptography パッケージが必要です: "
+        "pip install pysmail[cert] を実行して下さい。",
+    ),
+    "oauth.certificate_unreadable": (
+        "Cannot read the {what} file {path}: {reason}. Check CertificateFile / PrivateKeyFile "
+        "in smail_refreshtoken.ini and that this user may read the file.",
+        "{what} のファイル {path} を読めません: {reason}。smail_refreshtoken.ini の "
+        "CertificateFile / PrivateKeyFile と、このユーザーが読めることを確認して下さい。",
+    ),
+    "oauth.certificate_invalid": (
+        "{path} holds no usable certificate ({reason}). CertificateFile must be a PEM file "
+        "with the certificate (-----BEGIN CERTIFICATE-----), e.g. from `openssl req -x509`.",
+        "{path} に使える証明書がありません（{reason}）。CertificateFile は証明書"
+        "（-----BEGIN CERTIFICATE-----）を含む PEM ファイルにして下さい（例: `openssl req "
+        "-x509` で作成）。",
+    ),
+    "oauth.private_key_missing": (
+        "{path} holds no private key (-----BEGIN PRIVATE KEY-----). Put the key in the "
+        "certificate's PEM file, or name its own PEM file with --private-key (PrivateKeyFile=).",
+        "{path} に秘密鍵（-----BEGIN PRIVATE KEY-----）がありません。証明書の PEM ファイルに鍵を"
+        "含めるか、--private-key（PrivateKeyFile=）で鍵の PEM ファイルを指定して下さい。",
+    ),
+    "oauth.private_key_invalid": (
+        "The private key in {path} cannot be used: {reason}. Give an unencrypted RSA key in PEM "
+        "(e.g. `openssl pkey -in old.pem -out key.pem`, then chmod 600 key.pem).",
+        "{path} の秘密鍵は使えません: {reason}。暗号化していない RSA 鍵を PEM で指定して下さい"
+        "（例: `openssl pkey -in old.pem -out key.pem` の後 chmod 600 key.pem）。",
+    ),
+    "oauth.private_key_not_private": (
+        "The private key file {path} is not private ({reason}): anyone who can read it can sign in as this "
+        "app. Make it private to its owner: chmod 600 {path} (Windows: remove other users on "
+        "the file's Security tab).",
+        "秘密鍵のファイル {path} は他のユーザーからアクセスできます（{reason}）。読める人は誰でも"
+        "このアプリとしてサインインできます。所有者だけにして下さい: chmod 600 {path}"
+        "（Windows: ファイルの「セキュリティ」タブで他のユーザーを削除）。",
+    ),
+    "oauth.private_key_mismatch": (
+        "The private key in {key} does not belong to the certificate in {certificate}. Give "
+        "the key that was created with that certificate.",
+        "{key} の秘密鍵は {certificate} の証明書のものではありません。その証明書と一緒に作成した"
+        "鍵を指定して下さい。",
     ),
     "oauth.unauthorized_client": (
         "This client may not use the refresh-token grant ({error}: {description}). Allow "

@@ -194,6 +194,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "OS のキーリングに {account}（サービス {service}）の項目はありませんでした。削除する"
         "ものはありません。",
     ),
+    "token.certificate_saved": (
+        "It signs in with the certificate {certificate} (SHA-1 thumbprint {thumbprint}, the "
+        "value the app registration lists); the file names the PEM files, never the key itself.",
+        "証明書 {certificate}（SHA-1 拇印 {thumbprint}、アプリ登録に表示される値）でサインイン"
+        "します。ファイルには PEM ファイルの場所だけを記録し、鍵そのものは記録しません。",
+    ),
+    "token.certificate_app_only": (
+        "--certificate is for app-only sign-in: add --app-only (a user sign-in needs no "
+        "certificate).",
+        "--certificate はアプリ専用のサインイン用です: --app-only を付けて下さい（ユーザーの"
+        "サインインに証明書は不要です）。",
+    ),
+    "token.private_key_alone": (
+        "--private-key goes with --certificate PEM: give the certificate too.",
+        "--private-key は --certificate PEM と一緒に使います: 証明書も指定して下さい。",
+    ),
+    "token.certificate_conflict": (
+        "--certificate replaces the client secret: leave out --client-secret-file, --public "
+        "and --keyring.",
+        "--certificate はクライアントシークレットの代わりです: --client-secret-file、--public、"
+        "--keyring を外して下さい。",
+    ),
     "token.app_only_saved": (
         "App-only settings for {user} saved in {path}. No refresh token: an access token is "
         "fetched per need (`smail-token access-token`, or password_command in smail.ini).",
@@ -291,6 +313,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token.rule_generic": (
         "set by the provider (not known here)",
         "プロバイダーの設定による（ここでは不明）",
+    ),
+    "token.rule_app_only_cert": (
+        "app-only with a certificate: no refresh token; the certificate's expiry applies",
+        "証明書によるアプリ専用: リフレッシュトークンなし。証明書の有効期限に従います",
+    ),
+    "token.status_certificate": (
+        "  certificate:   {path}\n"
+        "                 SHA-1 thumbprint {thumbprint}, valid until {dies} ({days} days left)",
+        "  証明書:              {path}\n"
+        "                       SHA-1 拇印 {thumbprint}、{dies} まで有効（残り {days} 日）",
+    ),
+    "token.status_certificate_broken": (
+        "  certificate:   NOT usable: {problem}",
+        "  証明書:              使えません: {problem}",
+    ),
+    "token.certificate_expiry_unknown": (
+        "unknown (pip install pysmail[cert] to read it)",
+        "不明（読むには pip install pysmail[cert]）",
+    ),
+    "token.certificate_dies_soon": (
+        "{when}  <- WARNING: upload a new certificate to the app registration and run "
+        "`smail-token login --app-only --certificate` before then",
+        "{when}  <- 警告: それまでに新しい証明書をアプリ登録にアップロードし、"
+        "`smail-token login --app-only --certificate` を実行して下さい",
     ),
     "token.rule_app_only": (
         "app-only: no refresh token; the client secret's expiry applies",

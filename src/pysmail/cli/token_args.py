@@ -4,6 +4,7 @@ smail-token [--lang en|ja] login [--provider microsoft|google|generic] [--user A
             [--client-id ID] [--client-secret-file PATH | --public] [--issuer URL]
             [--auth-url URL] [--token-url URL] [--device-url URL] [--tenant T] [--scope S]...
             [--redirect-uri URI] [--port N] [--prompt P] [--no-browser] [--device | --app-only]
+            [--certificate PEM [--private-key KEY]]
             [--timeout S] [--wait S] [--file PATH] [--cafile PATH] [--proxy URL] [--keyring]
 smail-token status [--file PATH]... [--offline]
 smail-token check [--file PATH] [--config smail.ini] [--server HOST] [--port N]
@@ -13,7 +14,7 @@ smail-token access-token [--file PATH] [--user ADDR] [--sasl xoauth2|oauthbearer
 smail-token setup [--port N] [--idle MINUTES] [--no-browser]
 
 The client secret never comes from argv: a hidden prompt, --client-secret-file, or
-SMAIL_CLIENT_SECRET.
+SMAIL_CLIENT_SECRET. A certificate (--app-only --certificate) is named by its file path only.
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ def _parser() -> _Parser:
     mode = login.add_mutually_exclusive_group()
     mode.add_argument("--device", action="store_true", help="device code flow (RFC 8628)")
     mode.add_argument("--app-only", action="store_true", help="client credentials (app-only)")
+    login.add_argument(
+        "--certificate",
+        metavar="PEM",
+        help="app-only: authenticate with this certificate (private_key_jwt), not a secret",
+    )
+    login.add_argument(
+        "--private-key",
+        metavar="KEY",
+        help="PEM private key of --certificate (default: in the certificate's PEM)",
+    )
     login.add_argument("--timeout", type=_positive, default=30.0, help="OAUTH2_TIME_OUT")
     login.add_argument("--wait", type=_positive, help="seconds to wait for the sign-in")
     login.add_argument("--cafile")

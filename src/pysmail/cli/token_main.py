@@ -23,6 +23,7 @@ from pysmail.messages import Lang, detect_lang, format_error, text
 from pysmail.redact import Scrubber
 
 if TYPE_CHECKING:
+    from pysmail.oauth.app_only import CertificateFacts
     from pysmail.oauth.http import HttpPort
     from pysmail.oauth.tokenfile import TokenFile
 
@@ -353,7 +354,12 @@ def _status(opts: argparse.Namespace, ctx: _Ctx) -> None:
             active = _introspect(doc, ctx)
             if active is not None:
                 refresh += ctx.text("token.active_yes" if active else "token.active_no")
-        if st.grant == "client_credentials":
+        rule = ctx.text(st.rule)
+        cert_line: str | None = None
+        if st.grant == "client_credentials" and doc.get("CertificateFile"):
+            dies, cert_line = _certificate_status(doc, ctx, now)
+            rule = ctx.text("token.rule_app_only_cert")
+        elif st.grant == "client_credentials":
             dies = ctx.text("token.never")
         elif st.dies_by is None:
             dies = ctx.text("token.unknown")
@@ -375,9 +381,43 @@ def _status(opts: argparse.Namespace, ctx: _Ctx) -> None:
                 access=access,
                 refresh=refresh,
                 dies=dies,
-                rule=ctx.text(st.rule),
+                rule=rule,
             )  # fmt: skip
         )
+        if cert_line is not None:
+            ctx.out.line(cert_line)
+
+
+def _certificate_status(doc: TokenFile, ctx: _Ctx, now: float) -> tuple[str, str]:
+    """(dies by, the `certificate:` line) of an app-only file with a certificate: its
+    thumbprint and expiry, read from the CERTIFICATE block only (never the key)."""
+    from pysmail.oauth.app_only import certificate_facts, certificate_paths
+    from pysmail.oauth.health import DAY, WARN_DAYS
+
+    facts: CertificateFacts | None = None
+    try:
+        paths = certificate_paths(doc)
+        assert paths is not None
+        facts = certificate_facts(paths[0])
+    except OAuthError as exc:
+        problem = format_error(exc, ctx.lang)
+        return ctx.text("token.unknown"), ctx.text("token.status_certificate_broken",
+                                                   problem=problem)  # fmt: skip
+    if facts.not_after is None:
+        dies = ctx.text("token.certificate_expiry_unknown")
+    elif facts.not_after - now < WARN_DAYS * DAY:
+        dies = ctx.text("token.certificate_dies_soon", when=_stamp(facts.not_after, ctx))
+    else:
+        dies = _stamp(facts.not_after, ctx)
+    if facts.not_after is None:
+        until, days = ctx.text("token.unknown"), "-"
+    else:
+        until, days = _stamp(facts.not_after, ctx), f"{(facts.not_after - now) / DAY:.0f}"
+    line = ctx.text(
+        "token.status_certificate", path=facts.path, thumbprint=facts.thumbprint, dies=until,
+        days=days,
+    )  # fmt: skip
+    return dies, line
 
 
 def _keyring_place(doc: TokenFile, ctx: _Ctx) -> tuple[str, TokenFile]:
@@ -410,7 +450,7 @@ class _AppOnlySource:
         self.expires_at: float | None = None
 
     def __call__(self) -> str:
-        from pysmail.oauth.app_only import client_credentials_request
+        from pysmail.oauth.app_only import app_only_request, explain_refusal
         from pysmail.oauth.exchange import post_grant
         from pysmail.oauth.flow import TokenResponse, choose_auth_method
         from pysmail.oauth.providers import resolve
@@ -419,17 +459,22 @@ class _AppOnlySource:
             return self.token
         doc = self.doc
         resolved = resolve(doc)
-        if not resolved.token_uri or not doc.client_secret:
+        if not resolved.token_uri or not (doc.client_secret or doc.get("CertificateFile")):
             key = "TokenURI" if not resolved.token_uri else "ClientSecret"
             raise OAuthError(_CODE, "oauth.token_file_incomplete", path=doc.path, key=key)
         method = choose_auth_method(resolved.auth_method, None, True)
-        request = client_credentials_request(
-            resolved.token_uri, doc.client_id, doc.client_secret, method, doc.get("Scope")
+        # the ClientSecret, or a client assertion signed with CertificateFile's key
+        request = app_only_request(
+            doc, resolved.token_uri, method, doc.get("Scope"), learn=self.scrubber.add
         )
         started = time.time()
-        answer = post_grant(
-            self.http, request, preset=resolved.preset.key, path=doc.path, timeout=doc.timeout
-        )
+        try:
+            answer = post_grant(
+                self.http, request, preset=resolved.preset.key, path=doc.path,
+                timeout=doc.timeout,
+            )  # fmt: skip
+        except OAuthError as err:
+            raise explain_refusal(err, doc) from err
         assert isinstance(answer, TokenResponse)
         self.scrubber.add(answer.access_token)
         self.token = answer.access_token

@@ -214,7 +214,7 @@ def token_file_values(
 REPLACED_KEYS = (
     "UserID", "ClientID", "ClientSecret", "RefreshToken", "TokenURI", "OuthURI",
     "OAUTH2_TIME_OUT", "Provider", "Scope", "Tenant", "Issuer", "TokenAuthMethod", "Grant",
-    "Issued", "GrantedScope",
+    "Issued", "GrantedScope", "CertificateFile", "PrivateKeyFile",
 )  # fmt: skip
 
 

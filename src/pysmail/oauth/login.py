@@ -1,4 +1,5 @@
-"""`smail-token login`: the browser (authorization code + PKCE), device and app-only flows.
+"""`smail-token login`: the browser (authorization code + PKCE), device and app-only flows
+(with a client secret, or a certificate: private_key_jwt).
 
 The steps are pure functions (authorize.py, device.py, app_only.py); this module runs them
 against a Console (what the user sees and types), an HttpPort and the loopback listener, and
@@ -22,6 +23,10 @@ from pysmail.oauth.flow import TokenResponse, choose_auth_method
 from pysmail.oauth.http import HttpPort
 from pysmail.oauth.providers import GENERIC, GOOGLE, MICROSOFT, PRESETS, AuthMethod, Preset
 from pysmail.redact import Scrubber
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pysmail.oauth.app_only import Certificate
 
 __all__ = ["Console", "Endpoints", "run_login", "save_login"]
 
@@ -139,6 +144,7 @@ def run_login(
 ) -> None:
     """Sign in the way `opts` says and save `path`. Raises SmailError (ERR-0028 mostly)."""
     preset = PRESETS[opts.provider]
+    certificate = _certificate_options(opts)
     if opts.device and preset is GOOGLE:
         raise OAuthError(_CODE, "token.device_google")
     if getattr(opts, "keyring", False):
@@ -147,7 +153,15 @@ def run_login(
         _keyring_available(path)  # before the user signs in, not after
     user = _value(opts.user, console, "Mail address", "--user")
     client_id = _value(opts.client_id, console, "Client ID", "--client-id")
-    secret = client_secret(opts, env, console, cwd)
+    if certificate:
+        from pysmail.oauth.app_only import load_certificate
+
+        # Absolute: smail may run from another folder. Checked before any request is made.
+        files = ((cwd / opts.certificate).resolve(), _resolved(cwd, opts.private_key))
+        credential = load_certificate(*files)
+        secret = None
+    else:
+        secret = client_secret(opts, env, console, cwd)
     ends = endpoints(opts, preset, http)
     if not ends.token:
         raise OAuthError(_CODE, "token.no_endpoint", what="token endpoint")
@@ -167,7 +181,9 @@ def run_login(
         tenant=opts.tenant,
         prompt=opts.prompt,
     )
-    if opts.app_only:
+    if certificate:
+        _app_only_certificate(opts, plan, files, credential, path, console, http)
+    elif opts.app_only:
         _app_only(opts, plan, secret, method, path, console, http)
     elif opts.device:
         _device(opts, plan, ends, secret, method, path, console, http)
@@ -183,15 +199,16 @@ def save_login(
     secret: str | None,
     timeout: float,
     grant: str,
-    method: AuthMethod,
+    method: AuthMethod | None,
     keyring: bool = False,
+    extra: Mapping[str, str] | None = None,
 ) -> None:
     """Write smail_refreshtoken.ini (atomic, private; an existing file keeps its other lines)
     and put the access token just received in the cache, so the next send needs no refresh.
 
     keyring: the refresh token goes to the OS keyring (keyref.py) and the file holds
     `RefreshToken=keyring:<account>`. A keyring entry the old file referred to and the new one
-    does not is deleted (best effort).
+    does not is deleted (best effort). `extra`: more keys of the file (CertificateFile=...).
     """
     from pysmail.oauth.atomic import write_atomic
     from pysmail.oauth.authorize import render_token_file, token_file_values
@@ -217,6 +234,7 @@ def save_login(
         grant=grant,
         auth_method=method if plan.preset is GENERIC else None,
     )
+    values.update(extra or {})
     try:
         old = path.read_bytes() if path.is_file() else None
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -434,3 +452,74 @@ def _app_only(
         method=method,
     )  # fmt: skip
     console.say(console.text("token.app_only_saved", user=plan.user, path=path))
+
+
+def _certificate_options(opts: argparse.Namespace) -> bool:
+    """Whether the login is app-only with a certificate; UsageError for a wrong combination."""
+    if not (getattr(opts, "certificate", None) or getattr(opts, "private_key", None)):
+        return False
+    if not opts.certificate:
+        raise UsageError(ErrCode.OPTION, "token.private_key_alone")
+    if not opts.app_only:
+        raise UsageError(ErrCode.OPTION, "token.certificate_app_only")
+    if opts.client_secret_file or opts.public or getattr(opts, "keyring", False):
+        raise UsageError(ErrCode.OPTION, "token.certificate_conflict")
+    return True
+
+
+def _resolved(cwd: Path, name: str | None) -> Path | None:
+    return (cwd / name).resolve() if name else None
+
+
+def _app_only_certificate(
+    opts: argparse.Namespace,
+    plan: LoginPlan,
+    files: tuple[Path, Path | None],
+    credential: Certificate,
+    path: Path,
+    console: Console,
+    http: HttpPort,
+) -> None:
+    """`login --app-only --certificate PEM [--private-key KEY]`: prove the certificate with one
+    client credentials grant (private_key_jwt), then save the app-only file naming the PEM
+    files (absolute paths; the key stays where it is and never enters the token file)."""
+    import uuid
+
+    from pysmail.oauth.app_only import (
+        APP_ONLY_GRANT,
+        assertion_request,
+        client_assertion,
+        explain_refusal,
+    )
+    from pysmail.oauth.authorize import render_token_file, token_file_values
+    from pysmail.oauth.exchange import post_grant
+    from pysmail.oauth.tokenfile import parse_token_file
+
+    certificate, key = files
+    extra = {"CertificateFile": str(certificate), "PrivateKeyFile": str(key) if key else ""}
+    assertion = client_assertion(
+        credential, plan.client_id, plan.token_url, now=int(time.time()), jti=str(uuid.uuid4())
+    )
+    console.scrubber.add(assertion)
+    request = assertion_request(plan.token_url, plan.client_id, plan.scope or None, assertion)
+    try:
+        answer = post_grant(http, request, preset=plan.preset.key, path=path, timeout=opts.timeout)
+    except OAuthError as err:
+        values = token_file_values(
+            plan, refresh_token=None, client_secret=None, timeout=opts.timeout, now=time.time(),
+            grant=APP_ONLY_GRANT,
+        )  # fmt: skip
+        values.update(extra)  # the file as it would be: the refusal names its certificate
+        raise explain_refusal(err, parse_token_file(path, render_token_file(values))) from err
+    assert isinstance(answer, TokenResponse)
+    _learn(console, answer)  # proves the certificate now; the token itself is not kept
+    save_login(
+        path, plan, None, secret=None, timeout=opts.timeout, grant=APP_ONLY_GRANT, method=None,
+        extra=extra,
+    )  # fmt: skip
+    console.say(console.text("token.app_only_saved", user=plan.user, path=path))
+    console.say(
+        console.text(
+            "token.certificate_saved", certificate=certificate, thumbprint=credential.thumbprint
+        )
+    )

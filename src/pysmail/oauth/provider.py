@@ -220,13 +220,13 @@ class TokenSource:
                 scope=resolve(doc).refresh_scope,
                 auth_method=method,
             )
-        from pysmail.oauth.app_only import MS_APP_ONLY_SCOPE, client_credentials_request
+        from pysmail.oauth.app_only import MS_APP_ONLY_SCOPE, app_only_request
 
         scope = doc.get("Scope") or (
             MS_APP_ONLY_SCOPE if resolve(doc).preset.key == "microsoft" else None
         )
-        secret = doc.client_secret or ""
-        return client_credentials_request(token_uri, doc.client_id, secret, method, scope)
+        # the ClientSecret, or a client assertion signed with CertificateFile's key
+        return app_only_request(doc, token_uri, method, scope, learn=self._scrubber.add)
 
     def _refresh(self, doc: TokenFile, *, retried: bool) -> str:
         """Spend the refresh token; save its successor first; then cache the access token.

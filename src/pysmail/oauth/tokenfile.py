@@ -9,7 +9,9 @@ OuthURI=https://login.microsoftonline.com/common/oauth2/v2.0/authorize   (sic)
 OAUTH2_TIME_OUT=30              Provider=1 (Microsoft; 0 = Google, an assumption)
 
 Keys are case-insensitive, as GetPrivateProfileString reads them, and the first occurrence wins.
-Our optional keys: Scope, Tenant, Issuer, TokenAuthMethod, Proxy, CAFile; and, written by
+Our optional keys: Scope, Tenant, Issuer, TokenAuthMethod, Proxy, CAFile; CertificateFile and
+PrivateKeyFile (app-only with a certificate: paths of PEM files, relative ones taken from this
+file's folder; the key itself is never in this file); and, written by
 `smail-token login` for `status`: Grant, Issued (UTC time of the login), GrantedScope. Unknown keys,
 comments, other sections, line endings and the file's encoding survive a rewrite.
 `RefreshToken=keyring:<account>` refers to the OS keyring (keyref.py resolves it).
@@ -57,6 +59,9 @@ _KEYS = {
     "TokenAuthMethod": ("tokenauthmethod",),
     "Proxy": ("proxy",),
     "CAFile": ("cafile",),
+    # app-only with a certificate (private_key_jwt, app_only.py): PEM paths, never the key itself
+    "CertificateFile": ("certificatefile",),
+    "PrivateKeyFile": ("privatekeyfile",),
     # written by `smail-token login` for `smail-token status` (the sending path ignores them)
     "Grant": ("grant",),
     "Issued": ("issued",),
