@@ -13,7 +13,7 @@ from pathlib import Path
 from pysmail import __version__
 from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.messages import Lang, detect_lang, format_error, text
+from pysmail.messages import Lang, detect_lang, text
 from pysmail.redact import Scrubber
 
 TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms to import
@@ -108,43 +108,14 @@ def main(
     cwd: Path | None = None,
 ) -> int:
     """Run smail with `argv`; return the exit code. Never raises, never prints a traceback."""
+    from pysmail.cli.guard import early_lang, guarded
+
     env = dict(os.environ if environ is None else environ)
     out = _Output(stdout if stdout is not None else sys.stdout, Scrubber())
-    lang = detect_lang(_early_lang(argv), env)
-    silent = "-S" in argv
-    try:
-        return _run(argv, _Context(out, env, cwd or Path.cwd(), lang))
-    except SmailError as err:
-        if not silent:
-            out.line(format_error(err, lang))
-        return int(err.code)
-    except KeyboardInterrupt:
-        if not silent:
-            out.line(format_error(SmailError(ErrCode.UNKNOWN, "main.interrupted"), lang))
-        return int(ErrCode.UNKNOWN)
-    except MemoryError:
-        if not silent:
-            out.line(format_error(SmailError(ErrCode.MEMORY, ""), lang))
-        return int(ErrCode.MEMORY)
-    except Exception as exc:  # the last line of defence: a bug must still end in ERR-0016
-        if env.get("PYSMAIL_TRACEBACK") == "1":
-            import traceback
-
-            out.line("".join(traceback.format_exception(exc)))
-        if not silent:
-            internal = SmailError(ErrCode.UNKNOWN, "main.internal", kind=type(exc).__name__)
-            out.line(format_error(internal, lang))
-        return int(ErrCode.UNKNOWN)
-
-
-def _early_lang(argv: Sequence[str]) -> str | None:
-    """`--lang` before parsing, so that parse errors are already in the chosen language."""
-    for i, arg in enumerate(argv):
-        if arg.startswith("--lang="):
-            return arg.partition("=")[2]
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-    return None
+    lang = detect_lang(early_lang(argv), env)
+    ctx = _Context(out, env, cwd or Path.cwd(), lang)
+    say = None if "-S" in argv else out.line
+    return guarded(lambda: _run(argv, ctx), say=say, lang=lang, env=env)
 
 
 def _run(argv: Sequence[str], ctx: _Context) -> int:

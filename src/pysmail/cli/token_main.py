@@ -86,17 +86,13 @@ def main(
 
     `interactive` None: prompts only when stdin is a terminal. `browser` None: `webbrowser`.
     """
+    from pysmail.cli.guard import early_lang, guarded
+
     env = dict(os.environ if environ is None else environ)
     scrubber = Scrubber()
     out = _Out(stdout if stdout is not None else sys.stdout, scrubber)
     err = _Out(stderr if stderr is not None else sys.stderr, scrubber)
-    explicit = None
-    for i, arg in enumerate(argv):
-        if arg.startswith("--lang="):
-            explicit = arg.partition("=")[2]
-        elif arg == "--lang" and i + 1 < len(argv):
-            explicit = argv[i + 1]
-    lang = detect_lang(explicit, env)
+    lang = detect_lang(early_lang(argv), env)
     source = stdin if stdin is not None else sys.stdin
     if interactive is None:
         try:
@@ -104,24 +100,7 @@ def main(
         except (AttributeError, ValueError):
             interactive = False
     ctx = _Ctx(out, err, env, cwd or Path.cwd(), lang, source, interactive, browser, http)
-    try:
-        return _run(argv, ctx)
-    except SmailError as exc:
-        err.line(format_error(exc, lang))
-        return int(exc.code)
-    except SystemExit as exc:  # argparse --help
-        return int(exc.code) if isinstance(exc.code, int) else 0
-    except KeyboardInterrupt:
-        err.line(format_error(SmailError(ErrCode.UNKNOWN, "main.interrupted"), lang))
-        return int(ErrCode.UNKNOWN)
-    except Exception as exc:  # the last line of defence
-        if env.get("PYSMAIL_TRACEBACK") == "1":
-            import traceback
-
-            err.line("".join(traceback.format_exception(exc)))
-        internal = SmailError(ErrCode.UNKNOWN, "main.internal", kind=type(exc).__name__)
-        err.line(format_error(internal, lang))
-        return int(ErrCode.UNKNOWN)
+    return guarded(lambda: _run(argv, ctx), say=err.line, lang=lang, env=env)
 
 
 def _run(argv: Sequence[str], ctx: _Ctx) -> int:
