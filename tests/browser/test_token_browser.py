@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,35 @@ def test_seed_end_to_end_browser_login_then_smail_sends(
     msg = fetch_one(stack, ALICE, mark)
     assert "body via smail-token" in str(msg.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     _assert_clean([out, err, shown, sent.out], _secrets(token_file, stack))
+
+
+def test_the_command_opens_the_browser_itself(stack: Stack, browser: Any, tmp_path: Path) -> None:
+    """Without --no-browser smail-token opens the sign-in page itself, through Python's
+    webbrowser; $BROWSER (which webbrowser honours on every platform) points it at a script that
+    hands the URL to this test's chromium, as a desktop browser would get it."""
+    seen = tmp_path / "opened-urls.txt"
+    opener = tmp_path / "open-url"
+    opener.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{seen}"\n')
+    opener.chmod(0o755)
+    env = token_env(tmp_path, stack.oidc_clients["mailcli"], {"BROWSER": str(opener)})
+    args = [arg for arg in _login_args(stack) if arg != "--no-browser"]
+    run = TokenRun(args, tmp_path, env)
+    printed = authorize_url(run)  # still printed, for a browser on another machine
+    deadline = time.monotonic() + 20
+    while not (seen.exists() and seen.read_text().strip()):
+        assert time.monotonic() < deadline, "the browser was never opened"
+        time.sleep(0.05)
+    opened = seen.read_text().split()
+    assert opened == [printed], (opened, printed)  # opened once, the same URL
+    with session(browser) as s:
+        s.page.goto(opened[0])
+        sign_in(s.page, ALICE)
+        s.page.wait_for_url("http://127.0.0.1:*/callback*")
+        s.page.wait_for_selector("h1")
+        assert "Signed in: smail-token is done" in visible_text(s.page)
+    code, out, err = run.finish()
+    assert code == 0, (out, err)
+    assert read_token_file(tmp_path / "smail_refreshtoken.ini").user == ALICE
 
 
 def test_refused_consent(stack: Stack, browser: Any, tmp_path: Path) -> None:
