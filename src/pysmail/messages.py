@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 else:
     Lang = str
 
-__all__ = ["LANGS", "Lang", "detect_lang", "format_error", "text", "title"]
+__all__ = ["LANGS", "Lang", "detect_lang", "format_error", "text", "title", "ui_lang"]
 
 LANGS = ("en", "ja")  # the values of Lang, for --lang and shell completion
 
@@ -35,9 +35,15 @@ def detect_lang(explicit: str | None = None, environ: dict[str, str] | None = No
     if sys.platform == "win32":  # pragma: no cover - Windows only
         import ctypes
 
-        langid = ctypes.windll.kernel32.GetUserDefaultUILanguage()
-        return "ja" if langid & 0x3FF == 0x11 else "en"
+        return ui_lang(ctypes.windll.kernel32.GetUserDefaultUILanguage())
     return "en"
+
+
+def ui_lang(langid: int) -> Lang:
+    """The language of a Windows LANGID (e.g. 0x0411): its primary language, the low 10 bits,
+    is LANG_JAPANESE (0x11) -> "ja". The bits above the 16-bit LANGID are ignored (ctypes reads
+    the WORD that GetUserDefaultUILanguage returns as an int)."""
+    return "ja" if langid & 0x3FF == 0x11 else "en"
 
 
 def text(msgid: str, lang: Lang, /, **params: object) -> str:

@@ -248,6 +248,7 @@ def _write_stream(target: Path, parts: Iterable[bytes]) -> int:
     import secrets
 
     from pysmail.fileperm import create_private
+    from pysmail.oauth.atomic import retry_shared
 
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     fd = create_private(tmp)
@@ -259,7 +260,7 @@ def _write_stream(target: Path, parts: Iterable[bytes]) -> int:
                 size += len(part)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, target)
+        retry_shared(lambda: os.replace(tmp, target))  # Windows: a scanner may hold tmp
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -389,11 +390,13 @@ def entries(spool: Path) -> tuple[list[Entry], list[tuple[Path, str]]]:
 
 def _move_aside(path: Path, folder: Path, reason: str) -> Path:
     """Move a .msg (and drop its .state) into `folder` with a .reason file beside it."""
+    from pysmail.oauth.atomic import retry_shared
+
     _ensure_dir(folder)
     target = folder / path.name
     try:
         _write_small(target.with_suffix(".reason"), reason.encode("utf-8") + b"\n")
-        os.replace(path, target)
+        retry_shared(lambda: os.replace(path, target))
     except OSError as exc:
         raise _work_error("outbox.move_failed", path, exc) from exc
     with contextlib.suppress(OSError):
@@ -428,9 +431,11 @@ def keep_unsent(
 
 def requeue(path: Path, spool: Path) -> Path:
     """Move a message from unsent/ or failed/ back into the queue (it is tried at once)."""
+    from pysmail.oauth.atomic import retry_shared
+
     target = spool / path.name
     try:
-        os.replace(path, target)
+        retry_shared(lambda: os.replace(path, target))
     except OSError as exc:
         raise _work_error("outbox.move_failed", path, exc) from exc
     with contextlib.suppress(OSError):
@@ -655,9 +660,12 @@ def _flush_one(
         where = _move_aside(entry.path, spool / FAILED, f"{_stamp(clock())} unreadable: {exc}")
         report(Event("corrupt", name, env, where=where))
         return "next"
-    # The final 250: only now may the message go.
+    # The final 250: only now may the message go. On Windows a reader (`--queue-list`) holding
+    # it open makes the unlink fail for a moment; failing here would send it again next time.
+    from pysmail.oauth.atomic import retry_shared
+
     try:
-        entry.path.unlink()
+        retry_shared(entry.path.unlink)
     except FileNotFoundError:
         pass
     except OSError as exc:

@@ -278,9 +278,14 @@ def _zsh(entries: list[_Entry]) -> str:
 # --- PowerShell -------------------------------------------------------------------------------
 
 
+# PowerShell reads ' and the typographic quotes U+2018, U+2019, U+201A, U+201B all as a single
+# quote (SpecialCharacters.IsSingleQuote): inside '...' each of them is escaped by doubling it.
+_PS_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
 def _ps_quote(value: str) -> str:
-    """A PowerShell single-quoted string (its only escape is '' for ')."""
-    return "'" + value.replace("'", "''").replace("\u2019", "\u2019\u2019") + "'"
+    """A PowerShell single-quoted string (its only escape: a single quote written twice)."""
+    return "'" + "".join(c + c if c in _PS_SINGLE_QUOTES else c for c in value) + "'"
 
 
 _POWERSHELL = r"""# PowerShell completion for smail (pysmail @VERSION@).

@@ -6,9 +6,10 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["PendingWrite", "write_atomic"]
+__all__ = ["PendingWrite", "retry_shared", "write_atomic"]
 
 # Windows refuses to replace a file another process has open without FILE_SHARE_DELETE (a reader
 # that does not take our lock). Such opens are short, so retry for a little while.
@@ -88,15 +89,31 @@ def write_atomic(path: Path, data: bytes) -> None:
         pending.commit(data)
 
 
-def _replace(src: Path, dst: Path) -> None:
+def retry_shared(
+    action: Callable[[], object],
+    *,
+    windows: bool = sys.platform == "win32",
+    sleep: Callable[[float], object] = time.sleep,
+) -> None:
+    """Run `action` (a rename or an unlink); on Windows retry it for about a second while it
+    raises PermissionError: a scanner or a reader holding the file open without
+    FILE_SHARE_DELETE makes MoveFileEx/DeleteFile fail with ERROR_ACCESS_DENIED or
+    ERROR_SHARING_VIOLATION, both PermissionError. Elsewhere the error is raised at once.
+
+    Raises: whatever `action` raises (PermissionError after the last attempt).
+    """
     for attempt in range(_REPLACE_RETRIES):
         try:
-            os.replace(src, dst)
+            action()
             return
         except PermissionError:
-            if sys.platform != "win32" or attempt == _REPLACE_RETRIES - 1:
+            if not windows or attempt == _REPLACE_RETRIES - 1:
                 raise
-            time.sleep(_REPLACE_PAUSE)  # pragma: no cover - Windows only
+            sleep(_REPLACE_PAUSE)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    retry_shared(lambda: os.replace(src, dst))
 
 
 def _fsync_dir(folder: Path) -> None:

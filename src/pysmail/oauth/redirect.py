@@ -35,9 +35,18 @@ _BACKLOG = 5
 
 
 def is_addr_in_use(exc: OSError) -> bool:
+    """Whether a bind failed because the port is taken (so another port may work).
+
+    Windows also answers WSAEACCES (10013) for a port that another socket holds exclusively
+    or that lies in an excluded port range (Hyper-V, WSL, Docker reserve some): no `netstat`
+    line then, but another port works all the same. On POSIX EACCES means a privileged port.
+    """
     import errno
 
-    return exc.errno in (errno.EADDRINUSE, 10048) or getattr(exc, "winerror", None) == 10048
+    return exc.errno in (errno.EADDRINUSE, 10048) or getattr(exc, "winerror", None) in (
+        10048,  # WSAEADDRINUSE
+        10013,  # WSAEACCES
+    )
 
 
 class RedirectListener:

@@ -1,0 +1,474 @@
+"""The Windows and macOS code paths, checked on Linux where their logic can be reached.
+
+CI runs on Linux only. What is tested here: the Windows branches' pure decisions (LANGID ->
+language, which bind errors mean "take another port", the retries of a rename or unlink that
+another process blocks), the msvcrt lock branch run against a fake msvcrt with LockFile's
+byte-range semantics, the advapi32/kernel32 prototypes of fileperm against the documented
+signatures, and the PowerShell completion script read by a tokenizer that follows PowerShell's
+quoting rules (its four single-quote characters among them).
+"""
+
+from __future__ import annotations
+
+import ast
+import ctypes
+import errno
+import os
+import signal
+import sys
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pysmail import outbox
+from pysmail.cli.completion import completion_script
+from pysmail.cli.smail_args import OPTIONS
+from pysmail.errors import OAuthError
+from pysmail.messages import text, ui_lang
+from pysmail.oauth import atomic, lock
+from pysmail.oauth.redirect import is_addr_in_use
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "pysmail"
+
+
+def _windows_block(path: Path) -> ast.Module:
+    """The body of the module-level `if sys.platform == "win32":` of a source file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "sys.platform == 'win32'":
+            return ast.Module(body=node.body, type_ignores=[])
+    raise AssertionError(f"no Windows block in {path}")
+
+
+# --- messages: the Windows UI language ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("langid", "lang"),
+    [
+        (0x0411, "ja"),  # ja-JP
+        (0x0409, "en"),  # en-US
+        (0x0804, "en"),  # zh-CN: not Japanese
+        (0x0C04, "en"),  # zh-HK
+        (0x0011, "ja"),  # LANG_JAPANESE, SUBLANG_NEUTRAL
+        (0x7FFF_0411, "ja"),  # junk above the WORD that ctypes reads as an int
+        (0x0412, "en"),  # ko-KR (0x12): one bit away
+    ],
+)
+def test_ui_lang_reads_the_primary_language(langid: int, lang: str) -> None:
+    assert ui_lang(langid) == lang
+
+
+# --- redirect: which bind failures mean "that port is taken" ----------------------------------
+
+
+def _oserror(code: int, winerror: int | None = None) -> OSError:
+    exc = OSError(code, os.strerror(code) if code < 200 else "socket error")
+    if winerror is not None:
+        exc.winerror = winerror  # type: ignore[attr-defined]  # what Windows sets
+    return exc
+
+
+def test_is_addr_in_use_on_windows_and_posix() -> None:
+    assert is_addr_in_use(_oserror(errno.EADDRINUSE))
+    # Windows sockets: errno and winerror are both the WSA code
+    assert is_addr_in_use(_oserror(10048, 10048))  # WSAEADDRINUSE
+    # WSAEACCES: held exclusively by another socket, or in an excluded port range (Hyper-V)
+    assert is_addr_in_use(_oserror(10013, 10013))
+    # POSIX EACCES is a privileged port: another port is not what the user asked for
+    assert not is_addr_in_use(_oserror(errno.EACCES))
+    assert not is_addr_in_use(_oserror(errno.EADDRNOTAVAIL))
+
+
+# --- atomic: renames and unlinks that another process blocks for a moment ----------------------
+
+
+def _flaky(
+    failures: int, exc: type[OSError] = PermissionError
+) -> tuple[Callable[[], None], list[int]]:
+    calls: list[int] = []
+
+    def action() -> None:
+        calls.append(1)
+        if len(calls) <= failures:
+            raise exc(errno.EACCES, "The process cannot access the file")
+
+    return action, calls
+
+
+def test_retry_shared_waits_out_a_short_sharing_violation_on_windows() -> None:
+    naps: list[float] = []
+    action, calls = _flaky(3)
+    atomic.retry_shared(action, windows=True, sleep=naps.append)
+    assert len(calls) == 4 and len(naps) == 3
+
+
+def test_retry_shared_gives_up_after_about_a_second() -> None:
+    naps: list[float] = []
+    action, calls = _flaky(10_000)
+    with pytest.raises(PermissionError):
+        atomic.retry_shared(action, windows=True, sleep=naps.append)
+    assert len(calls) == atomic._REPLACE_RETRIES
+    assert 0.5 <= sum(naps) <= 2.0
+
+
+def test_retry_shared_raises_at_once_elsewhere_and_for_other_errors() -> None:
+    naps: list[float] = []
+    action, calls = _flaky(1)
+    with pytest.raises(PermissionError):
+        atomic.retry_shared(action, windows=False, sleep=naps.append)
+    action, calls = _flaky(1, FileNotFoundError)
+    with pytest.raises(FileNotFoundError):
+        atomic.retry_shared(action, windows=True, sleep=naps.append)
+    assert len(calls) == 1 and naps == []
+
+
+@pytest.fixture
+def as_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """retry_shared behaves as on Windows (without sleeping) for the outbox."""
+    real = atomic.retry_shared
+
+    def windows(action: Callable[[], object]) -> None:
+        real(action, windows=True, sleep=lambda _: None)
+
+    monkeypatch.setattr(atomic, "retry_shared", windows)
+
+
+def _block_once(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, match: str) -> list[str]:
+    """The first call of owner.name on a path ending in `match` fails as a sharing violation."""
+    real = getattr(owner, name)
+    seen: list[str] = []
+
+    def blocked(*args: Any, **kwargs: Any) -> Any:
+        target = str(args[-1] if owner is os else args[0])
+        if target.endswith(match) and not seen:
+            seen.append(target)
+            raise PermissionError(errno.EACCES, "sharing violation", target)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, blocked)
+    return seen
+
+
+def _envelope() -> outbox.Envelope:
+    return outbox.Envelope("a@example.test", ("b@example.test",), 1e9, "<m@example.test>")
+
+
+MSG = b"From: a@example.test\r\nSubject: s\r\n\r\nbody\r\n"
+
+
+@pytest.mark.usefixtures("as_on_windows")
+def test_a_sent_message_held_open_by_a_reader_is_still_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failing the unlink after the final 250 would send the message again on the next flush."""
+    spool = tmp_path / "spool"
+    path = outbox.enqueue(spool, _envelope(), [MSG], clock=lambda: 1e9)
+    seen = _block_once(monkeypatch, Path, "unlink", ".msg")
+    result = outbox.flush(spool, lambda env, chunks: b"".join(chunks), clock=lambda: 1e9 + 1)
+    assert seen == [str(path)]
+    assert result.sent == [path.stem] and not path.exists()
+
+
+@pytest.mark.usefixtures("as_on_windows")
+def test_enqueue_and_requeue_wait_out_a_scanner_holding_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool = tmp_path / "spool"
+    seen = _block_once(monkeypatch, os, "replace", ".msg")
+    path = outbox.enqueue(spool, _envelope(), [MSG], clock=lambda: 1e9)
+    assert seen == [str(path)] and path.is_file()
+    aside = spool / "unsent" / path.name
+    aside.parent.mkdir()
+    os.rename(path, aside)
+    seen.clear()
+    back = outbox.requeue(aside, spool)
+    assert seen == [str(back)] and back.is_file()
+
+
+# --- lock: the msvcrt branch against a fake msvcrt ---------------------------------------------
+
+
+class _FakeMsvcrt(types.ModuleType):
+    """msvcrt.locking with LockFile's rules: a byte range from the CURRENT file position,
+    locks held per open handle, LK_NBLCK failing at once with EACCES, past-EOF allowed."""
+
+    LK_UNLCK, LK_LOCK, LK_NBLCK, LK_RLCK, LK_NBRLCK = 0, 1, 2, 3, 4
+
+    def __init__(self) -> None:
+        super().__init__("msvcrt")
+        self.held: dict[tuple[int, int], tuple[int, int]] = {}  # (inode, start) -> (fd, nbytes)
+        self.calls: list[tuple[int, int, int]] = []
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        st = os.fstat(fd)
+        start = os.lseek(fd, 0, os.SEEK_CUR)
+        self.calls.append((mode, start, nbytes))
+        key = (st.st_ino, start)
+        if mode == self.LK_UNLCK:
+            if self.held.get(key, (-1, 0))[0] != fd:
+                raise OSError(errno.EACCES, "not locked")
+            del self.held[key]
+        elif mode == self.LK_NBLCK:
+            if key in self.held:
+                raise OSError(errno.EACCES, "Permission denied")
+            self.held[key] = (fd, nbytes)
+        else:  # pragma: no cover - pysmail never waits inside msvcrt
+            raise AssertionError(f"unexpected mode {mode}")
+
+
+@pytest.fixture
+def windows_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[_FakeMsvcrt]:
+    fake = _FakeMsvcrt()
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    namespace: dict[str, Any] = {"os": os, "__name__": "lock_win32"}
+    exec(compile(_windows_block(SRC / "oauth" / "lock.py"), "lock.py", "exec"), namespace)
+    for name in ("_try_lock", "_unlock", "_is_busy"):
+        monkeypatch.setattr(lock, name, namespace[name])
+    yield fake
+
+
+def test_the_windows_lock_excludes_a_second_holder(
+    tmp_path: Path, windows_lock: _FakeMsvcrt
+) -> None:
+    path = tmp_path / "x.lock"
+    with lock.FileLock(path, timeout=5):
+        with pytest.raises(OAuthError) as caught, lock.FileLock(path, timeout=0.1):
+            pass  # pragma: no cover - never entered
+        assert caught.value.msgid == "oauth.lock_timeout"
+    with lock.FileLock(path, timeout=0.1):  # released on exit
+        pass
+    assert windows_lock.held == {}
+    # every call locked or unlocked byte 0, one byte, whatever the file position was
+    assert {(start, n) for _, start, n in windows_lock.calls} == {(0, 1)}
+
+
+def test_the_windows_lock_seeks_to_byte_zero_first(
+    tmp_path: Path, windows_lock: _FakeMsvcrt
+) -> None:
+    fd = os.open(tmp_path / "x.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        os.write(fd, b"moved")  # the position is now 5
+        lock._try_lock(fd)
+        os.lseek(fd, 3, os.SEEK_SET)
+        lock._unlock(fd)  # unlocks byte 0, not byte 3 (which would fail)
+    finally:
+        os.close(fd)
+    assert [(start, n) for _, start, n in windows_lock.calls] == [(0, 1), (0, 1)]
+
+
+def test_the_windows_busy_errors(windows_lock: _FakeMsvcrt) -> None:
+    # _locking: EACCES when LK_NBLCK finds the bytes locked, EDEADLOCK after LK_LOCK's 10 tries
+    assert lock._is_busy(OSError(errno.EACCES, "locked"))
+    assert lock._is_busy(OSError(errno.EDEADLK, "deadlock"))
+    assert not lock._is_busy(OSError(errno.EBADF, "bad fd"))
+
+
+def test_signals_named_sigbreak_are_held_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' Ctrl+Break is SIGBREAK: stand it in with SIGUSR1 and see it held and replayed."""
+    monkeypatch.setattr(signal, "SIGBREAK", signal.SIGUSR1, raising=False)
+    got: list[int] = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: got.append(signum))
+    try:
+        with lock.deferred_signals():
+            signal.raise_signal(signal.SIGUSR1)
+            assert got == []
+        assert got == [signal.SIGUSR1]
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+
+
+# --- fileperm: the advapi32/kernel32 prototypes -------------------------------------------------
+
+# From the Win32 documentation: (parameters, return); "p" a pointer-sized value (HANDLE, PSID,
+# PACL, LPCWSTR, any pointer), "i" a 32-bit value (DWORD, BOOL, enum, SECURITY_INFORMATION).
+PROTOTYPES = {
+    "GetNamedSecurityInfoW": ("piippppp", "i"),
+    "SetNamedSecurityInfoW": ("piipppp", "i"),
+    "IsValidSid": ("p", "i"),
+    "GetLengthSid": ("p", "i"),
+    "OpenProcessToken": ("pip", "i"),
+    "GetTokenInformation": ("pipip", "i"),
+    "LookupAccountSidW": ("ppppppp", "i"),
+    "ConvertSddl": ("pipp", "i"),  # ConvertStringSecurityDescriptorToSecurityDescriptorW
+    "GetSecurityDescriptorDacl": ("pppp", "i"),
+    "GetCurrentProcess": ("", "p"),
+    "CloseHandle": ("p", "i"),
+    "LocalFree": ("p", "p"),
+    "CreateFileW": ("piipiip", "p"),
+}
+
+
+def _kind(ctype: Any) -> str:
+    from ctypes import wintypes
+
+    if isinstance(ctype, type) and issubclass(
+        ctype, (ctypes.c_void_p, ctypes.c_wchar_p, ctypes.c_char_p, ctypes._Pointer)
+    ):
+        return "p"
+    if ctype in (wintypes.DWORD, wintypes.ULONG, wintypes.BOOL, ctypes.c_int, ctypes.c_uint):
+        return "i"
+    return f"? {ctype!r}"
+
+
+class _FakeFunction:
+    argtypes: list[Any] | None = None
+    restype: Any = "unset"
+
+
+class _FakeDll:
+    opened: list[tuple[str, bool]] = []
+
+    def __init__(self, name: str, use_last_error: bool = False) -> None:
+        self.opened.append((name, use_last_error))
+        self._functions: dict[str, _FakeFunction] = {}
+
+    def __getattr__(self, name: str) -> _FakeFunction:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._functions.setdefault(name, _FakeFunction())
+
+
+def test_fileperm_prototypes_match_the_win32_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pysmail.fileperm as fileperm
+
+    _FakeDll.opened = []
+    monkeypatch.setattr(ctypes, "WinDLL", _FakeDll, raising=False)
+    namespace = dict(vars(fileperm))
+    exec(compile(_windows_block(SRC / "fileperm.py"), "fileperm.py", "exec"), namespace)
+    api = namespace["_api"]()
+    # GetLastError is read through ctypes.get_last_error: every DLL must save it
+    assert sorted(_FakeDll.opened) == [("advapi32", True), ("kernel32", True)]
+    for name, (params, result) in PROTOTYPES.items():
+        function = getattr(api, name)
+        assert function.argtypes is not None, name
+        assert "".join(_kind(t) for t in function.argtypes) == params, name
+        assert _kind(function.restype) == result, name
+    # winnt.h / winbase.h / accctrl.h / sddl.h values
+    assert namespace["_SE_FILE_OBJECT"] == 1
+    assert namespace["_OWNER_SECURITY_INFORMATION"] == 0x1
+    assert namespace["_DACL_SECURITY_INFORMATION"] == 0x4
+    assert namespace["_PROTECTED_DACL_SECURITY_INFORMATION"] == 0x8000_0000
+    assert namespace["_TOKEN_QUERY"] == 0x8
+    assert namespace["_TOKEN_USER_CLASS"] == 1
+    assert namespace["_ERROR_INSUFFICIENT_BUFFER"] == 122
+    assert namespace["_SDDL_REVISION_1"] == 1
+    assert namespace["_CREATE_NEW"] == 1
+    assert namespace["_FILE_SHARE_ALL"] == 0x7
+    assert namespace["_FILE_ATTRIBUTE_NORMAL"] == 0x80
+    # INVALID_HANDLE_VALUE is (HANDLE)-1, as a HANDLE restype hands it back
+    assert namespace["_INVALID_HANDLE_VALUE"] == 2 ** (8 * ctypes.sizeof(ctypes.c_void_p)) - 1
+    fields = [(name, _kind(t)) for name, t in namespace["_SecurityAttributes"]._fields_]
+    assert fields == [("nLength", "i"), ("lpSecurityDescriptor", "p"), ("bInheritHandle", "i")]
+
+
+def test_fileperm_access_rights_are_winnt_values() -> None:
+    import pysmail.fileperm as fileperm
+
+    assert (fileperm.FILE_READ_DATA, fileperm.FILE_WRITE_DATA, fileperm.FILE_APPEND_DATA) == (
+        0x1,
+        0x2,
+        0x4,
+    )
+    assert (fileperm.FILE_WRITE_EA, fileperm.FILE_READ_ATTRIBUTES) == (0x10, 0x80)
+    assert fileperm.FILE_WRITE_ATTRIBUTES == 0x100
+    assert (fileperm.DELETE, fileperm.READ_CONTROL, fileperm.WRITE_DAC) == (
+        0x1_0000,
+        0x2_0000,
+        0x4_0000,
+    )
+    assert (fileperm.WRITE_OWNER, fileperm.SYNCHRONIZE) == (0x8_0000, 0x10_0000)
+    assert (fileperm.GENERIC_ALL, fileperm.GENERIC_WRITE, fileperm.GENERIC_READ) == (
+        0x1000_0000,
+        0x4000_0000,
+        0x8000_0000,
+    )
+    assert fileperm.INHERIT_ONLY_ACE == 0x8
+
+
+# --- PowerShell completion: read back the way PowerShell tokenizes it --------------------------
+
+_PS_SINGLE = "'\u2018\u2019\u201a\u201b"  # SpecialCharacters.IsSingleQuote
+_PS_DOUBLE = '"\u201c\u201d\u201e'  # SpecialCharacters.IsDoubleQuote
+_PAIRS = {")": "(", "}": "{", "]": "["}
+
+
+def _ps_tokens(script: str) -> list[str]:
+    """The values of the single-quoted strings of `script`; fails on an unterminated string
+    or an unbalanced bracket outside strings and comments."""
+    strings: list[str] = []
+    stack: list[tuple[str, int]] = []
+    i, n = 0, len(script)
+    while i < n:
+        c = script[i]
+        if c == "#":  # a line comment (the script has no <# #> blocks)
+            end = script.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if c == "`":
+            i += 2
+            continue
+        if c in _PS_SINGLE:
+            value, j = [], i + 1
+            while True:
+                assert j < n, f"unterminated string from offset {i}"
+                if script[j] in _PS_SINGLE:
+                    if j + 1 < n and script[j + 1] in _PS_SINGLE:
+                        value.append(script[j + 1])
+                        j += 2
+                        continue
+                    break
+                value.append(script[j])
+                j += 1
+            strings.append("".join(value))
+            i = j + 1
+            continue
+        if c in _PS_DOUBLE:
+            j = i + 1
+            while True:
+                assert j < n, f"unterminated string from offset {i}"
+                if script[j] == "`":
+                    j += 2
+                    continue
+                if script[j] in _PS_DOUBLE:
+                    if j + 1 < n and script[j + 1] in _PS_DOUBLE:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            i = j + 1
+            continue
+        if c in "({[":
+            stack.append((c, i))
+        elif c in _PAIRS:
+            assert stack and stack[-1][0] == _PAIRS[c], f"unbalanced {c} at offset {i}"
+            stack.pop()
+        i += 1
+    assert not stack, f"unclosed {stack[-1]}"
+    return strings
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_powershell_script_tokenizes_and_keeps_every_text(lang: str) -> None:
+    strings = _ps_tokens(completion_script("powershell", lang))
+    for spec in OPTIONS:
+        help_text = text(spec.help_id, lang)
+        # CompletionResult(text, list, type, toolTip) throws on an empty toolTip
+        assert help_text.strip(), spec.help_id
+        assert help_text in strings, spec.help_id
+        for name in spec.spellings():
+            assert name in strings
+
+
+def test_powershell_quotes_all_four_single_quote_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pysmail.cli.completion as completion
+
+    nasty = 'it\'s \u2018quoted\u2019, \u201alow\u201b, "double" $(Get-Date) `n # no comment {('
+    monkeypatch.setattr(completion, "text", lambda msgid, lang, **params: nasty)
+    strings = _ps_tokens(completion_script("powershell"))
+    assert strings.count(nasty) == len([n for spec in OPTIONS for n in spec.spellings()])
