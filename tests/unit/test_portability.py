@@ -472,3 +472,37 @@ def test_powershell_quotes_all_four_single_quote_characters(
     monkeypatch.setattr(completion, "text", lambda msgid, lang, **params: nasty)
     strings = _ps_tokens(completion_script("powershell"))
     assert strings.count(nasty) == len([n for spec in OPTIONS for n in spec.spellings()])
+
+
+def test_the_program_of_a_windows_command_line_keeps_a_quoted_path() -> None:
+    from pysmail.config.secrets import _windows_program
+
+    assert _windows_program('"C:\\Program Files\\Vault\\get.exe" --name smtp') == (
+        "C:\\Program Files\\Vault\\get.exe"
+    )
+    assert _windows_program("  get-pass.cmd smtp ") == "get-pass.cmd"
+    assert _windows_program('"unterminated path') == "unterminated path"
+    assert _windows_program("   ") == ""
+
+
+def test_a_handler_installed_outside_python_is_restored_as_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """signal.signal() returns None for a handler set outside Python; passing None back raises
+    TypeError, so deferred_signals() restores SIG_DFL there (no real handler is touched)."""
+    import signal
+
+    from pysmail.oauth import lock
+
+    calls: list[tuple[int, object]] = []
+
+    def fake(signum: int, handler: object) -> object:
+        calls.append((signum, handler))
+        return None  # every previous handler was installed outside Python
+
+    monkeypatch.setattr(signal, "signal", fake)
+    with lock.deferred_signals():
+        pass
+    held = len(calls) // 2
+    assert held >= 2  # SIGINT and SIGTERM at least
+    assert [h for _, h in calls[held:]] == [signal.SIG_DFL] * held

@@ -8,11 +8,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token.port_in_use": (
         "Port {port} on 127.0.0.1 is already in use, so the sign-in redirect cannot be received. "
         "Stop the program that uses it (find it with `lsof -i :{port}` or, on Windows, "
-        "`netstat -ano | findstr :{port}`; some antivirus proxies use 8001), or choose another "
+        "`netstat -ano | findstr :{port}`, and a port Windows reserves (Hyper-V, WSL, Docker) with "
+        "`netsh interface ipv4 show excludedportrange protocol=tcp`; some antivirus proxies use "
+        "8001), or choose another "
         "port with --port N and register http://localhost:N/myapp/ as a redirect URI of the app.",
         "127.0.0.1 のポート {port} は既に使われているため、サインイン後のリダイレクトを受け取れません。"
         "そのポートを使っているプログラムを停止するか（`lsof -i :{port}`、Windows では "
-        "`netstat -ano | findstr :{port}` で確認できます。ウイルス対策ソフトのプロキシーが 8001 を使う"
+        "`netstat -ano | findstr :{port}` で確認できます。Windows が予約したポート（Hyper-V、WSL、Docker）は "
+        "`netsh interface ipv4 show excludedportrange protocol=tcp` で確認できます。"
+        "ウイルス対策ソフトのプロキシーが 8001 を使う"
         "場合があります）、--port N で別のポートを選び、http://localhost:N/myapp/ をアプリの"
         "リダイレクト URI に登録して下さい。",
     ),

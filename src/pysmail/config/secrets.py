@@ -120,7 +120,7 @@ def run_password_command(
     args: str | list[str]
     if platform == "win32":
         args = command
-        program = command.split()[0] if command.split() else ""
+        program = _windows_program(command)
     else:
         import shlex
 
@@ -251,3 +251,13 @@ def check_private(
 
 def _warn_stderr(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def _windows_program(command: str) -> str:
+    """The program of a Windows command line, for messages: `"C:\\Program Files\\x.exe" -a` gives
+    `C:\\Program Files\\x.exe` (a quoted path keeps its spaces), `x.exe -a` gives `x.exe`."""
+    text = command.strip()
+    if text.startswith('"'):
+        end = text.find('"', 1)
+        return text[1:end] if end > 0 else text[1:]
+    return text.split()[0] if text else ""

@@ -147,6 +147,7 @@ def deferred_signals() -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            # None: a handler installed outside Python; the default is the closest we can restore
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # type: ignore[arg-type]
         for signum in dict.fromkeys(received):
             signal.raise_signal(signum)
