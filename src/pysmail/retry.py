@@ -72,7 +72,9 @@ _TEMPORARY_NETWORK = frozenset(
 )
 _SERVER_NETWORK = frozenset({ErrCode.HOST_LOOKUP, ErrCode.CONNECT})
 # TLS failures that a retry cannot fix: the certificate or the settings are wrong.
-_PERMANENT_TLS = frozenset({"smtp.tls_verify_failed", "smtp.tls_cafile", "smtp.starttls_injection"})
+_PERMANENT_TLS = frozenset(
+    {"smtp.tls_verify_failed", "smtp.tls_no_ca_store", "smtp.tls_cafile", "smtp.starttls_injection"}
+)
 _TEMPORARY_OAUTH = frozenset(
     {"oauth.http_timeout", "oauth.http_connect_failed", "oauth.http_proxy_failed"}
 )

@@ -506,3 +506,30 @@ def test_a_handler_installed_outside_python_is_restored_as_the_default(
     held = len(calls) // 2
     assert held >= 2  # SIGINT and SIGTERM at least
     assert [h for _, h in calls[held:]] == [signal.SIG_DFL] * held
+
+
+def test_an_empty_ca_store_on_macos_is_named(tmp_path: Path) -> None:
+    """A python.org build on macOS without 'Install Certificates.command' has no CA at all: the
+    TLS error then says so (and how to fix it); elsewhere, or with CAs loaded, it does not."""
+    import ssl
+    import subprocess
+
+    from pysmail.errors import NetworkError
+    from pysmail.exitcodes import ErrCode
+    from pysmail.messages import format_error
+    from pysmail.retry import classify
+    from pysmail.smtp.transport import _no_ca_store
+
+    empty = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    assert _no_ca_store(empty, "darwin") and not _no_ca_store(empty, "linux")
+    assert not _no_ca_store(empty, "win32")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=t", "-days", "2"],
+        cwd=tmp_path, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    loaded = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    assert not _no_ca_store(loaded, "darwin")
+    err = NetworkError(ErrCode.TLS, "smtp.tls_no_ca_store", host="h", reason="r")
+    assert classify(err).permanent
+    assert "Install Certificates.command" in format_error(err, "en")

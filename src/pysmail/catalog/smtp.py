@@ -77,6 +77,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The TLS certificate of {host} could not be verified: {reason}.",
         "{host} の TLS 証明書を検証できませんでした: {reason}。",
     ),
+    "smtp.tls_no_ca_store": (
+        "The TLS certificate of {host} could not be verified: {reason}. This Python has no CA "
+        "certificates at all (a python.org build on macOS needs its 'Install Certificates.command', "
+        "in the Python folder of Applications, run once); or name a CA file with cafile=.",
+        "{host} の TLS 証明書を検証できませんでした: {reason}。この Python には CA 証明書が一つもありません"
+        "（macOS の python.org 版は、アプリケーションの Python フォルダーにある "
+        "'Install Certificates.command' を一度実行して下さい）。または cafile= で CA ファイルを指定して下さい。",
+    ),
     "smtp.tls_failed": (
         "The TLS connection with {host} failed: {reason}.",
         "{host} との TLS 接続に失敗しました: {reason}。",

@@ -113,6 +113,20 @@ def _is_hash_name(name: str) -> bool:
     )
 
 
+def _no_ca_store(context: ssl.SSLContext, platform: str | None = None) -> bool:
+    """True on macOS when the context holds no CA certificate at all: a python.org build whose
+    'Install Certificates.command' never ran. (Elsewhere the store may be a lazily read folder,
+    whose count says nothing.)"""
+    import sys
+
+    if (platform or sys.platform) != "darwin":
+        return False
+    try:
+        return context.cert_store_stats().get("x509_ca", 0) == 0
+    except (AttributeError, ValueError):
+        return False
+
+
 def tls_failure_reason(exc: BaseException) -> str:
     """A one-line reason for a TLS failure: the verification message when there is one."""
     message = getattr(exc, "verify_message", None)
@@ -238,7 +252,7 @@ class Transport:
             self.close()
             raise NetworkError(
                 ErrCode.TLS,
-                "smtp.tls_verify_failed",
+                "smtp.tls_no_ca_store" if _no_ca_store(context) else "smtp.tls_verify_failed",
                 host=server_hostname,
                 reason=tls_failure_reason(exc),
             ) from exc
