@@ -16,10 +16,23 @@ from pysmail.messages import format_error
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
+    from typing import NoReturn
 
     from pysmail.messages import Lang
 
-__all__ = ["early_lang", "guarded"]
+__all__ = ["console_run", "early_lang", "guarded"]
+
+
+def console_run(main: Callable[[Sequence[str]], int]) -> NoReturn:
+    """A console script's `run()`: exit with `main(argv)`'s code; a console that cannot show a
+    character (a Windows code page) gets an escape instead of a UnicodeEncodeError."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    sys.exit(main(sys.argv[1:]))
 
 
 def early_lang(argv: Sequence[str]) -> str | None:

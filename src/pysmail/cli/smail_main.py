@@ -93,11 +93,9 @@ class _Context:
 
 def run() -> NoReturn:
     """Console-script entry point."""
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="backslashreplace")
-    sys.exit(main(sys.argv[1:]))
+    from pysmail.cli.guard import console_run
+
+    console_run(main)
 
 
 def main(
