@@ -15,23 +15,42 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
+import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
-if TYPE_CHECKING:
-    import http.server
-
-__all__ = ["RedirectListener", "is_addr_in_use"]
+__all__ = ["LoopbackHTTPServer", "RedirectListener", "is_addr_in_use"]
 
 _POLL = 0.2
 _RESPOND_WAIT = 120.0  # seconds the browser waits for the page (the code exchange runs meanwhile)
 _BACKLOG = 5
+
+
+class LoopbackHTTPServer(http.server.HTTPServer):
+    """An HTTP server for a page on the loopback address (this listener, the setup page).
+
+    POSIX: SO_REUSEADDR, so a port left in TIME_WAIT by the last run can be bound again. Windows:
+    not that (there it would let another program bind the same port and steal the request), but
+    SO_EXCLUSIVEADDRUSE. A browser closing a connection early is not worth a traceback.
+    """
+
+    allow_reuse_address = sys.platform != "win32"
+
+    def server_bind(self) -> None:
+        if sys.platform == "win32":  # pragma: no cover - Windows only
+            exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)
+            if exclusive is not None:
+                self.socket.setsockopt(socket.SOL_SOCKET, exclusive, 1)
+        super().server_bind()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
 
 
 def is_addr_in_use(exc: OSError) -> bool:
@@ -78,27 +97,13 @@ class RedirectListener:
         self._thread.start()
 
     def _bind(self, host: str, port: int) -> http.server.HTTPServer:
-        import http.server
-        import socket
-
         listener = self
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         bind_host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
 
-        class Server(http.server.HTTPServer):
+        class Server(LoopbackHTTPServer):
             address_family = family
-            allow_reuse_address = sys.platform != "win32"
             request_queue_size = _BACKLOG
-
-            def server_bind(self) -> None:
-                if sys.platform == "win32":  # pragma: no cover - Windows only
-                    exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)
-                    if exclusive is not None:
-                        self.socket.setsockopt(socket.SOL_SOCKET, exclusive, 1)
-                super().server_bind()
-
-            def handle_error(self, request: object, client_address: object) -> None:
-                pass  # a browser closing early is not worth a traceback
 
         class Handler(http.server.BaseHTTPRequestHandler):
             server_version = "smail-token"

@@ -95,7 +95,7 @@ class SetupServer:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def _bind(self, port: int | None) -> http.server.ThreadingHTTPServer:
+    def _bind(self, port: int | None) -> http.server.HTTPServer:
         from pysmail.oauth.redirect import is_addr_in_use
 
         try:
@@ -111,25 +111,18 @@ class SetupServer:
                 reason=exc.strerror or type(exc).__name__,
             ) from exc  # fmt: skip
 
-    def _make(self, port: int) -> http.server.ThreadingHTTPServer:
+    def _make(self, port: int) -> http.server.HTTPServer:
         import http.server
-        import socket
+        import socketserver
+
+        from pysmail.oauth.redirect import LoopbackHTTPServer
 
         owner = self
 
-        class Server(http.server.ThreadingHTTPServer):
+        # ThreadingHTTPServer's own bases, on the shared loopback server (reuse/exclusive bind,
+        # no traceback for a browser that hangs up)
+        class Server(socketserver.ThreadingMixIn, LoopbackHTTPServer):
             daemon_threads = True
-            allow_reuse_address = sys.platform != "win32"
-
-            def server_bind(self) -> None:
-                if sys.platform == "win32":  # pragma: no cover - Windows only
-                    exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)
-                    if exclusive is not None:
-                        self.socket.setsockopt(socket.SOL_SOCKET, exclusive, 1)
-                super().server_bind()
-
-            def handle_error(self, request: object, client_address: object) -> None:
-                pass  # a browser closing early is not worth a traceback (or a log line)
 
         class Handler(http.server.BaseHTTPRequestHandler):
             server_version = "smail-setup"
