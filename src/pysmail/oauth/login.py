@@ -212,7 +212,7 @@ def save_login(
     """
     from pysmail.oauth.atomic import write_atomic
     from pysmail.oauth.authorize import render_token_file, token_file_values
-    from pysmail.oauth.store import CachedToken, clear_cache, fingerprint, write_cache
+    from pysmail.oauth.store import cached_entry, clear_cache, write_cache
 
     now = time.time()
     refresh = response.refresh_token if response is not None else None
@@ -246,17 +246,8 @@ def save_login(
     if old is not None:
         _forget_old_entry(path, old, account)
     if response is not None and refresh:
-        expires = now + response.expires_in if response.expires_in is not None else None
-        entry = CachedToken(
-            access_token=response.access_token,
-            obtained_at=now,
-            expires_at=expires,
-            refresh_fingerprint=fingerprint(refresh),
-            token_type=response.token_type,
-            scope=response.scope,
-        )
         with contextlib.suppress(OSError):  # only a cache
-            write_cache(path, entry)
+            write_cache(path, cached_entry(response, refresh, now))
 
 
 def _keyring_available(path: Path) -> None:

@@ -237,7 +237,6 @@ class TokenSource:
         from pysmail.oauth.errors import provider_error
         from pysmail.oauth.flow import parse_error, parse_token_response, shown_url
         from pysmail.oauth.lock import deferred_signals
-        from pysmail.oauth.store import fingerprint
         from pysmail.oauth.tokenfile import render_update
 
         token_uri, method = self._endpoint(doc)
@@ -276,7 +275,7 @@ class TokenSource:
                             except OSError as exc:
                                 raise _write_failed(doc.path, exc) from exc
                     # Still inside: the processes waiting for the lock find the cache filled.
-                    self._save_cache(doc, response, started, fingerprint)
+                    self._save_cache(doc, response, started)
         finally:
             pending.discard()
         if response is None:
@@ -305,22 +304,12 @@ class TokenSource:
         doc: TokenFile,
         response: TokenResponse,
         started: float,
-        fingerprint: Callable[[str], str],
     ) -> None:
-        from pysmail.oauth.store import write_cache
+        from pysmail.oauth.store import cached_entry, write_cache
 
         refresh = response.refresh_token or doc.refresh_token
-        expires = started + response.expires_in if response.expires_in is not None else None
-        entry = CachedToken(
-            access_token=response.access_token,
-            obtained_at=started,
-            expires_at=expires,
-            refresh_fingerprint=fingerprint(refresh),
-            token_type=response.token_type,
-            scope=response.scope,
-        )
         try:
-            write_cache(self.path, entry)
+            write_cache(self.path, cached_entry(response, refresh, started))
         except OSError as exc:  # only a cache: the next run refreshes again
             self._note(f"[cannot write the token cache: {exc.strerror or type(exc).__name__}]")
 
