@@ -368,6 +368,9 @@ ROWS: list[Row] = [
         ErrCode.POP3_LOGIN,
         ini=GOOD + POP_GOOD + "tls = none\npassword_command = {pw_alice}\n",
     ),
+    # issue 12 — batch: --batch attachments stay in their folder; pacing overrides are typed
+    _bad_key("smail", "pacing_per_minute", "fast"),
+    _bad_key("smail", "pacing_recipients_per_message", "-1"),
 ]
 
 

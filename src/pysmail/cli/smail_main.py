@@ -451,15 +451,22 @@ def _spool_of(settings: Settings, ctx: _Context) -> Path:
 
 
 def _pacer(settings: Settings) -> Pacer | None:
-    """The provider's pacing, or None (pysmail.pacing is imported only when one is set)."""
-    preset = settings.reliability.pacing
-    if preset == "none":
+    """The provider's pacing with smail.ini's overrides, or None when nothing is limited
+    (pysmail.pacing is imported only when a preset or an override is set)."""
+    rel = settings.reliability
+    if rel.pacing == "none" and not any(value for _name, value in rel.pacing_overrides):
         return None
     import time
+    from dataclasses import replace
 
-    from pysmail.pacing import Pacer, limits_for
+    from pysmail.pacing import Limits, Pacer, limits_for
 
-    return Pacer(limits_for(preset), clock=time.time)
+    limits = limits_for(rel.pacing, dict(rel.pacing_overrides))
+    if limits == Limits(limits.name):
+        return None  # every limit overridden with 0
+    if limits.name == "none":  # limits of the user's own: named after where they are set
+        limits = replace(limits, name="smail.ini")
+    return Pacer(limits, clock=time.time)
 
 
 def _bar_stream(settings: Settings) -> TextIO | None:

@@ -122,6 +122,8 @@ def _pacing(value: str, _base: Path) -> str:
     return key
 
 
+_PACING_MAX = 100_000_000  # a pacing override: a count of messages or recipients
+
 # key -> (IniSettings/IniPop field, parser); password keys are handled apart (Secret, sources)
 _MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
     "server": ("server", _text),
@@ -145,6 +147,11 @@ _MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
     "retry": ("retry", _seconds),
     "outbox_dir": ("outbox_dir", _path),
     "pacing": ("pacing", _pacing),
+    # Overrides of the preset's limits (docs/reliability.md 3); 0 = no limit
+    "pacing_per_minute": ("pacing_per_minute", _int_in(0, _PACING_MAX)),
+    "pacing_per_day": ("pacing_per_day", _int_in(0, _PACING_MAX)),
+    "pacing_recipients_per_day": ("pacing_recipients_per_day", _int_in(0, _PACING_MAX)),
+    "pacing_recipients_per_message": ("pacing_recipients_per_message", _int_in(0, _PACING_MAX)),
 }
 _POP_KEYS: dict[str, tuple[str, _Parser]] = {
     "enabled": ("enabled", _bool),

@@ -139,8 +139,20 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
             retry=_first(cmdline.retry, ini.retry) or 0.0,
             outbox_dir=ini.outbox_dir,
             pacing=ini.pacing or "none",
+            pacing_overrides=_pacing_overrides(ini),
         ),
     )
+
+
+def _pacing_overrides(ini: IniSettings) -> tuple[tuple[str, int], ...]:
+    """`pacing_per_minute` & co. as (pysmail.pacing.Limits field, value): the keys that are set."""
+    given = (
+        ("per_minute", ini.pacing_per_minute),
+        ("per_day", ini.pacing_per_day),
+        ("recipients_per_day", ini.pacing_recipients_per_day),
+        ("recipients_per_message", ini.pacing_recipients_per_message),
+    )
+    return tuple((name, value) for name, value in given if value is not None)
 
 
 def _auth(cmdline: CommandLine, ini: IniSettings) -> AuthSettings:

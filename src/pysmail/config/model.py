@@ -189,6 +189,10 @@ class IniSettings:
     retry: float | None = None
     outbox_dir: Path | None = None
     pacing: str | None = None
+    pacing_per_minute: int | None = None  # 0: no limit (overrides the preset's)
+    pacing_per_day: int | None = None
+    pacing_recipients_per_day: int | None = None
+    pacing_recipients_per_message: int | None = None
     pop: IniPop = field(default_factory=IniPop)
     unknown: tuple[tuple[str, str], ...] = ()  # (section, key) pairs kept and ignored
 
@@ -274,6 +278,8 @@ class ReliabilitySettings:
     retry: float = 0.0  # seconds to retry temporary failures (--retry / retry =)
     outbox_dir: Path | None = None  # None: the per-user data folder
     pacing: str = "none"  # a pysmail.pacing preset
+    # The preset's limits overridden: (pysmail.pacing.Limits field, value; 0 = no limit)
+    pacing_overrides: tuple[tuple[str, int], ...] = ()
 
 
 @record
