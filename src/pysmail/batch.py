@@ -9,8 +9,9 @@ send_eml(), which the smail command calls (docs/batch.md).
 
 Batch file: a header row (CSV) or one JSON object per line. Columns/keys (case-insensitive):
 `to` (required, SMAIL syntax: `a@x,CC:b@x,BCC:c@x`), `cc`, `bcc`, `subject` (used as is,
-instead of the -s template), `attachments` (comma list, relative to the current folder, added
-to -a). Every column, these included, is a variable for the -s, -T/-F and --html templates.
+instead of the -s template), `attachments` (comma list of files in the attachments folder, added
+to -a: the current folder, or --attach-dir; a name that leads out of it is refused). Every
+column, these included, is a variable for the -s, -T/-F and --html templates.
 """
 
 from __future__ import annotations
@@ -553,6 +554,24 @@ def _columns(
     return found
 
 
+def _row_attachment(folder: Path, name: str, row: Row, path: str) -> Path:
+    """A file a row's `attachments` names, in `folder`. Raises InputError(ATTACHMENT,
+    "batch.attachment_outside") when it lies outside, links followed (pysmail.fs.confine)."""
+    from pysmail.fs.confine import inside
+
+    file = folder / name
+    if not inside(folder, file):
+        raise InputError(
+            ErrCode.ATTACHMENT,
+            "batch.attachment_outside",
+            path=path,
+            row=row.number,
+            name=name,
+            folder=folder,
+        )
+    return file
+
+
 def plan_rows(
     rows: Sequence[Row],
     path: str,
@@ -561,12 +580,14 @@ def plan_rows(
     *,
     extra: Recipients | None = None,
     cwd: Path = Path("."),
+    attach_dir: Path | None = None,
     on_row_error: Callable[[Row], None] | None = None,
 ) -> list[Planned]:
     """Every row as a message: recipients parsed, templates filled, attachments checked, a
     Message-ID of its own, composed (kept in memory when it has no attachment). `base` holds
     what all messages share (sender, -a files, charset..). `extra`: command-line recipients
-    added to every message. Nothing is sent.
+    added to every message. `attach_dir`: the folder of the rows' attachments (default `cwd`);
+    a row's file must lie in it, links followed. Nothing is sent.
 
     Raises the first row's error (UsageError, InputError); `on_row_error(row)` is called
     first, to say which row it is.
@@ -576,6 +597,7 @@ def plan_rows(
     from pysmail.mime.parts import check_attachments
     from pysmail.smtp.connection import data_content
 
+    folder = attach_dir if attach_dir is not None else cwd
     domain = base.from_.wire_addr.rpartition("@")[2]
     sender_utf8 = any(a.needs_smtputf8 for a in (base.from_, *base.reply_to))
     kept = 0
@@ -621,8 +643,8 @@ def plan_rows(
             files: list[Path] = []
             listed = cell("attachments")
             if listed:
-                files = [cwd / name.strip() for name in listed.split(",")]
-                files = [f for f in files if f != cwd]
+                names = [name.strip() for name in listed.split(",")]
+                files = [_row_attachment(folder, name, row, path) for name in names if name]
                 new = [f for f in files if f not in checked]
                 check_attachments(new)
                 checked.update(new)
@@ -1134,6 +1156,7 @@ def run_batch(
     source: TokenSource | None = None,
     trace: Trace | None = None,
     report_path: Path | None = None,
+    attach_dir: Path | None = None,
     parallel: int = 1,
     pacer: Pacer | None = None,
     max_per_connection: int | None = None,
@@ -1147,6 +1170,7 @@ def run_batch(
     `out` prints a line (failed rows, the summary; nothing with -S). `progress`: the stream of
     the progress line (default stderr, only when it is a terminal and -S is not given).
     `report_path`: the per-message CSV report. `pacer`: provider pacing (pysmail.pacing).
+    `attach_dir`: the folder the rows' attachments must be in (default: `cwd`).
 
     Raises: SmailError for anything found before sending (usage, input, report file, and a
     connection that could not be opened for the first message is NOT raised: it is reported
@@ -1182,6 +1206,7 @@ def run_batch(
             templates,
             extra=_cli_recipients(settings),
             cwd=here,
+            attach_dir=attach_dir,
             on_row_error=say_row,
         )
 

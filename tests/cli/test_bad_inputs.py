@@ -369,6 +369,28 @@ ROWS: list[Row] = [
         ini=GOOD + POP_GOOD + "tls = none\npassword_command = {pw_alice}\n",
     ),
     # issue 12 — batch: --batch attachments stay in their folder; pacing overrides are typed
+    Row(
+        "batch-attachment-dotdot",
+        ["-Tx", "--batch", "rows.csv"],
+        ErrCode.ATTACHMENT,
+        files={"rows.csv": b"to,attachments\nbob@example.test," + b"../" * 12 + b"etc/passwd\n"},
+    ),
+    Row(
+        "batch-attachment-absolute",
+        ["-Tx", "--batch", "rows.csv"],
+        ErrCode.ATTACHMENT,
+        files={"rows.csv": b"to,attachments\nbob@example.test,/etc/passwd\n"},
+    ),
+    Row(
+        "batch-attachment-outside-attach-dir",
+        ["-Tx", "--batch", "rows.csv", "--attach-dir", "sub"],
+        ErrCode.ATTACHMENT,
+        files={
+            "sub": DIR,
+            "ok.txt": b"ok",
+            "rows.csv": b"to,attachments\nbob@example.test,../ok.txt\n",
+        },
+    ),
     _bad_key("smail", "pacing_per_minute", "fast"),
     _bad_key("smail", "pacing_recipients_per_message", "-1"),
 ]

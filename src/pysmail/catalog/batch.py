@@ -26,6 +26,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '{path}, row {row}: no recipient (the column or key "to" is missing or empty).',
         '{path} の {row} 件目: 送信先がありません（列またはキー "to" がないか空です）。',
     ),
+    "batch.attachment_outside": (  # ERR-0003
+        "{path}, row {row}: the attachment {name} is outside the attachments folder {folder} "
+        "(a path out of it, or a link that leads out of it). Put the file in that folder, or "
+        "give the folder it is in with --attach-dir DIR.",
+        "{path} の {row} 件目: 添付ファイル {name} は添付フォルダー {folder} の外にあります"
+        "（フォルダーの外を指すパス、または外を指すリンク）。ファイルをそのフォルダーに置くか、"
+        "ファイルのあるフォルダーを --attach-dir DIR で指定してください。",
+    ),
     "batch.in_row": (
         "In {path}, row {row}:",
         "{path} の {row} 件目:",

@@ -251,6 +251,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "With --batch: write a CSV report of every message.",
         "--batch と共に: 各メールの結果を CSV で書き出します。",
     ),
+    "cli.help.attach_dir": (
+        "With --batch: the folder of the files the attachments column names (default: the "
+        "current folder); a file outside it is refused.",
+        "--batch と共に: attachments 列のファイルがあるフォルダー(既定は現在のフォルダー)。"
+        "その外のファイルは拒否します。",
+    ),
     "cli.help.parallel": (
         "With --batch: use N connections at once (1-32).",
         "--batch と共に: N 本の接続を同時に使います(1〜32)。",

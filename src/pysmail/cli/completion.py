@@ -27,7 +27,7 @@ __all__ = ["SHELLS", "completion_script", "value_kind"]
 SHELLS = ("bash", "zsh", "powershell")
 
 # What an option's value is, by CommandLine field; a field not named here takes free text.
-_FILES = frozenset({"body_file", "html_file", "config", "cafile"})
+_FILES = frozenset({"body_file", "html_file", "config", "cafile", "attach_dir"})
 _FILE_LISTS = frozenset({"attachments"})  # comma-separated file names
 _HOSTS = frozenset({"host"})
 

@@ -119,6 +119,7 @@ class CommandLine:
     batch: str | None = None
     eml: str | None = None
     report: str | None = None
+    attach_dir: str | None = None
     parallel: int | None = None
     # tools
     completion: str | None = None
@@ -304,6 +305,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("batch", Kind.VALUE, long="batch", metavar="FILE"),
     OptionSpec("eml", Kind.VALUE, long="eml", metavar="FILE|-"),
     OptionSpec("report", Kind.VALUE, long="report", metavar="FILE"),
+    OptionSpec("attach_dir", Kind.VALUE, long="attach-dir", metavar="DIR"),
     OptionSpec("parallel", Kind.VALUE, long="parallel", metavar="N", convert=_parallel),
     OptionSpec(
         "completion",

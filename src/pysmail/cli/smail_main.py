@@ -182,6 +182,7 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
             trace=trace,
             parallel=cmd.parallel or 1,
             report_path=(cwd / cmd.report) if cmd.report else None,
+            attach_dir=(cwd / cmd.attach_dir) if cmd.attach_dir else None,
             pacer=_pacer(settings),
         )
 
