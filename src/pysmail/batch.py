@@ -1161,6 +1161,7 @@ def run_batch(
     pacer: Pacer | None = None,
     max_per_connection: int | None = None,
     progress: TextIO | None = None,
+    show: Callable[[Job], None] | None = None,
 ) -> int:
     """`smail --batch FILE`: send every row (or every .eml file of a folder); return the exit
     code: 0 when every message was sent, else the ERR code of the lowest-numbered message that
@@ -1170,7 +1171,8 @@ def run_batch(
     `out` prints a line (failed rows, the summary; nothing with -S). `progress`: the stream of
     the progress line (default stderr, only when it is a terminal and -S is not given).
     `report_path`: the per-message CSV report. `pacer`: provider pacing (pysmail.pacing).
-    `attach_dir`: the folder the rows' attachments must be in (default: `cwd`).
+    `attach_dir`: the folder the rows' attachments must be in (default: `cwd`). `show`
+    (--dry-run): every checked message goes there instead; no connection, no report.
 
     Raises: SmailError for anything found before sending (usage, input, report file, and a
     connection that could not be opened for the first message is NOT raised: it is reported
@@ -1213,6 +1215,10 @@ def run_batch(
         sender = base.from_.wire_addr
         jobs = [Job(p.row, sender, p.recipients, p.chunks, p.smtputf8) for p in messages]
         planned = [(p.row, p.recipients, p.message_id) for p in messages]
+    if show is not None:
+        for job in jobs:
+            show(job)
+        return int(ErrCode.OK)
     connect = connector(smtp_params(settings), auth, source, trace)
     return _finish_run(
         planned,
@@ -1266,12 +1272,15 @@ def send_eml(
     auth: AuthRequest | None = None,
     source: TokenSource | None = None,
     trace: Trace | None = None,
+    show: Callable[[Job], None] | None = None,
 ) -> int:
     """`smail --eml FILE|-`: send a finished message as is (Bcc and Resent-Bcc removed, read
     and sent block by block). Envelope: -f or the From header; the command-line recipients,
     or To/Cc/Bcc when none are given. Returns 0; raises what a single send raises.
+    `show` (--dry-run): the message goes there instead; no connection.
     """
     from pysmail.mime.eml import eml_envelope, eml_stream, open_eml, read_head
+    from pysmail.smtp.connection import Job
 
     here = cwd if cwd is not None else Path.cwd()
     cli = _cli_recipients(settings)
@@ -1287,6 +1296,9 @@ def send_eml(
     try:
         head, rest = read_head(stream, shown)
         sender, rcpts, utf8 = eml_envelope(head, shown, settings.message.sender, given)
+        if show is not None:
+            show(Job(1, sender, rcpts, lambda: eml_stream(head, rest, stream, shown), utf8, True))
+            return int(ErrCode.OK)
         conn = connector(smtp_params(settings), auth, source, trace)()
         try:
             chunks = eml_stream(head, rest, stream, shown)

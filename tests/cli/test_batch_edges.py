@@ -1,13 +1,19 @@
-"""Bulk sending at its edges (issue 12): a batch file's attachments stay in their folder, and
-smail.ini's pacing overrides work.
+"""Bulk sending at its edges (issue 12): a batch file's attachments stay in their folder,
+--dry-run never opens a connection in any mode, and smail.ini's pacing overrides work.
 
-Delivery goes through the real stack (Postfix's relay into Dovecot, read back over POP3).
+Delivery goes through the real stack (Postfix's relay into Dovecot, read back over POP3);
+"no connection" is proved by a loopback listener of the test's own that every server setting
+points at (SMTP, POP before SMTP, the OAuth token endpoint): after the run, nothing is waiting
+in its accept queue.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import socket
+import time
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -16,13 +22,16 @@ import pytest
 from cli.util import (
     ALICE,
     BOB,
+    Result,
     assert_not_delivered,
     fetch_one,
+    hermetic_env,
     marker,
     run_main,
     write_ini,
 )
 from pysmail.exitcodes import ErrCode
+from pysmail.outbox import Envelope, enqueue, entries
 from stackutil import Stack
 
 SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- not really\n"
@@ -141,6 +150,121 @@ def test_attach_dir_confines_to_the_folder_it_names(work: Path) -> None:
     result = run_main([*argv, "--attach-dir", "../outside", "--dry-run"], work)
     assert result.code == ErrCode.ATTACHMENT, result.out
     assert "../work/sub/ok.txt is outside the attachments folder" in result.out
+
+
+# -- --dry-run never opens a connection ---------------------------------------------------------
+
+
+@pytest.fixture()
+def listener() -> Iterator[socket.socket]:
+    """A loopback port that is listened on but never accepted from: a connection made to it
+    waits in the accept queue, where the test finds it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.setblocking(False)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+def connections(sock: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            conn, _addr = sock.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
+
+
+def dry_folder(folder: Path, port: int, auth: str) -> None:
+    """smail.ini whose SMTP server, POP before SMTP server and (with OAuth) token endpoint are
+    all the listener; the outbox holds one message that is due."""
+    ini = f"[smail]\noutbox_dir = {folder / 'outbox'}\ntimeout = 2\n"
+    if auth == "oauth":
+        token = folder / "smail_refreshtoken.ini"
+        token.write_bytes(
+            b"[OAUTH2]\r\nUserID=" + ALICE.encode() + b"\r\nClientID=cli\r\nClientSecret=s\r\n"
+            b"RefreshToken=r-token\r\nTokenURI=http://127.0.0.1:%d/token\r\nOAUTH2_TIME_OUT=2\r\n"
+            % port
+        )
+        token.chmod(0o600)
+        ini += f"auth = oauth-xoauth2\noauth_token_file = {token}\n"
+    else:
+        ini += f"user = {ALICE}\npassword_command = never-run-by-a-dry-run\n"
+    ini += (
+        f"[pop_before_smtp]\nenabled = yes\nserver = 127.0.0.1\nport = {port}\ntls = none\n"
+        f"user = {ALICE}\npassword_command = never-run-by-a-dry-run\n"
+    )
+    write_ini(folder, ini)
+    write_csv(folder / "rows.csv", [{"to": BOB, "n": "1"}, {"to": ALICE, "n": "2"}])
+    (folder / "eml").mkdir()
+    message = f"From: {ALICE}\r\nTo: {BOB}\r\nBcc: {ALICE}\r\nSubject: eml-dry\r\n\r\nbody\r\n"
+    (folder / "m.eml").write_text(message, encoding="utf-8", newline="")
+    (folder / "eml" / "a.eml").write_text(message, encoding="utf-8", newline="")
+    envelope = Envelope(ALICE, (BOB,), time.time(), message_id="<q@x>")
+    enqueue(folder / "outbox", envelope, [b"Subject: queued-dry\r\n\r\nq\r\n"])
+
+
+MODES = {
+    "single": ["-sS {n}", "-Tx", BOB],
+    "queue": ["--queue", "-sS", "-Tx", BOB],
+    "batch": ["-sdry {n}", "-Tbody {n}", "--batch", "rows.csv", "--report", "report.csv"],
+    "batch-parallel": ["-sdry {n}", "-Tx", "--batch", "rows.csv", "--parallel", "2"],
+    "batch-folder": ["--batch", "eml"],
+    "eml": ["--eml", "m.eml"],
+    "flush": ["--flush"],
+}
+
+
+def dry_run(folder: Path, port: int, mode: str) -> Result:
+    argv = ["-h127.0.0.1", "--port", str(port), "--tls", "none", "-f" + ALICE]
+    return run_main([*argv, *MODES[mode], "--dry-run"], folder, hermetic_env(folder))
+
+
+@pytest.mark.parametrize("auth", ["password", "oauth"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_dry_run_opens_no_connection_in_any_mode(
+    tmp_path: Path, listener: socket.socket, mode: str, auth: str
+) -> None:
+    port = int(listener.getsockname()[1])
+    dry_folder(tmp_path, port, auth)
+    result = dry_run(tmp_path, port, mode)
+    assert result.code == 0, result.out
+    assert connections(listener) == 0
+    assert "ERR-" not in result.out
+    assert not (tmp_path / "report.csv").exists()
+    [queued], _bad = entries(tmp_path / "outbox")  # the flush sent nothing, --queue added nothing
+    assert queued.envelope.message_id == "<q@x>"
+
+
+def test_dry_run_shows_every_message_of_a_batch_and_its_envelope(
+    tmp_path: Path, listener: socket.socket
+) -> None:
+    port = int(listener.getsockname()[1])
+    dry_folder(tmp_path, port, "password")
+    out = dry_run(tmp_path, port, "batch").out
+    assert f"--dry-run: message 1, not sent; MAIL FROM:<{ALICE}> RCPT TO: {BOB}" in out
+    assert f"--dry-run: message 2, not sent; MAIL FROM:<{ALICE}> RCPT TO: {ALICE}" in out
+    assert "Subject: dry 1" in out and "Subject: dry 2" in out and "body 2" in out
+    eml = dry_run(tmp_path, port, "eml").out
+    assert f"RCPT TO: {BOB}, {ALICE}" in eml and "Subject: eml-dry" in eml
+    assert "Bcc:" not in eml  # as it would be sent
+    flush = dry_run(tmp_path, port, "flush").out
+    assert "<q@x>" in flush
+
+
+def test_dry_run_still_checks_every_row(tmp_path: Path, listener: socket.socket) -> None:
+    port = int(listener.getsockname()[1])
+    dry_folder(tmp_path, port, "password")
+    write_csv(tmp_path / "rows.csv", [{"to": BOB, "n": "1"}, {"to": "not an address", "n": "2"}])
+    result = dry_run(tmp_path, port, "batch")
+    assert result.code == ErrCode.RECIPIENT, result.out
+    assert "row 2" in result.out and "--dry-run: message" not in result.out
+    assert connections(listener) == 0
 
 
 # -- pacing overrides ---------------------------------------------------------------------------

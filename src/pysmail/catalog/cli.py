@@ -218,8 +218,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "通常の smail.ini の代わりに使う設定ファイル。",
     ),
     "cli.help.dry_run": (
-        "Print the message that would be sent; send nothing.",
-        "送信するメールを表示するだけで、送信しません。",
+        "Print what would be sent (every message of --batch/--eml, the outbox with --flush); "
+        "connect to nothing, send nothing.",
+        "送信する内容を表示するだけで、どこにも接続せず送信しません(--batch/--eml は全メール、"
+        "--flush は送信キュー)。",
     ),
     "cli.help.lang": (
         "Language of the messages: en or ja (default: from the system).",

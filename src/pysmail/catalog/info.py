@@ -44,6 +44,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "WARNING: TLS certificate verification is OFF (--insecure / tls_verify = no).",
         "警告: TLS 証明書の検証をしていません (--insecure / tls_verify = no)。",
     ),
+    "main.dry_run_message": (
+        "--dry-run: message {number}, not sent; MAIL FROM:<{sender}> RCPT TO: {recipients}",
+        "--dry-run: {number} 通目 (送信していません); MAIL FROM:<{sender}> RCPT TO: {recipients}",
+    ),
     "main.unknown_key": (
         "note: {path}: unknown key [{section}] {key} ignored",
         "注意: {path}: 不明なキー [{section}] {key} は無視しました",

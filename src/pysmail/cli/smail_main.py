@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pysmail.pacing import Pacer
     from pysmail.progress import Progress
     from pysmail.sasl import AuthRequest
+    from pysmail.smtp.connection import Job
     from pysmail.smtp.trace import Trace
 
 __all__ = ["main", "run"]
@@ -161,48 +162,93 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
 
         trace = Trace(out.line, out.scrubber)
 
-    if cmd.flush or cmd.batch or cmd.eml:
-        auth, source = _auth_request(settings, ctx, trace)
-        if settings.pop is not None:
-            _pop_before_smtp(settings, settings.pop, trace, ctx, source)
-        if cmd.flush:
-            return _flush(settings, ctx, trace, auth, source, None)
-        from pysmail import batch
+    single = None  # a single send's message and recipients (the other modes read files)
+    if not (cmd.flush or cmd.batch or cmd.eml):
+        recipients = _recipients(settings)
+        spec = _message_spec(settings, recipients, cwd)
+        single = spec, recipients
+        if settings.info:
+            from pysmail.cli.info import info_block
 
-        if cmd.eml:
-            return batch.send_eml(settings, cmd.eml, cwd=cwd, auth=auth, source=source, trace=trace)
-        return batch.run_batch(
-            settings,
-            cwd / (cmd.batch or ""),
-            out=out.line,
-            lang=lang,
-            cwd=cwd,
-            auth=auth,
-            source=source,
-            trace=trace,
-            parallel=cmd.parallel or 1,
-            report_path=(cwd / cmd.report) if cmd.report else None,
-            attach_dir=(cwd / cmd.attach_dir) if cmd.attach_dir else None,
-            pacer=_pacer(settings),
-        )
-
-    recipients = _recipients(settings)
-    spec = _message_spec(settings, recipients, cwd)
-    if settings.info:
-        from pysmail.cli.info import info_block
-
-        oauth_file = None
-        if settings.auth.enabled and settings.auth.token_from_file:
-            oauth_file = _token_file(settings, env, cwd)
-        out.line(info_block(settings, spec, recipients, lang, oauth_file))
+            oauth_file = None
+            if settings.auth.enabled and settings.auth.token_from_file:
+                oauth_file = _token_file(settings, env, cwd)
+            out.line(info_block(settings, spec, recipients, lang, oauth_file))
     if settings.dry_run:
-        _write_message(out, spec)
-        return int(ErrCode.OK)
+        # The one place where a dry run stops, in every mode: before a token is read or
+        # refreshed, before POP before SMTP and before any SMTP connection.
+        return _dry_run(cmd, settings, ctx, single[0] if single is not None else None)
 
     auth, source = _auth_request(settings, ctx, trace)
     if settings.pop is not None:
         _pop_before_smtp(settings, settings.pop, trace, ctx, source)
-    return _deliver(settings, spec, recipients, trace, ctx, auth, source)
+    if single is not None:
+        return _deliver(settings, single[0], single[1], trace, ctx, auth, source)
+    if cmd.flush:
+        return _flush(settings, ctx, trace, auth, source, None)
+    return _bulk(cmd, settings, ctx, auth=auth, source=source, trace=trace)
+
+
+def _bulk(
+    cmd: CommandLine,
+    settings: Settings,
+    ctx: _Context,
+    *,
+    auth: AuthRequest | None = None,
+    source: TokenSource | None = None,
+    trace: Trace | None = None,
+    show: Callable[[Job], None] | None = None,
+) -> int:
+    """--eml and --batch: send, or with `show` (--dry-run) check and show every message."""
+    from pysmail import batch
+
+    cwd = ctx.cwd
+    if cmd.eml:
+        return batch.send_eml(
+            settings, cmd.eml, cwd=cwd, auth=auth, source=source, trace=trace, show=show
+        )
+    return batch.run_batch(
+        settings,
+        cwd / (cmd.batch or ""),
+        out=ctx.out.line,
+        lang=ctx.lang,
+        cwd=cwd,
+        auth=auth,
+        source=source,
+        trace=trace,
+        parallel=cmd.parallel or 1,
+        report_path=(cwd / cmd.report) if cmd.report else None,
+        attach_dir=(cwd / cmd.attach_dir) if cmd.attach_dir else None,
+        pacer=_pacer(settings),
+        show=show,
+    )
+
+
+def _dry_run(cmd: CommandLine, settings: Settings, ctx: _Context, spec: MessageSpec | None) -> int:
+    """--dry-run: everything a run checks before it connects is checked; what would be sent
+    is printed; nothing is sent, no connection opened, no token refreshed, no file written.
+    A single send prints its message; --eml and --batch each message after a line naming its
+    envelope; --flush the outbox as --queue-list shows it."""
+    out = ctx.out
+    if spec is not None:
+        from pysmail.mime.compose import compose
+
+        _write_message(out, compose(spec))
+    elif cmd.flush:
+        from pysmail.outbox import list_lines
+
+        for line in list_lines(_spool_of(settings, ctx), ctx.lang):
+            out.line(line)
+    else:
+
+        def show(job: Job) -> None:
+            rcpts = ", ".join(job.recipients)
+            msgid = "main.dry_run_message"
+            out.line(text(msgid, ctx.lang, number=job.tag, sender=job.sender, recipients=rcpts))
+            _write_message(out, job.chunks())
+
+        return _bulk(cmd, settings, ctx, show=show)
+    return int(ErrCode.OK)
 
 
 def _load_ini(cmd: CommandLine, env: Mapping[str, str], cwd: Path) -> IniSettings | None:
@@ -308,14 +354,14 @@ def _message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> Mess
     )
 
 
-def _write_message(out: _Output, spec: MessageSpec) -> None:
-    """--dry-run: the message exactly as it would be sent (bytes, when the stream has a buffer)."""
-    from pysmail.mime.compose import compose
-
+def _write_message(out: _Output, chunks: Iterable[bytes]) -> None:
+    """--dry-run: a message exactly as it would be sent (bytes, when the stream has a buffer)."""
+    if out.broken:
+        return
     stream = out.stream
     buffer = getattr(stream, "buffer", None)
     try:
-        for chunk in compose(spec):
+        for chunk in chunks:
             if buffer is not None:
                 buffer.write(chunk)
             else:
