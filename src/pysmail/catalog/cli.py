@@ -218,10 +218,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "通常の smail.ini の代わりに使う設定ファイル。",
     ),
     "cli.help.dry_run": (
-        "Print what would be sent (every message of --batch/--eml, the outbox with --flush); "
-        "connect to nothing, send nothing.",
-        "送信する内容を表示するだけで、どこにも接続せず送信しません(--batch/--eml は全メール、"
-        "--flush は送信キュー)。",
+        "Print what would be sent (--flush: the outbox); connect to nothing, send nothing.",
+        "送信する内容を表示するだけで、どこにも接続せず送信しません(--flush は送信キュー)。",
     ),
     "cli.help.lang": (
         "Language of the messages: en or ja (default: from the system).",
@@ -254,10 +252,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "--batch と共に: 各メールの結果を CSV で書き出します。",
     ),
     "cli.help.attach_dir": (
-        "With --batch: the folder of the files the attachments column names (default: the "
-        "current folder); a file outside it is refused.",
-        "--batch と共に: attachments 列のファイルがあるフォルダー(既定は現在のフォルダー)。"
-        "その外のファイルは拒否します。",
+        "With --batch: the folder attachment files must be in (default: the current folder).",
+        "--batch と共に: 添付ファイルを置くフォルダー(既定は現在のフォルダー)。その外は拒否。",
     ),
     "cli.help.parallel": (
         "With --batch: use N connections at once (1-32).",
