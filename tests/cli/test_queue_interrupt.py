@@ -90,7 +90,7 @@ def holding(request: pytest.FixtureRequest) -> Iterator[HoldingServer]:
 
 
 def _interrupt(proc: subprocess.Popen[bytes]) -> None:
-    if sys.platform == "win32":  # pragma: no cover - a console's Ctrl+C on Windows
+    if sys.platform == "win32":  # pragma: no cover - untested on Windows: a console Ctrl+C
         proc.send_signal(signal.CTRL_C_EVENT)
     else:
         proc.send_signal(signal.SIGINT)
