@@ -14,8 +14,8 @@ Spool folder layout (default: default_spool(); INI `outbox_dir`):
 
 Guarantee: a message in the outbox is delivered at least once. It is removed only after the
 server answered 250 to the data. The one case where it can be delivered twice is a connection
-lost after the final "." and before that reply (the server may have accepted it): it is then
-retried with the same bytes, so the same Message-ID, and receivers can drop the copy.
+lost (or Ctrl+C) after the final "." and before that reply (the server may have accepted it): it
+is then retried with the same bytes, so the same Message-ID, and receivers can drop the copy.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, BinaryIO, Literal
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.mime.compose import freeze  # re-exported: the outbox's callers freeze specs
-from pysmail.retry import Verdict, backoff, classify, send_tracked
+from pysmail.retry import DataSentInterrupt, Verdict, backoff, classify, send_tracked
 
 if TYPE_CHECKING:
     from pysmail.messages import Lang
@@ -56,6 +56,7 @@ __all__ = [
     "entries",
     "flush",
     "freeze",
+    "interrupted",
     "keep_unsent",
     "list_lines",
     "open_message",
@@ -634,6 +635,9 @@ def _flush_one(
     try:
         with open_message(entry.path) as (envelope, chunks):
             send_tracked(lambda stream: send_one(envelope, stream), chunks)
+    except DataSentInterrupt:  # Ctrl+C after the final ".": it may have been delivered
+        _note_maybe_sent(entry.path, state)
+        raise
     except SmailError as err:  # first: NetworkError is an OSError too
         verdict = classify_error(err)
         state.attempts += 1
@@ -670,6 +674,10 @@ def _flush_one(
         pass
     except OSError as exc:
         raise _work_error("outbox.remove_failed", entry.path, exc) from exc
+    except KeyboardInterrupt as exc:  # delivered, but maybe still on disk
+        if entry.path.exists():
+            _note_maybe_sent(entry.path, state)
+        raise DataSentInterrupt from exc
     with contextlib.suppress(OSError):
         _state_path(entry.path).unlink()
     result.sent.append(name)
@@ -680,6 +688,43 @@ def _flush_one(
         _save_history(spool, pacer)
     report(Event("sent", name, env, state.attempts + 1))
     return "next"
+
+
+def _note_maybe_sent(path: Path, state: QueueState) -> None:
+    """Mark a message interrupted after its data went out: a later flush that sends it counts
+    it as maybe duplicated (best effort: the interrupt is what gets reported)."""
+    state.maybe_sent = True
+    with contextlib.suppress(OSError):
+        _write_small(_state_path(path), _encode_state(state))
+
+
+def interrupted(
+    spool: Path, only: Iterable[Path] | None, sent: Iterable[str], *, after_data: bool
+) -> SmailError:
+    """The ERR-0016 for Ctrl+C during a flush, saying what is true of the outbox then.
+
+    `only` (`--queue`): the message just queued is still there (not sent; or, `after_data`,
+    maybe delivered), and the next --flush sends it; or it is gone, because it was sent.
+    A whole flush: how many were sent in this run and how many stay queued.
+    """
+    code = ErrCode.UNKNOWN  # the exit code of every interrupt (cli.guard)
+    if only is not None:
+        path = Path(next(iter(only)))
+        if not path.exists():
+            return SmailError(code, "outbox.interrupted_sent", name=path.stem)
+        message_id = "-"
+        with contextlib.suppress(OSError, ValueError), open_message(path) as (envelope, _):
+            message_id = envelope.message_id or "-"
+        msgid = (
+            "outbox.interrupted_queued_after_data" if after_data else "outbox.interrupted_queued"
+        )
+        return SmailError(code, msgid, name=path.stem, message_id=message_id, path=path)
+    try:
+        left = str(len(entries(spool)[0]))
+    except SmailError:
+        left = "?"
+    msgid = "outbox.interrupted_flush_after_data" if after_data else "outbox.interrupted_flush"
+    return SmailError(code, msgid, sent=len(list(sent)), left=left, spool=spool)
 
 
 # -- presentation -----------------------------------------------------------------------------

@@ -43,6 +43,7 @@ __all__ = [
     "DEFAULT_BASE",
     "DEFAULT_CAP",
     "REPLY_LOST_MSGID",
+    "DataSentInterrupt",
     "Scope",
     "TrackedStream",
     "Verdict",
@@ -207,14 +208,27 @@ class TrackedStream:
         self.finished = True
 
 
+class DataSentInterrupt(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInterrupt
+    """Ctrl+C after the whole message went to the server: it may have been delivered.
+
+    A KeyboardInterrupt still (every handler of Ctrl+C sees it), so that the message printed
+    for it can say what is true instead of "nothing was sent".
+    """
+
+
 def send_tracked(send: Callable[[Iterable[bytes]], T], chunks: Iterable[bytes]) -> T:
     """`send(stream)` over a TrackedStream of `chunks`; a SEND/RECEIVE failure after the last
     chunk was taken is raised again as NetworkError(same code, "outbox.reply_lost"), which
-    says the message may have been delivered (and classify() marks it ambiguous).
+    says the message may have been delivered (and classify() marks it ambiguous); Ctrl+C
+    then is raised again as DataSentInterrupt.
     """
     stream = TrackedStream(chunks)
     try:
         return send(stream)
+    except KeyboardInterrupt as exc:
+        if stream.finished and not isinstance(exc, DataSentInterrupt):
+            raise DataSentInterrupt from exc
+        raise
     except NetworkError as err:
         if not stream.finished or err.code not in _LOSSY or err.msgid == REPLY_LOST_MSGID:
             raise

@@ -78,7 +78,8 @@ def test_status_and_check_healthy(stack: Stack, tmp_path: Path) -> None:
     assert "none cached" in status.out
     check = token(["check", "-d"], tmp_path)
     assert check.code == 0, check.out + check.err
-    assert f"access token: OK for {ALICE}" in check.out
+    assert "access token: OK (valid until " in check.out
+    assert f"the token file names {ALICE}" in check.out
     assert "accepted AUTH" in check.out and "no message was sent" in check.out
     assert stack.fetch(ALICE, expect=0) == []  # nothing was sent
     after = token(["status"], tmp_path)

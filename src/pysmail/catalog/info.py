@@ -57,6 +57,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "内部エラー ({kind})。報告して下さい。詳細は PYSMAIL_TRACEBACK=1 を付けて実行すると表示されます。",
     ),
     "main.interrupted": ("Interrupted; nothing was sent.", "中断しました。送信していません。"),
+    "main.interrupted_after_data": (
+        "Interrupted after the whole message went to the server, before its answer: the server "
+        "may have accepted it. Check before sending it again.",
+        "メッセージ全体をサーバーに渡した後、その応答の前に中断しました。サーバーが受け付けた"
+        "可能性があります。もう一度送る前に確認して下さい。",
+    ),
     "main.body_file_missing": (
         "Body file not found: {path} ({reason})",
         "本文ファイルがみつかりません: {path} ({reason})",

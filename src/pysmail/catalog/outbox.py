@@ -50,6 +50,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{name}（{message_id}）を送信待ちに入れました。今送信できなければ smail --flush で"
         "送信されます。",
     ),
+    # Ctrl+C during --queue or --flush (ERR-0016, as every interrupt)
+    "outbox.interrupted_queued": (
+        "Interrupted before the message went to the server: it was not sent. It stays queued "
+        "as {name} ({message_id}), and the next `smail --flush` sends it. To drop it instead, "
+        "delete {path}.",
+        "メッセージをサーバーに渡す前に中断しました。送信していません。{name}（{message_id}）として"
+        "送信待ちに残り、次の `smail --flush` で送信されます。送信しない場合は {path} を削除して"
+        "下さい。",
+    ),
+    "outbox.interrupted_queued_after_data": (
+        "Interrupted after the whole message went to the server, before its answer: the server "
+        "may have accepted it. It stays queued as {name} ({message_id}), and the next "
+        "`smail --flush` sends it again with the same Message-ID, so receivers can drop a copy. "
+        "To drop it instead, delete {path}.",
+        "メッセージ全体をサーバーに渡した後、その応答の前に中断しました。サーバーが受け付けた可能性"
+        "があります。{name}（{message_id}）として送信待ちに残り、次の `smail --flush` で同じ "
+        "Message-ID のまま再送されます（受信側で重複を除けます）。送信しない場合は {path} を削除"
+        "して下さい。",
+    ),
+    "outbox.interrupted_sent": (
+        "Interrupted after {name} was sent; it is no longer in the outbox.",
+        "{name} の送信後に中断しました。送信待ちには残っていません。",
+    ),
+    "outbox.interrupted_flush": (
+        "Interrupted: {sent} message(s) were sent in this run; {left} message(s) stay in the "
+        "outbox {spool} for the next `smail --flush`.",
+        "中断しました。今回 {sent} 通を送信しました。{left} 通が {spool} に残り、次の "
+        "`smail --flush` で送信されます。",
+    ),
+    "outbox.interrupted_flush_after_data": (
+        "Interrupted: {sent} message(s) were sent in this run; {left} message(s) stay in the "
+        "outbox {spool} for the next `smail --flush`. The one being sent had gone to the server "
+        "whole and may have been accepted: --flush sends it again with the same Message-ID.",
+        "中断しました。今回 {sent} 通を送信しました。{left} 通が {spool} に残り、次の "
+        "`smail --flush` で送信されます。送信中だった 1 通はサーバーに全体を渡しており、受け付け"
+        "られた可能性があります。--flush は同じ Message-ID のまま再送します。",
+    ),
     "outbox.busy": (
         "Another smail --flush is running; it sends the queue.",
         "別の smail --flush が実行中です。キューはそちらで送信されます。",

@@ -348,8 +348,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # -- check
     "token.check_token_ok": (
-        "access token: OK for {user} (valid until {when})",
-        "アクセストークン: {user} 用に取得 OK（{when} まで有効）",
+        "access token: OK (valid until {when}); the token file names {user}",
+        "アクセストークン: 取得 OK（{when} まで有効）。トークンファイルのユーザー: {user}",
+    ),
+    "token.check_facts_jwt": (
+        "  the token says (its JWT claims, decoded here, not verified): user {user}, audience "
+        "{audience}, scopes {scopes}, expires {expires}",
+        "  トークンの内容（JWT のクレームをここで復号、検証なし）: ユーザー {user}、オーディエンス "
+        "{audience}、スコープ {scopes}、有効期限 {expires}",
+    ),
+    "token.check_facts_introspection": (
+        "  the provider says (introspection at {url}): active, user {user}, audience "
+        "{audience}, scopes {scopes}, expires {expires}",
+        "  プロバイダーの回答（{url} のイントロスペクション）: 有効、ユーザー {user}、"
+        "オーディエンス {audience}、スコープ {scopes}、有効期限 {expires}",
+    ),
+    "token.check_opaque": (
+        "  opaque token: its user, audience and scopes cannot be read here ({why}).",
+        "  不透明なトークン: そのユーザー、オーディエンス、スコープはここでは読めません（{why}）。",
+    ),
+    "token.opaque_no_endpoint_preset": (
+        "{provider} publishes no introspection endpoint for its access tokens",
+        "{provider} はアクセストークンのイントロスペクション エンドポイントを公開していません",
+    ),
+    "token.opaque_no_issuer": (
+        "the token file has no Issuer=, so the provider's introspection endpoint is unknown",
+        "トークンファイルに Issuer= がないため、プロバイダーのイントロスペクション エンドポイントが"
+        "分かりません",
+    ),
+    "token.opaque_no_endpoint": (
+        "{issuer} publishes no introspection_endpoint",
+        "{issuer} は introspection_endpoint を公開していません",
+    ),
+    "token.opaque_refused": (
+        "the introspection endpoint {url} answered HTTP {status}",
+        "イントロスペクション エンドポイント {url} の応答は HTTP {status} でした",
+    ),
+    "token.opaque_inactive": (
+        "the introspection endpoint {url} answered active=false: it does not describe this "
+        "token to this client",
+        "イントロスペクション エンドポイント {url} の応答は active=false でした。このクライアントには"
+        "このトークンの内容を示しません",
+    ),
+    "token.opaque_inactive_public": (
+        "the introspection endpoint {url} answered active=false: providers describe tokens "
+        "only to clients that authenticate, and this one has no client secret",
+        "イントロスペクション エンドポイント {url} の応答は active=false でした。プロバイダーは認証"
+        "したクライアントにだけトークンの内容を示します。このクライアントにはクライアント シークレット"
+        "がありません",
+    ),
+    "token.opaque_failed": (
+        "the introspection request failed: {reason}",
+        "イントロスペクションの要求に失敗しました: {reason}",
     ),
     "token.check_smtp_ok": (
         "SMTP: {host}:{port} ({tls}) accepted AUTH {mechanism} as {user}; no message was sent.",

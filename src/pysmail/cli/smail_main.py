@@ -564,14 +564,17 @@ def _flush(
     only: list[Path] | None,
 ) -> int:
     """Send what is due in the outbox (`--flush`, or the one message just queued)."""
-    from pysmail.outbox import describe, flush
+    from pysmail.outbox import describe, flush, interrupted
 
     spool = _spool_of(settings, ctx)
     quiet = only is not None and not settings.debug
     bar, sizes = _flush_bar(settings, spool, only)
     finished = [0, 0]  # messages done, and their bytes (the bar's base)
+    sent: list[str] = []  # for the message of a Ctrl+C
 
     def report(event: Event) -> None:
+        if event.kind == "sent":
+            sent.append(event.name)
         if not quiet or event.kind not in ("sent", "deferred"):
             ctx.out.line(describe(event, ctx.lang))
         if bar is not None and event.kind in ("sent", "deferred", "failed", "expired"):
@@ -593,6 +596,11 @@ def _flush(
         result = flush(spool, send_entry, report=report, pacer=_pacer(settings), only=only)
         if bar is not None:
             bar.finish()
+    except KeyboardInterrupt as exc:  # say what is true: queued, sent, or maybe delivered
+        from pysmail.retry import DataSentInterrupt
+
+        after_data = isinstance(exc, DataSentInterrupt)
+        raise interrupted(spool, only, sent, after_data=after_data) from exc
     finally:
         ctx.out.bar = None
         if bar is not None:
@@ -634,7 +642,7 @@ def _deliver(
         path = enqueue(_spool_of(settings, ctx), envelope(), compose(spec))
         return _flush(settings, ctx, trace, auth, source, [path])
 
-    from pysmail.retry import send_tracked
+    from pysmail.retry import DataSentInterrupt, send_tracked
 
     send_one = _sender(settings, trace, auth, source)
     bar = _send_bar(settings, spec)
@@ -657,6 +665,8 @@ def _deliver(
             _with_retry(once, rel.retry, trace, ctx.lang)
         else:
             once()
+    except DataSentInterrupt as exc:  # not "nothing was sent": the server may have it
+        raise SmailError(ErrCode.UNKNOWN, "main.interrupted_after_data") from exc
     except SmailError as err:
         from pysmail.retry import classify
 

@@ -271,29 +271,14 @@ def _login(opts: argparse.Namespace, ctx: _Ctx) -> None:
 def _introspect(doc: TokenFile, ctx: _Ctx) -> bool | None:
     """Whether the provider says the refresh token is active (RFC 7662), None when it cannot
     be asked (no Issuer, no introspection endpoint, a failure)."""
-    from pysmail.oauth.authorize import authenticated_form
-    from pysmail.oauth.exchange import discover, endpoint, post
-    from pysmail.oauth.flow import choose_auth_method
-    from pysmail.oauth.providers import resolve
+    from pysmail.oauth.introspect import Opaque, ask
 
-    issuer = doc.get("Issuer")
-    if not issuer or not doc.refresh_token:
+    if not doc.refresh_token:
         return None
-    http = _http(ctx, doc)
-    try:
-        found = discover(http, issuer, doc.timeout)
-        url = endpoint(found, "introspection_endpoint")
-        if url is None:
-            return None
-        method = choose_auth_method(resolve(doc).auth_method, None, bool(doc.client_secret))
-        data = {"token": doc.refresh_token, "token_type_hint": "refresh_token"}
-        request = authenticated_form(url, data, doc.client_id, doc.client_secret, method)
-        result = post(http, request, doc.timeout)
-    except SmailError:
+    answer = ask(doc.refresh_token, "refresh_token", doc, _http(ctx, doc))
+    if isinstance(answer, Opaque):
         return None
-    if result.status != 200 or not isinstance(result.json, dict):
-        return None
-    return result.json.get("active") is True
+    return answer[1].get("active") is True
 
 
 def _status(opts: argparse.Namespace, ctx: _Ctx) -> None:
@@ -529,11 +514,12 @@ def _check(opts: argparse.Namespace, ctx: _Ctx) -> None:
             path, scrubber=ctx.out.scrubber, http=ctx.http,
             trace=trace.note if trace is not None else None,
         )  # fmt: skip
-    source()
+    token = source()
     user_shown = doc.user or "-"
     ctx.out.line(
         ctx.text("token.check_token_ok", user=user_shown, when=_stamp(_expiry(path, source), ctx))
     )
+    ctx.out.line(_token_facts(token, doc, ctx))
     params, user, mechanism = _smtp_params(opts, ctx, doc)
     assert isinstance(params, SmtpParams)
     auth = AuthRequest(mechanism, user, token=source)
@@ -564,6 +550,30 @@ def _check(opts: argparse.Namespace, ctx: _Ctx) -> None:
             user=user,
         )  # fmt: skip
     )
+
+
+def _token_facts(token: str, doc: TokenFile, ctx: _Ctx) -> str:
+    """The line saying who the access token is for, its audience, scopes and expiry: from its
+    JWT claims, else from the provider's introspection endpoint, else plainly that an opaque
+    token cannot be read here, and why (pysmail.oauth.introspect)."""
+    from pysmail.oauth.introspect import JWT, Opaque, describe
+
+    facts = describe(token, doc, _http(ctx, doc))
+    if isinstance(facts, Opaque):
+        params = dict(facts.params)
+        if facts.error is not None:
+            err = facts.error
+            params["reason"] = ctx.text(err.msgid, **err.params) if err.msgid else "-"
+        return ctx.text("token.check_opaque", why=ctx.text(facts.msgid, **params))
+    shown = {
+        "user": facts.user or "-",
+        "audience": facts.audience or "-",
+        "scopes": facts.scopes or "-",
+        "expires": _stamp(facts.expires, ctx),
+    }
+    if facts.origin == JWT:
+        return ctx.text("token.check_facts_jwt", **shown)
+    return ctx.text("token.check_facts_introspection", url=facts.where or "-", **shown)
 
 
 # -- revoke / logout --------------------------------------------------------------------------
