@@ -5,6 +5,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "not a valid mail address: {address}",
         "メールアドレスの形式が正しくありません: {address}",
     ),
+    "mime.address_too_long": (
+        "the mail address is longer than SMTP allows ({limit} octets, RFC 5321): {address}",
+        "メールアドレスが SMTP の上限（{limit} オクテット, RFC 5321）を超えています: {address}",
+    ),
     "mime.no_recipient": (
         "no recipient address was given",
         "送信先のメールアドレスが指定されていません",
