@@ -52,6 +52,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "not a valid Message-ID: {message_id}",
         "Message-ID として正しくありません: {message_id}",
     ),
+    "mime.message_id_too_long": (
+        "the Message-ID is {length} characters long; it cannot be folded, so it may have at "
+        "most {limit} (RFC 5322 2.1.1: a header line is at most 998)",
+        "Message-ID が {length} 文字あります。折り返せないため {limit} 文字までです"
+        "（RFC 5322 2.1.1: ヘッダの 1 行は 998 文字まで）",
+    ),
     "mime.bad_priority": (
         "the priority must be a number from 1 to 9, not {priority}",
         "優先度は 1 から 9 の数字で指定してください（指定値: {priority}）",
