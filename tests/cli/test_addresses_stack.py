@@ -142,3 +142,22 @@ def test_long_local_part_is_refused_before_any_rcpt(stack: Stack, tmp_path: Path
     code, out = _send(stack, tmp_path, "-f" + long_addr, "-s" + mark, "-Tx", BOB)
     assert (code, out[:9]) == (ErrCode.OPTION, "ERR-0017:"), out
     _nothing_delivered(stack, tmp_path, mark)
+
+
+def test_batch_eml_folder_reports_the_long_line_and_sends_the_rest(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The header is checked before the run; a body line only as it streams: that message
+    is abandoned (no final "."), reported, and the others go."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    marks = [marker("batch-eml") for _ in range(3)]
+    bodies = [b"ok\r\n", b"y" * 2000 + b"\r\n", b"ok\r\n"]
+    for number, (mark, body) in enumerate(zip(marks, bodies, strict=True), 1):
+        (folder / f"{number}.eml").write_bytes(_eml(mark, BOB, body))
+    code, out = _send(stack, tmp_path, "--batch", "out")
+    assert code == ErrCode.BODY_FILE, out
+    assert "Row 2 (bob@example.test) was not sent: ERR-0002 Line 6 of " in out, out
+    fetch_one(stack, BOB, marks[0])
+    fetch_one(stack, BOB, marks[2])
+    assert_not_delivered(stack, [BOB], [marks[1]])
