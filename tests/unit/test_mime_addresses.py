@@ -273,3 +273,22 @@ def test_path_length_limit_rfc_5321() -> None:
     with pytest.raises(UsageError) as info:
         parse_recipients(["ok@x.jp", "CC:" + "x" * 1500 + domain])
     assert info.value.msgid == "mime.address_too_long"
+
+
+_FUZZ = st.text(st.sampled_from('ab.@<>()[],;:\\" \t\x00\r\u3000\u200bあcC'), max_size=30)
+
+
+@given(text=st.one_of(_FUZZ, st.text(max_size=30)))
+def test_any_text_is_an_address_or_a_usage_error(text: str) -> None:
+    """Never another exception (which would end in ERR-0016); what is accepted reads back."""
+    for parse in (parse_address, parse_recipients, parse_address_list):
+        try:
+            parse(text)
+        except UsageError as exc:
+            assert exc.msgid in ("mime.bad_address", "mime.address_too_long", "mime.no_recipient")
+    try:
+        address = parse_address(text)
+    except UsageError:
+        return
+    assert parse_address(f"<{address.addr}>") == Address("", address.addr)
+    assert parse_address_list(f"{address.addr}, {address.addr}") == [Address("", address.addr)] * 2
