@@ -393,6 +393,60 @@ ROWS: list[Row] = [
     ),
     _bad_key("smail", "pacing_per_minute", "fast"),
     _bad_key("smail", "pacing_recipients_per_message", "-1"),
+    # issue 12 — addr: the one strict address parser (CVE-2023-27043 shapes), line limits
+    Row("recipient-cve-2023-27043", [f"{BOB})<{ALICE}>"], ErrCode.RECIPIENT, exe=True),
+    Row("cc-cve-2023-27043", [f"CC:{BOB})<{ALICE}>"], ErrCode.RECIPIENT),
+    Row("recipient-quoted-local-part", [f'"{BOB}"@example.test'], ErrCode.RECIPIENT),
+    Row("recipient-open-comment", [f"{BOB} (x (y)"], ErrCode.RECIPIENT),
+    Row("recipient-unquoted-at-in-name", [f"{ALICE} <{BOB}>"], ErrCode.RECIPIENT),
+    Row("from-cve-2023-27043", [f"-f{ALICE})<{BOB}>"], ErrCode.OPTION),
+    Row(
+        "ini-from-cve-2023-27043",
+        ["-h{host}", "--port", "{sub}", "--tls", "starttls", "--cafile", "{ca}", "-s{mark}", BOB],
+        ErrCode.OPTION,
+        base=False,
+        ini=GOOD + f"from = {ALICE})<{BOB}>\n",
+    ),
+    Row(
+        "batch-to-cve-2023-27043",
+        ["-Tx", "--batch", "list.csv"],
+        ErrCode.RECIPIENT,
+        files={"list.csv": f'to\n"{BOB})<{ALICE}>"\n'.encode()},
+    ),
+    Row(
+        "eml-to-cve-2023-27043",
+        ["-h{host}", "--port", "{sub}", "--tls", "starttls", "--cafile", "{ca}", "--eml", "m.eml"],
+        ErrCode.RECIPIENT,
+        base=False,
+        files={"m.eml": f"From: {ALICE}\r\nTo: {BOB})<{ALICE}>\r\n\r\nx\r\n".encode()},
+    ),
+    Row("message-id-over-998", ["-m" + "x" * 1000], ErrCode.OPTION),
+    Row("header-name-over-998", ["--header", "X" * 1000 + ": v"], ErrCode.OPTION),
+    Row("recipient-local-part-1500", ["x" * 1500 + "@example.test"], ErrCode.RECIPIENT, exe=True),
+    Row("from-local-part-1500", ["-f" + "x" * 1500 + "@example.test"], ErrCode.OPTION),
+    Row(
+        "eml-nul-byte",
+        ["-h{host}", "--port", "{sub}", "--tls", "starttls", "--cafile", "{ca}", "--eml", "m.eml"],
+        ErrCode.BODY_FILE,
+        base=False,
+        files={"m.eml": f"From: {ALICE}\r\nTo: {BOB}\r\n\r\na\0b\r\n".encode()},
+    ),
+    Row(
+        "eml-body-line-2000",
+        ["-h{host}", "--port", "{sub}", "--tls", "starttls", "--cafile", "{ca}", "--eml", "m.eml"],
+        ErrCode.BODY_FILE,
+        base=False,
+        files={"m.eml": f"From: {ALICE}\r\nTo: {BOB}\r\n\r\n{'y' * 2000}\r\n".encode()},
+    ),
+    Row(
+        "eml-header-line-2000",
+        ["-h{host}", "--port", "{sub}", "--tls", "starttls", "--cafile", "{ca}", "--eml", "m.eml"],
+        ErrCode.BODY_FILE,
+        base=False,
+        files={
+            "m.eml": f"From: {ALICE}\r\nTo: {BOB}\r\nX-Long: {'z' * 2000}\r\n\r\nx\r\n".encode()
+        },
+    ),
 ]
 
 

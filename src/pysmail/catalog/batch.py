@@ -92,6 +92,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The header of {path} is longer than {limit} bytes: not an RFC 5322 message.",
         "{path} のヘッダが {limit} バイトを超えています。RFC 5322 のメッセージではありません。",
     ),
+    "batch.eml_nul": (
+        "Line {line} of {path} holds a NUL byte, which a message may not carry (RFC 5322 2.3).",
+        "{path} の {line} 行目に NUL バイトがあります。メッセージには使えません（RFC 5322 2.3）。",
+    ),
+    "batch.eml_line_too_long": (
+        "Line {line} of {path} is longer than {limit} bytes, the most a line of a message "
+        "may have (RFC 5322 2.1.1).",
+        "{path} の {line} 行目が {limit} バイトを超えています。メッセージの 1 行は {limit} "
+        "バイトまでです（RFC 5322 2.1.1）。",
+    ),
     "batch.eml_no_sender": (
         "No sender for {path}: give -f, or a From header in the message.",
         "{path} の差出人がありません。-f を指定するか、メッセージに From ヘッダを書いてください。",

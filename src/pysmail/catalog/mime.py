@@ -5,6 +5,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "not a valid mail address: {address}",
         "メールアドレスの形式が正しくありません: {address}",
     ),
+    "mime.address_too_long": (
+        "the mail address is longer than SMTP allows ({limit} octets, RFC 5321): {address}",
+        "メールアドレスが SMTP の上限（{limit} オクテット, RFC 5321）を超えています: {address}",
+    ),
     "mime.no_recipient": (
         "no recipient address was given",
         "送信先のメールアドレスが指定されていません",
@@ -47,6 +51,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "mime.bad_message_id": (
         "not a valid Message-ID: {message_id}",
         "Message-ID として正しくありません: {message_id}",
+    ),
+    "mime.message_id_too_long": (
+        "the Message-ID is {length} characters long; it cannot be folded, so it may have at "
+        "most {limit} (RFC 5322 2.1.1: a header line is at most 998)",
+        "Message-ID が {length} 文字あります。折り返せないため {limit} 文字までです"
+        "（RFC 5322 2.1.1: ヘッダの 1 行は 998 文字まで）",
     ),
     "mime.bad_priority": (
         "the priority must be a number from 1 to 9, not {priority}",

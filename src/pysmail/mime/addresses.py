@@ -1,19 +1,34 @@
-"""Mail addresses: parsing SMAIL's sender and recipient arguments into Address values.
+"""Mail addresses: the one parser for every address pysmail reads (the command line, smail.ini,
+--batch rows, and the From/To/Cc/Bcc headers of an --eml message).
 
-Accepted forms of one address (smail-spec 3.3, 3.4):
+Accepted forms of one address (smail-spec 3.3, 3.4; RFC 5322 3.4):
     a@b.c    Name <a@b.c>    Name<a@b.c> (SMAIL allows no space)    "Quoted, Name" <a@b.c>
+    a@b.c (comment)    Name (comment) <a@b.c>    < a@b.c >
 Display names may be any Unicode; local parts may be UTF-8 (then the mail needs SMTPUTF8) and
 domains may be IDNs (sent as A-labels, so they need no SMTPUTF8). Local parts are not held to
 RFC 5322's dot-atom: legacy Japanese mobile addresses such as "taro..x.@docomo.ne.jp" are real
 and are accepted as they are.
 
+The parser is strict (docs/decisions.md D23): it reads the RFC 5322 grammar exactly (quoted
+strings with their quoted pairs, nested comments) and refuses anything left over, so an address
+means one thing only. `alice@example.org)<evil@x.com>` is refused (the ")" closes no comment),
+not read as the display name `alice@example.org)` of evil@x.com, the CVE-2023-27043 class of
+parser difference. Refused as well, with the address named: a quoted local part (`"a@b"@c`,
+which servers disagree on), comments or spaces inside an addr-spec, source routes, and an
+address whose SMTP path would pass RFC 5321 4.5.3.1.3's 256 octets (which also keeps every
+MAIL and RCPT command under 512 octets).
+
 Recipient list (smail-spec 3.4): comma-separated; each address may carry its own "CC:" or "BCC:"
 prefix, which applies to that address only. We also accept the prefixes in any case ("cc:",
 "Bcc:"), spaces around commas and after the prefix, empty items (a trailing comma) which are
-ignored, and several arguments, which are joined as if separated by commas.
+ignored, and several arguments, which are joined as if separated by commas. A header's address
+list (parse_address_list) is RFC 5322's instead: groups (`Team: a@b.c, d@e.f;`) in place of the
+prefixes.
 """
 
 from __future__ import annotations
+
+import re
 
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
@@ -21,12 +36,26 @@ from pysmail.record import record
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
-__all__ = ["Address", "Recipients", "parse_address", "parse_recipients", "shown"]
+__all__ = [
+    "MAX_PATH",
+    "Address",
+    "Recipients",
+    "parse_address",
+    "parse_address_list",
+    "parse_recipients",
+    "shown",
+]
 
-# RFC 5322 specials that may not appear unquoted in an address, plus whitespace.
-_ADDR_FORBIDDEN = frozenset('<>()[],;:\\"')
+# RFC 5322 specials that may not appear unquoted in an atom ("." is allowed: obs-phrase and
+# the legacy local parts above).
+_SPECIALS = frozenset('<>()[],;:\\"@')
+# A run of _is_atom_char characters, but for non-printable ones (atom() cuts at those): what
+# re does in C, a character loop did at twice the cost of the whole parse.
+_ATOM_RUN = re.compile(r'[^\s<>()\[\],;:\\"@]+')
+MAX_PATH = 256  # RFC 5321 4.5.3.1.3: a reverse- or forward-path, "<" and ">" included, in octets
+_SHOWN_MAX = 200  # an address longer than this is cut in the ERR line
 
 
 @record
@@ -94,128 +123,246 @@ def shown(text: str) -> str:
     )
 
 
-def _bad(text: str, code: ErrCode) -> UsageError:
-    return UsageError(code, "mime.bad_address", address=shown(text))
+def _shown_address(text: str) -> str:
+    text = text.strip()
+    if len(text) > _SHOWN_MAX:
+        text = text[:_SHOWN_MAX] + f"... ({len(text)} characters)"
+    return shown(text)
 
 
-def _outside_quotes(text: str) -> Iterator[tuple[int, str]]:
-    """(position, character) of every character outside quoted strings (RFC 5322 3.2.4).
+class _Refused(Exception):
+    """Not an address; `msgid` says why (bad_address or address_too_long)."""
 
-    Ends with (len(text), "") when the quotes balance, so callers can tell an open quote.
-    """
+    def __init__(self, msgid: str = "mime.bad_address") -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+
+
+def _is_atom_char(ch: str) -> bool:
+    return not ch.isspace() and ch.isprintable() and ch not in _SPECIALS
+
+
+class _Scanner:
+    """A position in `text` and the RFC 5322 lexical pieces read from it."""
+
+    __slots__ = ("pos", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def peek(self) -> str:
+        return self.text[self.pos : self.pos + 1]
+
+    def atom(self) -> str:
+        """The run of atom characters at pos (may be "")."""
+        found = _ATOM_RUN.match(self.text, self.pos)
+        if found is None:
+            return ""
+        run = found.group()
+        if not run.isprintable():  # rare: cut at the first control or format character
+            run = run[: next(i for i, ch in enumerate(run) if not ch.isprintable())]
+        self.pos += len(run)
+        return run
+
+    def spaces(self) -> str:
+        start = self.pos
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+        return self.text[start : self.pos]
+
+    def comment(self) -> str:
+        """The comment at pos ("(" ... ")", nested, quoted pairs kept) as written."""
+        start, depth = self.pos, 0
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            self.pos += 1
+            if ch == "\\":
+                self.pos += 1
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    return self.text[start : self.pos]
+        raise _Refused  # an open comment
+
+    def quoted(self) -> str:
+        """The content of the quoted string at pos, its quoted pairs undone."""
+        out: list[str] = []
+        self.pos += 1
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            self.pos += 1
+            if ch == '"':
+                return "".join(out)
+            if ch == "\\":
+                if self.pos >= len(self.text):
+                    break
+                ch = self.text[self.pos]
+                self.pos += 1
+            out.append(ch)
+        raise _Refused  # an open quote
+
+    def cfws(self) -> None:
+        """Skip white space and comments."""
+        while True:
+            if self.spaces():
+                continue
+            if self.peek() == "(":
+                self.comment()
+                continue
+            return
+
+    def phrase(self) -> tuple[str, list[str]]:
+        """The words, quoted strings, comments and spaces at pos, up to the first other
+        character: (the text as a display name, the kinds read: "atom", "quoted", "space")."""
+        text: list[str] = []
+        kinds: list[str] = []
+        while True:
+            ch = self.peek()
+            if ch == '"':
+                text.append(self.quoted())
+                kinds.append("quoted")
+            elif ch == "(":
+                text.append(self.comment())
+                kinds.append("space")
+            elif ch and ch.isspace():
+                text.append(self.spaces())
+                kinds.append("space")
+            elif ch and _is_atom_char(ch):
+                text.append(self.atom())
+                kinds.append("atom")
+            else:
+                return "".join(text), kinds
+
+    def domain(self) -> str:
+        """A domain (dot-atom or [literal]) at pos."""
+        if self.peek() == "[":
+            end = self.text.find("]", self.pos)
+            if end < 0:
+                raise _Refused
+            literal = self.text[self.pos : end + 1]
+            inner = literal[1:-1]
+            if not inner or not inner.isascii() or not all(_is_atom_char(c) for c in inner):
+                raise _Refused
+            self.pos = end + 1
+            return literal
+        domain = self.atom()
+        if not domain or not all(domain.split(".")):
+            raise _Refused
+        return domain
+
+    def addr_spec(self, local: str) -> str:
+        """`local` "@" domain, with pos at the "@"."""
+        if not local or self.peek() != "@":
+            raise _Refused
+        self.pos += 1
+        return f"{local}@{self.domain()}"
+
+    def angle_addr(self) -> str:
+        """An angle-addr at pos: spaces allowed inside the brackets, no source route."""
+        self.pos += 1
+        self.cfws()
+        addr = self.addr_spec(self.atom())
+        self.cfws()
+        if self.peek() != ">":
+            raise _Refused
+        self.pos += 1
+        return addr
+
+    def mailbox(self, display: str, kinds: list[str]) -> Address:
+        """The rest of a mailbox whose leading phrase has been read."""
+        ch = self.peek()
+        if ch == "<":
+            if any(not c.isprintable() and c != "\t" for c in display.strip()):
+                raise _Refused
+            address = Address(display.strip(), self.angle_addr())
+        elif ch == "@" and kinds == ["atom"]:  # one bare word: a local part, nothing around it
+            address = Address("", self.addr_spec(display))
+        else:
+            raise _Refused
+        self.cfws()
+        _check_length(address)
+        return address
+
+
+def _check_length(address: Address) -> None:
+    if len(address.wire_addr.encode("utf-8")) + 2 > MAX_PATH:
+        raise _Refused("mime.address_too_long")
+
+
+def _item_text(text: str, start: int) -> str:
+    """The list item starting at `start`: up to the next comma outside quotes and comments."""
+    depth = 0
     in_quote = escaped = False
-    for i, ch in enumerate(text):
+    for i in range(start, len(text)):
+        ch = text[i]
         if escaped:
             escaped = False
+        elif ch == "\\":
+            escaped = True
         elif in_quote:
-            if ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_quote = False
+            in_quote = ch != '"'
         elif ch == '"':
             in_quote = True
-        else:
-            yield i, ch
-    if not in_quote:
-        yield len(text), ""
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == "," and depth == 0:
+            return text[start:i]
+    return text[start:]
 
 
-def _scan(text: str) -> tuple[list[int], list[int], bool]:
-    """Positions of '<' and '>' outside quoted strings, and whether the quotes balance."""
-    opens: list[int] = []
-    closes: list[int] = []
-    balanced = False
-    for i, ch in _outside_quotes(text):
-        if ch == "<":
-            opens.append(i)
-        elif ch == ">":
-            closes.append(i)
-        elif ch == "":
-            balanced = True
-    return opens, closes, balanced
+def _error(refused: _Refused, text: str, code: ErrCode) -> UsageError:
+    if refused.msgid == "mime.address_too_long":
+        return UsageError(code, refused.msgid, address=_shown_address(text), limit=MAX_PATH - 2)
+    return UsageError(code, refused.msgid, address=_shown_address(text))
 
 
-def _unquote_phrase(raw: str) -> str:
-    """A display name with its quoted-string parts unquoted: `"A, B" C` -> `A, B C`."""
-    out: list[str] = []
-    in_quote = escaped = False
-    for ch in raw:
-        if escaped:
-            out.append(ch)
-            escaped = False
-        elif in_quote and ch == "\\":
-            escaped = True
-        elif ch == '"':
-            in_quote = not in_quote
-        else:
-            out.append(ch)
-    return "".join(out).strip()
+def _bad(text: str, code: ErrCode) -> UsageError:
+    return _error(_Refused(), text, code)
 
 
-def _bad_addr_char(ch: str) -> bool:
-    return ch.isspace() or not ch.isprintable() or ch in _ADDR_FORBIDDEN
-
-
-def _valid_addr_spec(addr: str) -> bool:
-    local, at, domain = addr.rpartition("@")
-    if not at or not local or not domain or any(_bad_addr_char(ch) or ch == "@" for ch in local):
-        return False
-    if domain.startswith("[") and domain.endswith("]"):  # address literal, e.g. [192.0.2.1]
-        inner = domain[1:-1]
-        return bool(inner) and inner.isascii() and not any(_bad_addr_char(ch) for ch in inner)
-    if any(_bad_addr_char(ch) or ch == "@" for ch in domain):
-        return False
-    return all(domain.split("."))
+def _refuse_line_breaks(text: str, code: ErrCode) -> None:
+    if any(ch in text for ch in "\r\n\0"):
+        raise _bad(text, code)
 
 
 def parse_address(text: str, *, code: ErrCode = ErrCode.RECIPIENT) -> Address:
-    """One address, in any of the forms in the module docstring.
+    """One address, in any of the forms in the module docstring, and nothing else.
 
     Raises:
         UsageError(code, "mime.bad_address"): CR, LF or NUL; no "@"; empty local part or domain;
-            spaces or specials in the address; unbalanced "<>" or quotes. `code` is RECIPIENT
-            unless the caller parses the sender (then OPTION).
+            spaces, comments or specials in the address; unbalanced quotes, comments or "<>";
+            anything after the address. `code` is RECIPIENT unless the caller parses the
+            sender (then OPTION).
+        UsageError(code, "mime.address_too_long"): a path over 256 octets (RFC 5321).
     """
-    if any(ch in text for ch in "\r\n\0"):
-        raise _bad(text, code)
-    body = text.strip()
-    opens, closes, balanced = _scan(body)
-    if not balanced or len(opens) > 1 or len(closes) > 1 or len(opens) != len(closes):
-        raise _bad(text, code)
-    if opens:
-        start, end = opens[0], closes[0]
-        if end < start or end != len(body) - 1:
-            raise _bad(text, code)
-        display = _unquote_phrase(body[:start])
-        addr = body[start + 1 : end].strip()
-        if any(not ch.isprintable() and ch != "\t" for ch in display):
-            raise _bad(text, code)
-    else:
-        display, addr = "", body
-    if not _valid_addr_spec(addr):
-        raise _bad(text, code)
-    return Address(display, addr)
+    _refuse_line_breaks(text, code)
+    scanner = _Scanner(text)
+    try:
+        scanner.cfws()
+        address = scanner.mailbox(*scanner.phrase())
+        if scanner.pos != len(text):
+            raise _Refused
+    except _Refused as refused:
+        raise _error(refused, text, code) from None
+    return address
 
 
-def _split_list(text: str) -> list[str]:
-    """Split on commas outside quoted strings."""
-    items: list[str] = []
-    start = 0
-    for i, ch in _outside_quotes(text):
-        if ch == ",":
-            items.append(text[start:i])
-            start = i + 1
-    items.append(text[start:])
-    return items
-
-
-def _split_prefix(item: str) -> tuple[str, str]:
-    """("to" | "cc" | "bcc", rest) for one recipient item."""
-    head, colon, rest = item.partition(":")
-    kind = head.strip().lower()
-    if colon and kind in ("cc", "bcc"):
-        return kind, rest
-    return "to", item
+def _cc_prefix(scanner: _Scanner) -> str:
+    """The kind, cc or bcc, of the prefix ("CC:", " bcc :") at pos (then skipped); else to."""
+    start = scanner.pos
+    scanner.spaces()
+    word = scanner.atom().lower()
+    scanner.spaces()
+    if word in ("cc", "bcc") and scanner.peek() == ":":
+        scanner.pos += 1
+        return word
+    scanner.pos = start
+    return "to"
 
 
 def parse_recipients(texts: str | Sequence[str]) -> Recipients:
@@ -223,17 +370,66 @@ def parse_recipients(texts: str | Sequence[str]) -> Recipients:
 
     Raises:
         UsageError(RECIPIENT, "mime.no_recipient"): no address at all.
-        UsageError(RECIPIENT, "mime.bad_address"): one item is not an address.
+        UsageError(RECIPIENT, "mime.bad_address" | "mime.address_too_long"): one item is not
+            an address (the item is named).
     """
     joined = texts if isinstance(texts, str) else ",".join(texts)
-    if any(ch in joined for ch in "\r\n\0"):
-        raise _bad(joined, ErrCode.RECIPIENT)
+    _refuse_line_breaks(joined, ErrCode.RECIPIENT)
     lists: dict[str, list[Address]] = {"to": [], "cc": [], "bcc": []}
-    for item in _split_list(joined):
-        if not item.strip():
-            continue
-        kind, rest = _split_prefix(item.strip())
-        lists[kind].append(parse_address(rest))
+    scanner = _Scanner(joined)
+    while scanner.pos < len(joined):
+        start = scanner.pos
+        try:
+            scanner.cfws()
+            if scanner.peek() in (",", ""):
+                scanner.pos += 1
+                continue
+            kind = _cc_prefix(scanner)
+            scanner.cfws()
+            lists[kind].append(scanner.mailbox(*scanner.phrase()))
+            if scanner.peek() not in (",", ""):
+                raise _Refused
+        except _Refused as refused:
+            raise _error(refused, _item_text(joined, start), ErrCode.RECIPIENT) from None
     if not any(lists.values()):
         raise UsageError(ErrCode.RECIPIENT, "mime.no_recipient")
     return Recipients(tuple(lists["to"]), tuple(lists["cc"]), tuple(lists["bcc"]))
+
+
+def parse_address_list(text: str, *, code: ErrCode = ErrCode.RECIPIENT) -> list[Address]:
+    """An RFC 5322 address-list (a To, Cc, Bcc or From field's unfolded value): every mailbox,
+    group members included (`undisclosed-recipients:;` gives none). Empty items are skipped.
+
+    Raises:
+        UsageError(code, "mime.bad_address" | "mime.address_too_long"): an item is not an
+            address (the item is named).
+    """
+    _refuse_line_breaks(text, code)
+    found: list[Address] = []
+    scanner = _Scanner(text)
+    in_group = False
+    while scanner.pos < len(text):
+        start = scanner.pos
+        try:
+            scanner.cfws()
+            ch = scanner.peek()
+            if ch in (",", ""):
+                scanner.pos += 1
+                continue
+            if ch == ";" and in_group:
+                scanner.pos += 1
+                in_group = False
+                continue
+            display, kinds = scanner.phrase()
+            if scanner.peek() == ":" and not in_group and any(k != "space" for k in kinds):
+                scanner.pos += 1
+                in_group = True
+                continue
+            found.append(scanner.mailbox(display, kinds))
+            if scanner.peek() not in (",", "") and not (in_group and scanner.peek() == ";"):
+                raise _Refused
+        except _Refused as refused:
+            raise _error(refused, _item_text(text, start), code) from None
+    if in_group:
+        raise _bad(text, code)  # a group without its ";"
+    return found

@@ -1,7 +1,10 @@
 """Header fields: RFC 2047 encoded words, folding, address lists, Date and Message-ID.
 
 Every function returns a whole field without its final CRLF, folded with CRLF + space so that
-no line exceeds 78 characters unless one unbreakable token (an address, a Message-ID) is longer.
+no line exceeds 78 characters unless one unbreakable token (an address, a Message-ID, a long
+field name) is longer; and no line ever exceeds RFC 5322's 998 (LINE_MAX): a display name or
+text that cannot be folded at its spaces goes as encoded words, a field name or Message-ID
+that would pass 998 is refused (an address cannot: mime.addresses caps it at 254 octets).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pysmail.mime.charsets import CHARSETS, can_encode
 
 __all__ = [
     "LINE_LIMIT",
+    "LINE_MAX",
     "WORD_LIMIT",
     "address_field",
     "check_name",
@@ -33,6 +37,7 @@ __all__ = [
 ]
 
 LINE_LIMIT = 78  # RFC 5322 2.1.1: SHOULD be no more than 78 characters
+LINE_MAX = 998  # RFC 5322 2.1.1: MUST be no more than 998 characters
 WORD_LIMIT = 75  # RFC 2047 2: an encoded-word may not be more than 75 characters long
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -54,13 +59,14 @@ def check_value(name: str, value: str) -> None:
 
 
 def check_name(name: str) -> None:
-    """Refuse a field name that is not RFC 5322 ftext (printable ASCII except ":").
+    """Refuse a field name that is not RFC 5322 ftext (printable ASCII except ":"), or so long
+    that its first line ("Name: " and one encoded word) would pass 998 characters.
 
     Raises:
         UsageError(OPTION, "mime.bad_header_name")
     """
-    if not _FTEXT.fullmatch(name):
-        raise UsageError(ErrCode.OPTION, "mime.bad_header_name", header=shown(name))
+    if not _FTEXT.fullmatch(name) or len(name) + 2 + WORD_LIMIT > LINE_MAX:
+        raise UsageError(ErrCode.OPTION, "mime.bad_header_name", header=shown(name[:100]))
 
 
 def header_charset(text: str, charset: str) -> str:
@@ -69,13 +75,17 @@ def header_charset(text: str, charset: str) -> str:
 
 
 def _plain_ok(text: str) -> bool:
-    """Whether unstructured `text` can be written as is and read back exactly."""
+    """Whether unstructured `text` can be written as is, folded within 78 characters, and read
+    back exactly. _fold_plain() folds before a word's spaces, so those count with the word."""
     return (
         text.isascii()
         and text.isprintable()
         and text == text.strip()
         and "=?" not in text
-        and all(len(token) <= LINE_LIMIT - 2 for token in text.split(" "))
+        and all(
+            len(token) <= LINE_LIMIT - 1 and len(token.lstrip(" ")) <= LINE_LIMIT - 2
+            for token in re.findall(r" *[^ ]+", text)
+        )
     )
 
 
@@ -168,13 +178,17 @@ def quote_string(text: str) -> str:
 
 
 def _display_atoms(display: str, charset: str) -> list[str]:
+    """A display name as the atoms fold() joins: its words, or one quoted string, when each is
+    short enough to fold within 78 characters; else encoded words (which fold anywhere)."""
     if not display:
         return []
     if display.isascii() and display.isprintable() and "=?" not in display:
         words = display.split(" ")
-        if all(_ATEXT.fullmatch(w) for w in words):
+        if all(_ATEXT.fullmatch(w) and len(w) <= WORD_LIMIT for w in words):
             return words
-        return [quote_string(display)]
+        quoted = quote_string(display)
+        if len(quoted) <= WORD_LIMIT:
+            return [quoted]
     return encode_words(display, header_charset(display, charset))
 
 
@@ -247,6 +261,8 @@ def message_id(given: str, domain: str, *, timestamp: float | None = None) -> st
 
     Raises:
         UsageError(OPTION, "mime.bad_message_id"): spaces, controls or specials inside the id.
+        UsageError(OPTION, "mime.message_id_too_long"): a Message-ID field over 998 characters
+            (a msg-id cannot be folded inside).
     """
     if not given:
         millis = int((time.time() if timestamp is None else timestamp) * 1000)
@@ -266,4 +282,11 @@ def message_id(given: str, domain: str, *, timestamp: float | None = None) -> st
         or any(ch in _MSGID_FORBIDDEN for ch in right.strip("[]"))
     ):
         raise UsageError(ErrCode.OPTION, "mime.bad_message_id", message_id=shown(given))
+    if len(f"Message-ID: <{inner}>") > LINE_MAX:
+        raise UsageError(
+            ErrCode.OPTION,
+            "mime.message_id_too_long",
+            length=len(inner) + 2,
+            limit=LINE_MAX - len("Message-ID: "),
+        )
     return f"<{inner}>"
