@@ -340,7 +340,14 @@ class _Session:
                 challenge = b""
                 answer: bytes | None = None  # not base64: cancel (RFC 4954 4)
             else:
-                answer = _step(steps, challenge)
+                try:
+                    answer = _step(steps, challenge)
+                except AuthError:  # the mechanism refuses the challenge: cancel, then say why
+                    with suppress(SmailError):
+                        self._send(b"*\r\n")
+                        self._read()
+                    self._quit()
+                    raise
             if answer is None:
                 self._send(b"*\r\n")
             else:
