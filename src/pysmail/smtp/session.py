@@ -9,6 +9,7 @@ from pysmail.errors import AuthError, NetworkError, SmailError, SmtpReplyError, 
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 from pysmail.redact import Scrubber
+from pysmail.smtp.ehlo_name import is_ehlo_name
 from pysmail.smtp.replies import (
     Extensions,
     Reply,
@@ -243,7 +244,7 @@ class _Session:
             name = socket.gethostname()
         except OSError:
             name = ""
-        if "." in name and name.isascii() and " " not in name and not name.endswith("."):
+        if "." in name and is_ehlo_name(name):
             return name
         try:
             address = self.transport.local_address()

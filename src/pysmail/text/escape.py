@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["escape_controls"]
+__all__ = ["clip", "escape_controls"]
 
 # C0 but TAB and LF; DEL; C1; ALM, LRM, RLM; the line and paragraph separators; the bidi
 # embeddings, overrides and isolates (LRE..RLO, LRI..PDI).
@@ -30,3 +30,11 @@ def _escaped(match: re.Match[str]) -> str:
 def escape_controls(text: str) -> str:
     """`text` with every control character (see the module docstring) as a visible escape."""
     return _CONTROLS.sub(_escaped, text)
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """`text` as a message may repeat it: past `limit` characters, its start and its length
+    (a 2 MB option value is named, not printed)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
