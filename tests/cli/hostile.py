@@ -33,7 +33,9 @@ class HostileSmtp:
         self._sock = socket.socket()
         self._sock.bind((LOOPBACK, 0))
         self._sock.listen(4)
+        self._sock.settimeout(0.1)  # accept() wakes up to see `_stop` (close() does not wake it)
         self.port = int(self._sock.getsockname()[1])
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     def __enter__(self) -> HostileSmtp:
@@ -41,15 +43,19 @@ class HostileSmtp:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
         self._sock.close()
-        self._thread.join(5)
 
     def _accept(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
                 conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            conn.settimeout(60)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _reply(self, key: str) -> bytes:

@@ -95,7 +95,8 @@ def test_bad_option_value_is_echoed_escaped(tmp_path: Path) -> None:
 
 def test_token_command_bad_value_is_echoed_escaped(tmp_path: Path) -> None:
     """smail-token's usage errors repeat the value escaped too (in the real executable)."""
-    exe = Path(sys.executable).with_name("smail-token")
+    folder = Path(sys.executable).parent
+    exe = next(p for p in (folder / "smail-token", folder / "smail-token.exe") if p.is_file())
     done = subprocess.run(
         [str(exe), "access-token", "--file", "nope\x1b[2J\x07.ini"],
         cwd=tmp_path,
