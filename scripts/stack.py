@@ -63,6 +63,8 @@ MISMATCH_HOST = "127.0.0.3"  # same Dovecot; deliberately NOT in the certificate
 LOCAL_HOST = "127.0.0.1"  # LMTP and the Postfix relay
 SAN = "DNS:localhost,IP:127.0.0.1,IP:127.0.0.2,DNS:mail.example.test"
 USERS = {"alice@example.test": "alice-pw", "bob@example.test": "bob-pw"}
+# A password short enough to occur in ordinary text (issue 12: masked where sent, not everywhere).
+USERS["carol@example.test"] = "test"
 PORT_NAMES = ("submission", "submissions", "pop3", "pop3s", "lmtp", "relay", "oidc")
 OIDC_DIR = TEMPLATES / "oidc"
 # OAuth clients of the test authorization server: True = confidential (a per-run secret).

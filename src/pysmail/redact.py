@@ -8,8 +8,11 @@ from collections.abc import Iterable
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "Scrubber", "base64_forms", "mask_command"]
 
 MASK = "****"
-# Shorter "secrets" would mask ordinary letters everywhere; such a password is no secret anyway.
-MIN_SECRET_LENGTH = 4
+# The safety net learns only secrets at least this long. A shorter one (`test`) occurs in ordinary
+# text (`Subject: test subject`, a server's name), and masking it there would show it to anyone
+# who knows that text. Lines that carry a secret are masked where they are written, whatever its
+# length (`Send: AUTH PLAIN ****`, `Send: PASS ****`, `[access_token=****]`): docs/decisions.md D22.
+MIN_SECRET_LENGTH = 8
 
 _B64_CHARS = "A-Za-z0-9+/_-"
 
@@ -39,8 +42,10 @@ def base64_forms(secret: str) -> set[str]:
 class Scrubber:
     """Replaces known secrets, and every base64 text that carries one, with `****`.
 
-    The second line of defence: the transcript masks AUTH lines where it writes them; the CLI
-    passes everything it prints through a Scrubber that knows the password and the token.
+    The second line of defence, for text pysmail does not write itself (a server reply that
+    echoes a password, a provider's error): the transcript masks AUTH/PASS/APOP lines where it
+    writes them; the CLI passes everything it prints through a Scrubber that knows the password
+    and the tokens. Secrets shorter than MIN_SECRET_LENGTH are not learned (see there).
     """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:

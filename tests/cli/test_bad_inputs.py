@@ -447,6 +447,16 @@ ROWS: list[Row] = [
             "m.eml": f"From: {ALICE}\r\nTo: {BOB}\r\nX-Long: {'z' * 2000}\r\n\r\nx\r\n".encode()
         },
     ),
+    # issue 12 — print: the EHLO name is a domain or an address literal (RFC 5321 4.1.2, 4.1.3)
+    Row("helo-with-spaces", ["--helo", "foo bar evil"], ErrCode.OPTION, exe=True),
+    Row("helo-crlf", ["--helo", "x.example\r\nRCPT TO:<eve@example.test>"], ErrCode.OPTION),
+    Row("helo-over-255", ["--helo", ("a" * 60 + ".") * 5 + "example"], ErrCode.OPTION),
+    Row("helo-label-over-63", ["--helo", "a" * 64 + ".example.test"], ErrCode.OPTION),
+    Row("helo-bad-literal", ["--helo", "[300.1.2.3]"], ErrCode.OPTION),
+    Row("helo-ipv6-without-tag", ["--helo", "[::1]"], ErrCode.OPTION),
+    Row("helo-control-char", ["--helo", "mail\x1b[2J.example"], ErrCode.OPTION),
+    Row("ini-helo-spaces", [], ErrCode.CONFIG, ini=GOOD + "helo = foo bar evil\n"),
+    Row("ini-helo-2mb", [], ErrCode.CONFIG, ini=GOOD + "helo = " + "a" * 2_000_000 + "\n"),
 ]
 
 

@@ -7,7 +7,7 @@ import base64
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pysmail.redact import MASK, Scrubber, base64_forms, mask_command
+from pysmail.redact import MASK, MIN_SECRET_LENGTH, Scrubber, base64_forms, mask_command
 from pysmail.smtp.trace import Trace
 
 
@@ -43,6 +43,36 @@ def test_short_secrets_are_ignored_and_empty_scrubber_is_identity() -> None:
     assert Scrubber().scrub("anything") == "anything"
 
 
+def test_a_short_secret_is_masked_where_sent_never_in_ordinary_text() -> None:
+    """Password `test`: masking every `test` would show it (`Subject: **** subject`, issue 12).
+    The AUTH and LOGIN lines that carry it are masked where they are written instead."""
+    lines: list[str] = []
+    trace = Trace(lines.append)
+    trace.protect("test")
+    trace.recv("220 test.example.org ESMTP")
+    trace.send("AUTH PLAIN " + _b64(b"\0carol@example.test\0test"))
+    trace.send_secret()  # LOGIN's password step
+    trace.send("PASS test")
+    trace.send("APOP carol 0123456789abcdef0123456789abcdef")
+    tap = trace.data()
+    tap.feed(b"Subject: test subject\r\nX-Test: a test\r\n\r\nbody")
+    tap.finish()
+    assert lines == [
+        "Recv: 220 test.example.org ESMTP",
+        "Send: AUTH PLAIN ****",
+        "Send: ****",
+        "Send: PASS ****",
+        "Send: APOP carol ****",
+        "Send: Subject: test subject",
+        "Send: X-Test: a test",
+        "Send: ",
+        "[message body: 4 bytes]",
+        "Send: .",
+    ]
+    assert Scrubber(["test", "passw0r"]).scrub("test passw0rd") == "test passw0rd"
+    assert MIN_SECRET_LENGTH == 8
+
+
 def test_unrelated_base64_is_left_alone() -> None:
     scrubber = Scrubber(["alice-pw"])
     other = _b64(b"\0bob@example.test\0bob-pw")
@@ -50,7 +80,9 @@ def test_unrelated_base64_is_left_alone() -> None:
 
 
 @given(
-    st.text(min_size=4, max_size=40).filter(lambda s: s.strip() == s and len(s.strip()) >= 4),
+    st.text(min_size=MIN_SECRET_LENGTH, max_size=40).filter(
+        lambda s: s.strip() == s and len(s.strip()) >= MIN_SECRET_LENGTH
+    ),
     st.binary(max_size=20),
     st.binary(max_size=20),
 )

@@ -107,6 +107,14 @@ def test_cram_md5_rfc2195_example() -> None:
     assert _b64(answer) == "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
 
 
+@pytest.mark.parametrize("challenge", [b"", b" ", b"\r\n"])
+def test_cram_md5_refuses_an_empty_challenge(challenge: bytes) -> None:
+    with pytest.raises(AuthError) as info:
+        _run("CRAM-MD5", TIM, True, [challenge])
+    assert info.value.code == ErrCode.AUTH_UNAVAILABLE
+    assert info.value.msgid == "smtp.cram_md5_empty_challenge"
+
+
 # -- XOAUTH2 (Google's "SASL XOAUTH2" page) -------------------------------------------------------
 
 GOOGLE_TOKEN = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg"
@@ -198,13 +206,20 @@ def test_choose_auto_over_tls_prefers_plain() -> None:
     assert choose(offered, "auto", True, False, "password").name == "PLAIN"
 
 
-def test_choose_auto_in_clear_takes_cram_md5_and_never_plain() -> None:
-    assert choose(["PLAIN", "CRAM-MD5"], "auto", False, False, "password").name == "CRAM-MD5"
-    with pytest.raises(AuthError) as info:
-        choose(["PLAIN", "LOGIN"], "auto", False, False, "password")
-    assert info.value.code == ErrCode.AUTH_UNAVAILABLE
-    assert info.value.msgid == "smtp.auth_cleartext_refused"
+def test_choose_auto_in_clear_needs_allow_plaintext_even_for_cram_md5() -> None:
+    """CRAM-MD5's HMAC is offline-crackable by anyone on the path: in clear, "auto" treats it as
+    it treats PLAIN and LOGIN (issue 12); with allow_plaintext it still comes first."""
+    for offered in (["CRAM-MD5"], ["PLAIN", "CRAM-MD5"], ["PLAIN", "LOGIN"]):
+        with pytest.raises(AuthError) as info:
+            choose(offered, "auto", False, False, "password")
+        assert info.value.code == ErrCode.AUTH_UNAVAILABLE
+        assert info.value.msgid == "smtp.auth_cleartext_refused"
+        assert info.value.params["mechanism"].split() == [
+            m for m in ("CRAM-MD5", "PLAIN", "LOGIN") if m in offered
+        ]
+    assert choose(["PLAIN", "CRAM-MD5"], "auto", False, True, "password").name == "CRAM-MD5"
     assert choose(["PLAIN", "LOGIN"], "auto", False, True, "password").name == "PLAIN"
+    assert choose(["CRAM-MD5"], "auto", True, False, "password").name == "CRAM-MD5"
 
 
 def test_choose_named_mechanism_in_clear_is_refused_before_looking_at_the_offer() -> None:

@@ -38,6 +38,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         'Invalid port "{value}" for {option}: expected a number from 1 to 65535.',
         "{option} のポート番号「{value}」は使えません。1～65535 の数字を指定して下さい。",
     ),
+    "cli.bad_helo": (
+        'Invalid EHLO name "{value}" for {option}: expected a host name (mail.example.org) or an '
+        "address literal ([192.0.2.1], [IPv6:2001:db8::1]) of at most 255 characters.",
+        "{option} の EHLO 名「{value}」は使えません。ホスト名（mail.example.org）または"
+        "アドレスリテラル（[192.0.2.1]、[IPv6:2001:db8::1]）を 255 文字以内で指定して下さい。",
+    ),
     "cli.bad_proxy": (
         'Invalid proxy "{value}" for {option}: {reason}. Write http://host:port, '
         "socks5://host:port, socks5h://host:port or none.",

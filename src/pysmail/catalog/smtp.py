@@ -205,4 +205,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "cancelled.",
         "{host} が認証のチャレンジを繰り返し送ってきたため、認証({mechanism})を中止しました。",
     ),
+    "smtp.cram_md5_empty_challenge": (
+        "{host} sent an empty CRAM-MD5 challenge; authentication was cancelled, as the answer to "
+        "it could be replayed or cracked. Use STARTTLS or SMTPS with PLAIN, or another server.",
+        "{host} が空の CRAM-MD5 チャレンジを送ってきました。その応答は再利用や解析に使われ得るため、"
+        "認証を中止しました。STARTTLS または SMTPS と PLAIN を使うか、別のサーバを使ってください。",
+    ),
 }

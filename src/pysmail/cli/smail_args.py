@@ -224,6 +224,16 @@ def _attachments(value: str, option: str) -> list[str]:
     return names
 
 
+def _helo(value: str, option: str) -> str:
+    from pysmail.smtp.ehlo_name import is_ehlo_name
+
+    if is_ehlo_name(value):
+        return value
+    from pysmail.text.escape import clip
+
+    raise UsageError(ErrCode.OPTION, "cli.bad_helo", option=option, value=clip(value))
+
+
 def _header(value: str, option: str) -> tuple[str, str]:
     name, colon, body = value.partition(":")
     name = name.strip()
@@ -278,7 +288,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("cafile", Kind.VALUE, long="cafile", metavar="PATH"),
     OptionSpec("insecure", Kind.FLAG, long="insecure"),
     OptionSpec("no_chunking", Kind.FLAG, long="no-chunking"),
-    OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME"),
+    OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME", convert=_helo),
     OptionSpec("timeout", Kind.VALUE, long="timeout", metavar="SEC", convert=_seconds),
     OptionSpec("proxy", Kind.VALUE, long="proxy", metavar="URL", convert=_proxy),
     OptionSpec(

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from pysmail import __version__
+from pysmail.cli.output import Output, silence
 from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, detect_lang, text
@@ -36,56 +37,12 @@ if TYPE_CHECKING:
 __all__ = ["main", "run"]
 
 
-class _Output:
-    """Everything printed goes through here: one Scrubber sees every line (defence in depth).
-
-    A closed output (`smail -d ... | head`) must neither abort a send nor end in a traceback:
-    after the first failed write, output is dropped and the stream is pointed at the null device
-    (what the Python documentation advises for SIGPIPE), so the exit code still tells the truth.
-    `bar`: a progress line on the terminal (stderr), wiped before every line printed here, as
-    both streams are often the same terminal.
-    """
-
-    __slots__ = ("bar", "broken", "scrubber", "stream")
-
-    def __init__(self, stream: TextIO, scrubber: Scrubber) -> None:
-        self.stream = stream
-        self.scrubber = scrubber
-        self.broken = False
-        self.bar: Progress | None = None
-
-    def line(self, value: str) -> None:
-        if self.bar is not None:
-            self.bar.clear()
-        if self.broken:
-            return
-        try:
-            self.stream.write(self.scrubber.scrub(value) + "\n")
-            self.stream.flush()
-        except (BrokenPipeError, ValueError):  # ValueError: the stream was closed
-            self.broken = True
-            _silence(self.stream)
-
-
-def _silence(stream: TextIO) -> None:
-    """Point a broken standard stream at the null device so interpreter shutdown stays quiet."""
-    try:
-        fileno = stream.fileno()
-    except (OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fileno)
-    finally:
-        os.close(devnull)
-
-
 class _Context:
     """What every step of one run shares: the output, the environment, the folder, the language."""
 
     __slots__ = ("cwd", "env", "lang", "out")
 
-    def __init__(self, out: _Output, env: Mapping[str, str], cwd: Path, lang: Lang) -> None:
+    def __init__(self, out: Output, env: Mapping[str, str], cwd: Path, lang: Lang) -> None:
         self.out = out
         self.env = env
         self.cwd = cwd
@@ -110,7 +67,7 @@ def main(
     from pysmail.cli.guard import early_lang, guarded
 
     env = dict(os.environ if environ is None else environ)
-    out = _Output(stdout if stdout is not None else sys.stdout, Scrubber())
+    out = Output(stdout if stdout is not None else sys.stdout, Scrubber())
     lang = detect_lang(early_lang(argv), env)
     ctx = _Context(out, env, cwd or Path.cwd(), lang)
     say = None if "-S" in argv else out.line
@@ -354,7 +311,7 @@ def _message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> Mess
     )
 
 
-def _write_message(out: _Output, chunks: Iterable[bytes]) -> None:
+def _write_message(out: Output, chunks: Iterable[bytes]) -> None:
     """--dry-run: a message exactly as it would be sent (bytes, when the stream has a buffer)."""
     if out.broken:
         return
@@ -369,7 +326,7 @@ def _write_message(out: _Output, chunks: Iterable[bytes]) -> None:
         stream.flush()
     except BrokenPipeError:  # the reader stopped early (`| head`): its choice, not an error
         out.broken = True
-        _silence(stream)
+        silence(stream)
 
 
 def _secret(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
+from pysmail.cli.output import Output
 from pysmail.errors import AuthError, OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, detect_lang, format_error, text
@@ -33,22 +34,9 @@ _CODE = ErrCode.NO_ACCESS_TOKEN
 
 
 @dataclass
-class _Out:
-    stream: TextIO
-    scrubber: Scrubber
-
-    def line(self, value: str) -> None:
-        try:
-            self.stream.write(self.scrubber.scrub(value) + "\n")
-            self.stream.flush()
-        except (BrokenPipeError, ValueError):
-            pass
-
-
-@dataclass
 class _Ctx:
-    out: _Out
-    err: _Out
+    out: Output
+    err: Output
     env: Mapping[str, str]
     cwd: Path
     lang: Lang
@@ -88,8 +76,8 @@ def main(
 
     env = dict(os.environ if environ is None else environ)
     scrubber = Scrubber()
-    out = _Out(stdout if stdout is not None else sys.stdout, scrubber)
-    err = _Out(stderr if stderr is not None else sys.stderr, scrubber)
+    out = Output(stdout if stdout is not None else sys.stdout, scrubber)
+    err = Output(stderr if stderr is not None else sys.stderr, scrubber)
     lang = detect_lang(early_lang(argv), env)
     source = stdin if stdin is not None else sys.stdin
     if interactive is None:
@@ -243,8 +231,7 @@ def _login(opts: argparse.Namespace, ctx: _Ctx) -> None:
     from pysmail.oauth.login import Console, run_login
 
     def ask(prompt: str) -> str:
-        ctx.err.stream.write(prompt)
-        ctx.err.stream.flush()
+        ctx.err.prompt(prompt)
         return ctx.stdin.readline() if ctx.stdin is not None else ""
 
     def ask_secret(prompt: str) -> str:
@@ -700,11 +687,7 @@ def _access_token(opts: argparse.Namespace, ctx: _Ctx) -> None:
         source = TokenSource(path, scrubber=ctx.out.scrubber, http=ctx.http)
     token = source()
     value = token if not opts.sasl else sasl_blob(opts.sasl, opts.user or doc.user, token)
-    try:
-        ctx.out.stream.write(value + "\n")
-        ctx.out.stream.flush()
-    except (BrokenPipeError, ValueError):
-        pass
+    ctx.out.secret_value(value)
 
 
 # -- setup --------------------------------------------------------------------------------------

@@ -113,6 +113,14 @@ def _proxy(value: str, _base: Path) -> object:
         ) from None
 
 
+def _helo(value: str, _base: Path) -> str:
+    from pysmail.smtp.ehlo_name import EXPECTED, is_ehlo_name
+
+    if is_ehlo_name(value):
+        return value
+    raise _Bad(EXPECTED)
+
+
 def _pacing(value: str, _base: Path) -> str:
     from pysmail.pacing import PRESETS
 
@@ -136,7 +144,7 @@ _MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
     "from": ("sender", _text),
     "charset": ("charset", _enum(Charset)),
     "body_encoding": ("body_encoding", _encoding),
-    "helo": ("helo", _text),
+    "helo": ("helo", _helo),
     "timeout": ("timeout", _seconds),
     "allow_plaintext_auth": ("allow_plaintext_auth", _bool),
     "chunking": ("chunking", _bool),
@@ -270,12 +278,14 @@ def parse_ini(text: str, path: Path) -> IniSettings:
 
 
 def _shown(key: str, value: str) -> str:
-    """A bad value as it may be printed: a proxy's password masked."""
+    """A bad value as it may be printed: a proxy's password masked, a huge value clipped."""
+    from pysmail.text.escape import clip
+
     if key != "proxy":
-        return value
+        return clip(value)
     from pysmail.smtp.proxy import mask_proxy_text
 
-    return mask_proxy_text(value)
+    return clip(mask_proxy_text(value))
 
 
 def _secret_sources(items: configparser.SectionProxy, path: Path, section: str) -> SecretSources:

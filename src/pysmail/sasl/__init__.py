@@ -34,8 +34,10 @@ __all__ = [
 ALIASES = {"OAUTH-XOAUTH2": "XOAUTH2", "OAUTH-OAUTHBEARER": "OAUTHBEARER"}
 
 # "auto" order. Over TLS the simplest mechanism is best (CRAM-MD5 adds nothing there). In clear,
-# CRAM-MD5 comes first because it does not reveal the password. XOAUTH2 before OAUTHBEARER:
-# Microsoft offers only XOAUTH2 and it is what SMAIL sends.
+# "auto" authenticates only with allow_plaintext_auth (CRAM-MD5's HMAC can be cracked offline by
+# anyone on the path, as PLAIN can be read); then CRAM-MD5 comes first because it does not show
+# the password itself. XOAUTH2 before OAUTHBEARER: Microsoft offers only XOAUTH2 and it is what
+# SMAIL sends.
 PREFERENCE: dict[tuple[CredentialKind, bool], tuple[str, ...]] = {
     ("password", True): ("PLAIN", "LOGIN", "CRAM-MD5"),
     ("password", False): ("CRAM-MD5", "PLAIN", "LOGIN"),
@@ -116,7 +118,8 @@ def choose(
         if candidate not in offered_names:
             continue
         mechanism = MECHANISMS[candidate]
-        if mechanism.needs_cleartext_protection and not (has_tls or allow_plaintext):
+        exposed = mechanism.needs_cleartext_protection or mechanism.guessable_offline
+        if exposed and not (has_tls or allow_plaintext):
             refused_in_clear.append(candidate)
             continue
         return mechanism

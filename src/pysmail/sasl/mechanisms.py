@@ -60,6 +60,9 @@ class Mechanism:
     may_use_initial_response: bool
     # Turns the last server challenge of a failed exchange into a readable detail, if it can.
     explain_failure: Callable[[bytes], str | None] = field(repr=False, default=lambda _c: None)
+    # True when anyone who reads the exchange can test password guesses against it offline
+    # (CRAM-MD5's HMAC-MD5): "auto" uses it in clear only where it would use PLAIN.
+    guessable_offline: bool = False
 
 
 def _utf8(text: str) -> bytes:
@@ -98,11 +101,21 @@ def _login(creds: Credentials, initial_response: bool) -> Steps:
 
 
 def _cram_md5(creds: Credentials, initial_response: bool) -> Steps:
-    """RFC 2195: answer the challenge with `user SP hex(HMAC-MD5(password, challenge))`."""
+    """RFC 2195: answer the challenge with `user SP hex(HMAC-MD5(password, challenge))`.
+
+    An empty challenge is refused: the answer to it would be the same for every connection, so
+    whoever sent it could replay it or look it up in a table made in advance (RFC 2195 2 wants a
+    unique timestamp). Raises AuthError(AUTH_UNAVAILABLE, "smtp.cram_md5_empty_challenge").
+    """
     import hmac
 
     del initial_response
     challenge = yield None
+    if not challenge.strip():
+        from pysmail.errors import AuthError
+        from pysmail.exitcodes import ErrCode
+
+        raise AuthError(ErrCode.AUTH_UNAVAILABLE, "smtp.cram_md5_empty_challenge", host=creds.host)
     digest = hmac.new(_utf8(creds.secret), challenge, "md5").hexdigest()
     yield _utf8(creds.user) + b" " + digest.encode("ascii")
 
@@ -155,7 +168,7 @@ def describe_oauth_error(challenge: bytes) -> str | None:
 
 PLAIN = Mechanism("PLAIN", _plain, True, "password", True)
 LOGIN = Mechanism("LOGIN", _login, True, "password", False)
-CRAM_MD5 = Mechanism("CRAM-MD5", _cram_md5, False, "password", False)
+CRAM_MD5 = Mechanism("CRAM-MD5", _cram_md5, False, "password", False, guessable_offline=True)
 # Bearer tokens are as good as a password while they live: they need TLS as much (RFC 7628 5).
 XOAUTH2 = Mechanism("XOAUTH2", _xoauth2, True, "token", True, describe_oauth_error)
 OAUTHBEARER = Mechanism("OAUTHBEARER", _oauthbearer, True, "token", True, describe_oauth_error)

@@ -9,6 +9,7 @@ from pysmail.errors import AuthError, NetworkError, SmailError, SmtpReplyError, 
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 from pysmail.redact import Scrubber
+from pysmail.smtp.ehlo_name import is_ehlo_name
 from pysmail.smtp.replies import (
     Extensions,
     Reply,
@@ -243,7 +244,7 @@ class _Session:
             name = socket.gethostname()
         except OSError:
             name = ""
-        if "." in name and name.isascii() and " " not in name and not name.endswith("."):
+        if "." in name and is_ehlo_name(name):
             return name
         try:
             address = self.transport.local_address()
@@ -340,7 +341,14 @@ class _Session:
                 challenge = b""
                 answer: bytes | None = None  # not base64: cancel (RFC 4954 4)
             else:
-                answer = _step(steps, challenge)
+                try:
+                    answer = _step(steps, challenge)
+                except AuthError:  # the mechanism refuses the challenge: cancel, then say why
+                    with suppress(SmailError):
+                        self._send(b"*\r\n")
+                        self._read()
+                    self._quit()
+                    raise
             if answer is None:
                 self._send(b"*\r\n")
             else:

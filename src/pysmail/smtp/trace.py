@@ -15,9 +15,11 @@ MAX_HEADER_SHOWN = 64 * 1024
 class Trace:
     """Writes a protocol transcript, one line per call of `write`.
 
-    Secrets are masked where the line is produced (`Send: AUTH PLAIN ****`, `Send: ****`);
-    on top of that every line passes mask_command and a Scrubber that learns each secret the
-    session fetches (`protect`), so a server that echoes a password cannot leak it either.
+    Secrets are masked where the line is produced (`Send: AUTH PLAIN ****`, `Send: ****`),
+    whatever their length; on top of that every line passes mask_command and a Scrubber that
+    learns each secret the session fetches (`protect`), so a server that echoes a password of
+    MIN_SECRET_LENGTH or more cannot leak it either. The Scrubber does not replace a shorter
+    secret's text: `Subject: test subject` stays whole when the password is `test`.
     """
 
     def __init__(self, write: Callable[[str], None], scrubber: Scrubber | None = None) -> None:
@@ -25,7 +27,7 @@ class Trace:
         self.scrubber = scrubber if scrubber is not None else Scrubber()
 
     def protect(self, secret: str) -> None:
-        """Mask `secret` and its base64 forms in every later line."""
+        """Mask `secret` and its base64 forms in every later line (if it is long enough)."""
         self.scrubber.add(secret)
 
     def line(self, text: str) -> None:
