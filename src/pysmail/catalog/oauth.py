@@ -55,6 +55,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "OAUTH 用設定ファイル {path} を読めません: {reason}。ファイルがあり、このユーザーが"
         "読めることを確認して下さい。",
     ),
+    "oauth.token_untrusted": (
+        "The OAuth settings file {path} is not used: other users may change it ({why}), and "
+        "whoever can change it can send your refresh token and client secret to a server of "
+        "theirs. Run: {fix}",
+        "OAUTH 用設定ファイル {path} は使いません: 他のユーザーも書き換えられる ({why}) ため、"
+        "リフレッシュトークンとクライアントシークレットを別のサーバーへ送らせることが"
+        "できます。{fix} を実行して下さい。",
+    ),
+    "oauth.token_not_private": (
+        "The OAuth settings file {path} holds a refresh token or client secret but other "
+        "users may read it: {reason}. Run: {fix}",
+        "OAUTH 用設定ファイル {path} にはリフレッシュトークンかクライアントシークレットが"
+        "ありますが、他のユーザーも読めます: {reason}。{fix} を実行して下さい。",
+    ),
     "oauth.token_file_incomplete": (
         "The OAuth settings file {path} has no {key} in its [OAUTH2] section. Create it "
         "again with `smail-token login`.",
