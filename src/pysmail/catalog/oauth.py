@@ -81,6 +81,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "新しいリフレッシュトークンを {path} に保存できません: {reason}。このユーザーに"
         "ファイルとフォルダーへの書き込み権限を与えて下さい。送信は行っていません。",
     ),
+    "oauth.lock_symlink": (
+        "{path} is a symbolic link, and pysmail does not follow it: a link planted there "
+        "could make it create files wherever you may write. Remove the link (rm {path}); "
+        "pysmail creates the lock file itself.",
+        "{path} はシンボリックリンクなので、pysmail はたどりません: 仕掛けられたリンクで、"
+        "あなたが書き込める任意の場所にファイルを作らせられるためです。リンクを削除して"
+        "下さい (rm {path})。ロックファイルは pysmail が自分で作ります。",
+    ),
     "oauth.lock_failed": (
         "Cannot create or lock {path}: {reason}. Give this user write access to the folder "
         "of the OAuth settings file.",
