@@ -334,3 +334,17 @@ def test_missing_token_file_is_still_err_0028(tmp_path: Path) -> None:
     with pytest.raises(OAuthError) as caught:
         read_token_file(tmp_path / "smail_refreshtoken.ini")
     assert caught.value.msgid == "oauth.token_file_missing"
+
+
+@posix_only
+def test_the_setup_page_is_not_prefilled_from_a_token_file_others_may_read(
+    tmp_path: Path,
+) -> None:
+    from pysmail.setup.flows import load_existing
+
+    text = "[OAUTH2]\nClientID=from-the-file\nClientSecret=cs\nRefreshToken=rt\n"
+    _planted(tmp_path, 0o644, name="smail_refreshtoken.ini", text=text)
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    assert load_existing(tmp_path, env).draft.client_id == ""
+    os.chmod(tmp_path / "smail_refreshtoken.ini", 0o600)
+    assert load_existing(tmp_path, env).draft.client_id == "from-the-file"
