@@ -300,13 +300,18 @@ def test_read_ini_refuses_and_explicit_keeps_the_file_without_commands(tmp_path:
     from pysmail.config.ini import read_ini
     from pysmail.config.secrets import password_source
 
-    text = "[smail]\nserver = mx.example.test\nuser = a\npassword_command = true\n"
+    text = (
+        "[smail]\nserver = mx.example.test\nuser = a\npassword_command = true\n"
+        "[pop_before_smtp]\nenabled = yes\nuser = a\npassword_command = true\n"
+    )
     path = _planted(tmp_path, 0o666, text=text)
     assert _refusal(lambda: read_ini(path)) == "config.untrusted_writable"
     ini = read_ini(path, explicit=True)
     assert ini.server == "mx.example.test"  # used ...
     source = password_source(ini.secret, user="a", server="mx")
     assert _refusal(source) == "config.command_untrusted"  # ... but its command never runs
+    pop_source = password_source(ini.pop.secret, user="a", server="mx")
+    assert _refusal(pop_source) == "config.command_untrusted"  # in either section
     os.chmod(path, 0o644)
     assert read_ini(path).secret.command_refused is None
 
