@@ -353,3 +353,18 @@ def test_the_setup_page_is_not_prefilled_from_a_token_file_others_may_read(
     assert load_existing(tmp_path, env).draft.client_id == ""
     os.chmod(tmp_path / "smail_refreshtoken.ini", 0o600)
     assert load_existing(tmp_path, env).draft.client_id == "from-the-file"
+
+
+@posix_only
+@pytest.mark.parametrize("name", ["smail.ini", "smail_refreshtoken.ini"])
+def test_a_fifo_under_the_name_is_refused_not_waited_on(tmp_path: Path, name: str) -> None:
+    from pysmail.config.ini import read_ini
+    from pysmail.errors import SmailError
+    from pysmail.oauth.tokenfile import read_token_file
+
+    os.mkfifo(tmp_path / name, 0o600)
+    read = read_ini if name == "smail.ini" else read_token_file
+    with pytest.raises(SmailError) as caught:
+        read(tmp_path / name)
+    assert caught.value.msgid in ("config.unreadable", "oauth.token_file_unreadable")
+    assert "not a regular file" in format_error(caught.value, "en")

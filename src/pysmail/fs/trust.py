@@ -238,9 +238,9 @@ def _fix(path: Path, verdict: Verdict, *, private: bool, platform: str | None) -
 # --- the I/O layer --------------------------------------------------------------------------
 
 
-def verdict_of(path: Path, fd: int | None = None) -> Verdict:
-    """The verdict on `path` as it is now; POSIX reads the open `fd` when given (the very file
-    read, not whatever the name points to a moment later).
+def verdict_of(path: Path, st: os.stat_result | None = None) -> Verdict:
+    """The verdict on `path` as it is now; POSIX judges `st` when given (the fstat of the very
+    file read, not whatever the name points to a moment later).
 
     Raises: OSError when the owner or permissions cannot be read.
     """
@@ -252,7 +252,7 @@ def verdict_of(path: Path, fd: int | None = None) -> Verdict:
         except ValueError:
             return Verdict("", "an access list pysmail cannot read", "an unreadable access list")
         return windows_verdict(owner_sid, current_sid, aces, name=name)
-    st = os.fstat(fd) if fd is not None else os.stat(path)
+    st = os.stat(path) if st is None else st
     me = os.geteuid()
     owner_name = ""
     if st.st_uid not in (me, ROOT_UID):
@@ -270,12 +270,22 @@ def verdict_of(path: Path, fd: int | None = None) -> Verdict:
 def read_checked(path: Path, limit: int | None = None) -> tuple[bytes, Verdict]:
     """The file's bytes (at most `limit` + 1 of them) and the verdict on that same file.
 
-    Raises: OSError (FileNotFoundError when it does not exist).
+    Only a regular file is read: a FIFO or a device planted under the name would block or
+    never end (it is opened non-blocking, then refused).
+
+    Raises: OSError (FileNotFoundError when it does not exist; EINVAL "not a regular file").
     """
-    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as stream:
-        verdict = verdict_of(path, fd)
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            import errno
+
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        verdict = verdict_of(path, st)
         data = stream.read() if limit is None else stream.read(limit + 1)
     return data, verdict
 
