@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from pysmail.fs.trust import mode_verdict  # the POSIX rule lives with the trust check
+
 __all__ = [
     "Ace",
     "create_private",
@@ -125,20 +127,6 @@ class Ace(NamedTuple):
 
 
 # --- pure decisions -------------------------------------------------------------------------
-
-
-def mode_verdict(mode: int) -> tuple[bool, str]:
-    """POSIX: private when no group or other bit is set; else why not, e.g. "(mode 0644)"."""
-    loose = mode & 0o077
-    if not loose:
-        return True, ""
-    kinds = [
-        word
-        for word, bits in (("readable", 0o044), ("writable", 0o022), ("executable", 0o011))
-        if loose & bits
-    ]
-    who = "group" if not loose & 0o007 else "others" if not loose & 0o070 else "group and others"
-    return False, f"{' and '.join(kinds)} by {who} (mode 0{mode & 0o777:03o})"
 
 
 def well_known_name(sid: str) -> str:
@@ -464,7 +452,13 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
             return None
         return f"{domain.value}\\{name.value}" if domain.value else name.value
 
-    def _win_is_private(path: Path) -> tuple[bool, str]:
+    def win_security(path: Path) -> tuple[str, str, list[Ace] | None, Callable[[str], str]]:
+        """(owner SID, current user's SID, the DACL's ACEs or None for a NULL DACL, a namer
+        turning a SID into an account name) of `path`.
+
+        Raises: OSError when the security descriptor cannot be read; ValueError when its
+        access list cannot be parsed.
+        """
         api = _api()
         owner, dacl, descriptor = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
         err = api.GetNamedSecurityInfoW(
@@ -485,6 +479,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
             if owner.value:  # owner and dacl point inside `descriptor`: copy before freeing
                 raw = _sid_bytes(owner.value)
                 owner_sid = sid_to_str(raw)[0]
+                sids[owner_sid] = raw
             aces: list[Ace] | None = None
             if dacl.value:  # NULL when the DACL is absent or a NULL DACL: everyone
                 header = ctypes.string_at(dacl.value, 8)
@@ -493,8 +488,6 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
                 for ace in aces:  # keep the binary SIDs for naming the culprit
                     if ace.sid and ace.sid not in sids:
                         sids[ace.sid] = sid_from_str(ace.sid)
-        except ValueError:
-            return False, "pysmail cannot read its access list"
         finally:
             api.LocalFree(descriptor)
 
@@ -502,7 +495,14 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
             found = _account_name(sids[sid]) if sid in sids else None
             return found or well_known_name(sid)
 
-        return dacl_verdict(owner_sid, _current_sid(), aces, name=name)
+        return owner_sid, _current_sid(), aces, name
+
+    def _win_is_private(path: Path) -> tuple[bool, str]:
+        try:
+            owner_sid, current_sid, aces, name = win_security(path)
+        except ValueError:
+            return False, "pysmail cannot read its access list"
+        return dacl_verdict(owner_sid, current_sid, aces, name=name)
 
     def _private_descriptor() -> int:
         """A self-relative security descriptor: protected DACL, full control for us only.

@@ -60,6 +60,19 @@ BASE = [
 POP_GOOD = "[pop_before_smtp]\nenabled = yes\nport = {pop3}\ntls = stls\nuser = " + ALICE + "\n"
 
 
+class Planted(bytes):
+    """Row.files content written with this mode and, when `uid` is given, owned by that uid
+    (a file someone else planted; the suite runs as root in CI, so chown is real)."""
+
+    mode: int
+    uid: int | None
+
+    def __new__(cls, data: bytes, mode: int, uid: int | None = None) -> Planted:
+        planted = super().__new__(cls, data)
+        planted.mode, planted.uid = mode, uid
+        return planted
+
+
 @dataclass(frozen=True)
 class Row:
     id: str
@@ -457,6 +470,44 @@ ROWS: list[Row] = [
     Row("helo-control-char", ["--helo", "mail\x1b[2J.example"], ErrCode.OPTION),
     Row("ini-helo-spaces", [], ErrCode.CONFIG, ini=GOOD + "helo = foo bar evil\n"),
     Row("ini-helo-2mb", [], ErrCode.CONFIG, ini=GOOD + "helo = " + "a" * 2_000_000 + "\n"),
+    # issue 12 — trust: settings and token files only you can change (fs.trust); a planted
+    # file's password_command would send as alice, so a row whose check failed WOULD deliver
+    Row(
+        "trust-cwd-ini-of-another-user",
+        [],
+        ErrCode.CONFIG,
+        ini=None,
+        files={"smail.ini": Planted(auth_ini().encode(), 0o644, 65534)},
+        exe=True,
+    ),
+    Row(
+        "trust-cwd-ini-others-may-change",
+        [],
+        ErrCode.CONFIG,
+        ini=None,
+        files={"smail.ini": Planted(auth_ini().encode(), 0o666)},
+    ),
+    Row(
+        "trust-smail-config-others-may-change",
+        [],
+        ErrCode.CONFIG,
+        ini=None,
+        files={"planted.ini": Planted(auth_ini().encode(), 0o666)},
+        env={"SMAIL_CONFIG": "planted.ini"},
+    ),
+    Row("trust-config-option-command-others-may-change", [], ErrCode.CONFIG, ini_mode=0o666),
+    Row(
+        "trust-token-file-readable-by-others",
+        ["--auth", "oauth-xoauth2"],
+        ErrCode.CONFIG,
+        files={
+            "smail_refreshtoken.ini": Planted(
+                b"[OAUTH2]\r\nUserID=" + ALICE.encode() + b"\r\nClientID=mailcli\r\n"
+                b"ClientSecret=cs-row\r\nRefreshToken=rt-row\r\nTokenURI=http://127.0.0.1:9/t\r\n",
+                0o644,
+            )
+        },
+    ),
 ]
 
 
@@ -500,6 +551,10 @@ def _prepare(row: Row, folder: Path, ctx: dict[str, str]) -> tuple[list[str], di
             (folder / name).mkdir()
         else:
             (folder / name).write_bytes(data)
+        if isinstance(data, Planted):
+            os.chmod(folder / name, data.mode)
+            if data.uid is not None:
+                os.chown(folder / name, data.uid, -1)
     return argv, hermetic_env(folder, row.env)
 
 
@@ -512,7 +567,12 @@ def _check(row: Row, code: int, out: str) -> None:
 
 
 def _no_config_row(row: Row) -> bool:
-    return row.ini is None and "--config" not in row.argv and not row.env
+    return (
+        row.ini is None
+        and "--config" not in row.argv
+        and not row.env
+        and "smail.ini" not in row.files
+    )
 
 
 def test_table_is_big_enough() -> None:

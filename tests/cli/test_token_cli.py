@@ -96,6 +96,7 @@ def test_status_microsoft_death_date(tmp_path: Path) -> None:
         "RefreshToken=rrrrrrrrrrrr\nProvider=1\n"
         f"Issued={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(issued))}\n"
     )
+    path.chmod(0o600)  # it holds a refresh token: private, or smail-token refuses it
     status = token(["status", "--offline"], tmp_path)
     assert status.code == 0, status.err
     assert "provider:      microsoft" in status.out

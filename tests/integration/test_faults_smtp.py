@@ -269,6 +269,7 @@ def _token_file(stack: Stack, folder: Path) -> Path:
         "OAUTH2_TIME_OUT": "1",
     }
     path.write_text("[OAUTH2]\r\n" + "".join(f"{k}={v}\r\n" for k, v in keys.items()), newline="")
+    path.chmod(0o600)  # it holds a refresh token: private, or smail refuses it
     return path
 
 

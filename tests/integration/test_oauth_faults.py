@@ -106,6 +106,7 @@ def _file(tmp_path: Path, **keys: str) -> Path:
     }
     path = tmp_path / "smail_refreshtoken.ini"
     path.write_text("[OAUTH2]\n" + "".join(f"{k}={v}\n" for k, v in values.items() if v))
+    path.chmod(0o600)  # it holds a refresh token: private, or smail refuses it
     return path
 
 

@@ -118,6 +118,7 @@ def _reference_file(folder: Path, token_uri: str = "http://127.0.0.1:9/token") -
         b"RefreshToken=keyring:" + ACCOUNT.encode() + b"\r\nTokenURI=" + token_uri.encode()
         + b"\r\nOAUTH2_TIME_OUT=5\r\nProvider=generic\r\n"
     )  # fmt: skip
+    path.chmod(0o600)  # it holds a client secret: private (fs.trust)
     return path
 
 
@@ -136,6 +137,7 @@ def test_resolve_replaces_the_reference_and_keeps_the_rest(backend: Path, tmp_pa
     assert keyref.fetch(ACCOUNT) == "rt-rotated" and path.read_bytes() == before
     plain = tmp_path / "plain.ini"
     plain.write_text("[OAUTH2]\nClientID=c\nRefreshToken=rt-plain\n")
+    plain.chmod(0o600)
     assert keyref.resolve(read_token_file(plain)) == read_token_file(plain)
 
 

@@ -131,6 +131,7 @@ def token_file(tmp_path: Path, endpoint: str) -> Path:
         "Provider=generic\r\nFutureKey=kept\r\n",
         newline="",
     )
+    path.chmod(0o600)  # it holds a refresh token and a client secret: private (fs.trust)
     return path
 
 

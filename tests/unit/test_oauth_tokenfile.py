@@ -39,6 +39,7 @@ SEED = (
 def _write(tmp_path: Path, data: bytes) -> Path:
     path = tmp_path / "smail_refreshtoken.ini"
     path.write_bytes(data)
+    path.chmod(0o600)  # a token file must be private to be read (fs.trust)
     return path
 
 
@@ -126,8 +127,8 @@ def test_rewrite_round_trips_any_token(token: str) -> None:
 
 def test_save_is_atomic_private_and_leaves_no_temp_file(tmp_path: Path) -> None:
     path = _write(tmp_path, SEED.encode())
-    os.chmod(path, 0o644)
     doc = read_token_file(path)
+    os.chmod(path, 0o644)  # the rewrite makes it private again
     save_refresh_token(doc, "M.R3_BAY.new-token")
     again = read_token_file(path)
     assert again.refresh_token == "M.R3_BAY.new-token"

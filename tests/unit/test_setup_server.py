@@ -323,6 +323,7 @@ def test_existing_files_prefill_the_page(tmp_path: Path) -> None:
         f"[OAUTH2]\nUserID=me@contoso.com\nClientID=cid-1\nClientSecret={SECRET}\n"
         f"RefreshToken={REFRESH}\nProvider=1\nTenant=contoso.onmicrosoft.com\n"
     )
+    (tmp_path / "smail_refreshtoken.ini").chmod(0o600)  # a secret in it: private (fs.trust)
     server = SetupServer(cwd=tmp_path, env={"HOME": str(tmp_path)}, lang="en", port=0)
     with server:
         d = server.session.draft

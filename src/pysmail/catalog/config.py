@@ -14,6 +14,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cannot read the settings file {path}: {reason}.",
         "設定ファイル {path} が読めません: {reason}",
     ),
+    # fs.trust: a settings file someone else can change is not used (docs/settings.md 1)
+    "config.untrusted_owner": (
+        "The settings file {path} belongs to another user ({owner}), so it is not used: "
+        "whoever can change a settings file can send your mail elsewhere or run commands as "
+        "you. If the file is yours, run: {fix}. To use it anyway, name it with --config {path}.",
+        "設定ファイル {path} は別のユーザー ({owner}) の所有なので使いません: 設定ファイルを"
+        "書き換えられる人は、あなたのメールを別の宛先に送らせたり、あなたとしてコマンドを"
+        "実行させたりできます。あなたのファイルなら {fix} を実行して下さい。それでも使う場合は "
+        "--config {path} で指定して下さい。",
+    ),
+    "config.untrusted_writable": (
+        "Other users may change the settings file {path} ({who}), so it is not used: whoever "
+        "can change a settings file can send your mail elsewhere or run commands as you. "
+        "Run: {fix}. To use it anyway, name it with --config {path}.",
+        "設定ファイル {path} は他のユーザーも書き換えられる ({who}) ので使いません: 設定"
+        "ファイルを書き換えられる人は、あなたのメールを別の宛先に送らせたり、あなたとして"
+        "コマンドを実行させたりできます。{fix} を実行して下さい。それでも使う場合は "
+        "--config {path} で指定して下さい。",
+    ),
+    "config.command_untrusted": (
+        "password_command in {path} is not run: other users may change that file ({why}), "
+        "and whoever can change it could run commands as you. Run: {fix}, or give the "
+        "password another way (password_keyring = yes).",
+        "{path} の password_command は実行しません: このファイルは他のユーザーも書き換え"
+        "られる ({why}) ため、あなたとしてコマンドを実行させられます。{fix} を実行するか、"
+        "別の方法 (password_keyring = yes) でパスワードを指定して下さい。",
+    ),
     "config.encoding": (
         "Cannot decode the settings file {path}: save it as UTF-8 (or Shift_JIS).",
         "設定ファイル {path} の文字コードが判別できません。"

@@ -55,6 +55,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "OAUTH 用設定ファイル {path} を読めません: {reason}。ファイルがあり、このユーザーが"
         "読めることを確認して下さい。",
     ),
+    "oauth.token_untrusted": (
+        "The OAuth settings file {path} is not used: other users may change it ({why}), and "
+        "whoever can change it can send your refresh token and client secret to a server of "
+        "theirs. Run: {fix}",
+        "OAUTH 用設定ファイル {path} は使いません: 他のユーザーも書き換えられる ({why}) ため、"
+        "リフレッシュトークンとクライアントシークレットを別のサーバーへ送らせることが"
+        "できます。{fix} を実行して下さい。",
+    ),
+    "oauth.token_not_private": (
+        "The OAuth settings file {path} holds a refresh token or client secret but other "
+        "users may read it: {reason}. Run: {fix}",
+        "OAUTH 用設定ファイル {path} にはリフレッシュトークンかクライアントシークレットが"
+        "ありますが、他のユーザーも読めます: {reason}。{fix} を実行して下さい。",
+    ),
     "oauth.token_file_incomplete": (
         "The OAuth settings file {path} has no {key} in its [OAUTH2] section. Create it "
         "again with `smail-token login`.",
@@ -66,6 +80,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "to the file and its folder; nothing was sent.",
         "新しいリフレッシュトークンを {path} に保存できません: {reason}。このユーザーに"
         "ファイルとフォルダーへの書き込み権限を与えて下さい。送信は行っていません。",
+    ),
+    "oauth.lock_symlink": (
+        "{path} is a symbolic link, and pysmail does not follow it: a link planted there "
+        "could make it create files wherever you may write. Remove the link (rm {path}); "
+        "pysmail creates the lock file itself.",
+        "{path} はシンボリックリンクなので、pysmail はたどりません: 仕掛けられたリンクで、"
+        "あなたが書き込める任意の場所にファイルを作らせられるためです。リンクを削除して"
+        "下さい (rm {path})。ロックファイルは pysmail が自分で作ります。",
     ),
     "oauth.lock_failed": (
         "Cannot create or lock {path}: {reason}. Give this user write access to the folder "

@@ -216,7 +216,7 @@ def _load_ini(cmd: CommandLine, env: Mapping[str, str], cwd: Path) -> IniSetting
         return None
     from pysmail.config.ini import read_ini
 
-    return read_ini(path)
+    return read_ini(path, explicit=cmd.config is not None)
 
 
 def _spool(ini: IniSettings | None, env: Mapping[str, str]) -> Path:

@@ -142,20 +142,10 @@ def _load(path: Path, scrubber: Scrubber, *, resolve: bool = True) -> TokenFile:
     """The token file; an app-only one (Grant=client_credentials) needs no RefreshToken.
     resolve: a `RefreshToken=keyring:<account>` is replaced by the keyring's token (keyref)."""
     from pysmail.oauth.keyref import resolve as resolve_reference
-    from pysmail.oauth.tokenfile import MAX_FILE_SIZE, parse_token_file, read_token_file
+    from pysmail.oauth.tokenfile import load_token_file, require_keys
 
-    try:
-        data = path.read_bytes()[: MAX_FILE_SIZE + 1]
-    except FileNotFoundError as exc:
-        raise OAuthError(_CODE, "oauth.token_file_missing", path=path) from exc
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise OAuthError(_CODE, "oauth.token_file_unreadable", path=path, reason=reason) from exc
-    doc = parse_token_file(path, data)
-    if not _app_only(doc):
-        doc = read_token_file(path)  # the sending path's checks (RefreshToken, ClientID)
-    elif not doc.client_id:
-        raise OAuthError(_CODE, "oauth.token_file_incomplete", path=path, key="ClientID")
+    # the sending path's checks: trust, privacy, ClientID and (unless app-only) RefreshToken
+    doc = require_keys(load_token_file(path))
     if resolve:
         doc = resolve_reference(doc)
     for secret in doc.secrets():
@@ -456,7 +446,7 @@ def _smtp_params(opts: argparse.Namespace, ctx: _Ctx, doc: TokenFile) -> tuple[o
     home = Path(ctx.env["HOME"]) if ctx.env.get("HOME") else None
     config = str(ctx.cwd / opts.config) if opts.config else None
     ini_path = find_config(config, ctx.env, ctx.cwd, home=home)
-    ini = read_ini(ini_path) if ini_path is not None else None
+    ini = read_ini(ini_path, explicit=config is not None) if ini_path is not None else None
     cmd = CommandLine(
         host=opts.server,
         port=opts.port,

@@ -195,19 +195,35 @@ def decode_ini(data: bytes, path: Path) -> str:
     raise ConfigError(ErrCode.CONFIG, "config.encoding", path=str(path))
 
 
-def read_ini(path: Path) -> IniSettings:
-    """Read and parse one settings file.
+def read_ini(path: Path, *, explicit: bool = False) -> IniSettings:
+    """Read and parse one settings file, refusing one that others can change (fs.trust).
+
+    explicit: the user named the file with --config. Such a file is read even when others can
+    change it, but its password_command is never run (docs/settings.md section 1).
 
     Raises:
-        ConfigError(ErrCode.CONFIG, ...): unreadable, undecodable, bad syntax or a bad value.
+        ConfigError(ErrCode.CONFIG, ...): unreadable, undecodable, bad syntax or a bad value;
+            "config.untrusted_owner" | "config.untrusted_writable": not explicit and someone
+            else owns it or may change it.
     """
+    from pysmail.fs.trust import read_checked, settings_refusal
+
     try:
-        data = path.read_bytes()
+        data, verdict = read_checked(path)
     except OSError as exc:
         raise ConfigError(
             ErrCode.CONFIG, "config.unreadable", path=str(path), reason=exc.strerror or exc
         ) from None
-    return parse_ini(decode_ini(data, path), path)
+    refusal = settings_refusal(path, verdict, explicit=explicit)
+    if refusal is not None and not explicit:
+        raise refusal
+    ini = parse_ini(decode_ini(data, path), path)
+    if refusal is None:
+        return ini
+    from pysmail.record import replace
+
+    pop = replace(ini.pop, secret=replace(ini.pop.secret, command_refused=refusal))
+    return replace(ini, secret=replace(ini.secret, command_refused=refusal), pop=pop)
 
 
 def parse_ini(text: str, path: Path) -> IniSettings:

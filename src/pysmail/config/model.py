@@ -10,6 +10,7 @@ TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (m
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from pysmail.errors import ConfigError
     from pysmail.smtp.proxy import ProxySetting, ProxyUrl
 
 __all__ = [
@@ -144,6 +145,9 @@ class SecretSources:
     keyring: bool = False  # password_keyring
     password: Secret | None = None  # password= in the INI file
     file: Path | None = None  # the INI file that holds `password` (checked for privacy)
+    # Set when the file came from --config although others can change it (fs.trust): raised
+    # instead of running password_command.
+    command_refused: ConfigError | None = None
 
 
 @record

@@ -74,6 +74,8 @@ def find_config(
 
     Order: --config PATH, then $SMAIL_CONFIG (both must exist), then ./smail.ini in the current
     folder (SMAIL keeps it next to smail.exe), then smail.ini in user_config_dir().
+    config.ini.read_ini then refuses a found file that someone else may change (fs.trust);
+    one named with --config (`explicit`) is read, but never runs its password_command.
 
     Raises:
         ConfigError(ErrCode.CONFIG, "config.not_found"): --config names no file.

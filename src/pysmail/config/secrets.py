@@ -51,12 +51,15 @@ def password_source(
 
     Raises (from the callable):
         ConfigError(ErrCode.AUTH_UNAVAILABLE, "config.*"): no source gave a password.
-        ConfigError(ErrCode.CONFIG, "config.not_private" | "config.password_command_syntax").
+        ConfigError(ErrCode.CONFIG, "config.not_private" | "config.password_command_syntax" |
+            "config.command_untrusted").
     """
     cache: list[str] = []
 
     def resolve() -> str:
         if sources.command:
+            if sources.command_refused is not None:
+                raise sources.command_refused
             return run_password_command(sources.command, timeout=command_timeout, platform=platform)
         if sources.keyring:
             return keyring_password(user, server)

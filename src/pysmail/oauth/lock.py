@@ -7,7 +7,9 @@ different inodes of the same name).
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -29,7 +31,8 @@ class FileLock:
     with FileLock(folder / "smail_refreshtoken.ini.lock", timeout=60):
         ...  # one process at a time, across processes
 
-    Raises (on enter): OAuthError(NO_ACCESS_TOKEN, "oauth.lock_timeout" | "oauth.lock_failed").
+    Raises (on enter): OAuthError(NO_ACCESS_TOKEN, "oauth.lock_timeout" | "oauth.lock_failed" |
+        "oauth.lock_symlink": the name is a symbolic link, which is never followed).
     """
 
     def __init__(self, path: Path, *, timeout: float) -> None:
@@ -39,7 +42,9 @@ class FileLock:
 
     def __enter__(self) -> FileLock:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = open_no_follow(self.path)
+        except _LinkError as exc:
+            raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "oauth.lock_symlink", path=self.path) from exc
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise OAuthError(
@@ -84,6 +89,42 @@ class FileLock:
             os.close(fd)  # closing releases the lock anyway
 
 
+class _LinkError(OSError):
+    """The lock file's name is a symbolic link (or, on Windows, another reparse point)."""
+
+
+def open_no_follow(path: Path) -> int:
+    """Open `path` read-write, creating it 0600, never through a symbolic link: a link planted
+    under the lock's name would make us create an empty file anywhere we may write.
+
+    POSIX: O_NOFOLLOW, so the kernel refuses the link itself (no window between a check and
+    the open). Windows has no O_NOFOLLOW: a reparse point (symbolic link, junction) found by
+    lstat is refused; planting one there needs the symbolic-link privilege or Developer Mode.
+
+    Raises: _LinkError when `path` is a link; OSError.
+    """
+    nofollow = getattr(os, "O_NOFOLLOW", 0)
+    if not nofollow and _is_link(path):  # pragma: no cover - Windows only
+        raise _LinkError(errno.ELOOP, "symbolic link", str(path))
+    flags = os.O_RDWR | os.O_CREAT | nofollow | getattr(os, "O_BINARY", 0)
+    try:
+        return os.open(path, flags, 0o600)
+    except OSError as exc:
+        # Linux and macOS say ELOOP, FreeBSD EMLINK: ask the file system what is there
+        if nofollow and _is_link(path):
+            raise _LinkError(exc.errno, exc.strerror, str(path)) from exc
+        raise
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    reparse = getattr(st, "st_file_attributes", 0) & 0x400  # FILE_ATTRIBUTE_REPARSE_POINT
+    return stat.S_ISLNK(st.st_mode) or bool(reparse)
+
+
 if sys.platform == "win32":  # pragma: no cover - Windows only
     import msvcrt
 
@@ -111,8 +152,6 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _is_busy(exc: OSError) -> bool:
-        import errno
-
         return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
 
 

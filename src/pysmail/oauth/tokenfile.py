@@ -31,9 +31,11 @@ __all__ = [
     "SECTION",
     "TokenFile",
     "decode_ini",
+    "load_token_file",
     "parse_token_file",
     "read_token_file",
     "render_update",
+    "require_keys",
     "save_refresh_token",
 ]
 
@@ -192,18 +194,19 @@ def parse_token_file(path: Path, data: bytes) -> TokenFile:
     return TokenFile(path, values, lines, encoding, newline)
 
 
-def read_token_file(path: Path) -> TokenFile:
-    """Read and parse the token file.
+def load_token_file(path: Path) -> TokenFile:
+    """Read and parse the token file, requiring no key; refuse one that is not trusted or,
+    holding a secret, not private (fs.trust: the rule of smail.ini and its `password =`).
 
     Raises:
         OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_missing"): no such file (SMAIL's warning).
         OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_unreadable"): it cannot be read.
-        OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete"): RefreshToken (except in an
-            app-only file, Grant=client_credentials) or ClientID is missing or empty.
+        ConfigError(CONFIG, "oauth.token_untrusted" | "oauth.token_not_private").
     """
+    from pysmail.fs.trust import read_checked, token_refusal
+
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(MAX_FILE_SIZE + 1)
+        data, verdict = read_checked(path, MAX_FILE_SIZE)
     except FileNotFoundError as exc:
         raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_missing", path=path) from exc
     except OSError as exc:
@@ -216,15 +219,35 @@ def read_token_file(path: Path) -> TokenFile:
             ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_unreadable", path=path, reason="too large"
         )
     parsed = parse_token_file(path, data)
-    # An app-only file (smail-token login --app-only) has no refresh token: the client's own
-    # credentials get each access token.
+    refusal = token_refusal(path, verdict, holds_secret=bool(parsed.secrets()))
+    if refusal is not None:
+        raise refusal
+    return parsed
+
+
+def require_keys(parsed: TokenFile) -> TokenFile:
+    """`parsed` when it has what sending needs: ClientID, and RefreshToken unless the file is
+    app-only (Grant=client_credentials: the client's own credentials get each access token).
+
+    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete").
+    """
     app_only = (parsed.get("Grant") or "").lower() == "client_credentials"
     for key in ("ClientID",) if app_only else ("RefreshToken", "ClientID"):
         if not parsed.get(key):
             raise OAuthError(
-                ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_incomplete", path=path, key=key
+                ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_incomplete", path=parsed.path, key=key
             )
     return parsed
+
+
+def read_token_file(path: Path) -> TokenFile:
+    """Read, check (load_token_file) and parse the token file, with the keys sending needs.
+
+    Raises: as load_token_file, and OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete"):
+        RefreshToken (except in an app-only file, Grant=client_credentials) or ClientID is
+        missing or empty.
+    """
+    return require_keys(load_token_file(path))
 
 
 def render_update(doc: TokenFile, updates: dict[str, str]) -> bytes:

@@ -133,10 +133,10 @@ def load_existing(cwd: Path, env: Mapping[str, str]) -> Session:
 
 def _with_token_file(session: Session, draft: Draft, path: Path) -> Draft:
     from pysmail.oauth.providers import preset_for
-    from pysmail.oauth.tokenfile import MAX_FILE_SIZE, parse_token_file
+    from pysmail.oauth.tokenfile import load_token_file
 
     try:
-        doc = parse_token_file(path, path.read_bytes()[:MAX_FILE_SIZE])
+        doc = load_token_file(path)  # one that others may change or read is not used (fs.trust)
     except (OSError, SmailError):
         return draft
     session.client_secret = doc.client_secret
