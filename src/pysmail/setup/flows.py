@@ -266,17 +266,28 @@ def _newline() -> str:
     return "\r\n" if sys.platform == "win32" else "\n"
 
 
-def _ini_text(session: Session, path: Path, token_file: str) -> str:
-    from pysmail.config.ini import decode_ini
-    from pysmail.setup.actions import render_smail_ini
+def _ini_bytes(session: Session, path: Path, token_file: str) -> bytes:
+    """smail.ini's new bytes: the old file's lines, line endings and encoding kept.
+
+    Raises: ConfigError(CONFIG, "config.unsafe_value"): a value (the password) holds a line
+    break or another control character; nothing is written.
+    """
+    from pysmail.config.ini import decode_ini_as
+    from pysmail.setup.actions import render_smail_ini, smail_ini_values
+    from pysmail.text.ini_edit import UnsafeValue, encode_ini
 
     try:
-        old = decode_ini(path.read_bytes(), path) if path.is_file() else None
+        old, encoding = decode_ini_as(path.read_bytes(), path) if path.is_file() else (None, "")
     except (OSError, SmailError):
-        old = None
-    return render_smail_ini(
-        session.draft, old, _newline(), password=session.password, token_file=token_file
-    )
+        old, encoding = None, ""
+    try:
+        text = render_smail_ini(
+            session.draft, old, _newline(), password=session.password, token_file=token_file
+        )
+        values = smail_ini_values(session.draft, password=session.password, token_file=token_file)
+        return encode_ini(text, encoding or "utf-8", values)
+    except UnsafeValue as exc:
+        raise ConfigError(ErrCode.CONFIG, "config.unsafe_value", path=path, key=exc.key) from None
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -310,14 +321,15 @@ def save(session: Session, lang: Lang) -> list[Path]:
     if session.draft.uses_oauth and token_ref is None:
         raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
     written: list[Path] = []
+    ini_path = folder / "smail.ini"
+    ini_data = _ini_bytes(session, ini_path, token_ref or TOKEN_FILE_NAME)  # refused: no file
     if session.login is not None and session.draft.uses_oauth:
         token_path = folder / TOKEN_FILE_NAME
         folder.mkdir(parents=True, exist_ok=True)
         _write_token_file(session, token_path)
         session.stored_token, session.login = token_path, None
         written.append(token_path)
-    ini_path = folder / "smail.ini"
-    _write(ini_path, _ini_text(session, ini_path, token_ref or TOKEN_FILE_NAME).encode("utf-8"))
+    _write(ini_path, ini_data)
     written.insert(0, ini_path)
     return written
 
@@ -346,7 +358,7 @@ def send_test(session: Session, lang: Lang) -> Notice:
         elif draft.uses_oauth and session.stored_token is not None:
             token_ref = str(session.stored_token)
         ini = scratch / "smail.ini"
-        _write(ini, _ini_text(session, ini, token_ref).encode("utf-8"))
+        _write(ini, _ini_bytes(session, ini, token_ref))
         out = io.StringIO()
         env = {**session.env, "SMAIL_CONFIG": str(ini)}
         argv = [

@@ -1,0 +1,1 @@
+"""Text handling shared by every command: decoding, escaping, INI editing."""
