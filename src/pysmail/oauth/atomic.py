@@ -26,6 +26,11 @@ class PendingWrite:
     The file is private from its first byte (fileperm.create_private: mode 0600 on POSIX, an
     owner-only DACL on Windows), so the rename leaves a private file in place.
 
+    A symbolic link at `path` is written through: the temporary file goes beside the link's
+    final target and replaces it, so the link stays and its target gets the new bytes (a rename
+    over the link itself would leave the target with a dead refresh token; docs/decisions.md
+    D19). Windows: os.path.realpath follows symlinks and junctions the same way.
+
     Raises: OSError when the folder is not writable.
     """
 
@@ -34,6 +39,8 @@ class PendingWrite:
 
         from pysmail.fileperm import create_private
 
+        if os.path.islink(path):
+            path = Path(os.path.realpath(path))
         self.path = path
         for _ in range(_NAME_ATTEMPTS):
             tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
