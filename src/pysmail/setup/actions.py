@@ -29,8 +29,10 @@ __all__ = [
     "ServerDefaults",
     "apply_defaults",
     "draft_from_form",
+    "password_destination",
     "provider_defaults",
     "render_smail_ini",
+    "secret_destination",
     "update_ini",
     "validate",
 ]
@@ -229,6 +231,23 @@ def validate(draft: Draft, *, need: Need) -> dict[str, str]:
     if need == "save":
         required("folder")
     return errors
+
+
+# -- where a kept secret may go ------------------------------------------------------------------
+
+Destination = tuple[str, ...]
+
+
+def password_destination(draft: Draft) -> Destination:
+    """Where the SMTP password goes: server, port, TLS mode and CA file. A password kept from
+    smail.ini or an earlier form is sent only to the destination it came with (issue 12: a
+    page opened with a stolen key must not send it to another server)."""
+    return (draft.server.lower().rstrip("."), draft.port, draft.tls, draft.cafile)
+
+
+def secret_destination(draft: Draft) -> Destination:
+    """Where the client secret goes: the provider, its tenant and (generic) issuer."""
+    return (draft.provider, draft.tenant.lower(), draft.issuer.rstrip("/"), draft.client_id)
 
 
 # -- smail.ini --------------------------------------------------------------------------------

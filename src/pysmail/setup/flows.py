@@ -76,11 +76,44 @@ class Session:
     errors: dict[str, str] = field(default_factory=dict)
     notices: dict[str, Notice] = field(default_factory=dict)
     scrubber: Scrubber = field(default_factory=Scrubber)
+    # where the kept password / client secret may be sent (actions.*_destination)
+    password_for: tuple[str, ...] | None = None
+    secret_for: tuple[str, ...] | None = None
 
     def learn(self, *secrets: str | None) -> None:
         for secret in secrets:
             if secret:
                 self.scrubber.add(secret)
+
+    def take_secrets(self, form: Mapping[str, str]) -> None:
+        """The secrets typed on the page (a field left empty keeps the one stored), each bound
+        to the destination the same form names."""
+        from pysmail.setup.actions import password_destination, secret_destination
+
+        if form.get("client_secret", "").strip():
+            self.client_secret = form["client_secret"].strip()
+            self.secret_for = secret_destination(self.draft)
+        elif form.get("secret_clear"):
+            self.client_secret = None
+        if form.get("password"):
+            self.password = form["password"]
+            self.password_for = password_destination(self.draft)
+        self.learn(self.client_secret, self.password)
+
+    def stale_secrets(self, need: str) -> dict[str, str]:
+        """field -> catalogue id for a kept secret this button would send somewhere other than
+        where it was saved or typed (another server, port, TLS mode or CA file; another
+        provider or issuer): it must be typed again first."""
+        from pysmail.setup.actions import password_destination, secret_destination
+
+        errors: dict[str, str] = {}
+        d = self.draft
+        moved = self.password_for != password_destination(d)
+        if need in ("test", "save") and d.uses_password and self.password and moved:
+            errors["password"] = "setup.err_password_again"
+        if need == "token" and self.client_secret and self.secret_for != secret_destination(d):
+            errors["client_secret"] = "setup.err_secret_again"
+        return errors
 
     def has_token(self) -> bool:
         return self.login is not None or self.stored_token is not None
@@ -128,6 +161,11 @@ def load_existing(cwd: Path, env: Mapping[str, str]) -> Session:
         token_path = ini.oauth_token_file or ini_path.parent / TOKEN_FILE_NAME
     session.draft = _with_token_file(session, draft, token_path)
     session.learn(session.password, session.client_secret)
+    from pysmail.setup.actions import password_destination, secret_destination
+
+    # the stored secrets belong where the files send them
+    session.password_for = password_destination(session.draft)
+    session.secret_for = secret_destination(session.draft)
     return session
 
 

@@ -365,13 +365,7 @@ class SetupServer:
             return
         s = self.session
         s.draft = draft_from_form(form)
-        if form.get("client_secret"):
-            s.client_secret = form["client_secret"].strip() or None
-        elif form.get("secret_clear"):
-            s.client_secret = None
-        if form.get("password"):
-            s.password = form["password"]
-        s.learn(s.client_secret, s.password)
+        s.take_secrets(form)
         s.errors = {}
         anchor = "s-" + {"token": "account", "defaults": "server", "apply": "account"}.get(
             action, action
@@ -384,7 +378,8 @@ class SetupServer:
         if action == "defaults":
             s.draft = apply_defaults(s.draft)
         elif action in ("token", "test", "save"):
-            s.errors = validate(s.draft, need=action)  # type: ignore[arg-type]
+            # a kept secret goes only where it was saved: another server needs it typed again
+            s.errors = {**s.stale_secrets(action), **validate(s.draft, need=action)}  # type: ignore[arg-type]
         if s.errors:
             self._redirect(req, self._page_url(lang, anchor))
             return
