@@ -17,7 +17,7 @@ import pytest
 from cli.util import forbidden
 from pysmail.config.ini import read_ini
 from stackutil import Stack
-from unit.test_setup_server import Running, serve
+from unit.test_setup_server import ISSUER, SECRET, Running, serve
 
 pytestmark = pytest.mark.stack  # only for its CA and 127.0.0.1 certificate: the traps are ours
 
@@ -190,3 +190,25 @@ def test_a_password_with_a_line_break_adds_no_line_to_smail_ini(tmp_path: Path) 
         assert "Not saved: the value of password holds a line break" in page
         assert evil not in page
     assert not (tmp_path / "conf" / "smail.ini").exists() and not marker.exists()
+
+
+def test_a_stored_client_secret_is_not_sent_to_another_issuer(tmp_path: Path) -> None:
+    """The same rule for the client secret of smail_refreshtoken.ini: "Get refresh token" with
+    another issuer (whose token endpoint would get the secret) needs it typed again."""
+    token = tmp_path / "smail_refreshtoken.ini"
+    token.write_text(
+        f"[OAUTH2]\nUserID={USER}\nClientID=mailcli\nClientSecret={SECRET}\n"
+        f"RefreshToken=rt-1\nIssuer={ISSUER}\n"
+    )
+    if sys.platform != "win32":
+        token.chmod(0o600)
+    form = {"provider": "generic", "user": USER, "client_id": "mailcli", "auth": "oauth-xoauth2",
+            "issuer": "https://elsewhere.example.test"}  # fmt: skip
+    for running in serve(tmp_path):
+        assert running.server.session.client_secret == SECRET
+        status, headers, _ = running.post({**form, "action": "token"})
+        assert status == 303 and "elsewhere" not in headers["location"]
+        assert "The stored client secret belongs to another provider" in running.page()
+        assert not running.provider.posts
+        status, headers, _ = running.post({**form, "issuer": ISSUER, "action": "token"})
+        assert status == 303 and headers["location"].startswith(ISSUER + "/auth?")
