@@ -117,3 +117,21 @@ def test_setup_smail_ini_text_refuses_a_password_with_a_newline(tmp_path: Path) 
     assert parse_ini(good, tmp_path / "smail.ini").secret.password.reveal() == "p;w#d"  # type: ignore[union-attr]
     with pytest.raises(UnsafeValue):
         render_smail_ini(draft, None, password="pw\npassword_command = touch /tmp/x")
+
+
+def test_setup_save_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    """Below the page's own field check: the Save of flows.py maps the writer's refusal to
+    ERR-0027 naming the key, and writes neither file."""
+    from pysmail.errors import ConfigError
+    from pysmail.setup.actions import Draft
+    from pysmail.setup.flows import Session, save
+
+    draft = Draft(user="me@example.test", server="smtp.example.test", port="587", auth="plain",
+                  folder=str(tmp_path / "conf"))  # fmt: skip
+    session = Session(draft=draft, cwd=tmp_path, env={}, password="pw\n[smail]\nserver = evil")
+    with pytest.raises(ConfigError) as info:
+        save(session, "en")
+    err = info.value
+    assert err.code is ErrCode.CONFIG and err.msgid == "config.unsafe_value"
+    assert err.params["key"] == "password" and "evil" not in str(err)
+    assert not (tmp_path / "conf").exists()

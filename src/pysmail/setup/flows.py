@@ -85,20 +85,28 @@ class Session:
             if secret:
                 self.scrubber.add(secret)
 
-    def take_secrets(self, form: Mapping[str, str]) -> None:
+    def take_secrets(self, form: Mapping[str, str]) -> dict[str, str]:
         """The secrets typed on the page (a field left empty keeps the one stored), each bound
-        to the destination the same form names."""
+        to the destination the same form names. Returns field -> catalogue id for a typed
+        secret holding a line break or another control character: it is not taken (the INI
+        writer would refuse it anyway)."""
         from pysmail.setup.actions import password_destination, secret_destination
+        from pysmail.text.ini_edit import is_safe
 
-        if form.get("client_secret", "").strip():
-            self.client_secret = form["client_secret"].strip()
-            self.secret_for = secret_destination(self.draft)
+        errors: dict[str, str] = {}
+        secret, password = form.get("client_secret", "").strip(), form.get("password", "")
+        self.learn(secret, password)  # masked even when refused
+        if secret and not is_safe(secret):
+            errors["client_secret"] = "setup.err_control"
+        elif secret:
+            self.client_secret, self.secret_for = secret, secret_destination(self.draft)
         elif form.get("secret_clear"):
             self.client_secret = None
-        if form.get("password"):
-            self.password = form["password"]
-            self.password_for = password_destination(self.draft)
-        self.learn(self.client_secret, self.password)
+        if password and not is_safe(password):
+            errors["password"] = "setup.err_control"
+        elif password:
+            self.password, self.password_for = password, password_destination(self.draft)
+        return errors
 
     def stale_secrets(self, need: str) -> dict[str, str]:
         """field -> catalogue id for a kept secret this button would send somewhere other than

@@ -398,8 +398,8 @@ class SetupServer:
             return
         s = self.session
         s.draft = draft_from_form(form)
-        s.take_secrets(form)
-        s.errors = {}
+        typed = s.take_secrets(form)  # a typed secret with a line break is refused here
+        s.errors = dict(typed)
         anchor = "s-" + {"token": "account", "defaults": "server", "apply": "account"}.get(
             action, action
         )
@@ -412,7 +412,7 @@ class SetupServer:
             s.draft = apply_defaults(s.draft)
         elif action in ("token", "test", "save"):
             # a kept secret goes only where it was saved: another server needs it typed again
-            s.errors = {**s.stale_secrets(action), **validate(s.draft, need=action)}  # type: ignore[arg-type]
+            s.errors = {**s.stale_secrets(action), **typed, **validate(s.draft, need=action)}  # type: ignore[arg-type]
         if s.errors:
             self._redirect(req, self._page_url(lang, anchor))
             return

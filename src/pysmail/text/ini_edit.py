@@ -16,7 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["UnsafeValue", "check_value", "edit_ini", "encode_ini", "line_ending", "split_lines"]
+__all__ = [
+    "UnsafeValue",
+    "check_value",
+    "edit_ini",
+    "encode_ini",
+    "is_safe",
+    "line_ending",
+    "split_lines",
+]
 
 Updates = Mapping[str, Mapping[str, "str | None"]]
 
@@ -36,11 +44,15 @@ class UnsafeValue(ValueError):
         self.reason = reason
 
 
+def is_safe(value: str) -> bool:
+    """Whether `value` can be written as (part of) one INI line: no control character."""
+    return _UNSAFE.search(value) is None
+
+
 def check_value(section: str, key: str, value: str | None) -> None:
     """Raises UnsafeValue when `value` (or the key or section name) would not stay one line."""
-    for part in (section, key, value or ""):
-        if _UNSAFE.search(part):
-            raise UnsafeValue(section, key)
+    if not all(is_safe(part) for part in (section, key, value or "")):
+        raise UnsafeValue(section, key)
 
 
 def split_lines(text: str) -> list[str]:
