@@ -125,3 +125,19 @@ def test_rotation_writes_through_a_symlinked_token_file(
     path_cache = link.with_name(link.name + ".cache")
     path_cache.unlink()
     assert TokenSource(link)() == "at-3" and endpoint.spent == ["rt-old", "rt-2"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_every_other_write_replaces_a_link_and_leaves_its_target(tmp_path: Path) -> None:
+    """Only the rotation writes through a link (its target was just read as the live token
+    file); a link planted where smail.ini, a new token file or the cache is written is replaced,
+    so the file it points to is never overwritten."""
+    from pysmail.oauth.atomic import write_atomic
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "smail.ini"
+    link.symlink_to(victim)
+    write_atomic(link, b"[smail]\n")
+    assert not link.is_symlink() and link.read_bytes() == b"[smail]\n"
+    assert victim.read_text() == "precious"

@@ -248,7 +248,7 @@ class TokenSource:
         else:
             try:
                 # Before the token is spent: prove its successor can be written next to the file.
-                pending = PendingWrite(doc.path)
+                pending = PendingWrite(doc.path, through_link=True)
             except OSError as exc:
                 raise _write_failed(doc.path, exc) from exc
         self._note(f"[Try get access token from {shown_url(token_uri)}]")

@@ -288,7 +288,7 @@ def save_refresh_token(doc: TokenFile, refresh_token: str) -> None:
 
     data = rotation_bytes(doc, refresh_token)
     try:
-        write_atomic(doc.path, data)
+        write_atomic(doc.path, data, through_link=True)  # a symlinked file keeps its link
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OAuthError(
