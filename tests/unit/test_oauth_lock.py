@@ -251,7 +251,7 @@ def test_unwritable_folder_is_refused_before_the_token_is_spent(
 ) -> None:
     import pysmail.oauth.atomic as atomic
 
-    def refuse(self: object, path: Path) -> None:
+    def refuse(self: object, path: Path, **_: object) -> None:
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(atomic.PendingWrite, "__init__", refuse)

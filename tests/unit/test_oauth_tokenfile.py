@@ -109,7 +109,7 @@ def test_rewrite_adds_a_missing_key_at_the_end_of_the_section() -> None:
     out = render_update(doc, {"RefreshToken": "r"}).decode()
     assert out == "[OAUTH2]\nClientID=c\nRefreshToken=r\n\n[Extra]\nk=v\n"
     doc = parse_token_file(Path("t"), b"k=v\n")
-    assert render_update(doc, {"RefreshToken": "r"}).decode() == "k=v\n[OAUTH2]\nRefreshToken=r\n"
+    assert render_update(doc, {"RefreshToken": "r"}).decode() == "k=v\n\n[OAUTH2]\nRefreshToken=r\n"
 
 
 @given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1))

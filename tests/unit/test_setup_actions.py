@@ -152,10 +152,10 @@ def test_rewrite_keeps_comments_unknown_keys_and_sections(tmp_path: Path) -> Non
         "port = 26\npassword_command = pass show x\n\n[other]\nkey = v\n"
         "[pop_before_smtp]\nenabled = yes\nuser = u\npassword = popsecret\n"
     )
-    text = render_smail_ini(GOOD, old, "\r\n")
-    assert text.startswith("; my comment\r\n[SMAIL]\r\nserver = smtp.office365.com\r\n")
+    text = render_smail_ini(GOOD, old, "\r\n")  # the file's own LF and spelling are kept
+    assert text.startswith("; my comment\n[SMAIL]\nServer = smtp.office365.com\n")
     assert "helo = me.local" in text and "password_command = pass show x" in text
-    assert text.count("port =") == 1 and "[other]\r\nkey = v" in text
+    assert text.count("port =") == 1 and "[other]\nkey = v" in text and "\r" not in text
     assert "enabled = no" in text and "password = popsecret" in text and "user = u" in text
     ini = parse_ini(text, tmp_path / "smail.ini")
     assert ini.port == 587 and ini.helo == "me.local" and ini.pop.enabled is False

@@ -123,18 +123,23 @@ FORM = {
 }
 
 
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[Running]:
+def serve(folder: Path) -> Iterator[Running]:
+    """The setup server over `folder` (the current folder), serving in a thread until closed."""
     provider = FakeProvider()
-    env = {"HOME": str(tmp_path / "home"), "LANG": "C"}
-    server = SetupServer(cwd=tmp_path, env=env, lang="en", port=0, idle=60, http=provider)
+    env = {"HOME": str(folder / "home"), "LANG": "C"}
+    server = SetupServer(cwd=folder, env=env, lang="en", port=0, idle=60, http=provider)
     result: dict[str, str] = {}
     thread = threading.Thread(target=lambda: result.setdefault("r", server.serve()), daemon=True)
     thread.start()
     try:
-        yield Running(server, provider, tmp_path, result, thread)
+        yield Running(server, provider, folder, result, thread)
     finally:
         server.close()
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    yield from serve(tmp_path)
 
 
 def test_key_is_required_everywhere(running: Running) -> None:

@@ -170,4 +170,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "警告: --insecure: サーバ証明書を検証しません。経路上の第三者にパスワードとメールを"
         "読まれる恐れがあります。",
     ),
+    # text/ini_edit.py, the one writer of smail.ini and smail_refreshtoken.ini
+    "config.unsafe_value": (
+        "Not saved: the value of {key} holds a line break or another control character (or a "
+        "character the encoding of {path} cannot hold); written as it is, it would add lines to "
+        "the file. {path} was left as it was: enter the value again without it.",
+        "保存していません: {key} の値に改行などの制御文字（または {path} の文字コードで表せない"
+        "文字）が含まれており、そのまま書くとファイルに行が追加されてしまいます。{path} は"
+        "変更していません。その文字を含まない値を入力し直して下さい。",
+    ),
 }

@@ -89,6 +89,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "あなたが書き込める任意の場所にファイルを作らせられるためです。リンクを削除して"
         "下さい (rm {path})。ロックファイルは pysmail が自分で作ります。",
     ),
+    "oauth.refresh_token_unsafe": (
+        "The token endpoint sent a new refresh token holding a line break or another control "
+        "character; saved as it is, it would add lines to {path}. It was not saved, nothing "
+        "was sent, and {path} keeps the previous refresh token. Try again; if the provider "
+        "has retired that token, " + _LOGIN_EN + ".",
+        "トークンエンドポイントが改行などの制御文字を含む新しいリフレッシュトークンを返しました。"
+        "そのまま保存すると {path} に行が追加されてしまうため、保存も送信もしていません。"
+        "{path} には前のリフレッシュトークンが残っています。もう一度実行し、プロバイダーが"
+        "前のトークンを無効にしている場合は" + _LOGIN_JA + "。",
+    ),
     "oauth.lock_failed": (
         "Cannot create or lock {path}: {reason}. Give this user write access to the folder "
         "of the OAuth settings file.",

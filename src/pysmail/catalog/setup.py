@@ -247,6 +247,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # -- field problems
     "setup.err_required": ("This field is needed.", "この項目は必須です。"),
+    "setup.err_password_again": (
+        "The stored password belongs to another server, port, TLS mode or CA file; it is not "
+        "sent anywhere else. Type the password again to use it with these settings.",
+        "保存されているパスワードは別のサーバー・ポート・TLS・CA ファイル用のため、ほかへは"
+        "送りません。この設定で使うにはパスワードをもう一度入力して下さい。",
+    ),
+    "setup.err_secret_again": (
+        "The stored client secret belongs to another provider, tenant, issuer or client ID; it "
+        "is not sent anywhere else. Type the client secret again to use it here.",
+        "保存されているクライアントシークレットは別のプロバイダー・テナント・発行者・"
+        "クライアント ID 用のため、ほかへは送りません。ここで使うにはもう一度入力して下さい。",
+    ),
     "setup.err_control": (
         "Line breaks and control characters are not allowed.",
         "改行や制御文字は使えません。",

@@ -696,7 +696,12 @@ def _setup(opts: argparse.Namespace, ctx: _Ctx) -> None:
         if server.port_note:
             ctx.out.line(server.port_note)
         if not opts.no_browser:
-            (ctx.browser or _open_browser)(server.url)
+            try:  # the key in a private file, never on the browser's command line
+                launcher = server.write_launcher().as_uri()
+            except OSError:
+                launcher = None  # no browser: the address printed above still works
+            if launcher is not None:
+                (ctx.browser or _open_browser)(launcher)
         reason = server.serve()
     if reason == "idle":
         ctx.out.line(ctx.text("setup.stopped_idle", minutes=minutes))

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     # (value, folder of the file) -> typed value; raises _Bad on a bad value
     _Parser = Callable[[str, Path], object]
 
-__all__ = ["MAIN_SECTION", "POP_SECTION", "decode_ini", "parse_ini", "read_ini"]
+__all__ = ["MAIN_SECTION", "POP_SECTION", "decode_ini", "decode_ini_as", "parse_ini", "read_ini"]
 
 MAIN_SECTION = "smail"
 POP_SECTION = "pop_before_smtp"
@@ -181,6 +181,11 @@ def decode_ini(data: bytes, path: Path) -> str:
     Raises:
         ConfigError(ErrCode.CONFIG, "config.encoding"): none of these fits.
     """
+    return decode_ini_as(data, path)[0]
+
+
+def decode_ini_as(data: bytes, path: Path) -> tuple[str, str]:
+    """(text, encoding) of decode_ini: a rewrite keeps the encoding. Raises as decode_ini."""
     if data.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -189,7 +194,7 @@ def decode_ini(data: bytes, path: Path) -> str:
         candidates = ["utf-8", "cp932"]
     for encoding in candidates:
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise ConfigError(ErrCode.CONFIG, "config.encoding", path=str(path))

@@ -26,14 +26,24 @@ class PendingWrite:
     The file is private from its first byte (fileperm.create_private: mode 0600 on POSIX, an
     owner-only DACL on Windows), so the rename leaves a private file in place.
 
+    `through_link` (the refresh-token rotation): a symbolic link at `path` is written
+    through: the temporary file goes beside the link's final target and replaces it, so the
+    link stays and its target gets the new bytes (a rename over the link would leave the target
+    with a dead refresh token). Only there: the target is the file just read as the live token
+    file. Every other write replaces a link at `path` with a regular file, so a link planted in
+    a shared folder cannot make pysmail overwrite the file it points to (docs/decisions.md
+    D19). Windows: os.path.realpath follows symlinks and junctions the same way.
+
     Raises: OSError when the folder is not writable.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, through_link: bool = False) -> None:
         import secrets
 
         from pysmail.fileperm import create_private
 
+        if through_link and os.path.islink(path):
+            path = Path(os.path.realpath(path))
         self.path = path
         for _ in range(_NAME_ATTEMPTS):
             tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
@@ -80,12 +90,13 @@ class PendingWrite:
         self.discard()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, through_link: bool = False) -> None:
     """Replace `path` with `data` atomically; readers see the old or the new file, never half.
+    `through_link`: see PendingWrite.
 
     Raises: OSError.
     """
-    with PendingWrite(path) as pending:
+    with PendingWrite(path, through_link=through_link) as pending:
         pending.commit(data)
 
 

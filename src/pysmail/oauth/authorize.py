@@ -220,14 +220,19 @@ REPLACED_KEYS = (
 
 def render_token_file(values: Mapping[str, str], old: bytes | None = None) -> bytes:
     """The file's bytes: a new CRLF file (as Windows tools write it), or `old` with the keys
-    replaced, comments, other sections and unknown keys kept (tokenfile.render_update)."""
+    replaced, comments, other sections and unknown keys kept (tokenfile.render_update).
+
+    Raises: UnsafeValue (text/ini_edit.py: a value with a control character).
+    """
     from pathlib import Path
 
     from pysmail.oauth.tokenfile import SECTION, parse_token_file, render_update
+    from pysmail.text.ini_edit import edit_ini, encode_ini
 
     if old is None:
-        lines = [f"[{SECTION}]", *(f"{k}={v}" for k, v in values.items())]
-        return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        sections = {SECTION: dict(values)}
+        text = edit_ini(None, sections, newline="\r\n", separator="=", delimiters="=")
+        return encode_ini(text, "utf-8", sections)
     doc = parse_token_file(Path("smail_refreshtoken.ini"), old)
     updates = {k: "" for k in REPLACED_KEYS if k in doc.values}
     updates.update(values)

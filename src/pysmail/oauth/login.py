@@ -235,10 +235,15 @@ def save_login(
         auth_method=method if plan.preset is GENERIC else None,
     )
     values.update(extra or {})
+    from pysmail.oauth.tokenfile import unsafe_value_error
+    from pysmail.text.ini_edit import UnsafeValue
+
     try:
         old = path.read_bytes() if path.is_file() else None
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, render_token_file(values, old))
+    except UnsafeValue as exc:  # a client secret or a refresh token with a line break
+        raise unsafe_value_error(path, exc.key) from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OAuthError(_CODE, "oauth.token_file_write_failed", path=path, reason=reason) from exc

@@ -237,7 +237,7 @@ class TokenSource:
         from pysmail.oauth.errors import provider_error
         from pysmail.oauth.flow import parse_error, parse_token_response, shown_url
         from pysmail.oauth.lock import deferred_signals
-        from pysmail.oauth.tokenfile import render_update
+        from pysmail.oauth.tokenfile import rotation_bytes
 
         token_uri, method = self._endpoint(doc)
         request = self._grant_request(doc, token_uri, method)
@@ -248,7 +248,7 @@ class TokenSource:
         else:
             try:
                 # Before the token is spent: prove its successor can be written next to the file.
-                pending = PendingWrite(doc.path)
+                pending = PendingWrite(doc.path, through_link=True)
             except OSError as exc:
                 raise _write_failed(doc.path, exc) from exc
         self._note(f"[Try get access token from {shown_url(token_uri)}]")
@@ -270,8 +270,9 @@ class TokenSource:
                         if isinstance(pending, _KeyringWrite):
                             pending.store(new)  # the file keeps its keyring: reference
                         else:
+                            data = rotation_bytes(doc, new)  # refuses CR/LF: file kept
                             try:
-                                pending.commit(render_update(doc, {"RefreshToken": new}))
+                                pending.commit(data)
                             except OSError as exc:
                                 raise _write_failed(doc.path, exc) from exc
                     # Still inside: the processes waiting for the lock find the cache filled.

@@ -36,7 +36,9 @@ __all__ = [
     "read_token_file",
     "render_update",
     "require_keys",
+    "rotation_bytes",
     "save_refresh_token",
+    "unsafe_value_error",
 ]
 
 SECTION = "OAUTH2"
@@ -251,53 +253,53 @@ def read_token_file(path: Path) -> TokenFile:
 
 
 def render_update(doc: TokenFile, updates: dict[str, str]) -> bytes:
-    """The file's bytes with the [OAUTH2] keys in `updates` set (pure).
+    """The file's bytes with the [OAUTH2] keys in `updates` set (pure; text/ini_edit.py, the one
+    INI editor): an existing key keeps its spelling and position (the first occurrence; later
+    ones go), a missing key is added at the end of [OAUTH2], a missing section at the end.
 
-    An existing key keeps its spelling and position (the first occurrence); a missing key is
-    added at the end of [OAUTH2]; a missing section is added at the end of the file.
+    Raises: UnsafeValue (a value with a line break or another control character, or one the
+    file's encoding cannot hold); see unsafe_value_error.
     """
-    pending = dict(updates)
-    out: list[str] = []
-    current: str | None = None
-    section_end: int | None = None
-    seen_section = False
-    for line in doc.lines:
-        name = _section(line)
-        if name is not None:
-            if current is not None and current.upper() == SECTION:
-                section_end = len(out)
-            current = name
-            seen_section = seen_section or name.upper() == SECTION
-            out.append(line)
-            continue
-        if current is not None and current.upper() == SECTION:
-            pair = _split(line)
-            canonical = _canonical(pair[0]) if pair else None
-            if pair and canonical in pending:
-                out.append(f"{pair[0]}={pending.pop(canonical)}")
-                continue
-        out.append(line)
-    if current is not None and current.upper() == SECTION:
-        section_end = len(out)
-    added = [f"{key}={value}" for key, value in pending.items()]
-    if added:
-        if not seen_section:
-            out.extend([f"[{SECTION}]", *added])
-        else:
-            assert section_end is not None
-            # keep trailing blank lines of the section after the new keys
-            while section_end > 0 and not out[section_end - 1].strip():
-                section_end -= 1
-            out[section_end:section_end] = added
-    text = doc.newline.join(out) + doc.newline
-    return text.encode(doc.encoding, errors="replace")
+    from pysmail.text.ini_edit import edit_ini, encode_ini
+
+    sections = {SECTION: updates}
+    aliases = {spelling: key for key, spellings in _KEYS.items() for spelling in spellings}
+    old = doc.newline.join(doc.lines) if doc.lines else None
+    text = edit_ini(
+        old, sections, newline=doc.newline, separator="=", delimiters="=", aliases=aliases
+    )
+    return encode_ini(text, doc.encoding, sections)
+
+
+def unsafe_value_error(path: Path, key: str) -> OAuthError:
+    """The ERR for a value the INI editor refused (UnsafeValue.key), given to `smail-token` or
+    the setup page: nothing was written."""
+    return OAuthError(ErrCode.NO_ACCESS_TOKEN, "config.unsafe_value", path=path, key=key)
+
+
+def rotation_bytes(doc: TokenFile, refresh_token: str) -> bytes:
+    """The file's bytes with the token endpoint's new refresh token.
+
+    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.refresh_token_unsafe"): the token holds CR, LF or
+    another control character (it would add lines, say a TokenURI=, that win on every later
+    refresh). The rotation is refused and the file keeps the previous token (docs D19).
+    """
+    from pysmail.text.ini_edit import UnsafeValue
+
+    try:
+        return render_update(doc, {"RefreshToken": refresh_token})
+    except UnsafeValue:
+        raise OAuthError(
+            ErrCode.NO_ACCESS_TOKEN, "oauth.refresh_token_unsafe", path=doc.path
+        ) from None
 
 
 def save_refresh_token(doc: TokenFile, refresh_token: str) -> None:
     """Persist a new refresh token atomically (see atomic.write_atomic); the rest is kept.
     A file resolved from a keyring reference keeps the reference: the token goes to the keyring.
 
-    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_write_failed" | "oauth.keyring_*").
+    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_write_failed" | "oauth.keyring_*" |
+        "oauth.refresh_token_unsafe": the file keeps the old token).
     """
     from pysmail.oauth.atomic import write_atomic
 
@@ -307,8 +309,9 @@ def save_refresh_token(doc: TokenFile, refresh_token: str) -> None:
         store(doc.keyring_account, refresh_token, doc.path)
         return
 
+    data = rotation_bytes(doc, refresh_token)
     try:
-        write_atomic(doc.path, render_update(doc, {"RefreshToken": refresh_token}))
+        write_atomic(doc.path, data, through_link=True)  # a symlinked file keeps its link
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise OAuthError(

@@ -29,8 +29,10 @@ __all__ = [
     "ServerDefaults",
     "apply_defaults",
     "draft_from_form",
+    "password_destination",
     "provider_defaults",
     "render_smail_ini",
+    "secret_destination",
     "update_ini",
     "validate",
 ]
@@ -231,6 +233,23 @@ def validate(draft: Draft, *, need: Need) -> dict[str, str]:
     return errors
 
 
+# -- where a kept secret may go ------------------------------------------------------------------
+
+Destination = tuple[str, ...]
+
+
+def password_destination(draft: Draft) -> Destination:
+    """Where the SMTP password goes: server, port, TLS mode and CA file. A password kept from
+    smail.ini or an earlier form is sent only to the destination it came with (issue 12: a
+    page opened with a stolen key must not send it to another server)."""
+    return (draft.server.lower().rstrip("."), draft.port, draft.tls, draft.cafile)
+
+
+def secret_destination(draft: Draft) -> Destination:
+    """Where the client secret goes: the provider, its tenant and (generic) issuer."""
+    return (draft.provider, draft.tenant.lower(), draft.issuer.rstrip("/"), draft.client_id)
+
+
 # -- smail.ini --------------------------------------------------------------------------------
 
 IniUpdates = Mapping[str, Mapping[str, "str | None"]]
@@ -279,74 +298,27 @@ def render_smail_ini(
     token_file: str = TOKEN_FILE_NAME,
 ) -> str:
     """smail.ini's new text: `old` (None: a new file) with the managed keys set. `token_file`
-    is written as oauth_token_file (relative to smail.ini's folder) when the auth is OAuth."""
+    is written as oauth_token_file (relative to smail.ini's folder) when the auth is OAuth.
+
+    Raises: UnsafeValue (the password, or any value, with a control character)."""
     updates = smail_ini_values(draft, password=password, token_file=token_file)
     if not draft.pop_enabled and (old is None or "[pop_before_smtp]" not in old.lower()):
         updates = {"smail": updates["smail"]}  # no empty section in a new file
     return update_ini(old, updates, newline, header=_HEADER)
 
 
-_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
-_KEY = re.compile(r"^\s*([^=:;#\s][^=:]*?)\s*[=:]")
-
-
 def update_ini(
     old: str | None, updates: IniUpdates, newline: str = "\n", *, header: tuple[str, ...] = ()
 ) -> str:
-    """`old` with each `updates[section][key]` set (None: removed), in place where the key
-    was, else at the end of its section (a missing section is added at the end). Comments,
-    other sections, other keys and their order stay. Names compare case-insensitively
-    (GetPrivateProfileString does); a repeated managed key keeps only its first line."""
-    lines = old.splitlines() if old is not None else list(header)
-    wanted = {
-        s.lower(): {k.lower(): (k, v) for k, v in keys.items()} for s, keys in updates.items()
-    }
-    done: dict[str, set[str]] = {s: set() for s in wanted}
-    out: list[str] = []
-    section: str | None = None
+    """`old` with each `updates[section][key]` set (None: removed): text/ini_edit.edit_ini, the
+    one INI editor (comments, other sections, other keys, their order and `old`'s line endings
+    stay; a repeated managed key keeps only its first line).
 
-    def close_section() -> None:
-        if section is None or section not in wanted:
-            return
-        missing = [
-            f"{name} = {value}"
-            for key, (name, value) in wanted[section].items()
-            if value is not None and key not in done[section]
-        ]
-        done[section].update(wanted[section])
-        if not missing:
-            return
-        at = len(out)
-        while at > 0 and not out[at - 1].strip():
-            at -= 1  # before the blank lines that end the section
-        out[at:at] = missing
+    Raises: UnsafeValue (a value with a line break or another control character).
+    """
+    from pysmail.text.ini_edit import edit_ini
 
-    for line in lines:
-        head = _SECTION.match(line)
-        if head is not None:
-            close_section()
-            section = head[1].strip().lower()
-            out.append(line)
-            continue
-        key = _KEY.match(line)
-        if section in wanted and key is not None and not line.lstrip().startswith((";", "#")):
-            name = key[1].strip().lower()
-            if name in wanted[section]:
-                if name not in done[section]:
-                    done[section].add(name)
-                    label, value = wanted[section][name]
-                    if value is not None:
-                        out.append(f"{label} = {value}")
-                continue
-        out.append(line)
-    close_section()
-    for name, keys in updates.items():
-        if not done[name.lower()] and any(v is not None for v in keys.values()):
-            if out and out[-1].strip():
-                out.append("")
-            out.append(f"[{name}]")
-            out.extend(f"{k} = {v}" for k, v in keys.items() if v is not None)
-    return newline.join(out) + newline
+    return edit_ini(old, updates, newline=newline, header=header)
 
 
 # -- small choices ----------------------------------------------------------------------------

@@ -76,11 +76,52 @@ class Session:
     errors: dict[str, str] = field(default_factory=dict)
     notices: dict[str, Notice] = field(default_factory=dict)
     scrubber: Scrubber = field(default_factory=Scrubber)
+    # where the kept password / client secret may be sent (actions.*_destination)
+    password_for: tuple[str, ...] | None = None
+    secret_for: tuple[str, ...] | None = None
 
     def learn(self, *secrets: str | None) -> None:
         for secret in secrets:
             if secret:
                 self.scrubber.add(secret)
+
+    def take_secrets(self, form: Mapping[str, str]) -> dict[str, str]:
+        """The secrets typed on the page (a field left empty keeps the one stored), each bound
+        to the destination the same form names. Returns field -> catalogue id for a typed
+        secret holding a line break or another control character: it is not taken (the INI
+        writer would refuse it anyway)."""
+        from pysmail.setup.actions import password_destination, secret_destination
+        from pysmail.text.ini_edit import is_safe
+
+        errors: dict[str, str] = {}
+        secret, password = form.get("client_secret", "").strip(), form.get("password", "")
+        self.learn(secret, password)  # masked even when refused
+        if secret and not is_safe(secret):
+            errors["client_secret"] = "setup.err_control"
+        elif secret:
+            self.client_secret, self.secret_for = secret, secret_destination(self.draft)
+        elif form.get("secret_clear"):
+            self.client_secret = None
+        if password and not is_safe(password):
+            errors["password"] = "setup.err_control"
+        elif password:
+            self.password, self.password_for = password, password_destination(self.draft)
+        return errors
+
+    def stale_secrets(self, need: str) -> dict[str, str]:
+        """field -> catalogue id for a kept secret this button would send somewhere other than
+        where it was saved or typed (another server, port, TLS mode or CA file; another
+        provider or issuer): it must be typed again first."""
+        from pysmail.setup.actions import password_destination, secret_destination
+
+        errors: dict[str, str] = {}
+        d = self.draft
+        moved = self.password_for != password_destination(d)
+        if need in ("test", "save") and d.uses_password and self.password and moved:
+            errors["password"] = "setup.err_password_again"
+        if need == "token" and self.client_secret and self.secret_for != secret_destination(d):
+            errors["client_secret"] = "setup.err_secret_again"
+        return errors
 
     def has_token(self) -> bool:
         return self.login is not None or self.stored_token is not None
@@ -128,6 +169,11 @@ def load_existing(cwd: Path, env: Mapping[str, str]) -> Session:
         token_path = ini.oauth_token_file or ini_path.parent / TOKEN_FILE_NAME
     session.draft = _with_token_file(session, draft, token_path)
     session.learn(session.password, session.client_secret)
+    from pysmail.setup.actions import password_destination, secret_destination
+
+    # the stored secrets belong where the files send them
+    session.password_for = password_destination(session.draft)
+    session.secret_for = secret_destination(session.draft)
     return session
 
 
@@ -266,17 +312,28 @@ def _newline() -> str:
     return "\r\n" if sys.platform == "win32" else "\n"
 
 
-def _ini_text(session: Session, path: Path, token_file: str) -> str:
-    from pysmail.config.ini import decode_ini
-    from pysmail.setup.actions import render_smail_ini
+def _ini_bytes(session: Session, path: Path, token_file: str) -> bytes:
+    """smail.ini's new bytes: the old file's lines, line endings and encoding kept.
+
+    Raises: ConfigError(CONFIG, "config.unsafe_value"): a value (the password) holds a line
+    break or another control character; nothing is written.
+    """
+    from pysmail.config.ini import decode_ini_as
+    from pysmail.setup.actions import render_smail_ini, smail_ini_values
+    from pysmail.text.ini_edit import UnsafeValue, encode_ini
 
     try:
-        old = decode_ini(path.read_bytes(), path) if path.is_file() else None
+        old, encoding = decode_ini_as(path.read_bytes(), path) if path.is_file() else (None, "")
     except (OSError, SmailError):
-        old = None
-    return render_smail_ini(
-        session.draft, old, _newline(), password=session.password, token_file=token_file
-    )
+        old, encoding = None, ""
+    try:
+        text = render_smail_ini(
+            session.draft, old, _newline(), password=session.password, token_file=token_file
+        )
+        values = smail_ini_values(session.draft, password=session.password, token_file=token_file)
+        return encode_ini(text, encoding or "utf-8", values)
+    except UnsafeValue as exc:
+        raise ConfigError(ErrCode.CONFIG, "config.unsafe_value", path=path, key=exc.key) from None
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -310,14 +367,15 @@ def save(session: Session, lang: Lang) -> list[Path]:
     if session.draft.uses_oauth and token_ref is None:
         raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
     written: list[Path] = []
+    ini_path = folder / "smail.ini"
+    ini_data = _ini_bytes(session, ini_path, token_ref or TOKEN_FILE_NAME)  # refused: no file
     if session.login is not None and session.draft.uses_oauth:
         token_path = folder / TOKEN_FILE_NAME
         folder.mkdir(parents=True, exist_ok=True)
         _write_token_file(session, token_path)
         session.stored_token, session.login = token_path, None
         written.append(token_path)
-    ini_path = folder / "smail.ini"
-    _write(ini_path, _ini_text(session, ini_path, token_ref or TOKEN_FILE_NAME).encode("utf-8"))
+    _write(ini_path, ini_data)
     written.insert(0, ini_path)
     return written
 
@@ -346,7 +404,7 @@ def send_test(session: Session, lang: Lang) -> Notice:
         elif draft.uses_oauth and session.stored_token is not None:
             token_ref = str(session.stored_token)
         ini = scratch / "smail.ini"
-        _write(ini, _ini_text(session, ini, token_ref).encode("utf-8"))
+        _write(ini, _ini_bytes(session, ini, token_ref))
         out = io.StringIO()
         env = {**session.env, "SMAIL_CONFIG": str(ini)}
         argv = [

@@ -22,7 +22,7 @@ from pysmail.setup.actions import (
 from pysmail.setup.assets import SCRIPT, STYLE
 from pysmail.setup.flows import Notice
 
-__all__ = ["PageView", "render_done", "render_page", "render_refusal"]
+__all__ = ["PageView", "render_done", "render_launcher", "render_page", "render_refusal"]
 
 
 @dataclass(frozen=True)
@@ -314,3 +314,16 @@ def render_refusal(lang: Lang, msgid: str, nonce: str) -> bytes:
     title = text("setup.title", lang)
     body = f"<body><main><h1>{e(title)}</h1><p>{e(text(msgid, lang))}</p></main></body>"
     return (_head(lang, title, nonce) + body + "</html>").encode("utf-8")
+
+
+def render_launcher(lang: Lang, url: str) -> bytes:
+    """The launcher file's HTML: it sends the browser on to `url` (which holds the key) at once,
+    as Jupyter's does; a link for a browser that does not follow a refresh. No script, and no
+    Referer from a file anyway."""
+    title = text("setup.title", lang)
+    return (
+        f'<!DOCTYPE html><html lang="{e(lang)}"><head><meta charset="utf-8">'
+        f'<meta name="referrer" content="no-referrer">'
+        f'<meta http-equiv="refresh" content="0;url={e(url)}"><title>{e(title)}</title></head>'
+        f'<body><p><a href="{e(url)}">{e(title)}</a></p></body></html>'
+    ).encode()

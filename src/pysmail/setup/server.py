@@ -88,10 +88,41 @@ class SetupServer:
         self._hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
         self._origins = {f"http://{h}" for h in self._hosts}
         self._thread: threading.Thread | None = None
+        self._launcher: Path | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/?k={self.key}"
+
+    def write_launcher(self) -> Path:
+        """A private file that sends the browser on to `url`; open its file:// address (never
+        `url`): a browser's command line is readable by every local user (`ps`,
+        /proc/*/cmdline) for its whole life, and the key would be on it. The file is owner-only
+        (fileperm.create_private) in a fresh 0700 temporary folder, and is removed at the
+        page's first request with the key, or when the server closes.
+
+        Raises: OSError (the caller then opens no browser; the printed address still works).
+        """
+        import tempfile
+
+        from pysmail.fileperm import create_private
+        from pysmail.setup.page import render_launcher
+
+        folder = Path(tempfile.mkdtemp(prefix="smail-setup-"))
+        path = folder / "open-smail-setup.html"
+        self._launcher = path
+        fd = create_private(path)
+        with open(fd, "wb") as out:
+            out.write(render_launcher(self.lang, self.url))
+        return path
+
+    def _drop_launcher(self) -> None:
+        path, self._launcher = self._launcher, None
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -159,6 +190,7 @@ class SetupServer:
                 return "idle"
 
     def close(self) -> None:
+        self._drop_launcher()
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join(timeout=5)
@@ -243,6 +275,7 @@ class SetupServer:
         if parts.path != "/":
             self._send(req, 404, b"not found", "text/plain; charset=utf-8")
             return
+        self._drop_launcher()  # used: the browser is on the page
         self._last = self._clock()
         if method == "GET":
             if set(query) - {"k", "lang"}:  # a GET never changes anything
@@ -365,14 +398,8 @@ class SetupServer:
             return
         s = self.session
         s.draft = draft_from_form(form)
-        if form.get("client_secret"):
-            s.client_secret = form["client_secret"].strip() or None
-        elif form.get("secret_clear"):
-            s.client_secret = None
-        if form.get("password"):
-            s.password = form["password"]
-        s.learn(s.client_secret, s.password)
-        s.errors = {}
+        typed = s.take_secrets(form)  # a typed secret with a line break is refused here
+        s.errors = dict(typed)
         anchor = "s-" + {"token": "account", "defaults": "server", "apply": "account"}.get(
             action, action
         )
@@ -384,7 +411,8 @@ class SetupServer:
         if action == "defaults":
             s.draft = apply_defaults(s.draft)
         elif action in ("token", "test", "save"):
-            s.errors = validate(s.draft, need=action)  # type: ignore[arg-type]
+            # a kept secret goes only where it was saved: another server needs it typed again
+            s.errors = {**s.stale_secrets(action), **typed, **validate(s.draft, need=action)}  # type: ignore[arg-type]
         if s.errors:
             self._redirect(req, self._page_url(lang, anchor))
             return

@@ -1,0 +1,177 @@
+"""The one INI editor: every writer of smail.ini and smail_refreshtoken.ini goes through it.
+
+    text = edit_ini(old, {"smail": {"server": "x", "cafile": None}}, newline="\n")
+    data = encode_ini(text, "utf-8", updates)
+
+Pure. The file's other lines, comments, sections, key order, line endings (CR LF, LF or CR)
+and encoding are kept; only CR, LF and CR LF end a line (str.splitlines would also split at
+\\x1c-\\x1e, \\x85, U+2028 and rewrite the file). A value, key or section name holding CR, LF or
+any other control character (or a Unicode line or paragraph separator) is refused with
+UnsafeValue before anything is written: it would add lines (a `password_command`, a second
+`[smail]`, a `TokenURI=`) to a file that decides where mail and secrets go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+__all__ = [
+    "UnsafeValue",
+    "check_value",
+    "edit_ini",
+    "encode_ini",
+    "is_safe",
+    "line_ending",
+    "split_lines",
+]
+
+Updates = Mapping[str, Mapping[str, "str | None"]]
+
+# Cc (C0, DEL, C1) and the Unicode line/paragraph separators: none can be part of one INI line.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_END = re.compile(r"\r\n|\n|\r")
+
+
+class UnsafeValue(ValueError):
+    """`key` (in `section`) cannot be written: it holds a control character, or the file's
+    encoding cannot hold it. Messages never show the value (it may be a secret)."""
+
+    def __init__(self, section: str, key: str, reason: str = "control") -> None:
+        super().__init__(f"[{section}] {key}: {reason}")
+        self.section = section
+        self.key = key
+        self.reason = reason
+
+
+def is_safe(value: str) -> bool:
+    """Whether `value` can be written as (part of) one INI line: no control character."""
+    return _UNSAFE.search(value) is None
+
+
+def check_value(section: str, key: str, value: str | None) -> None:
+    """Raises UnsafeValue when `value` (or the key or section name) would not stay one line."""
+    if not all(is_safe(part) for part in (section, key, value or "")):
+        raise UnsafeValue(section, key)
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` without their ends: only CR LF, LF and CR end a line."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def line_ending(text: str | None, default: str) -> str:
+    """The line ending `text` uses (the first one found), else `default`."""
+    found = _LINE_END.search(text or "")
+    return found[0] if found is not None else default
+
+
+def _section_name(line: str) -> str | None:
+    stripped = line.strip()
+    if stripped.startswith("[") and "]" in stripped:
+        return stripped[1 : stripped.index("]")].strip()
+    return None
+
+
+def _key_name(line: str, delimiters: str) -> str | None:
+    stripped = line.strip()
+    if not stripped or stripped[0] in ";#[":
+        return None
+    cut = min((i for i in (stripped.find(d) for d in delimiters) if i >= 0), default=-1)
+    return stripped[:cut].strip() if cut > 0 else None
+
+
+def edit_ini(
+    old: str | None,
+    updates: Updates,
+    *,
+    newline: str = "\n",
+    header: tuple[str, ...] = (),
+    separator: str = " = ",
+    delimiters: str = "=:",
+    aliases: Mapping[str, str] | None = None,
+) -> str:
+    """`old` (None: a new file starting with the `header` lines) with each
+    `updates[section][key]` set: in place of the key's first line (its spelling kept), else at
+    the end of its section (before the blank lines that close it), else in a new section at
+    the end. None removes the key; "" writes it empty. Later lines of a managed key (in the
+    section or a repeat of it) are dropped, so every reader, first-wins or last-wins, sees the
+    value written. Section and key names compare case-insensitively; `aliases` maps other
+    spellings (lower case) to a key of `updates` (lower case). `delimiters`: what separates a
+    key from its value when reading a line; `separator`: what is written. The line ending is
+    `old`'s own, else `newline`.
+
+    Raises: UnsafeValue (nothing is returned).
+    """
+    for name, keys in updates.items():
+        for key, value in keys.items():
+            check_value(name, key, value)
+    newline = line_ending(old, newline)
+    lines = split_lines(old) if old is not None else list(header)
+    alias = {k.lower(): v.lower() for k, v in (aliases or {}).items()}
+    wanted = {
+        s.lower(): {k.lower(): (k, v) for k, v in keys.items()} for s, keys in updates.items()
+    }
+    done: dict[str, set[str]] = {s: set() for s in wanted}
+    out: list[str] = []
+    section: str | None = None
+
+    def close_section() -> None:
+        if section is None or section not in wanted:
+            return
+        missing = [
+            f"{label}{separator}{value}"
+            for key, (label, value) in wanted[section].items()
+            if value is not None and key not in done[section]
+        ]
+        done[section].update(wanted[section])
+        at = len(out)
+        while at > 0 and not out[at - 1].strip():
+            at -= 1  # before the blank lines that end the section
+        out[at:at] = missing
+
+    for line in lines:
+        head = _section_name(line)
+        if head is not None:
+            close_section()
+            section = head.lower()
+            out.append(line)
+            continue
+        spelling = _key_name(line, delimiters) if section in wanted else None
+        if section is not None and spelling is not None:
+            key = alias.get(spelling.lower(), spelling.lower())
+            if key in wanted[section]:
+                if key not in done[section]:
+                    done[section].add(key)
+                    value = wanted[section][key][1]
+                    if value is not None:
+                        out.append(f"{spelling}{separator}{value}")
+                continue
+        out.append(line)
+    close_section()
+    for name, keys in updates.items():
+        if not done[name.lower()] and any(v is not None for v in keys.values()):
+            if out and out[-1].strip():
+                out.append("")
+            out.append(f"[{name}]")
+            out.extend(f"{k}{separator}{v}" for k, v in keys.items() if v is not None)
+    return newline.join(out) + newline
+
+
+def encode_ini(text: str, encoding: str, updates: Updates) -> bytes:
+    """`text` (from edit_ini) in the file's `encoding`. The old lines go as they were read (a
+    character the reader replaced stays replaced); the values written must fit exactly.
+
+    Raises: UnsafeValue(reason="encoding") when a value has a character the encoding lacks (a
+    CP932 file and a value outside CP932): it is never written as "?".
+    """
+    for section, keys in updates.items():
+        for key, value in keys.items():
+            try:
+                (value or "").encode(encoding)
+            except UnicodeEncodeError:
+                raise UnsafeValue(section, key, "encoding") from None
+    return text.encode(encoding, errors="replace")
