@@ -368,6 +368,27 @@ ROWS: list[Row] = [
         ErrCode.POP3_LOGIN,
         ini=GOOD + POP_GOOD + "tls = none\npassword_command = {pw_alice}\n",
     ),
+    # issue 12 — inputs: invalid UTF-8 in argv, non-charset encodings, special and huge files
+    Row("not-utf8-subject", ["-sab\udcff\udcfe"], ErrCode.OPTION, exe=True),
+    Row("not-utf8-text", ["-T\udce6\udc97"], ErrCode.OPTION, exe=True),
+    Row("not-utf8-header", ["--header", "X-A: \udcff"], ErrCode.OPTION),
+    Row("not-utf8-host", ["-h\udcff"], ErrCode.OPTION),
+    Row("not-utf8-helo", ["--helo", "\udcff", "-Tx"], ErrCode.OPTION),
+    *(
+        Row(
+            f"body-encoding-{name}",
+            ["-Fbody.txt", "--body-encoding", name],
+            ErrCode.OPTION,
+            files={"body.txt": b"C:\\new\\table"},
+        )
+        for name in ("punycode", "undefined", "unicode_escape")
+    ),
+    Row(
+        "ini-body-encoding-unicode-escape",
+        ["-Tx"],
+        ErrCode.CONFIG,
+        ini=GOOD + "\nbody_encoding = unicode_escape\n",
+    ),
 ]
 
 

@@ -62,7 +62,9 @@ def test_given_encoding_wrong() -> None:
     assert info.value.params["source"] == "body.txt"
 
 
-@pytest.mark.parametrize("name", ["no-such-codec", "base64", "rot13"])
+@pytest.mark.parametrize(
+    "name", ["no-such-codec", "base64", "rot13", "punycode", "undefined", "unicode_escape", "idna"]
+)
 def test_unknown_encoding(name: str) -> None:
     with pytest.raises(UsageError) as info:
         decode_text(b"x", name)

@@ -7,11 +7,17 @@ import codecs
 from pysmail.errors import InputError, UsageError
 from pysmail.exitcodes import ErrCode
 
-__all__ = ["decode_text", "detect_encoding", "normalise_newlines"]
+__all__ = ["decode_text", "detect_encoding", "normalise_newlines", "text_codec"]
 
 # Windows writes "Shift_JIS" files as CP932 (its superset with ①, ㈱, NEC and IBM extensions);
 # reading them with CP932 loses nothing, so these names decode as CP932.
 _READ_AS_CP932 = frozenset({"shift_jis", "cp932"})
+# Python's own codecs that are no character set: they rewrite text (unicode_escape turns "\n"
+# into a line break, punycode and idna decode host names) or fail on every byte (undefined).
+# Bytes-to-bytes codecs (base64, rot13, zlib...) are refused as not text encodings at all.
+_NOT_CHARSETS = frozenset(
+    {"charmap", "idna", "punycode", "raw-unicode-escape", "undefined", "unicode-escape"}
+)
 _ISO2022JP_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I", b"\x1b$(D")
 # Decoders tried in turn for ISO-2022-JP files: plain, then with half-width katakana
 # (ESC ( I), then JIS X 0213 (which covers NEC row 13 such as ①).
@@ -83,15 +89,26 @@ def decode_text(data: bytes, encoding: str | None = None, *, source: str = "") -
     return normalise_newlines(text)
 
 
-def _codec_for(encoding: str) -> str:
+def text_codec(name: str) -> str | None:
+    """The Python codec name of the text encoding `name` (a character set such as utf-8,
+    shift_jis, cp932, euc-jp, iso-2022-jp, utf-16, latin-1), or None when `name` is unknown or
+    is not a character set (base64, rot13, unicode_escape, punycode, idna, undefined...).
+    """
     try:
-        info = codecs.lookup(encoding)
+        info = codecs.lookup(name)
     except LookupError:
-        info = None
-    if info is None or not getattr(info, "_is_text_encoding", True):
-        raise UsageError(ErrCode.OPTION, "mime.unknown_encoding", encoding=encoding)
-    if info.name in _READ_AS_CP932:
-        return "cp932"
-    if info.name == "utf-8":
-        return "utf-8-sig"  # a BOM is not part of the text
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
+        return None
     return info.name
+
+
+def _codec_for(encoding: str) -> str:
+    name = text_codec(encoding)
+    if name is None:
+        raise UsageError(ErrCode.OPTION, "mime.unknown_encoding", encoding=encoding)
+    if name in _READ_AS_CP932:
+        return "cp932"
+    if name == "utf-8":
+        return "utf-8-sig"  # a BOM is not part of the text
+    return name
