@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from pysmail.cli.params import smtp_params
-from pysmail.errors import InputError, SmailError, UsageError
+from pysmail.errors import SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 
@@ -1075,14 +1075,9 @@ def _cli_recipients(settings: Settings) -> Recipients | None:
 
 
 def _read_text(path: str, cwd: Path, encoding: str | None, msgid: str) -> str:
-    from pysmail.mime.bodyfile import decode_text
+    from pysmail.mime.bodyfile import read_body_file
 
-    try:
-        data = (cwd / path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise InputError(ErrCode.BODY_FILE, msgid, path=path, reason=reason) from exc
-    return decode_text(data, encoding, source=path)
+    return read_body_file(cwd / path, path, encoding, msgid)
 
 
 def _base_spec(settings: Settings, cwd: Path) -> tuple[MessageSpec, Templates]:

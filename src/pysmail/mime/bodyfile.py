@@ -1,4 +1,7 @@
-"""Body files: bytes read from -F -> text, with the encoding given or detected."""
+"""Body files: bytes read from -F -> text, with the encoding given or detected.
+
+Only read_body_file() touches the file system.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,24 @@ import codecs
 from pysmail.errors import InputError, UsageError
 from pysmail.exitcodes import ErrCode
 
-__all__ = ["decode_text", "detect_encoding", "normalise_newlines", "text_codec"]
+TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "MAX_BODY_FILE",
+    "decode_text",
+    "detect_encoding",
+    "normalise_newlines",
+    "read_body_file",
+    "text_codec",
+]
+
+# The largest -F or --html file: 32 MiB, more than any large provider takes in a whole message
+# (Gmail, Outlook.com and Yahoo take 20-25 MB; a 32 MiB text grows to ~43 MB in base64). A body
+# is held in memory several times while it is decoded and encoded (~5.5x its size: 180 MB for
+# 32 MiB, measured); attachments (-a) are streamed and have no limit. docs/decisions.md D24.
+MAX_BODY_FILE = 32 * 1024 * 1024
 
 # Windows writes "Shift_JIS" files as CP932 (its superset with ①, ㈱, NEC and IBM extensions);
 # reading them with CP932 loses nothing, so these names decode as CP932.
@@ -112,3 +132,33 @@ def _codec_for(encoding: str) -> str:
     if name == "utf-8":
         return "utf-8-sig"  # a BOM is not part of the text
     return name
+
+
+def read_body_file(path: Path, shown: str, encoding: str | None, msgid: str) -> str:
+    """The text of the body file `path` (-F, --html), read as decode_text() reads.
+
+    `shown` is the path as the user wrote it; `msgid` the catalogue id of an unreadable file
+    (main.body_file_missing, main.html_file_missing). Only a regular file of at most
+    MAX_BODY_FILE bytes is read (pysmail.fs.inputfile): a FIFO or device is refused unread.
+
+    Raises:
+        InputError(BODY_FILE, msgid): missing, unreadable, a directory, FIFO or device.
+        InputError(BODY_FILE, "main.body_file_too_large"): over MAX_BODY_FILE.
+        UsageError / InputError(ENCODING): as decode_text().
+    """
+    from pysmail.fs.inputfile import FileTooLargeError, read_regular
+
+    try:
+        data = read_regular(path, MAX_BODY_FILE)
+    except FileTooLargeError as exc:
+        raise InputError(
+            ErrCode.BODY_FILE,
+            "main.body_file_too_large",
+            path=shown,
+            size=exc.size,
+            limit=MAX_BODY_FILE // (1024 * 1024),
+        ) from exc
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(ErrCode.BODY_FILE, msgid, path=shown, reason=reason) from exc
+    return decode_text(data, encoding, source=shown)

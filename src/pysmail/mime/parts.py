@@ -6,8 +6,6 @@ Only attachment_body() and check_attachments() touch the file system.
 from __future__ import annotations
 
 import binascii
-import errno
-import os
 
 from pysmail.errors import InputError
 from pysmail.exitcodes import ErrCode
@@ -195,17 +193,17 @@ def _unreadable(path: Path, exc: OSError) -> InputError:
 
 
 def check_attachments(paths: Iterable[Path]) -> None:
-    """Check every attachment is a readable regular file, before anything is sent.
+    """Check every attachment is a readable regular file, before anything is sent: a
+    directory, FIFO or device (/dev/zero would never end) is refused without being read.
 
     Raises:
         InputError(ATTACHMENT, "mime.attachment_not_found" | "mime.attachment_unreadable")
     """
+    from pysmail.fs.inputfile import open_regular
+
     for path in paths:
         try:
-            if path.is_dir():
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-            with open(path, "rb"):
-                pass
+            open_regular(path).close()
         except OSError as exc:
             raise _unreadable(path, exc) from exc
 
@@ -229,8 +227,10 @@ def attachment_body(path: Path) -> Iterator[bytes]:
     Raises (while iterating):
         InputError(ATTACHMENT, "mime.attachment_not_found" | "mime.attachment_unreadable")
     """
+    from pysmail.fs.inputfile import open_regular
+
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below, across yields
+        stream = open_regular(path)  # closed by the with below, across yields
     except OSError as exc:
         raise _unreadable(path, exc) from exc
     with stream:

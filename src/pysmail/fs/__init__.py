@@ -1,0 +1,1 @@
+"""Files: owner-only permissions, trust checks, atomic writes, locks."""
