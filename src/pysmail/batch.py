@@ -1156,8 +1156,11 @@ def run_batch(
     if full.is_dir():
         jobs, planned = _eml_folder_jobs(settings, full)
     else:
+        from pysmail.fs.inputfile import open_regular
+
         try:
-            data = full.read_bytes()
+            with open_regular(full) as stream:  # a FIFO or /dev/zero is refused, not read
+                data = stream.read()
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise UsageError(ErrCode.OPTION, "batch.read_failed", path=path, reason=reason) from exc

@@ -404,6 +404,9 @@ ROWS: list[Row] = [
         ErrCode.BODY_FILE,
         files={"big.txt": OVER_BODY_LIMIT},
     ),
+    Row("batch-file-dev-zero", ["--batch", "/dev/zero"], ErrCode.OPTION),
+    Row("batch-file-fifo", ["--batch", "pipe"], ErrCode.OPTION, files={"pipe": FIFO}),
+    Row("eml-file-fifo", ["--eml", "pipe"], ErrCode.BODY_FILE, files={"pipe": FIFO}),
     Row(
         "html-file-over-limit",
         ["-Tx", "--html", "big.html"],
