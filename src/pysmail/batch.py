@@ -1097,14 +1097,9 @@ def _cli_recipients(settings: Settings) -> Recipients | None:
 
 
 def _read_text(path: str, cwd: Path, encoding: str | None, msgid: str) -> str:
-    from pysmail.mime.bodyfile import decode_text
+    from pysmail.mime.bodyfile import read_body_file
 
-    try:
-        data = (cwd / path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise InputError(ErrCode.BODY_FILE, msgid, path=path, reason=reason) from exc
-    return decode_text(data, encoding, source=path)
+    return read_body_file(cwd / path, path, encoding, msgid)
 
 
 def _base_spec(settings: Settings, cwd: Path) -> tuple[MessageSpec, Templates]:
@@ -1187,8 +1182,11 @@ def run_batch(
     if full.is_dir():
         jobs, planned = _eml_folder_jobs(settings, full)
     else:
+        from pysmail.fs.inputfile import open_regular
+
         try:
-            data = full.read_bytes()
+            with open_regular(full) as stream:  # a FIFO or /dev/zero is refused, not read
+                data = stream.read()
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise UsageError(ErrCode.OPTION, "batch.read_failed", path=path, reason=reason) from exc

@@ -37,11 +37,14 @@ from cli.util import (
     write_ini,
 )
 from pysmail.exitcodes import ErrCode
+from pysmail.mime.bodyfile import MAX_BODY_FILE
 from stackutil import Stack
 
 pytestmark = pytest.mark.stack
 
 DIR = b"<a directory>"  # in Row.files: make a folder of that name, not a file
+FIFO = b"<a FIFO>"  # in Row.files: make a named pipe (nobody ever writes to it)
+OVER_BODY_LIMIT = b"<a sparse file one byte over the body-file limit>"
 GOOD = "<good ini>"  # Row.ini: the default, SMTP account alice with a working password_command
 # What every stack row starts with (later options win; a row's own argv follows). No body:
 # rows that need one add -T or -F.
@@ -508,6 +511,48 @@ ROWS: list[Row] = [
             )
         },
     ),
+    # issue 12 — inputs: invalid UTF-8 in argv, non-charset encodings, special and huge files
+    Row("not-utf8-subject", ["-sab\udcff\udcfe"], ErrCode.OPTION, exe=True),
+    Row("not-utf8-text", ["-T\udce6\udc97"], ErrCode.OPTION, exe=True),
+    Row("not-utf8-header", ["--header", "X-A: \udcff"], ErrCode.OPTION),
+    Row("not-utf8-host", ["-h\udcff"], ErrCode.OPTION),
+    Row("not-utf8-helo", ["--helo", "\udcff", "-Tx"], ErrCode.OPTION),
+    *(
+        Row(
+            f"body-encoding-{name}",
+            ["-Fbody.txt", "--body-encoding", name],
+            ErrCode.OPTION,
+            files={"body.txt": b"C:\\new\\table"},
+        )
+        for name in ("punycode", "undefined", "unicode_escape")
+    ),
+    Row(
+        "ini-body-encoding-unicode-escape",
+        ["-Tx"],
+        ErrCode.CONFIG,
+        ini=GOOD + "\nbody_encoding = unicode_escape\n",
+    ),
+    Row("body-file-dev-zero", ["-F/dev/zero"], ErrCode.BODY_FILE, exe=True),
+    Row("html-file-dev-zero", ["-Tx", "--html", "/dev/zero"], ErrCode.BODY_FILE),
+    Row("attachment-dev-zero", ["-Tx", "-a/dev/zero"], ErrCode.ATTACHMENT, exe=True),
+    Row("body-file-fifo", ["-Fpipe"], ErrCode.BODY_FILE, files={"pipe": FIFO}, exe=True),
+    Row("html-file-fifo", ["-Tx", "--html", "pipe"], ErrCode.BODY_FILE, files={"pipe": FIFO}),
+    Row("attachment-fifo", ["-Tx", "-apipe"], ErrCode.ATTACHMENT, files={"pipe": FIFO}, exe=True),
+    Row(
+        "body-file-over-limit",
+        ["-Fbig.txt"],
+        ErrCode.BODY_FILE,
+        files={"big.txt": OVER_BODY_LIMIT},
+    ),
+    Row("batch-file-dev-zero", ["--batch", "/dev/zero"], ErrCode.OPTION),
+    Row("batch-file-fifo", ["--batch", "pipe"], ErrCode.OPTION, files={"pipe": FIFO}),
+    Row("eml-file-fifo", ["--eml", "pipe"], ErrCode.BODY_FILE, files={"pipe": FIFO}),
+    Row(
+        "html-file-over-limit",
+        ["-Tx", "--html", "big.html"],
+        ErrCode.BODY_FILE,
+        files={"big.html": OVER_BODY_LIMIT},
+    ),
 ]
 
 
@@ -549,6 +594,11 @@ def _prepare(row: Row, folder: Path, ctx: dict[str, str]) -> tuple[list[str], di
     for name, data in row.files.items():
         if data == DIR:
             (folder / name).mkdir()
+        elif data == FIFO:
+            os.mkfifo(folder / name)
+        elif data == OVER_BODY_LIMIT:
+            with (folder / name).open("wb") as big:
+                big.truncate(MAX_BODY_FILE + 1)  # sparse: no 32 MiB written
         else:
             (folder / name).write_bytes(data)
         if isinstance(data, Planted):

@@ -325,6 +325,24 @@ BAD: list[tuple[list[str], ErrCode, str, dict[str, object]]] = [
     (["--timeout=nan"], ErrCode.OPTION, "cli.bad_timeout", {}),
     (["--timeout=soon"], ErrCode.OPTION, "cli.bad_timeout", {}),
     (["--body-encoding=klingon"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    # Python codecs that are no character set (issue 12: punycode/undefined crashed, and
+    # unicode_escape rewrote every backslash of the body)
+    (["--body-encoding=punycode"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    (["--body-encoding=undefined"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    (["--body-encoding=unicode_escape"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    (["--body-encoding=raw_unicode_escape"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    (["--body-encoding=idna"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    (["--body-encoding=rot13"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    (["--body-encoding=base64"], ErrCode.OPTION, "cli.bad_encoding", {}),
+    # invalid UTF-8 in argv reaches Python as lone surrogates (PEP 383)
+    (["-sab\udcff"], ErrCode.OPTION, "cli.not_utf8", {"option": "-s", "byte": "0xFF"}),
+    (["-T\udce6\udc97"], ErrCode.OPTION, "cli.not_utf8", {"option": "-T", "position": 1}),
+    (["--header", "X-A: \udcff"], ErrCode.OPTION, "cli.not_utf8", {"option": "--header"}),
+    (["-h\udcff"], ErrCode.OPTION, "cli.not_utf8", {"option": "-h"}),
+    (["-f", "\udcff"], ErrCode.OPTION, "cli.not_utf8", {"option": "-f"}),
+    (["--helo=\udcff"], ErrCode.OPTION, "cli.not_utf8", {"option": "--helo"}),
+    (["--to", "a\udcff@x"], ErrCode.OPTION, "cli.not_utf8", {"option": "--to"}),
+    (["-s\ud800"], ErrCode.OPTION, "cli.not_utf8", {"byte": "U+D800"}),  # Windows: lone UTF-16
     (["--header=NoColon"], ErrCode.OPTION, "cli.bad_header", {}),
     (["--header=: empty name"], ErrCode.OPTION, "cli.bad_header", {}),
     (["--header=Bad Name: x"], ErrCode.OPTION, "cli.bad_header", {}),
@@ -344,6 +362,21 @@ def test_errors(argv: list[str], code: ErrCode, msgid: str, params: dict[str, ob
         assert info.value.params[key] == value
     assert msgid in CATALOGUE
     str(info.value)  # the message renders with the params it was given
+
+
+@pytest.mark.parametrize(
+    "codec", ["utf-8", "shift_jis", "cp932", "euc-jp", "iso-2022-jp", "utf-16", "latin-1", "utf-7"]
+)
+def test_body_encoding_accepts_character_sets(codec: str) -> None:
+    assert parse_args([f"--body-encoding={codec}"]).body_encoding is not None
+
+
+def test_file_names_may_hold_any_bytes() -> None:
+    """POSIX file names need not be UTF-8: -F, -a, --html, --config... keep the raw bytes."""
+    name = "b\udcff.txt"
+    got = parse_args([f"-F{name}", f"-a{name}", "--html", name, "--config", name, "--cafile", name])
+    assert (got.body_file, got.attachments, got.html_file) == (name, (name,), name)
+    assert (got.config, got.cafile) == (name, name)
 
 
 def test_too_long_text_is_left_to_the_merge() -> None:

@@ -737,7 +737,7 @@ PINNED = {
     ("auto-text", 6): "bc6c5fd57d088f1ee8294ac5",
     ("auto-text", 7): "6e1ea0a5f8fd42b440c68f22",
     ("auto-text", 8): "6f331755c8603205ca13c17d",
-    ("auto-text", 9): "6e34ec02cfde491745800ba0",
+    ("auto-text", 9): "7f8a0daafbba4f563e0eff49",
     ("const", 1): "529ff46f9aec0511e2e8cf3f",
     ("const", 2): "10ca1d37ed6eea7ee5792998",
     ("const", 3): "c206e5df7b816f9223a0f25a",
@@ -746,7 +746,7 @@ PINNED = {
     ("const", 6): "6970e09e25d73b64be388d71",
     ("const", 7): "a614e8239e3b7acc3971713d",
     ("const", 8): "6ebdf6ffb90266bd6f2c8b02",
-    ("const", 9): "ce86233cb28650666bf68d67",
+    ("const", 9): "614ed2aff813aea80201a008",
     ("utf8-html", 1): "f1a2a2a91899064fda3e4618",
     ("utf8-html", 2): "87e6e43b7ef539e47826005c",
     ("utf8-html", 3): "03036501956cf44c84508dc0",
@@ -755,14 +755,14 @@ PINNED = {
     ("utf8-html", 6): "db5ee36cd3dfb6bc7f744dc3",
     ("utf8-html", 7): "d9e10d04d45fa92430515510",
     ("utf8-html", 8): "2ce2c46b1cb10400d3f0b316",
-    ("utf8-html", 9): "dc46585bf249587ae3c55d96",
+    ("utf8-html", 9): "be362b66bf6b3b8ae57711ba",
     ("jis-both", 1): "b421861869010117cde7fc16",
     ("jis-both", 2): "b5bdd713f341d135d78e448a",
     ("jis-both", 3): "98141b6765698f7423095601",
     ("jis-both", 5): "124e4a48873d4fd7051d8f20",
     ("jis-both", 6): "8cedd6f9d130039d43edffc9",
     ("jis-both", 7): "dcc15de0aac373fd82707918",
-    ("jis-both", 9): "83bfefc0eef7910b7c0fa6ec",
+    ("jis-both", 9): "21511095630673f1ed6e361d",
     ("no-body", 1): "feb020d58cbb18b6b5bcd064",
     ("no-body", 2): "40b381f9b11ed31bee3a7ad8",
     ("no-body", 3): "e4acbc35243b7fc46b896c61",
@@ -771,7 +771,7 @@ PINNED = {
     ("no-body", 6): "7b838b387755a2ede455d9b6",
     ("no-body", 7): "17d412d8610da341ab968bb8",
     ("no-body", 8): "e8e988c11190dd5d4875554f",
-    ("no-body", 9): "7b9e53f2eeae3373b2dc920e",
+    ("no-body", 9): "cf1e73a57fb5efbe1d0db1df",
 }  # fmt: skip
 
 PINNED_BOB = (
@@ -845,6 +845,8 @@ def test_messages_are_byte_for_byte_the_pinned_ones(
     got = {(label, row): data for label, row, data in _pinned_batches(tmp_path)}
     assert got[("auto-text", 2)] == PINNED_BOB
     assert got[("utf8-html", 3)] == PINNED_YAMADA_HTML
+    # row 9 attaches one.txt: its charset is labelled since issue 12 (the only change then)
+    assert b'Content-Type: text/plain; charset=US-ASCII;\r\n name="one.txt"' in got[("const", 9)]
     digests = {key: hashlib.sha256(data).hexdigest()[:24] for key, data in got.items()}
     assert digests == PINNED
 

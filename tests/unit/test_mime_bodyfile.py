@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from pysmail.errors import InputError, UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.mime.bodyfile import decode_text, detect_encoding, normalise_newlines
+from pysmail.mime.bodyfile import (
+    EncodingSniffer,
+    decode_text,
+    detect_encoding,
+    normalise_newlines,
+)
 
 TEXT = "SMAILのテスト\r\nエクセル添付です。①㈱\r\n"
 EXPECTED = "SMAILのテスト\nエクセル添付です。①㈱\n"
@@ -62,7 +67,9 @@ def test_given_encoding_wrong() -> None:
     assert info.value.params["source"] == "body.txt"
 
 
-@pytest.mark.parametrize("name", ["no-such-codec", "base64", "rot13"])
+@pytest.mark.parametrize(
+    "name", ["no-such-codec", "base64", "rot13", "punycode", "undefined", "unicode_escape", "idna"]
+)
 def test_unknown_encoding(name: str) -> None:
     with pytest.raises(UsageError) as info:
         decode_text(b"x", name)
@@ -84,3 +91,49 @@ def test_utf8_round_trip(text: str) -> None:
 @given(st.text())
 def test_utf16_round_trip(text: str) -> None:
     assert decode_text(text.encode("utf-16")) == normalise_newlines(text)
+
+
+# Pieces that make every branch of detect_encoding likely: BOMs, NUL, JIS escapes, UTF-8,
+# CP932 and ISO-2022-JP characters, and stray lead bytes.
+_PIECES = st.sampled_from(
+    [
+        b"a",
+        b"\n",
+        b"\0",
+        b"\x1b",
+        b"$B",
+        b"(J",
+        b"(I",
+        b"\x82",
+        b"\xe6",
+        b"\xff\xfe",
+        codecs.BOM_UTF8,
+        "日本".encode(),
+        "日本".encode("cp932"),
+        "①".encode("cp932"),
+        "本".encode("iso-2022-jp"),
+        "ｱ".encode("iso2022_jp_ext"),
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=12).map(b"".join), st.lists(st.integers(1, 5), min_size=1))
+def test_sniffer_in_blocks_agrees_with_detect_encoding(data: bytes, sizes: list[int]) -> None:
+    """An attachment is sniffed block by block; the verdict must be -F's on the whole."""
+    sniffer = EncodingSniffer()
+    start = 0
+    for size in sizes * (len(data) + 1):
+        if start >= len(data):
+            break
+        sniffer.feed(data[start : start + size])
+        start += size
+    assert sniffer.codec() == detect_encoding(data)
+
+
+def test_sniffer_reports_ascii_and_other_fits() -> None:
+    sniffer = EncodingSniffer(also=("shift_jis",))
+    sniffer.feed("①".encode("cp932"))
+    assert sniffer.codec() == "cp932" and not sniffer.fits("shift_jis") and not sniffer.ascii
+    sniffer = EncodingSniffer()
+    sniffer.feed(b"plain")
+    assert sniffer.codec() == "utf-8" and sniffer.ascii

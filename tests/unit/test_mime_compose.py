@@ -469,3 +469,16 @@ def rfc2047_display(raw: bytes, name: str) -> str:
     if phrase.startswith('"'):
         return str(email.utils.parseaddr(value)[0])
     return str(make_header(decode_header(phrase)))
+
+
+def test_text_attachment_label_follows_the_file(tmp_path: Path) -> None:
+    """The label is cached for --batch, keyed by the file's identity, size and time."""
+    from pysmail.mime.parts import text_attachment_type
+
+    path = tmp_path / "memo.txt"
+    path.write_bytes(b"ascii only\n")
+    assert text_attachment_type(path, "text/plain") == "text/plain; charset=US-ASCII"
+    path.write_bytes("日本語のメモ\n".encode("shift_jis"))
+    assert text_attachment_type(path, "text/plain") == "text/plain; charset=Shift_JIS"
+    path.write_bytes(b"\0binary")
+    assert text_attachment_type(path, "text/plain") == "application/octet-stream"

@@ -61,8 +61,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{option} の時間「{value}」は使えません。0 より大きい秒数を指定して下さい。",
     ),
     "cli.bad_encoding": (
-        'Unknown text encoding "{value}" for {option} (examples: auto, utf-8, cp932, euc-jp).',
-        "{option} の文字コード「{value}」は不明です(例: auto, utf-8, cp932, euc-jp)。",
+        '"{value}" is not a text encoding {option} can read (examples: auto, utf-8, shift_jis, '
+        "cp932, euc-jp, iso-2022-jp, utf-16).",
+        "{option} の文字コード「{value}」は使えません(例: auto, utf-8, shift_jis, cp932, "
+        "euc-jp, iso-2022-jp, utf-16)。",
+    ),
+    "cli.not_utf8": (
+        "The value of {option} is not valid UTF-8 text (byte {byte} at character {position}). "
+        "Check the character encoding of the terminal or script that started smail.",
+        "{option} の値が正しい UTF-8 の文字列ではありません({position} 文字目のバイト {byte})。"
+        "smail を起動した端末やスクリプトの文字コードを確認して下さい。",
     ),
     "cli.bad_header": (
         'Invalid header "{value}" for {option}: expected "Name: value" on one line.',

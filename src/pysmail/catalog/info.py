@@ -71,6 +71,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "HTML file not found: {path} ({reason})",
         "HTML ファイルがみつかりません: {path} ({reason})",
     ),
+    "main.body_file_too_large": (
+        "{path} is too large for a body file ({size} bytes; the limit is {limit} MiB). "
+        "Send it as an attachment (-a) instead.",
+        "{path} は本文ファイルとして大きすぎます({size} バイト。上限は {limit} MiB)。"
+        "添付ファイル(-a)として送って下さい。",
+    ),
     "main.no_sender": (
         "No sender: give -f<address> (or from = in smail.ini).",
         "送信者がありません: -f<アドレス> (または smail.ini の from =) を指定して下さい。",

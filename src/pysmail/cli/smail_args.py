@@ -50,6 +50,7 @@ class OptionSpec:
     convert: Converter | None = None
     empty_ok: bool = False  # an empty value is meaningful (-s"" gives an empty subject)
     smail: bool = False  # one of SMAIL's own options (listed first in the help)
+    path: bool = False  # a file name: any bytes the file system allows, UTF-8 or not
 
     @property
     def help_id(self) -> str:
@@ -205,15 +206,15 @@ def _proxy(value: str, option: str) -> object:
 
 
 def _encoding(value: str, option: str) -> str:
-    import codecs
+    from pysmail.mime.bodyfile import text_codec
 
     name = value.strip().lower()
     if name == "auto":
         return name
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        raise UsageError(ErrCode.OPTION, "cli.bad_encoding", option=option, value=value) from None
+    codec = text_codec(name)
+    if codec is None:
+        raise UsageError(ErrCode.OPTION, "cli.bad_encoding", option=option, value=value)
+    return codec
 
 
 def _attachments(value: str, option: str) -> list[str]:
@@ -257,7 +258,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("host", Kind.VALUE, "h", "host", "host", smail=True),
     OptionSpec("sender", Kind.VALUE, "f", "from", "sender", smail=True),
     OptionSpec("subject", Kind.VALUE, "s", "subject", "subject", empty_ok=True, smail=True),
-    OptionSpec("body_file", Kind.VALUE, "F", "body-file", "file", smail=True),
+    OptionSpec("body_file", Kind.VALUE, "F", "body-file", "file", smail=True, path=True),
     OptionSpec("body_text", Kind.VALUE, "T", "text", "text", empty_ok=True, smail=True),
     OptionSpec(
         "attachments",
@@ -268,6 +269,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         append=True,
         convert=_attachments,
         smail=True,
+        path=True,
     ),
     OptionSpec("priority", Kind.VALUE, "p", "priority", "1-9", convert=_priority, smail=True),
     OptionSpec("tz_adjust", Kind.FLAG, "t", smail=True),
@@ -285,7 +287,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("auth", Kind.VALUE, long="auth", metavar="MODE", convert=_auth),
     OptionSpec("user", Kind.VALUE, long="user", metavar="USER"),
     OptionSpec("allow_plaintext_auth", Kind.FLAG, long="allow-plaintext-auth"),
-    OptionSpec("cafile", Kind.VALUE, long="cafile", metavar="PATH"),
+    OptionSpec("cafile", Kind.VALUE, long="cafile", metavar="PATH", path=True),
     OptionSpec("insecure", Kind.FLAG, long="insecure"),
     OptionSpec("no_chunking", Kind.FLAG, long="no-chunking"),
     OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME", convert=_helo),
@@ -299,12 +301,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
         convert=_choice(_CHARSETS, Charset),
     ),
     OptionSpec("body_encoding", Kind.VALUE, long="body-encoding", metavar="ENC", convert=_encoding),
-    OptionSpec("html_file", Kind.VALUE, long="html", metavar="FILE"),
+    OptionSpec("html_file", Kind.VALUE, long="html", metavar="FILE", path=True),
     OptionSpec("reply_to", Kind.VALUE, long="reply-to", metavar="ADDR", append=True),
     OptionSpec(
         "headers", Kind.VALUE, long="header", metavar='"Name: value"', append=True, convert=_header
     ),
-    OptionSpec("config", Kind.VALUE, long="config", metavar="PATH"),
+    OptionSpec("config", Kind.VALUE, long="config", metavar="PATH", path=True),
     OptionSpec("dry_run", Kind.FLAG, long="dry-run"),
     OptionSpec("lang", Kind.VALUE, long="lang", metavar="en|ja", convert=_lang),
     OptionSpec("version", Kind.FLAG, long="version"),
@@ -312,10 +314,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("flush", Kind.FLAG, long="flush"),
     OptionSpec("queue_list", Kind.FLAG, long="queue-list"),
     OptionSpec("retry", Kind.VALUE, long="retry", metavar="SEC", convert=_retry),
-    OptionSpec("batch", Kind.VALUE, long="batch", metavar="FILE"),
-    OptionSpec("eml", Kind.VALUE, long="eml", metavar="FILE|-"),
-    OptionSpec("report", Kind.VALUE, long="report", metavar="FILE"),
-    OptionSpec("attach_dir", Kind.VALUE, long="attach-dir", metavar="DIR"),
+    OptionSpec("batch", Kind.VALUE, long="batch", metavar="FILE", path=True),
+    OptionSpec("eml", Kind.VALUE, long="eml", metavar="FILE|-", path=True),
+    OptionSpec("report", Kind.VALUE, long="report", metavar="FILE", path=True),
+    OptionSpec("attach_dir", Kind.VALUE, long="attach-dir", metavar="DIR", path=True),
     OptionSpec("parallel", Kind.VALUE, long="parallel", metavar="N", convert=_parallel),
     OptionSpec(
         "completion",
@@ -342,6 +344,21 @@ def _may_be_spaced_value(arg: str) -> bool:
     return not arg.startswith("-") and "@" not in arg
 
 
+def _check_text(value: str, option: str) -> None:
+    """Refuse a value that is not valid UTF-8 text: on POSIX, Python hands invalid bytes of argv
+    over as lone surrogates (U+DC80-U+DCFF, PEP 383), which no header, SMTP command or console
+    can carry."""
+    if value.isascii():
+        return
+    for position, ch in enumerate(value, 1):
+        if "\ud800" <= ch <= "\udfff":
+            code = ord(ch)
+            byte = f"0x{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+            raise UsageError(
+                ErrCode.OPTION, "cli.not_utf8", option=option, byte=byte, position=position
+            )
+
+
 def _example(spec: OptionSpec, option: str) -> str:
     sample = {"h": "smtp.example.com", "f": "me@example.com", "F": "body.txt", "p": "3"}
     if option.startswith("--"):
@@ -364,6 +381,8 @@ def parse_args(argv: Sequence[str]) -> CommandLine:
             raise UsageError(
                 ErrCode.OPTION, "cli.missing_value", option=option, example=_example(spec, option)
             )
+        if not spec.path:
+            _check_text(raw, option)
         value: object = True if spec.kind is Kind.FLAG else raw
         if spec.convert:
             value = spec.convert(raw, option)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pysmail import __version__
 from pysmail.cli.output import Output, silence
-from pysmail.errors import InputError, SmailError, UsageError
+from pysmail.errors import SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, detect_lang, text
 from pysmail.redact import Scrubber
@@ -257,20 +257,9 @@ def _recipients(settings: Settings) -> Recipients:
     )
 
 
-def _read_text(path: str, cwd: Path, encoding: str | None, code: ErrCode, msgid: str) -> str:
-    from pysmail.mime.bodyfile import decode_text
-
-    full = cwd / path
-    try:
-        data = full.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise InputError(code, msgid, path=path, reason=reason) from exc
-    return decode_text(data, encoding, source=path)
-
-
 def _message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> MessageSpec:
     from pysmail.mime.addresses import parse_address
+    from pysmail.mime.bodyfile import read_body_file
     from pysmail.mime.compose import MessageSpec
     from pysmail.mime.parts import check_attachments
 
@@ -281,15 +270,15 @@ def _message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> Mess
     if msg.body_text is not None:  # -T wins over -F (SMAIL)
         body: str | None = msg.body_text
     elif msg.body_file is not None:
-        body = _read_text(
-            msg.body_file, cwd, msg.body_encoding, ErrCode.BODY_FILE, "main.body_file_missing"
+        body = read_body_file(
+            cwd / msg.body_file, msg.body_file, msg.body_encoding, "main.body_file_missing"
         )
     else:
         body = None
     html = None
     if msg.html_file is not None:
-        html = _read_text(
-            msg.html_file, cwd, msg.body_encoding, ErrCode.BODY_FILE, "main.html_file_missing"
+        html = read_body_file(
+            cwd / msg.html_file, msg.html_file, msg.body_encoding, "main.html_file_missing"
         )
     attachments = tuple(cwd / a for a in msg.attachments)
     check_attachments(attachments)

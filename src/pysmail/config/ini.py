@@ -86,14 +86,14 @@ def _enum(kind: type[TlsMode] | type[PopTls] | type[AuthMode] | type[Charset]) -
 
 
 def _encoding(value: str, _base: Path) -> str:
-    import codecs
+    from pysmail.mime.bodyfile import text_codec
 
     if value.lower() == "auto":
         return "auto"
-    try:
-        return codecs.lookup(value).name
-    except LookupError:
-        raise _Bad("auto or an encoding name (utf-8, cp932...)") from None
+    codec = text_codec(value)
+    if codec is None:
+        raise _Bad("auto or an encoding name (utf-8, cp932...)")
+    return codec
 
 
 def _path(value: str, base: Path) -> Path:

@@ -254,8 +254,10 @@ def _read_error(path: object, exc: OSError) -> InputError:
 
 
 def open_eml(path: Path) -> BinaryIO:
+    from pysmail.fs.inputfile import open_regular
+
     try:
-        return open(path, "rb")  # noqa: SIM115
+        return open_regular(path)  # a FIFO or device is refused, not waited on
     except OSError as exc:
         raise _read_error(path, exc) from exc
 

@@ -1,12 +1,12 @@
 """MIME leaf parts: text bodies, attachment headers and streamed base64 attachment bodies.
 
-Only attachment_body() and check_attachments() touch the file system.
+Only attachment_body(), check_attachments() and text_attachment_type() (through
+attachment_fields()) touch the file system.
 """
 
 from __future__ import annotations
 
 import binascii
-import errno
 import os
 
 from pysmail.errors import InputError
@@ -35,6 +35,7 @@ __all__ = [
     "base64_lines",
     "check_attachments",
     "content_type_for",
+    "text_attachment_type",
     "text_body",
 ]
 
@@ -47,6 +48,21 @@ _MAX_LINE_OCTETS = 998  # RFC 5322 2.1.1 / RFC 2045 2.7: 7bit lines are at most 
 _ATTR_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~"
 )
+# A text attachment is read through once before it is sent, in blocks of this size, to label
+# its charset as -F would read it (docs/decisions.md D24).
+_SNIFF_BLOCK = 256 * 1024
+# detect_encoding's codec -> the charset label. "utf-8" is "US-ASCII" when every byte is 7-bit;
+# "cp932" is "Shift_JIS" when the text is plain Shift_JIS, else "Windows-31J" (IANA's name for
+# CP932: ①, ㈱ and the other Windows extras).
+_LABELS = {
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "iso-2022-jp": "ISO-2022-JP",
+    "iso2022_jp_ext": "ISO-2022-JP",
+    "iso2022_jp_2004": "ISO-2022-JP-2004",
+}
+# (path, device, inode, size, mtime) -> Content-Type: --batch sends one file many times.
+_TEXT_TYPES: dict[tuple[str, int, int, int, int], str] = {}
 _COMPRESSED_TYPES = {
     "gzip": "application/gzip",
     "bzip2": "application/x-bzip2",
@@ -117,6 +133,39 @@ def content_type_for(name: str) -> str:
     return media_type or "application/octet-stream"
 
 
+def text_attachment_type(path: Path, media_type: str) -> str:
+    """`media_type` (text/...) with the charset of the file at `path`, detected as -F detects
+    it, reading the whole file once in _SNIFF_BLOCK blocks: "text/plain; charset=UTF-8".
+    7-bit text is US-ASCII; text in no charset that -F reads is application/octet-stream.
+
+    Raises: OSError from reading (the caller reports the attachment).
+    """
+    from pysmail.fs.inputfile import open_regular
+    from pysmail.mime.bodyfile import EncodingSniffer
+
+    with open_regular(path) as stream:
+        info = os.fstat(stream.fileno())
+        key = (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        known = _TEXT_TYPES.get(key)
+        if known is not None:
+            return known
+        sniffer = EncodingSniffer(also=("shift_jis",))
+        while block := stream.read(_SNIFF_BLOCK):
+            sniffer.feed(block)
+    codec = sniffer.codec()
+    if codec is None or not sniffer.fits(codec):  # a BOM, then bytes its codec cannot read
+        label = None
+    elif codec == "utf-8":
+        label = "US-ASCII" if sniffer.ascii else "UTF-8"
+    elif codec == "cp932":
+        label = "Shift_JIS" if sniffer.fits("shift_jis") else "Windows-31J"
+    else:
+        label = _LABELS.get(codec, codec)
+    result = "application/octet-stream" if label is None else f"{media_type}; charset={label}"
+    _TEXT_TYPES[key] = result
+    return result
+
+
 def _plain_param(param: str, value: str) -> str | None:
     """` param="value"` when value is printable ASCII and the line fits, else None."""
     line = f" {param}={quote_string(value)}"
@@ -160,13 +209,19 @@ def _rfc2231_param(param: str, value: str) -> str:
 def attachment_fields(path: Path, charset: str) -> list[str]:
     """Content-Type, Content-Disposition and Content-Transfer-Encoding of one attachment.
 
-    An ASCII name is quoted plainly. Any other name is given twice: as RFC 2231 `filename*`
-    (UTF-8, percent-encoded) for standard readers, and RFC 2047 words in `name=` and
-    `filename=` for Japanese mail clients; the words use `charset` when it can write the name,
-    else UTF-8.
+    A text/* file gets its charset (text_attachment_type), or goes as application/octet-stream
+    when it is not text after all. An ASCII name is quoted plainly. Any other name is given
+    twice: as RFC 2231 `filename*` (UTF-8, percent-encoded) for standard readers, and RFC 2047
+    words in `name=` and `filename=` for Japanese mail clients; the words use `charset` when it
+    can write the name, else UTF-8.
     """
     name = attachment_name(path)
     media_type = content_type_for(name)
+    if media_type.startswith("text/"):
+        try:
+            media_type = text_attachment_type(path, media_type)
+        except OSError as exc:
+            raise _unreadable(path, exc) from exc
     plain_name = _plain_param("name", name)
     plain_filename = _plain_param("filename", name)
     if plain_name is not None and plain_filename is not None:
@@ -195,17 +250,17 @@ def _unreadable(path: Path, exc: OSError) -> InputError:
 
 
 def check_attachments(paths: Iterable[Path]) -> None:
-    """Check every attachment is a readable regular file, before anything is sent.
+    """Check every attachment is a readable regular file, before anything is sent: a
+    directory, FIFO or device (/dev/zero would never end) is refused without being read.
 
     Raises:
         InputError(ATTACHMENT, "mime.attachment_not_found" | "mime.attachment_unreadable")
     """
+    from pysmail.fs.inputfile import open_regular
+
     for path in paths:
         try:
-            if path.is_dir():
-                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-            with open(path, "rb"):
-                pass
+            open_regular(path).close()
         except OSError as exc:
             raise _unreadable(path, exc) from exc
 
@@ -229,8 +284,10 @@ def attachment_body(path: Path) -> Iterator[bytes]:
     Raises (while iterating):
         InputError(ATTACHMENT, "mime.attachment_not_found" | "mime.attachment_unreadable")
     """
+    from pysmail.fs.inputfile import open_regular
+
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below, across yields
+        stream = open_regular(path)  # closed by the with below, across yields
     except OSError as exc:
         raise _unreadable(path, exc) from exc
     with stream:
