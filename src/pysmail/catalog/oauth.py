@@ -132,6 +132,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{url} から {timeout} 秒以内に応答がありませんでした。後で再実行するか、"
         "smail_refreshtoken.ini の OAUTH2_TIME_OUT を大きくして下さい。",
     ),
+    "oauth.http_redirect": (
+        "{url} answered HTTP {status}, a redirect to {location}. Token requests never follow "
+        "redirects (the client secret would go along): set TokenURI (or Issuer) to the "
+        "address the provider documents.",
+        "{url} が HTTP {status}（{location} へのリダイレクト）を返しました。トークンの要求は"
+        "リダイレクトに従いません（クライアントシークレットが転送されるため）。TokenURI"
+        "（または Issuer）をプロバイダーの文書にあるアドレスにして下さい。",
+    ),
     "oauth.http_status": (
         "The token endpoint {url} answered HTTP {status} without an OAuth error. The server "
         "may be down: try again later, and check TokenURI.",
