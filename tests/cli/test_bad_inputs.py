@@ -71,6 +71,7 @@ class Row:
     base: bool = True  # prepend BASE to argv
     ini_mode: int = 0o600
     exe: bool = False  # also run through the real executable (subprocess)
+    files_mode: int | None = None  # chmod every file of `files` to this
 
 
 def _bad_key(section: str, key: str, value: str) -> Row:
@@ -368,6 +369,29 @@ ROWS: list[Row] = [
         ErrCode.POP3_LOGIN,
         ini=GOOD + POP_GOOD + "tls = none\npassword_command = {pw_alice}\n",
     ),
+    # issue 12 — deadline: smail_refreshtoken.ini values no token request may be made with
+    *[
+        Row(
+            f"token-file-{name}",
+            ["--auth", "oauth-xoauth2"],
+            ErrCode.NO_ACCESS_TOKEN,
+            files={
+                "smail_refreshtoken.ini": (
+                    f"[OAUTH2]\r\nUserID={ALICE}\r\nClientID=client-1\r\n"
+                    f"RefreshToken=rt-bad-input\r\nTokenURI={uri}\r\nOAUTH2_TIME_OUT={seconds}\r\n"
+                ).encode()
+            },
+            files_mode=0o600,
+            exe=name == "timeout-1e308",
+        )
+        for name, uri, seconds in (
+            ("token-uri-space", "http://127.0.0.1:9/to ken", "5"),
+            ("token-uri-control", "http://127.0.0.1:9/to\x0bken", "5"),
+            ("token-uri-tab", "http://127.0.0.1:9/to\tken", "5"),
+            ("timeout-1e308", "http://127.0.0.1:9/token", "1e308"),
+            ("timeout-inf", "http://127.0.0.1:9/token", "inf"),
+        )
+    ],
 ]
 
 
@@ -411,6 +435,8 @@ def _prepare(row: Row, folder: Path, ctx: dict[str, str]) -> tuple[list[str], di
             (folder / name).mkdir()
         else:
             (folder / name).write_bytes(data)
+            if row.files_mode is not None:
+                (folder / name).chmod(row.files_mode)
     return argv, hermetic_env(folder, row.env)
 
 

@@ -6,7 +6,8 @@ without ever finishing it, so a per-read timeout never trips and only an overall
 the wait. The checks are on exit codes and ERR texts; the only time bound is the generous one
 of the child process (and pytest-timeout), which catches "never ends".
 
-Also here: a token endpoint that redirects (never followed).
+Also here: a token endpoint that redirects (never followed), and answers no parser may turn into
+ERR-0016 (deeply nested JSON, more than 100 headers).
 """
 
 from __future__ import annotations
@@ -263,6 +264,45 @@ def test_a_redirect_is_never_followed(tmp_path: Path) -> None:
                 recorder.accept()  # nobody came
     finally:
         recorder.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "msgid"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200000\r\n\r\n"
+            + b"[" * 100_000
+            + b"]" * 100_000,
+            "oauth.token_malformed",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\n"
+            + b"".join(b"X-H%d: v\r\n" % i for i in range(150))
+            + b"Content-Length: 2\r\n\r\n{}",
+            "oauth.http_malformed",
+        ),
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n{}", "oauth.http_malformed"),
+    ],
+    ids=["nested-json", "150-headers", "header-line-too-long"],
+)
+def test_hostile_token_answers_get_their_own_err(tmp_path: Path, answer: bytes, msgid: str) -> None:
+    with hostile(fixed(answer), http=True) as server:
+        err = _fails(_token_file(tmp_path, f"http://{LOOPBACK}:{server.port}/token", "5"))
+    assert err.msgid == msgid, err
+
+
+def test_the_nested_json_answer_through_smail(tmp_path: Path, smtp_port: int) -> None:
+    """The same answer through the real executable: ERR-0028, never ERR-0016."""
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        + b"[" * 50_000
+        + b"]" * 50_000
+    )
+    with hostile(fixed(answer), http=True) as server:
+        _oauth_ini(tmp_path, smtp_port, server.port, "5")
+        result = run_exe(["-sdeadline", "-Tbody", BOB], tmp_path, timeout=60)
+    assert result.code == ErrCode.NO_ACCESS_TOKEN, result.out
+    assert result.err_lines()[0].startswith("ERR-0028:") and "Traceback" not in result.err
 
 
 # -- the SMTP dialogue and POP before SMTP ------------------------------------------------------

@@ -6,11 +6,14 @@ from __future__ import annotations
 import io
 import signal
 import socket
+from pathlib import Path
 
 import pytest
 
 from pysmail.deadline import Deadline, DeadlineIO
+from pysmail.errors import OAuthError
 from pysmail.oauth.lock import GRACE, request_signals
+from pysmail.oauth.tokenfile import parse_token_file
 
 
 class Clock:
@@ -65,6 +68,15 @@ def test_the_socket_stays_open_until_the_reader_is_closed() -> None:
         assert reader.read(4) == b"body"
         reader.close()
     assert left.fileno() == -1
+
+
+@pytest.mark.parametrize("raw", ["1e308", "inf", "86400", "100000"])
+def test_oauth2_time_out_of_a_day_or_more_is_refused(raw: str) -> None:
+    doc = parse_token_file(Path("t.ini"), f"[OAUTH2]\nOAUTH2_TIME_OUT={raw}\n".encode())
+    with pytest.raises(OAuthError) as info:
+        doc.timeout  # noqa: B018
+    assert info.value.msgid == "oauth.token_file_bad_timeout"
+    assert info.value.params["value"] == raw
 
 
 def test_request_signals_act_at_once_then_hurry_then_hold() -> None:

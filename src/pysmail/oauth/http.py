@@ -69,6 +69,8 @@ def check_url(url: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
         return str(exc)
+    if any(c <= " " or c == "\x7f" for c in url.strip()):
+        return "it contains a space or a control character"
     if parts.scheme not in ("https", "http") or not host:
         return "not an https:// URL"
     if parts.scheme == "http" and not _is_loopback(host):
@@ -160,6 +162,7 @@ class UrllibPort:
     def _request(
         self, url: str, body: bytes | None, headers: dict[str, str], timeout: float
     ) -> HttpResult:
+        import http.client
         import urllib.error
         import urllib.request
 
@@ -197,6 +200,11 @@ class UrllibPort:
                 exc.close()
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise _network_error(exc, where, proxy, timeout) from exc
+        except http.client.HTTPException as exc:  # over 100 headers, a line too long, ...
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN, "oauth.http_malformed", url=where, reason=reason
+            ) from exc
         if 300 <= status < 400:
             location = _headers(raw_headers).get("location", "")
             raise OAuthError(
@@ -223,7 +231,7 @@ def _json(payload: bytes) -> object:
         return None
     try:
         return json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[...]]]]
         return None
 
 
