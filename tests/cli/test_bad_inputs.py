@@ -553,6 +553,29 @@ ROWS: list[Row] = [
         ErrCode.BODY_FILE,
         files={"big.html": OVER_BODY_LIMIT},
     ),
+    # issue 12 — deadline: smail_refreshtoken.ini values no token request may be made with
+    *[
+        Row(
+            f"token-file-{name}",
+            ["--auth", "oauth-xoauth2"],
+            ErrCode.NO_ACCESS_TOKEN,
+            files={
+                "smail_refreshtoken.ini": Planted(
+                    f"[OAUTH2]\r\nUserID={ALICE}\r\nClientID=client-1\r\n"
+                    f"RefreshToken=rt-bad-input\r\nTokenURI={uri}\r\nOAUTH2_TIME_OUT={seconds}\r\n".encode(),
+                    0o600,
+                )
+            },
+            exe=name == "timeout-1e308",
+        )
+        for name, uri, seconds in (
+            ("token-uri-space", "http://127.0.0.1:9/to ken", "5"),
+            ("token-uri-control", "http://127.0.0.1:9/to\x0bken", "5"),
+            ("token-uri-tab", "http://127.0.0.1:9/to\tken", "5"),
+            ("timeout-1e308", "http://127.0.0.1:9/token", "1e308"),
+            ("timeout-inf", "http://127.0.0.1:9/token", "inf"),
+        )
+    ],
 ]
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -374,3 +375,12 @@ def forbidden(secret: str, user: str, host: str = "", port: int = 0) -> set[str]
     # pysmail's own list must be covered by ours (it is what its scrubber masks).
     assert base64_forms(secret) <= forms, base64_forms(secret) - forms
     return forms
+
+
+def polite_stop(proc: subprocess.Popen[bytes]) -> None:
+    """What a scheduler or Ctrl+C sends: SIGTERM, or Ctrl+Break on Windows (the child must have
+    been started with CREATE_NEW_PROCESS_GROUP there, so that only it gets the event)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        proc.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
+    else:
+        proc.send_signal(signal.SIGTERM)

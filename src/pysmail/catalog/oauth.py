@@ -75,6 +75,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "OAUTH 用設定ファイル {path} の [OAUTH2] セクションに {key} がありません。"
         "`smail-token login` で作り直して下さい。",
     ),
+    "oauth.token_file_bad_timeout": (
+        "OAUTH2_TIME_OUT={value} in {path} is not a number of seconds below 86400. Set it to "
+        "the seconds a token request may take (30 is usual).",
+        "{path} の OAUTH2_TIME_OUT={value} は 86400 未満の秒数ではありません。トークン要求に"
+        "かけてよい秒数（通常は 30）を設定して下さい。",
+    ),
     "oauth.token_file_write_failed": (
         "Cannot save the new refresh token in {path}: {reason}. Give this user write access "
         "to the file and its folder; nothing was sent.",
@@ -163,6 +169,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "OAUTH2_TIME_OUT in smail_refreshtoken.ini.",
         "{url} から {timeout} 秒以内に応答がありませんでした。後で再実行するか、"
         "smail_refreshtoken.ini の OAUTH2_TIME_OUT を大きくして下さい。",
+    ),
+    "oauth.http_redirect": (
+        "{url} answered HTTP {status}, a redirect to {location}. Token requests never follow "
+        "redirects (the client secret would go along): set TokenURI (or Issuer) to the "
+        "address the provider documents.",
+        "{url} が HTTP {status}（{location} へのリダイレクト）を返しました。トークンの要求は"
+        "リダイレクトに従いません（クライアントシークレットが転送されるため）。TokenURI"
+        "（または Issuer）をプロバイダーの文書にあるアドレスにして下さい。",
+    ),
+    "oauth.http_malformed": (
+        "{url} sent an answer that is not valid HTTP ({reason}). Check TokenURI and any "
+        "proxy in between.",
+        "{url} の応答が正しい HTTP ではありません（{reason}）。TokenURI と途中のプロキシーを"
+        "確認して下さい。",
     ),
     "oauth.http_status": (
         "The token endpoint {url} answered HTTP {status} without an OAuth error. The server "

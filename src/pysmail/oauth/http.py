@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import ssl
     import urllib.request
 
+    from pysmail.deadline import Deadline
+
 __all__ = ["MAX_BODY", "HttpPort", "HttpResult", "UrllibPort", "check_url", "proxy_for"]
 
 MAX_BODY = 1024 * 1024  # a token response is a few kB
@@ -67,6 +69,8 @@ def check_url(url: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
         return str(exc)
+    if any(c <= " " or c == "\x7f" for c in url.strip()):
+        return "it contains a space or a control character"
     if parts.scheme not in ("https", "http") or not host:
         return "not an https:// URL"
     if parts.scheme == "http" and not _is_loopback(host):
@@ -143,20 +147,26 @@ class UrllibPort:
                 ErrCode.NO_ACCESS_TOKEN, "oauth.http_cafile", cafile=self.cafile, reason=reason
             ) from exc
 
-    def _opener(self, url: str, proxy: str | None) -> urllib.request.OpenerDirector:
+    def _opener(
+        self, url: str, proxy: str | None, deadline: Deadline
+    ) -> urllib.request.OpenerDirector:
         import urllib.request
 
+        from pysmail.oauth.bounded_http import handlers as bounded
+
         proxies = {"http": proxy, "https": proxy} if proxy else {}
-        handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler(proxies)]
-        if url.lower().startswith("https:"):
-            handlers.append(urllib.request.HTTPSHandler(context=self._context()))
+        context = self._context() if url.lower().startswith("https:") else None
+        handlers = [urllib.request.ProxyHandler(proxies), *bounded(deadline, context)]
         return urllib.request.build_opener(*handlers)
 
     def _request(
         self, url: str, body: bytes | None, headers: dict[str, str], timeout: float
     ) -> HttpResult:
+        import http.client
         import urllib.error
         import urllib.request
+
+        from pysmail.deadline import Deadline
 
         where = shown_url(url)
         problem = check_url(url)
@@ -167,7 +177,9 @@ class UrllibPort:
         try:
             proxy = proxy_for(url, self.proxy)
             request = urllib.request.Request(url.strip(), data=body, headers=headers)
-            opener = self._opener(url, proxy)
+            # The whole request (connect, TLS, proxy, answer) within `timeout` seconds (D20).
+            deadline = Deadline(timeout)
+            opener = self._opener(url, proxy, deadline)
         except ValueError as exc:
             raise OAuthError(
                 ErrCode.NO_ACCESS_TOKEN, "oauth.http_bad_url", url=where, reason=str(exc)
@@ -188,6 +200,20 @@ class UrllibPort:
                 exc.close()
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise _network_error(exc, where, proxy, timeout) from exc
+        except http.client.HTTPException as exc:  # over 100 headers, a line too long, ...
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN, "oauth.http_malformed", url=where, reason=reason
+            ) from exc
+        if 300 <= status < 400:
+            location = _headers(raw_headers).get("location", "")
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN,
+                "oauth.http_redirect",
+                url=where,
+                status=status,
+                location=shown_url(location) or "-",
+            )
         return HttpResult(status, _headers(raw_headers), _json(payload))
 
 
@@ -205,7 +231,7 @@ def _json(payload: bytes) -> object:
         return None
     try:
         return json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: [[[[...]]]]
         return None
 
 

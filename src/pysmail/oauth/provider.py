@@ -236,7 +236,7 @@ class TokenSource:
         from pysmail.oauth.atomic import PendingWrite
         from pysmail.oauth.errors import provider_error
         from pysmail.oauth.flow import parse_error, parse_token_response, shown_url
-        from pysmail.oauth.lock import deferred_signals
+        from pysmail.oauth.lock import request_signals
         from pysmail.oauth.tokenfile import rotation_bytes
 
         token_uri, method = self._endpoint(doc)
@@ -255,11 +255,14 @@ class TokenSource:
         started = self._clock()
         response: TokenResponse | None = None
         try:
-            with deferred_signals():
+            # A signal ends the request at once before it has gone out, within lock.GRACE
+            # seconds while its answer is awaited, and is held from the answer to the save (D20).
+            with request_signals() as signals:
                 self.requests += 1
                 result = self._http.post_form(
                     request.url, request.data, auth=request.basic, timeout=self.timeout
                 )
+                signals.hold()
                 error = parse_error(result.status, result.json)
                 if error is None and 200 <= result.status < 300:
                     response = parse_token_response(token_uri, result.status, result.json)

@@ -43,6 +43,7 @@ __all__ = [
 
 SECTION = "OAUTH2"
 DEFAULT_TIMEOUT = 30.0  # seconds, when OAUTH2_TIME_OUT is absent (SmailRefreshToken writes 30)
+MAX_TIMEOUT = 86400.0  # OAUTH2_TIME_OUT must stay below a day, as smail's --timeout does
 MAX_FILE_SIZE = 1024 * 1024  # a token file is a few hundred bytes; anything bigger is not one
 
 # canonical key -> lower-case spellings accepted (OuthURI is SMAIL's own spelling)
@@ -113,12 +114,20 @@ class TokenFile:
 
     @property
     def timeout(self) -> float:
-        """OAUTH2_TIME_OUT in seconds; DEFAULT_TIMEOUT when absent or not a positive number."""
+        """OAUTH2_TIME_OUT in seconds; DEFAULT_TIMEOUT when absent or not a positive number.
+
+        Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_bad_timeout") for a number of a
+        day or more (1e308, inf): no socket takes it, and no token request should wait that long.
+        """
         raw = self.get("OAUTH2_TIME_OUT")
         try:
             value = float(raw) if raw else DEFAULT_TIMEOUT
         except ValueError:
             return DEFAULT_TIMEOUT
+        if value >= MAX_TIMEOUT:
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_bad_timeout", path=self.path, value=raw
+            )
         return value if value > 0 else DEFAULT_TIMEOUT
 
     def secrets(self) -> tuple[str, ...]:

@@ -113,7 +113,19 @@ def _connect(params: PopParams, context: ssl.SSLContext | None) -> poplib.POP3:
         assert proxy is not None
         return open_tunnel(proxy, params.host, params.port, timeout)
 
-    class Plain(poplib.POP3):
+    class Bounded(poplib.POP3):
+        """Each reply line within the timeout in all; each command sent within it (D20)."""
+
+        def _getline(self) -> tuple[bytes, int]:
+            _new_deadline(self, params.timeout)
+            line: tuple[bytes, int] = super()._getline()  # type: ignore[misc]
+            return line
+
+        def _putline(self, line: bytes) -> None:
+            self.sock.settimeout(params.timeout)  # a slow reply may have lowered it
+            super()._putline(line)  # type: ignore[misc]
+
+    class Plain(Bounded):
         def _create_socket(self, timeout: float) -> socket.socket:
             started.append(self)
             if proxy is not None:
@@ -121,7 +133,7 @@ def _connect(params: PopParams, context: ssl.SSLContext | None) -> poplib.POP3:
             sock: socket.socket = super()._create_socket(timeout)  # type: ignore[misc]
             return sock
 
-    class Tls(poplib.POP3_SSL):
+    class Tls(Bounded, poplib.POP3_SSL):
         def _create_socket(self, timeout: float) -> socket.socket:
             started.append(self)
             if proxy is not None:
@@ -147,6 +159,25 @@ def _connect(params: PopParams, context: ssl.SSLContext | None) -> poplib.POP3:
                 with suppress(OSError):
                     pop.close()  # the reader made by makefile() too, not only the socket
         raise
+
+
+def _new_deadline(pop: poplib.POP3, timeout: float) -> None:
+    """Give the next reply line `timeout` seconds in all, however slowly it trickles (D20).
+
+    poplib reads through `self.file`, made by sock.makefile() after connecting and after STLS;
+    before its first read it is swapped for one whose reads a Deadline bounds.
+    """
+    import io
+
+    from pysmail.deadline import Deadline, DeadlineIO
+
+    raw = getattr(pop, "_deadline_io", None)
+    if raw is None or getattr(pop, "_deadline_sock", None) is not pop.sock:
+        pop.file.close()  # not read from yet: nothing buffered is lost
+        raw = DeadlineIO(pop.sock)
+        pop.file = io.BufferedReader(raw)
+        pop._deadline_io, pop._deadline_sock = raw, pop.sock  # type: ignore[attr-defined]
+    raw.deadline = Deadline(timeout)
 
 
 # A server that keeps sending challenges is looping, not talking (smtplib's _MAXCHALLENGE idea).

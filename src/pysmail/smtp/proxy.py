@@ -25,6 +25,8 @@ from pysmail.exitcodes import ErrCode
 if TYPE_CHECKING:
     import socket
 
+    from pysmail.deadline import Deadline
+
 __all__ = [
     "MAX_HEAD",
     "NO_PROXY",
@@ -300,8 +302,11 @@ def open_tunnel(proxy: ProxyUrl, host: str, port: int, timeout: float) -> socket
     """
     import socket
 
+    from pysmail.deadline import Deadline
+
     shown = proxy.shown
     target = _authority(host, port)
+    deadline = Deadline(timeout)  # connecting and the proxy's whole answer, however slow (D20)
     try:
         sock = socket.create_connection((proxy.host, proxy.port), timeout=timeout)
     except TimeoutError as exc:
@@ -314,9 +319,10 @@ def open_tunnel(proxy: ProxyUrl, host: str, port: int, timeout: float) -> socket
         ) from exc
     try:
         if proxy.scheme == "http":
-            _http_connect(sock, proxy, host, port)
+            _http_connect(sock, proxy, host, port, deadline)
         else:
-            _socks5_connect(sock, proxy, host, port)
+            _socks5_connect(sock, proxy, host, port, deadline)
+        sock.settimeout(timeout)  # the mail dialogue sets its own deadlines
     except BaseException as exc:
         sock.close()
         if isinstance(exc, NetworkError):
@@ -348,9 +354,10 @@ def _refused(proxy: ProxyUrl, host: str, port: int, answer: str, msgid: str) -> 
     )
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
+def _recv_exact(sock: socket.socket, size: int, deadline: Deadline) -> bytes:
     data = b""
     while len(data) < size:
+        deadline.arm(sock)
         chunk = sock.recv(size - len(data))
         if not chunk:
             raise ProxyProtocolError("the proxy closed the connection")
@@ -358,19 +365,23 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
     return data
 
 
-def _http_connect(sock: socket.socket, proxy: ProxyUrl, host: str, port: int) -> None:
+def _http_connect(
+    sock: socket.socket, proxy: ProxyUrl, host: str, port: int, deadline: Deadline
+) -> None:
     import socket
 
+    deadline.arm(sock)
     sock.sendall(connect_request(proxy, host, port))
     head = b""
     while True:
         # Peek, then take only the head: bytes after it already belong to the mail server.
+        deadline.arm(sock)
         data = sock.recv(MAX_HEAD, socket.MSG_PEEK)
         if not data:
             raise ProxyProtocolError("the proxy closed the connection")
         end = find_head_end(head + data)
         take = len(data) if end is None else end - len(head)
-        head += _recv_exact(sock, take)
+        head += _recv_exact(sock, take, deadline)
         if end is not None:
             break
         if len(head) > MAX_HEAD:
@@ -383,25 +394,30 @@ def _http_connect(sock: socket.socket, proxy: ProxyUrl, host: str, port: int) ->
         raise _refused(proxy, host, port, f"{status} {reason}".strip(), msgid)
 
 
-def _socks5_connect(sock: socket.socket, proxy: ProxyUrl, host: str, port: int) -> None:
+def _socks5_connect(
+    sock: socket.socket, proxy: ProxyUrl, host: str, port: int, deadline: Deadline
+) -> None:
     with_password = proxy.username is not None
+    deadline.arm(sock)
     sock.sendall(socks5_greeting(with_password))
-    method = socks5_method(_recv_exact(sock, 2))
+    method = socks5_method(_recv_exact(sock, 2, deadline))
     if method == _NO_ACCEPTABLE_METHOD:
         answer = "no acceptable authentication method"
         msgid = "smtp.proxy_refused" if with_password else "smtp.proxy_refused_auth"
         raise _refused(proxy, host, port, answer, msgid)
     if method == _METHOD_USERPASS and with_password:
+        deadline.arm(sock)
         sock.sendall(socks5_userpass(proxy.username or "", proxy.password or ""))
-        if not socks5_userpass_ok(_recv_exact(sock, 2)):
+        if not socks5_userpass_ok(_recv_exact(sock, 2, deadline)):
             answer = "user name or password refused"
             raise _refused(proxy, host, port, answer, "smtp.proxy_refused_auth")
     elif method != _METHOD_NONE:
         raise ProxyProtocolError(f"the proxy chose authentication method {method}, not offered")
     address = host if proxy.remote_dns else _resolve(host, port)
+    deadline.arm(sock)
     sock.sendall(socks5_connect_request(address, port))
-    first = _recv_exact(sock, 5)
-    rest = _recv_exact(sock, socks5_reply_size(first) - 5)
+    first = _recv_exact(sock, 5, deadline)
+    rest = _recv_exact(sock, socks5_reply_size(first) - 5, deadline)
     code = socks5_reply(first + rest)
     if code != 0:
         raise _refused(proxy, host, port, socks5_reply_text(code), "smtp.proxy_refused")

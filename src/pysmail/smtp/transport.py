@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
+from pysmail.deadline import Deadline
 from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
@@ -305,21 +306,33 @@ class Transport:
             raise self._failure("send", exc) from exc
 
     def read_reply(self) -> Reply:
-        """The next complete reply; flushes pending writes first."""
+        """The next complete reply; flushes pending writes first.
+
+        The whole reply must arrive within `timeout` seconds of the wait's start, however
+        slowly its bytes trickle in (pysmail.deadline, D20).
+        """
         self.flush()
-        while not self._replies:
-            try:
-                data = self._sock.recv(RECV_SIZE)
-            except OSError as exc:
-                raise self._failure("receive", exc) from exc
-            if not data:
-                raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=self.host)
-            try:
-                self._replies.extend(self._parser.feed(data))
-            except MalformedReply as exc:
-                raise NetworkError(
-                    ErrCode.RECEIVE, "smtp.malformed_reply", host=self.host, reason=str(exc)
-                ) from exc
+        if self._replies:
+            return self._replies.popleft()
+        deadline = Deadline(self.timeout)
+        try:
+            while not self._replies:
+                try:
+                    deadline.arm(self._sock)
+                    data = self._sock.recv(RECV_SIZE)
+                except OSError as exc:
+                    raise self._failure("receive", exc) from exc
+                if not data:
+                    raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=self.host)
+                try:
+                    self._replies.extend(self._parser.feed(data))
+                except MalformedReply as exc:
+                    raise NetworkError(
+                        ErrCode.RECEIVE, "smtp.malformed_reply", host=self.host, reason=str(exc)
+                    ) from exc
+        finally:
+            with suppress(OSError):  # sends keep the full timeout (each sendall is bounded)
+                self._sock.settimeout(self.timeout)
         return self._replies.popleft()
 
     @contextmanager
