@@ -270,22 +270,16 @@ def verdict_of(path: Path, st: os.stat_result | None = None) -> Verdict:
 def read_checked(path: Path, limit: int | None = None) -> tuple[bytes, Verdict]:
     """The file's bytes (at most `limit` + 1 of them) and the verdict on that same file.
 
-    Only a regular file is read: a FIFO or a device planted under the name would block or
-    never end (it is opened non-blocking, then refused).
+    Only a regular file is read (fs.inputfile.open_regular: a FIFO or a device planted under
+    the name would block or never end; it is opened non-blocking, then refused).
 
-    Raises: OSError (FileNotFoundError when it does not exist; EINVAL "not a regular file").
+    Raises: OSError (FileNotFoundError when it does not exist; NotRegularFileError,
+        IsADirectoryError).
     """
-    import stat
+    from pysmail.fs.inputfile import open_regular
 
-    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
-    fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as stream:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            import errno
-
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        verdict = verdict_of(path, st)
+    with open_regular(path) as stream:
+        verdict = verdict_of(path, os.fstat(stream.fileno()))
         data = stream.read() if limit is None else stream.read(limit + 1)
     return data, verdict
 
