@@ -35,7 +35,7 @@ class Deadline:
 
     __slots__ = ("_clock", "_expires", "per_read", "seconds")
 
-    # Class-wide, for the one token request a process makes at a time (oauth/lock.py
+    # Class-wide, for the one token request a process makes at a time (oauth/signals.py
     # request_signals): `asked` once the request has gone out; `hurry_at` (monotonic) once a
     # signal has cut every wait short, giving an answer already on its way a grace period.
     asked: ClassVar[bool] = False

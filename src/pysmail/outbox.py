@@ -248,8 +248,8 @@ def _write_stream(target: Path, parts: Iterable[bytes]) -> int:
     """
     import secrets
 
-    from pysmail.fileperm import create_private
-    from pysmail.oauth.atomic import retry_shared
+    from pysmail.fs.atomic import retry_shared
+    from pysmail.fs.fileperm import create_private
 
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     fd = create_private(tmp)
@@ -271,7 +271,7 @@ def _write_stream(target: Path, parts: Iterable[bytes]) -> int:
 
 
 def _write_small(path: Path, data: bytes) -> None:
-    from pysmail.oauth.atomic import write_atomic
+    from pysmail.fs.atomic import write_atomic
 
     write_atomic(path, data)
 
@@ -391,7 +391,7 @@ def entries(spool: Path) -> tuple[list[Entry], list[tuple[Path, str]]]:
 
 def _move_aside(path: Path, folder: Path, reason: str) -> Path:
     """Move a .msg (and drop its .state) into `folder` with a .reason file beside it."""
-    from pysmail.oauth.atomic import retry_shared
+    from pysmail.fs.atomic import retry_shared
 
     _ensure_dir(folder)
     target = folder / path.name
@@ -432,7 +432,7 @@ def keep_unsent(
 
 def requeue(path: Path, spool: Path) -> Path:
     """Move a message from unsent/ or failed/ back into the queue (it is tried at once)."""
-    from pysmail.oauth.atomic import retry_shared
+    from pysmail.fs.atomic import retry_shared
 
     target = spool / path.name
     try:
@@ -488,7 +488,7 @@ class FlushResult:
 @contextlib.contextmanager
 def _flush_lock(spool: Path, timeout: float) -> Iterator[bool]:
     """Hold the spool's lock; yields False (without it) when another process holds it."""
-    from pysmail.oauth.lock import FileLock
+    from pysmail.fs.lock import FileLock
 
     lock = FileLock(spool / LOCK_NAME, timeout=timeout)
     try:
@@ -666,7 +666,7 @@ def _flush_one(
         return "next"
     # The final 250: only now may the message go. On Windows a reader (`--queue-list`) holding
     # it open makes the unlink fail for a moment; failing here would send it again next time.
-    from pysmail.oauth.atomic import retry_shared
+    from pysmail.fs.atomic import retry_shared
 
     try:
         retry_shared(entry.path.unlink)

@@ -132,7 +132,7 @@ def test_every_other_write_replaces_a_link_and_leaves_its_target(tmp_path: Path)
     """Only the rotation writes through a link (its target was just read as the live token
     file); a link planted where smail.ini, a new token file or the cache is written is replaced,
     so the file it points to is never overwritten."""
-    from pysmail.oauth.atomic import write_atomic
+    from pysmail.fs.atomic import write_atomic
 
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")

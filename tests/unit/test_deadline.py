@@ -1,5 +1,5 @@
 """pysmail.deadline: the overall bound of one network wait (D20), on a fake clock; the signals
-during a token request (oauth/lock.py request_signals)."""
+during a token request (oauth/signals.py request_signals)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from pysmail.deadline import Deadline, DeadlineIO
 from pysmail.errors import OAuthError
-from pysmail.oauth.lock import GRACE, request_signals
+from pysmail.oauth.signals import GRACE, request_signals
 from pysmail.oauth.tokenfile import parse_token_file
 
 

@@ -15,17 +15,8 @@ from hypothesis import strategies as st
 from pysmail.config.secrets import check_private
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
-from pysmail.fileperm import (
-    Ace,
-    create_private,
-    dacl_verdict,
-    is_private,
-    make_private,
-    mode_verdict,
-    parse_acl,
-    sid_from_str,
-    sid_to_str,
-)
+from pysmail.fs.acl import Ace, dacl_verdict, parse_acl, sid_from_str, sid_to_str
+from pysmail.fs.fileperm import create_private, is_private, make_private, mode_verdict
 
 # --- the POSIX rule -------------------------------------------------------------------------
 
@@ -139,7 +130,7 @@ def test_create_private_gives_a_write_only_fd(tmp_path: Path) -> None:
 
 
 def test_importing_it_stays_light() -> None:
-    code = "import sys, pysmail.fileperm; print('ctypes' in sys.modules)"
+    code = "import sys, pysmail.fs.fileperm; print('ctypes' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ("True" if sys.platform == "win32" else "False")
 

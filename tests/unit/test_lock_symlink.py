@@ -10,8 +10,8 @@ import pytest
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.lock import FileLock
 from pysmail.messages import format_error
-from pysmail.oauth.lock import FileLock
 
 
 def _plant(tmp_path: Path, *, target_exists: bool) -> tuple[Path, Path]:

@@ -25,7 +25,7 @@ import pytest
 from cli.util import polite_stop
 from pysmail.errors import AuthError, OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.oauth.lock import FileLock
+from pysmail.fs.lock import FileLock
 from pysmail.oauth.provider import TokenSource
 from pysmail.oauth.store import CachedToken, cache_path, fingerprint, lock_path, usable
 from pysmail.oauth.tokenfile import read_token_file
@@ -249,7 +249,7 @@ def test_invalid_grant_rereads_the_file_before_giving_up(token_file: Path, grant
 def test_unwritable_folder_is_refused_before_the_token_is_spent(
     token_file: Path, grant: Grant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pysmail.oauth.atomic as atomic
+    import pysmail.fs.atomic as atomic
 
     def refuse(self: object, path: Path, **_: object) -> None:
         raise PermissionError(13, "Permission denied")
@@ -266,7 +266,7 @@ def test_lock_excludes_and_times_out(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys,time\nfrom pysmail.oauth.lock import FileLock\n"
+            "import sys,time\nfrom pysmail.fs.lock import FileLock\n"
             "with FileLock(__import__('pathlib').Path(sys.argv[1]), timeout=5):\n"
             "    print('locked', flush=True); time.sleep(30)",
             str(path),

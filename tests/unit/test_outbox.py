@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from pysmail import outbox
 from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.lock import FileLock
 from pysmail.mime.addresses import parse_address
 from pysmail.mime.compose import MessageSpec, compose_bytes
-from pysmail.oauth.lock import FileLock
 from pysmail.outbox import Envelope, Event, QueueState
 from pysmail.pacing import Limits, Pacer
 from pysmail.retry import REPLY_LOST_MSGID

@@ -27,8 +27,9 @@ from pysmail import outbox
 from pysmail.cli.completion import completion_script
 from pysmail.cli.smail_args import OPTIONS
 from pysmail.errors import OAuthError
+from pysmail.fs import atomic, lock, oslock
 from pysmail.messages import text, ui_lang
-from pysmail.oauth import atomic, lock
+from pysmail.oauth import signals
 from pysmail.oauth.redirect import is_addr_in_use
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "pysmail"
@@ -225,9 +226,9 @@ def windows_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[_FakeMsvcrt]:
     fake = _FakeMsvcrt()
     monkeypatch.setitem(sys.modules, "msvcrt", fake)
     namespace: dict[str, Any] = {"os": os, "__name__": "lock_win32"}
-    exec(compile(_windows_block(SRC / "oauth" / "lock.py"), "lock.py", "exec"), namespace)
-    for name in ("_try_lock", "_unlock", "_is_busy"):
-        monkeypatch.setattr(lock, name, namespace[name])
+    exec(compile(_windows_block(SRC / "fs" / "oslock.py"), "oslock.py", "exec"), namespace)
+    for name in ("try_lock", "unlock", "is_busy"):
+        monkeypatch.setattr(oslock, name, namespace[name])
     yield fake
 
 
@@ -252,9 +253,9 @@ def test_the_windows_lock_seeks_to_byte_zero_first(
     fd = os.open(tmp_path / "x.lock", os.O_RDWR | os.O_CREAT)
     try:
         os.write(fd, b"moved")  # the position is now 5
-        lock._try_lock(fd)
+        oslock.try_lock(fd)
         os.lseek(fd, 3, os.SEEK_SET)
-        lock._unlock(fd)  # unlocks byte 0, not byte 3 (which would fail)
+        oslock.unlock(fd)  # unlocks byte 0, not byte 3 (which would fail)
     finally:
         os.close(fd)
     assert [(start, n) for _, start, n in windows_lock.calls] == [(0, 1), (0, 1)]
@@ -262,9 +263,9 @@ def test_the_windows_lock_seeks_to_byte_zero_first(
 
 def test_the_windows_busy_errors(windows_lock: _FakeMsvcrt) -> None:
     # _locking: EACCES when LK_NBLCK finds the bytes locked, EDEADLOCK after LK_LOCK's 10 tries
-    assert lock._is_busy(OSError(errno.EACCES, "locked"))
-    assert lock._is_busy(OSError(errno.EDEADLK, "deadlock"))
-    assert not lock._is_busy(OSError(errno.EBADF, "bad fd"))
+    assert oslock.is_busy(OSError(errno.EACCES, "locked"))
+    assert oslock.is_busy(OSError(errno.EDEADLK, "deadlock"))
+    assert not oslock.is_busy(OSError(errno.EBADF, "bad fd"))
 
 
 def test_signals_named_sigbreak_are_held_too(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -273,7 +274,7 @@ def test_signals_named_sigbreak_are_held_too(monkeypatch: pytest.MonkeyPatch) ->
     got: list[int] = []
     previous = signal.signal(signal.SIGUSR1, lambda signum, frame: got.append(signum))
     try:
-        with lock.deferred_signals():
+        with signals.deferred_signals():
             signal.raise_signal(signal.SIGUSR1)
             assert got == []
         assert got == [signal.SIGUSR1]
@@ -333,12 +334,12 @@ class _FakeDll:
 
 
 def test_fileperm_prototypes_match_the_win32_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pysmail.fileperm as fileperm
+    import pysmail.fs.winacl as winacl
 
     _FakeDll.opened = []
     monkeypatch.setattr(ctypes, "WinDLL", _FakeDll, raising=False)
-    namespace = dict(vars(fileperm))
-    exec(compile(_windows_block(SRC / "fileperm.py"), "fileperm.py", "exec"), namespace)
+    namespace = dict(vars(winacl))
+    exec(compile(_windows_block(SRC / "fs" / "winacl.py"), "winacl.py", "exec"), namespace)
     api = namespace["_api"]()
     # GetLastError is read through ctypes.get_last_error: every DLL must save it
     assert sorted(_FakeDll.opened) == [("advapi32", True), ("kernel32", True)]
@@ -366,7 +367,7 @@ def test_fileperm_prototypes_match_the_win32_signatures(monkeypatch: pytest.Monk
 
 
 def test_fileperm_access_rights_are_winnt_values() -> None:
-    import pysmail.fileperm as fileperm
+    import pysmail.fs.acl as fileperm
 
     assert (fileperm.FILE_READ_DATA, fileperm.FILE_WRITE_DATA, fileperm.FILE_APPEND_DATA) == (
         0x1,
@@ -492,8 +493,6 @@ def test_a_handler_installed_outside_python_is_restored_as_the_default(
     TypeError, so deferred_signals() restores SIG_DFL there (no real handler is touched)."""
     import signal
 
-    from pysmail.oauth import lock
-
     calls: list[tuple[int, object]] = []
 
     def fake(signum: int, handler: object) -> object:
@@ -501,7 +500,7 @@ def test_a_handler_installed_outside_python_is_restored_as_the_default(
         return None  # every previous handler was installed outside Python
 
     monkeypatch.setattr(signal, "signal", fake)
-    with lock.deferred_signals():
+    with signals.deferred_signals():
         pass
     held = len(calls) // 2
     assert held >= 2  # SIGINT and SIGTERM at least

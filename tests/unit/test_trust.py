@@ -13,7 +13,7 @@ import pytest
 
 from pysmail.errors import ConfigError, OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.fileperm import (
+from pysmail.fs.acl import (
     ACCESS_ALLOWED_ACE_TYPE,
     ACCESS_DENIED_ACE_TYPE,
     FILE_READ_DATA,

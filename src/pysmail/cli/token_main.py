@@ -571,9 +571,9 @@ def _revocation_endpoint(doc: TokenFile, ctx: _Ctx) -> str | None:
 
 
 def _revoke(opts: argparse.Namespace, ctx: _Ctx) -> None:
+    from pysmail.fs.lock import FileLock
     from pysmail.oauth.exchange import post
     from pysmail.oauth.flow import choose_auth_method, shown_url
-    from pysmail.oauth.lock import FileLock
     from pysmail.oauth.providers import resolve
     from pysmail.oauth.revoke import revocation_request
     from pysmail.oauth.store import clear_cache, lock_path, read_cache

@@ -209,7 +209,7 @@ def check_private(
     """Refuse a settings file holding a password that others may read (like msmtp).
 
     POSIX: no group or other permission bits (mode & 0o077 == 0). Windows: the DACL may let
-    in only the owner, the current user, SYSTEM and Administrators (pysmail.fileperm; that
+    in only the owner, the current user, SYSTEM and Administrators (pysmail.fs.fileperm; that
     code has not been run on Windows yet). `platform="win32"` on another OS has no ACL to
     read: the file is accepted with the `config.acl_unchecked` warning.
 
@@ -217,7 +217,7 @@ def check_private(
         ConfigError(ErrCode.CONFIG, "config.not_private" | "config.not_private_acl" |
             "config.unreadable" | "config.acl_unreadable").
     """
-    from pysmail import fileperm
+    from pysmail.fs import fileperm
 
     platform = sys.platform if platform is None else platform
     if platform == "win32":

@@ -6,7 +6,7 @@ lets an administrator ship a shared read-only smail.ini), and no one else may wr
 (POSIX: no group/other write bit, a group-writable file being allowed only when its group is
 the owner's private group, as OpenSSH allows; Windows: no allow ACE with a change right for an
 account other than you, the owner, SYSTEM, Administrators or OWNER RIGHTS). A file is PRIVATE
-when no one else may read it either (fileperm.mode_verdict / fileperm.dacl_verdict: the rule
+when no one else may read it either (mode_verdict here / fs.acl.dacl_verdict: the rule
 that `password =` in smail.ini already followed).
 
 The decisions are pure functions (`posix_verdict`, `windows_verdict`, `fix_commands`) tested
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pysmail.errors import ConfigError
-    from pysmail.fileperm import Ace
+    from pysmail.fs.acl import Ace
 
 __all__ = [
     "Verdict",
@@ -47,7 +47,7 @@ class Verdict:
 
     owner: who else owns the file ("uid 65534 (nobody)", "EXAMPLE\\bob").
     changers: who else may change it ("mode 0666", "BUILTIN\\Users").
-    readers: why others may read it (fileperm's reason, e.g. "readable by others (mode 0644)").
+    readers: why others may read it (mode_verdict's reason, e.g. "readable by others (mode 0644)").
     """
 
     __slots__ = ("changers", "owner", "readers")
@@ -114,11 +114,6 @@ def posix_verdict(
     return Verdict(who, changers, mode_verdict(mode)[1])
 
 
-_SID_SYSTEM = "S-1-5-18"
-_SID_ADMINISTRATORS = "S-1-5-32-544"
-_SID_OWNER_RIGHTS = "S-1-3-4"
-
-
 def windows_verdict(
     owner_sid: str,
     current_sid: str,
@@ -129,19 +124,19 @@ def windows_verdict(
     """The verdict on a Windows file: its owner's SID, the current user's SID and its DACL
     (None for a NULL DACL). `name` turns a SID into an account name (well-known names if None).
     """
-    from pysmail import fileperm
+    from pysmail.fs import acl
 
-    namer = name or fileperm.well_known_name
-    admins = {current_sid, _SID_SYSTEM, _SID_ADMINISTRATORS} - {""}
+    namer = name or acl.well_known_name
+    admins = {current_sid, acl.SID_SYSTEM, acl.SID_ADMINISTRATORS} - {""}
     who = "" if owner_sid in admins else namer(owner_sid) if owner_sid else "an unknown owner"
-    readers = fileperm.dacl_verdict(owner_sid, current_sid, aces, name=namer)[1]
+    readers = acl.dacl_verdict(owner_sid, current_sid, aces, name=namer)[1]
     if aces is None:
         return Verdict(who, "Everyone (no access list)", readers)
-    trusted = admins | {_SID_OWNER_RIGHTS} | ({owner_sid} if not who else set())
+    trusted = admins | {acl.SID_OWNER_RIGHTS} | ({owner_sid} if not who else set())
     for ace in aces:
-        if ace.type not in fileperm._ALLOW_TYPES or ace.flags & fileperm.INHERIT_ONLY_ACE:
+        if ace.type not in acl.ALLOW_TYPES or ace.flags & acl.INHERIT_ONLY_ACE:
             continue
-        if ace.mask & fileperm._CHANGES and ace.sid not in trusted:
+        if ace.mask & acl.CHANGES and ace.sid not in trusted:
             changer = namer(ace.sid) if ace.sid else "an entry pysmail cannot read"
             return Verdict(who, changer, readers)
     return Verdict(who, "", readers)
@@ -245,10 +240,10 @@ def verdict_of(path: Path, st: os.stat_result | None = None) -> Verdict:
     Raises: OSError when the owner or permissions cannot be read.
     """
     if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Windows
-        from pysmail import fileperm
+        from pysmail.fs import winacl
 
         try:
-            owner_sid, current_sid, aces, name = fileperm.win_security(path)
+            owner_sid, current_sid, aces, name = winacl.win_security(path)
         except ValueError:
             return Verdict("", "an access list pysmail cannot read", "an unreadable access list")
         return windows_verdict(owner_sid, current_sid, aces, name=name)

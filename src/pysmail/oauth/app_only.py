@@ -249,7 +249,7 @@ def _cert_der(data: bytes, path: Path) -> bytes:
 
 
 def _check_private(path: Path) -> None:
-    from pysmail import fileperm
+    from pysmail.fs import fileperm
 
     try:
         private, reason = fileperm.is_private(path)

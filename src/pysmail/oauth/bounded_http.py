@@ -23,7 +23,7 @@ from pysmail.deadline import Deadline, DeadlineIO
 
 __all__ = ["POLL", "handlers"]
 
-# Reads wake up this often to see whether a signal cut the deadline short (oauth/lock.py).
+# Reads wake up this often to see whether a signal cut the deadline short (oauth/signals.py).
 POLL = 0.25
 
 

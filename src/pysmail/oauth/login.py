@@ -210,7 +210,7 @@ def save_login(
     `RefreshToken=keyring:<account>`. A keyring entry the old file referred to and the new one
     does not is deleted (best effort). `extra`: more keys of the file (CertificateFile=...).
     """
-    from pysmail.oauth.atomic import write_atomic
+    from pysmail.fs.atomic import write_atomic
     from pysmail.oauth.authorize import render_token_file, token_file_values
     from pysmail.oauth.store import cached_entry, clear_cache, write_cache
 

@@ -168,7 +168,7 @@ class TokenSource:
         doc = self._read()
         entry = self._usable(doc)
         if entry is None:
-            from pysmail.oauth.lock import FileLock
+            from pysmail.fs.lock import FileLock
             from pysmail.oauth.store import lock_path
 
             with FileLock(lock_path(self.path), timeout=self.lock_timeout):
@@ -233,10 +233,10 @@ class TokenSource:
 
         Called with the lock held.
         """
-        from pysmail.oauth.atomic import PendingWrite
+        from pysmail.fs.atomic import PendingWrite
         from pysmail.oauth.errors import provider_error
         from pysmail.oauth.flow import parse_error, parse_token_response, shown_url
-        from pysmail.oauth.lock import request_signals
+        from pysmail.oauth.signals import request_signals
         from pysmail.oauth.tokenfile import rotation_bytes
 
         token_uri, method = self._endpoint(doc)

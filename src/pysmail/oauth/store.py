@@ -137,7 +137,7 @@ def write_cache(token_file: Path, entry: CachedToken) -> None:
     """
     import json
 
-    from pysmail.oauth.atomic import write_atomic
+    from pysmail.fs.atomic import write_atomic
 
     data = {
         "v": _VERSION,

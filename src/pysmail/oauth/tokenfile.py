@@ -310,7 +310,7 @@ def save_refresh_token(doc: TokenFile, refresh_token: str) -> None:
     Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_write_failed" | "oauth.keyring_*" |
         "oauth.refresh_token_unsafe": the file keeps the old token).
     """
-    from pysmail.oauth.atomic import write_atomic
+    from pysmail.fs.atomic import write_atomic
 
     if doc.keyring_account is not None:
         from pysmail.oauth.keyref import store

@@ -337,7 +337,7 @@ def _ini_bytes(session: Session, path: Path, token_file: str) -> bytes:
 
 
 def _write(path: Path, data: bytes) -> None:
-    from pysmail.oauth.atomic import write_atomic
+    from pysmail.fs.atomic import write_atomic
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

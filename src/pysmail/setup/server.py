@@ -105,7 +105,7 @@ class SetupServer:
         """
         import tempfile
 
-        from pysmail.fileperm import create_private
+        from pysmail.fs.fileperm import create_private
         from pysmail.setup.page import render_launcher
 
         folder = Path(tempfile.mkdtemp(prefix="smail-setup-"))

@@ -40,7 +40,7 @@ class PendingWrite:
     def __init__(self, path: Path, *, through_link: bool = False) -> None:
         import secrets
 
-        from pysmail.fileperm import create_private
+        from pysmail.fs.fileperm import create_private
 
         if through_link and os.path.islink(path):
             path = Path(os.path.realpath(path))
