@@ -9,9 +9,9 @@ import pytest
 
 from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
-from pysmail.smtp import transport as transport_module
+from pysmail.net import transport as transport_module
+from pysmail.net.transport import WRITE_BUFFER, Transport
 from pysmail.smtp.replies import DotStuffer, Reply
-from pysmail.smtp.transport import WRITE_BUFFER, Transport
 
 
 class CountingSocket:

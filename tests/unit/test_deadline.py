@@ -1,4 +1,4 @@
-"""pysmail.deadline: the overall bound of one network wait (D20), on a fake clock; the signals
+"""pysmail.net.deadline: the overall bound of one network wait (D20), on a fake clock; the signals
 during a token request (oauth/signals.py request_signals)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pysmail.deadline import Deadline, DeadlineIO
 from pysmail.errors import OAuthError
+from pysmail.net.deadline import Deadline, DeadlineIO
 from pysmail.oauth.signals import GRACE, request_signals
 from pysmail.oauth.tokenfile import parse_token_file
 

@@ -34,8 +34,8 @@ from pysmail.mime.addresses import parse_address
 from pysmail.mime.compose import MessageSpec, compose, compose_bytes
 from pysmail.mime.headers import format_date
 from pysmail.mime.parts import BASE64_BLOCK, Base64Block, base64_lines
+from pysmail.net import transport
 from pysmail.record import FrozenInstanceError
-from pysmail.smtp import transport
 from pysmail.smtp.replies import DotStuffer, unstuff
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -238,7 +238,8 @@ HEAVY = {
     "locale",
     "pysmail.oauth",
     "pysmail.pop3",
-    "pysmail.smtp.proxy",
+    "pysmail.net.proxy",
+    "pysmail.net.tunnel",
     "pysmail.smtp.trace",
 }
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).

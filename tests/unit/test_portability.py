@@ -516,8 +516,8 @@ def test_an_empty_ca_store_on_macos_is_named(tmp_path: Path) -> None:
     from pysmail.errors import NetworkError
     from pysmail.exitcodes import ErrCode
     from pysmail.messages import format_error
+    from pysmail.net.transport import _no_ca_store
     from pysmail.retry import classify
-    from pysmail.smtp.transport import _no_ca_store
 
     empty = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     assert _no_ca_store(empty, "darwin") and not _no_ca_store(empty, "linux")

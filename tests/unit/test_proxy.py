@@ -1,4 +1,4 @@
-"""The pure parts of smtp/proxy.py (URLs, HTTP CONNECT, SOCKS5 messages) and the proxy settings."""
+"""The pure parts of net/proxy.py (URLs, HTTP CONNECT, SOCKS5 messages) and the proxy settings."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pysmail.config.merge import merge
 from pysmail.config.model import Settings
 from pysmail.errors import ConfigError, UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.smtp.proxy import (
+from pysmail.net.proxy import (
     SOCKS5_REPLIES,
     ProxyProtocolError,
     ProxyUrl,

@@ -38,7 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{host} sent something that is not an SMTP reply: {reason}.",
         "{host} から SMTP の応答として解釈できないデータを受信しました: {reason}。",
     ),
-    # proxy (smtp/proxy.py; also used for POP before SMTP)
+    # proxy (net/proxy.py; also used for POP before SMTP)
     "smtp.proxy_unreachable": (
         "Cannot connect to the proxy {proxy}: {reason}. Check the proxy setting "
         "(proxy= in smail.ini or --proxy).",

@@ -22,7 +22,7 @@ TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (m
 if TYPE_CHECKING:
     from typing import Any
 
-    from pysmail.smtp.proxy import ProxySetting
+    from pysmail.net.proxy import ProxySetting
 
 __all__ = ["OPTIONS", "CommandLine", "Kind", "OptionSpec", "parse_args"]
 
@@ -188,7 +188,7 @@ def _parallel(value: str, option: str) -> int:
 
 
 def _proxy(value: str, option: str) -> object:
-    from pysmail.smtp.proxy import ProxyUrlError, mask_proxy_text, parse_proxy_setting
+    from pysmail.net.proxy import ProxyUrlError, mask_proxy_text, parse_proxy_setting
 
     try:
         setting = parse_proxy_setting(value)

@@ -103,7 +103,7 @@ def _path(value: str, base: Path) -> Path:
 
 
 def _proxy(value: str, _base: Path) -> object:
-    from pysmail.smtp.proxy import ProxyUrlError, parse_proxy_setting
+    from pysmail.net.proxy import ProxyUrlError, parse_proxy_setting
 
     try:
         return parse_proxy_setting(value)
@@ -304,7 +304,7 @@ def _shown(key: str, value: str) -> str:
 
     if key != "proxy":
         return clip(value)
-    from pysmail.smtp.proxy import mask_proxy_text
+    from pysmail.net.proxy import mask_proxy_text
 
     return clip(mask_proxy_text(value))
 

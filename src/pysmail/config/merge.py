@@ -30,7 +30,7 @@ TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every ru
 if TYPE_CHECKING:
     from typing import TypeVar
 
-    from pysmail.smtp.proxy import ProxySetting, ProxyUrl
+    from pysmail.net.proxy import ProxySetting, ProxyUrl
 
 __all__ = ["merge", "tls_for_port"]
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pysmail.errors import ConfigError
-    from pysmail.smtp.proxy import ProxySetting, ProxyUrl
+    from pysmail.net.proxy import ProxySetting, ProxyUrl
 
 __all__ = [
     "DEFAULT_TIMEOUT",

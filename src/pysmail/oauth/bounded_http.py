@@ -19,7 +19,7 @@ import socket
 import urllib.request
 from typing import Any
 
-from pysmail.deadline import Deadline, DeadlineIO
+from pysmail.net.deadline import Deadline, DeadlineIO
 
 __all__ = ["POLL", "handlers"]
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import ssl
     import urllib.request
 
-    from pysmail.deadline import Deadline
+    from pysmail.net.deadline import Deadline
 
 __all__ = ["MAX_BODY", "HttpPort", "HttpResult", "UrllibPort", "check_url", "proxy_for"]
 
@@ -166,7 +166,7 @@ class UrllibPort:
         import urllib.error
         import urllib.request
 
-        from pysmail.deadline import Deadline
+        from pysmail.net.deadline import Deadline
 
         where = shown_url(url)
         problem = check_url(url)

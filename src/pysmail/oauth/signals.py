@@ -41,7 +41,7 @@ class RequestSignals:
         self.holding = True
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        from pysmail.deadline import Deadline
+        from pysmail.net.deadline import Deadline
 
         if self.holding or Deadline.asked:
             self.received.append(signum)
@@ -73,7 +73,7 @@ def request_signals() -> Iterator[RequestSignals]:
             ...  # save the rotated refresh token and the cache
 
     Before the request has gone out, a signal acts at once (nothing is spent yet). While its
-    answer is awaited, the wait is cut to GRACE seconds (pysmail.deadline: Deadline.hurry), so
+    answer is awaited, the wait is cut to GRACE seconds (pysmail.net.deadline: Deadline.hurry), so
     an answer already on its way is still saved; after hold(), signals wait for the block's end.
     Every held signal is delivered when the block ends. Never longer than GRACE plus the save:
     smail does not keep running for OAUTH2_TIME_OUT after Ctrl+C. Only the main thread can set
@@ -82,7 +82,7 @@ def request_signals() -> Iterator[RequestSignals]:
     import signal
     import threading
 
-    from pysmail.deadline import Deadline
+    from pysmail.net.deadline import Deadline
 
     state = RequestSignals()
     if threading.current_thread() is not threading.main_thread():

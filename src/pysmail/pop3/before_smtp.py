@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import poplib
     import ssl
 
-    from pysmail.smtp.proxy import ProxyUrl
+    from pysmail.net.proxy import ProxyUrl
     from pysmail.smtp.trace import Trace
 
 __all__ = ["PopParams", "PopTls", "pop_before_smtp"]
@@ -33,7 +33,7 @@ class PopParams:
     cafile: str | None = None
     verify: bool = True
     timeout: float = 30.0
-    proxy: ProxyUrl | None = None  # HTTP CONNECT or SOCKS5 tunnel (smtp/proxy.py)
+    proxy: ProxyUrl | None = None  # HTTP CONNECT or SOCKS5 tunnel (net/proxy.py)
 
 
 def pop_before_smtp(
@@ -108,7 +108,7 @@ def _connect(params: PopParams, context: ssl.SSLContext | None) -> poplib.POP3:
     proxy = params.proxy
 
     def tunnel(timeout: float) -> socket.socket:
-        from pysmail.smtp.proxy import open_tunnel
+        from pysmail.net.tunnel import open_tunnel
 
         assert proxy is not None
         return open_tunnel(proxy, params.host, params.port, timeout)
@@ -169,7 +169,7 @@ def _new_deadline(pop: poplib.POP3, timeout: float) -> None:
     """
     import io
 
-    from pysmail.deadline import Deadline, DeadlineIO
+    from pysmail.net.deadline import Deadline, DeadlineIO
 
     raw = getattr(pop, "_deadline_io", None)
     if raw is None or getattr(pop, "_deadline_sock", None) is not pop.sock:
@@ -259,7 +259,7 @@ def _xoauth2(
 
 
 def _tls_context(params: PopParams) -> ssl.SSLContext:
-    from pysmail.smtp.transport import make_tls_context
+    from pysmail.net.transport import make_tls_context
 
     return make_tls_context(params.cafile, params.verify)
 
@@ -289,7 +289,7 @@ def _mapped(params: PopParams, msgid: str, **extra: object) -> Iterator[None]:
     import ssl  # already loaded by poplib
 
     from pysmail.errors import NetworkError
-    from pysmail.smtp.transport import tls_failure_reason
+    from pysmail.net.transport import tls_failure_reason
 
     host, port = params.host, params.port
     try:

@@ -7,6 +7,7 @@ from contextlib import suppress
 
 from pysmail.errors import AuthError, NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.net.transport import Transport, make_tls_context
 from pysmail.record import record
 from pysmail.redact import Scrubber
 from pysmail.smtp.ehlo_name import is_ehlo_name
@@ -18,7 +19,6 @@ from pysmail.smtp.replies import (
     format_command,
     parse_ehlo,
 )
-from pysmail.smtp.transport import Transport, make_tls_context
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Literal
 
+    from pysmail.net.proxy import ProxyUrl
+
     # pysmail.sasl is imported when AUTH happens: a send without AUTH does not load it.
     from pysmail.sasl import AuthRequest, Credentials, Mechanism, Steps
-    from pysmail.smtp.proxy import ProxyUrl
     from pysmail.smtp.trace import Trace
 
 __all__ = [

@@ -4,9 +4,8 @@
 `socks5h://...` (the proxy resolves it). The tunnel carries raw TCP, so TLS (SMTPS, STARTTLS,
 POP3S, STLS) still runs end to end and the certificate is still checked against the mail host.
 
-The first part is pure (URL parsing, message building and parsing); `open_tunnel` at the end is
-the thin I/O shell, and the only place here that touches a socket. It maps every failure to
-NetworkError(CONNECT) naming the proxy (its password masked), or HOST_LOOKUP for the mail host.
+This module is pure (URL parsing, message building and parsing); net.tunnel.open_tunnel is the
+thin I/O shell, the only place that touches the proxy's socket.
 
 The mail proxy is never taken from HTTPS_PROXY/ALL_PROXY: those variables describe HTTP proxies
 for web requests, many of which refuse CONNECT to mail ports, and a job that worked yesterday
@@ -17,28 +16,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-from pysmail.errors import NetworkError
-from pysmail.exitcodes import ErrCode
-
-if TYPE_CHECKING:
-    import socket
-
-    from pysmail.deadline import Deadline
+from typing import Literal
 
 __all__ = [
     "MAX_HEAD",
+    "METHOD_NONE",
+    "METHOD_USERPASS",
+    "NO_ACCEPTABLE_METHOD",
     "NO_PROXY",
     "SOCKS5_REPLIES",
     "ProxyProtocolError",
     "ProxySetting",
     "ProxyUrl",
     "ProxyUrlError",
+    "authority",
     "connect_request",
     "find_head_end",
     "mask_proxy_text",
-    "open_tunnel",
     "parse_connect_response",
     "parse_proxy",
     "parse_proxy_setting",
@@ -69,9 +63,9 @@ SOCKS5_REPLIES = {
     7: "command not supported",
     8: "address type not supported",
 }
-_NO_ACCEPTABLE_METHOD = 0xFF
-_METHOD_NONE = 0x00
-_METHOD_USERPASS = 0x02
+NO_ACCEPTABLE_METHOD = 0xFF
+METHOD_NONE = 0x00
+METHOD_USERPASS = 0x02
 
 
 class ProxyUrlError(ValueError):
@@ -139,11 +133,7 @@ def parse_proxy(text: str) -> ProxyUrl:
         port = parts.port
     except ValueError as exc:
         raise ProxyUrlError(mask_proxy_text(str(exc))) from None
-    scheme = parts.scheme.lower()
-    if scheme == "https":
-        raise ProxyUrlError("https:// proxies (TLS to the proxy) are not supported; use http://")
-    if scheme not in SCHEMES:
-        raise ProxyUrlError(f"unknown scheme {scheme}:// (http, socks5 or socks5h)")
+    scheme = _checked_scheme(parts.scheme.lower())
     host = parts.hostname or ""
     if not host:
         raise ProxyUrlError("the host is missing")
@@ -153,14 +143,27 @@ def parse_proxy(text: str) -> ProxyUrl:
         raise ProxyUrlError("a proxy URL has no path, query or fragment")
     username = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
+    _check_credentials(scheme, username, password)
+    return ProxyUrl(scheme, host, port, username, password)
+
+
+def _checked_scheme(scheme: str) -> ProxyScheme:
+    if scheme == "https":
+        raise ProxyUrlError("https:// proxies (TLS to the proxy) are not supported; use http://")
+    for known in SCHEMES:
+        if scheme == known:
+            return known
+    raise ProxyUrlError(f"unknown scheme {scheme}:// (http, socks5 or socks5h)")
+
+
+def _check_credentials(scheme: ProxyScheme, username: str | None, password: str | None) -> None:
     if username is not None and not username:
         raise ProxyUrlError("the user name is empty")
     if scheme != "http" and username is not None:
         # RFC 1929 2: ULEN and PLEN are one octet each, and neither may be zero.
-        for what, value_ in (("user name", username), ("password", password or "")):
-            if not 0 < len(value_.encode("utf-8")) < 256:
+        for what, value in (("user name", username), ("password", password or "")):
+            if not 0 < len(value.encode("utf-8")) < 256:
                 raise ProxyUrlError(f"a SOCKS5 {what} must be 1 to 255 bytes long")
-    return ProxyUrl(scheme, host, port, username, password)
 
 
 def parse_proxy_setting(text: str) -> ProxySetting:
@@ -170,7 +173,7 @@ def parse_proxy_setting(text: str) -> ProxySetting:
     return parse_proxy(text)
 
 
-def _authority(host: str, port: int) -> str:
+def authority(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
@@ -183,7 +186,7 @@ def connect_request(proxy: ProxyUrl, host: str, port: int) -> bytes:
 
     if any(c in host for c in "\r\n\0 /@"):
         raise ProxyUrlError("the mail host name holds characters a proxy request cannot carry")
-    target = _authority(host, port)
+    target = authority(host, port)
     lines = [f"CONNECT {target} HTTP/1.1", f"Host: {target}"]
     if proxy.username is not None:
         pair = f"{proxy.username}:{proxy.password or ''}".encode()
@@ -218,7 +221,7 @@ def parse_connect_response(head: bytes) -> tuple[int, str]:
 
 def socks5_greeting(with_password: bool) -> bytes:
     """The method offer: "no authentication", plus "username/password" when we have one."""
-    methods = [_METHOD_NONE, _METHOD_USERPASS] if with_password else [_METHOD_NONE]
+    methods = [METHOD_NONE, METHOD_USERPASS] if with_password else [METHOD_NONE]
     return bytes([5, len(methods), *methods])
 
 
@@ -287,155 +290,3 @@ def socks5_reply(data: bytes) -> int:
 def socks5_reply_text(code: int) -> str:
     """`5 (connection refused)`: the code and its RFC 1928 meaning."""
     return f"{code} ({SOCKS5_REPLIES.get(code, 'unknown reply code')})"
-
-
-# -- the I/O shell ---------------------------------------------------------------------------------
-
-
-def open_tunnel(proxy: ProxyUrl, host: str, port: int, timeout: float) -> socket.socket:
-    """A TCP connection to `host`:`port` through `proxy`, ready for the mail protocol.
-
-    Nothing past the proxy's own answer is read, so the server's greeting stays in the socket.
-
-    Raises: NetworkError(CONNECT) for the proxy being unreachable, slow, refusing or speaking
-    nonsense; NetworkError(HOST_LOOKUP) when socks5:// cannot resolve the mail host here.
-    """
-    import socket
-
-    from pysmail.deadline import Deadline
-
-    shown = proxy.shown
-    target = _authority(host, port)
-    deadline = Deadline(timeout)  # connecting and the proxy's whole answer, however slow (D20)
-    try:
-        sock = socket.create_connection((proxy.host, proxy.port), timeout=timeout)
-    except TimeoutError as exc:
-        raise NetworkError(
-            ErrCode.CONNECT, "smtp.proxy_timeout", proxy=shown, target=target, timeout=timeout
-        ) from exc
-    except OSError as exc:
-        raise NetworkError(
-            ErrCode.CONNECT, "smtp.proxy_unreachable", proxy=shown, reason=_reason(exc)
-        ) from exc
-    try:
-        if proxy.scheme == "http":
-            _http_connect(sock, proxy, host, port, deadline)
-        else:
-            _socks5_connect(sock, proxy, host, port, deadline)
-        sock.settimeout(timeout)  # the mail dialogue sets its own deadlines
-    except BaseException as exc:
-        sock.close()
-        if isinstance(exc, NetworkError):
-            raise
-        if isinstance(exc, TimeoutError):
-            raise NetworkError(
-                ErrCode.CONNECT, "smtp.proxy_timeout", proxy=shown, target=target, timeout=timeout
-            ) from exc
-        if isinstance(exc, ProxyProtocolError | ProxyUrlError):
-            raise NetworkError(
-                ErrCode.CONNECT, "smtp.proxy_bad_answer", proxy=shown, reason=str(exc)
-            ) from exc
-        if isinstance(exc, OSError):
-            raise NetworkError(
-                ErrCode.CONNECT, "smtp.proxy_unreachable", proxy=shown, reason=_reason(exc)
-            ) from exc
-        raise
-    return sock
-
-
-def _refused(proxy: ProxyUrl, host: str, port: int, answer: str, msgid: str) -> NetworkError:
-    """CONNECT with the proxy's answer; `msgid` is smtp.proxy_refused or ..._refused_auth."""
-    return NetworkError(
-        ErrCode.CONNECT,
-        msgid,
-        proxy=proxy.shown,
-        target=_authority(host, port),
-        answer=answer,
-    )
-
-
-def _recv_exact(sock: socket.socket, size: int, deadline: Deadline) -> bytes:
-    data = b""
-    while len(data) < size:
-        deadline.arm(sock)
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise ProxyProtocolError("the proxy closed the connection")
-        data += chunk
-    return data
-
-
-def _http_connect(
-    sock: socket.socket, proxy: ProxyUrl, host: str, port: int, deadline: Deadline
-) -> None:
-    import socket
-
-    deadline.arm(sock)
-    sock.sendall(connect_request(proxy, host, port))
-    head = b""
-    while True:
-        # Peek, then take only the head: bytes after it already belong to the mail server.
-        deadline.arm(sock)
-        data = sock.recv(MAX_HEAD, socket.MSG_PEEK)
-        if not data:
-            raise ProxyProtocolError("the proxy closed the connection")
-        end = find_head_end(head + data)
-        take = len(data) if end is None else end - len(head)
-        head += _recv_exact(sock, take, deadline)
-        if end is not None:
-            break
-        if len(head) > MAX_HEAD:
-            raise ProxyProtocolError("the proxy's answer is too long")
-    status, reason = parse_connect_response(head)
-    if not 200 <= status < 300:
-        # 407 (RFC 9110 15.5.8); tinyproxy answers wrong credentials with 401.
-        auth = status in (401, 407)
-        msgid = "smtp.proxy_refused_auth" if auth else "smtp.proxy_refused"
-        raise _refused(proxy, host, port, f"{status} {reason}".strip(), msgid)
-
-
-def _socks5_connect(
-    sock: socket.socket, proxy: ProxyUrl, host: str, port: int, deadline: Deadline
-) -> None:
-    with_password = proxy.username is not None
-    deadline.arm(sock)
-    sock.sendall(socks5_greeting(with_password))
-    method = socks5_method(_recv_exact(sock, 2, deadline))
-    if method == _NO_ACCEPTABLE_METHOD:
-        answer = "no acceptable authentication method"
-        msgid = "smtp.proxy_refused" if with_password else "smtp.proxy_refused_auth"
-        raise _refused(proxy, host, port, answer, msgid)
-    if method == _METHOD_USERPASS and with_password:
-        deadline.arm(sock)
-        sock.sendall(socks5_userpass(proxy.username or "", proxy.password or ""))
-        if not socks5_userpass_ok(_recv_exact(sock, 2, deadline)):
-            answer = "user name or password refused"
-            raise _refused(proxy, host, port, answer, "smtp.proxy_refused_auth")
-    elif method != _METHOD_NONE:
-        raise ProxyProtocolError(f"the proxy chose authentication method {method}, not offered")
-    address = host if proxy.remote_dns else _resolve(host, port)
-    deadline.arm(sock)
-    sock.sendall(socks5_connect_request(address, port))
-    first = _recv_exact(sock, 5, deadline)
-    rest = _recv_exact(sock, socks5_reply_size(first) - 5, deadline)
-    code = socks5_reply(first + rest)
-    if code != 0:
-        raise _refused(proxy, host, port, socks5_reply_text(code), "smtp.proxy_refused")
-
-
-def _resolve(host: str, port: int) -> str:
-    """socks5://: the mail host's first address, looked up here."""
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise NetworkError(
-            ErrCode.HOST_LOOKUP, "smtp.host_lookup", host=host, reason=_reason(exc)
-        ) from exc
-    return str(infos[0][4][0])
-
-
-def _reason(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc)
-    return str(text).rstrip(".") or type(exc).__name__

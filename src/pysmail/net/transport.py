@@ -7,9 +7,9 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from pysmail.deadline import Deadline
 from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
+from pysmail.net.deadline import Deadline
 from pysmail.record import record
 from pysmail.smtp.replies import MalformedReply, Reply, ReplyParser
 
@@ -17,7 +17,7 @@ TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (m
 if TYPE_CHECKING:
     import ssl
 
-    from pysmail.smtp.proxy import ProxyUrl
+    from pysmail.net.proxy import ProxyUrl
 
 __all__ = ["TlsInfo", "Transport", "make_tls_context", "tls_failure_reason"]
 
@@ -190,11 +190,11 @@ class Transport:
     ) -> Transport:
         """Open a connection; with `tls`, do the TLS handshake at once (SMTPS, port 465).
 
-        With `proxy`, the connection is a tunnel through it (smtp/proxy.py); TLS still runs end
+        With `proxy`, the connection is a tunnel through it (net/proxy.py); TLS still runs end
         to end and checks the certificate against `server_hostname or host`.
         """
         if proxy is not None:
-            from pysmail.smtp.proxy import open_tunnel
+            from pysmail.net.tunnel import open_tunnel
 
             return cls._ready(
                 open_tunnel(proxy, host, port, timeout), host, timeout, tls, server_hostname
@@ -309,7 +309,7 @@ class Transport:
         """The next complete reply; flushes pending writes first.
 
         The whole reply must arrive within `timeout` seconds of the wait's start, however
-        slowly its bytes trickle in (pysmail.deadline, D20).
+        slowly its bytes trickle in (pysmail.net.deadline, D20).
         """
         self.flush()
         if self._replies:
