@@ -192,10 +192,9 @@ def _xoauth2(
     A refused token gets a `+ <base64 JSON>` challenge (status, schemes, scope); the answer is
     an empty line, then `-ERR`. The JSON is decoded into the error (oauth-facts 4.1).
     """
-    import base64
-    import binascii
     import poplib
 
+    from pysmail.sasl.challenges import ChallengeDriver
     from pysmail.sasl.mechanisms import XOAUTH2, Credentials, describe_oauth_error
 
     host = params.host
@@ -209,24 +208,14 @@ def _xoauth2(
         ) from exc
     _say(trace, "AUTH XOAUTH2", reply)
     detail: str | None = None
-    for _ in range(MAX_CHALLENGES):
+    driver = ChallengeDriver(steps, limit=MAX_CHALLENGES)
+    while driver.more():
         if not reply.startswith(b"+ ") and reply != b"+":
             break  # +OK: logged in
-        try:
-            challenge = base64.b64decode(reply[1:].strip(), validate=True)
-        except (binascii.Error, ValueError):
-            challenge, answer = b"", None
-        else:
-            detail = describe_oauth_error(challenge) or detail
-            try:
-                answer = steps.send(challenge)
-            except StopIteration:
-                answer = None
-        if answer is None:
-            line, shown = "*", "*"  # RFC 5034 4: cancel
-        else:
-            line = base64.b64encode(answer).decode("ascii")
-            shown = "****" if answer else ""
+        answer = driver.respond(reply[1:])
+        detail = describe_oauth_error(driver.challenge or b"") or detail
+        line = driver.line(answer).decode("ascii")  # "*": RFC 5034 4, cancel
+        shown = "*" if answer is None else "****" if answer else ""
         pop._putcmd(line)  # type: ignore[attr-defined]
         try:
             reply = pop._getresp()  # type: ignore[attr-defined]

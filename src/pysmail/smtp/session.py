@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pysmail.net.proxy import ProxyUrl
 
     # pysmail.sasl is imported when AUTH happens: a send without AUTH does not load it.
-    from pysmail.sasl import AuthRequest, Credentials, Mechanism, Steps
+    from pysmail.sasl import AuthRequest, Credentials, Mechanism
     from pysmail.smtp.trace import Trace
 
 __all__ = [
@@ -320,7 +320,8 @@ class _Session:
     ) -> tuple[Reply, bytes | None]:
         """Run one AUTH exchange; return the final reply and the last challenge seen."""
         import base64
-        import binascii
+
+        from pysmail.sasl.challenges import ChallengeDriver
 
         steps = mechanism.steps(creds, initial)
         first = next(steps)
@@ -331,29 +332,23 @@ class _Session:
             # RFC 4954 4: an empty initial response is sent as "=".
             encoded = base64.b64encode(first).decode("ascii") or "="
             self._send(format_command(verb, encoded), shown=f"{verb} ****")
-        challenge: bytes | None = None
-        for _ in range(MAX_CHALLENGES + 1):
+        driver = ChallengeDriver(steps, limit=MAX_CHALLENGES + 1)
+        while driver.more():
             reply = self._read()
             if reply.code != SmtpStatus.AUTH_CONTINUE:
-                return reply, challenge
+                return reply, driver.challenge
             try:
-                challenge = base64.b64decode(reply.lines[0].strip(), validate=True)
-            except (binascii.Error, ValueError):
-                challenge = b""
-                answer: bytes | None = None  # not base64: cancel (RFC 4954 4)
-            else:
-                try:
-                    answer = _step(steps, challenge)
-                except AuthError:  # the mechanism refuses the challenge: cancel, then say why
-                    with suppress(SmailError):
-                        self._send(b"*\r\n")
-                        self._read()
-                    self._quit()
-                    raise
+                answer = driver.respond(reply.lines[0])
+            except AuthError:  # the mechanism refuses the challenge: cancel, then say why
+                with suppress(SmailError):
+                    self._send(b"*\r\n")
+                    self._read()
+                self._quit()
+                raise
             if answer is None:
                 self._send(b"*\r\n")
             else:
-                self._send(base64.b64encode(answer) + b"\r\n", shown="****")
+                self._send(driver.line(answer) + b"\r\n", shown="****")
         self._send(b"*\r\n")
         reply = self._read()
         raise AuthError(
@@ -384,14 +379,6 @@ class _Session:
                 **common,
             )
         return AuthError(ErrCode.AUTH_FAILED, "smtp.auth_failed", reply=shown, **common)
-
-
-def _step(steps: Steps, challenge: bytes) -> bytes | None:
-    """The mechanism's answer to `challenge`, or None when it has nothing more to say."""
-    try:
-        return steps.send(challenge)
-    except StopIteration:
-        return None
 
 
 def _format(verb: str, *args: str, what: Literal["name", "address"]) -> bytes:
