@@ -10,12 +10,8 @@ from hypothesis import strategies as st
 
 from pysmail.errors import InputError, UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.mime.bodyfile import (
-    EncodingSniffer,
-    decode_text,
-    detect_encoding,
-    normalise_newlines,
-)
+from pysmail.mime.bodyfile import decode_text, normalise_newlines
+from pysmail.text.decode import EncodingSniffer, detect_encoding
 
 TEXT = "SMAILのテスト\r\nエクセル添付です。①㈱\r\n"
 EXPECTED = "SMAILのテスト\nエクセル添付です。①㈱\n"

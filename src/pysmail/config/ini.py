@@ -186,18 +186,12 @@ def decode_ini(data: bytes, path: Path) -> str:
 
 def decode_ini_as(data: bytes, path: Path) -> tuple[str, str]:
     """(text, encoding) of decode_ini: a rewrite keeps the encoding. Raises as decode_ini."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]  # Notepad's "Unicode"; the codec reads the BOM
-    else:
-        candidates = ["utf-8", "cp932"]
-    for encoding in candidates:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ConfigError(ErrCode.CONFIG, "config.encoding", path=str(path))
+    from pysmail.text.decode import decode
+
+    try:
+        return decode(data)  # strict: BOM (UTF-8, UTF-16), UTF-8, CP932
+    except UnicodeDecodeError:
+        raise ConfigError(ErrCode.CONFIG, "config.encoding", path=str(path)) from None
 
 
 def read_ini(path: Path, *, explicit: bool = False) -> IniSettings:

@@ -160,12 +160,13 @@ def run_password_command(
 
 
 def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        import locale
+    """UTF-8, else the locale's encoding with U+FFFD for what it cannot read; no BOM is read."""
+    import locale
 
-        return data.decode(locale.getpreferredencoding(False), errors="replace")
+    from pysmail.text.decode import decode
+
+    candidates = ("utf-8", locale.getpreferredencoding(False))
+    return decode(data, candidates, boms=(), replace=True)[0]
 
 
 def keyring_password(user: str, server: str) -> str:

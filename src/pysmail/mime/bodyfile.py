@@ -16,9 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_BODY_FILE",
-    "EncodingSniffer",
     "decode_text",
-    "detect_encoding",
     "normalise_newlines",
     "read_body_file",
     "text_codec",
@@ -39,150 +37,11 @@ _READ_AS_CP932 = frozenset({"shift_jis", "cp932"})
 _NOT_CHARSETS = frozenset(
     {"charmap", "idna", "punycode", "raw-unicode-escape", "undefined", "unicode-escape"}
 )
-_ISO2022JP_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I", b"\x1b$(D")
-# Decoders tried in turn for ISO-2022-JP files: plain, then with half-width katakana
-# (ESC ( I), then JIS X 0213 (which covers NEC row 13 such as ①).
-_ISO2022JP_CODECS = ("iso-2022-jp", "iso2022_jp_ext", "iso2022_jp_2004")
 
 
 def normalise_newlines(text: str) -> str:
     """CRLF and bare CR -> LF."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def detect_encoding(data: bytes) -> str | None:
-    """The codec to read `data` with, or None when no candidate fits.
-
-    Order: BOM (UTF-8, UTF-16); ISO-2022-JP (7-bit with a JIS escape); UTF-8 (ASCII included);
-    CP932. Data holding NUL bytes and no BOM is taken for binary, not text.
-    """
-    sniffer = EncodingSniffer()
-    sniffer.feed(data)
-    return sniffer.codec()
-
-
-class EncodingSniffer:
-    """detect_encoding() over data given in blocks (a streamed attachment), in one pass.
-
-    Every candidate codec decodes the blocks incrementally and drops out at its first error,
-    so memory holds one block, whatever the size of the file. Blocks of ASCII cost no decoding
-    (they are valid in every candidate, and leave no half character behind), and ISO-2022-JP
-    is decoded only from the first JIS escape on, while all bytes are 7-bit. `also`: more
-    codecs to try, never chosen, only told by fits() (the attachment labeller asks whether
-    CP932 text is plain Shift_JIS).
-    """
-
-    __slots__ = (
-        "_ascii",
-        "_bom",
-        "_clean",
-        "_decoders",
-        "_escape",
-        "_head",
-        "_jis",
-        "_nul",
-        "_tail",
-    )
-
-    def __init__(self, also: tuple[str, ...] = ()) -> None:
-        self._head: bytes | None = b""  # the first bytes, until a BOM can be told
-        self._bom: str | None = None
-        self._nul = False
-        self._ascii = True
-        self._clean = True  # no decoder holds half a character
-        self._tail = b""  # the last bytes of the data, for a JIS escape across blocks
-        self._escape = False  # a JIS escape sequence was seen
-        self._jis: dict[str, codecs.IncrementalDecoder] | None = None
-        self._decoders = {c: codecs.getincrementaldecoder(c)() for c in ("utf-8", "cp932", *also)}
-
-    def feed(self, block: bytes) -> None:
-        """Take the next block of the data."""
-        if self._head is not None:
-            self._head += block
-            if len(self._head) < len(codecs.BOM_UTF8):
-                return
-            block, self._head = self._head, None
-            self._start(block)
-        self._feed(block)
-
-    def _feed(self, block: bytes) -> None:
-        if not block or not self._decoders:
-            return
-        if self._bom is None:
-            self._nul = self._nul or b"\0" in block
-            if self._ascii:
-                self._scan_ascii(block)
-            if self._clean and block.isascii():
-                return
-        self._decode(block, final=False)
-        self._clean = block[-1] < 0x80
-
-    def _start(self, block: bytes) -> None:
-        if block.startswith(codecs.BOM_UTF8):
-            self._bom = "utf-8-sig"
-        elif block.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            self._bom = "utf-16"
-        if self._bom is not None:
-            self._decoders = {self._bom: codecs.getincrementaldecoder(self._bom)()}
-            self._ascii = False
-
-    def _scan_ascii(self, block: bytes) -> None:
-        """While every byte is 7-bit: look for a JIS escape, decode ISO-2022-JP from it on."""
-        if not block.isascii():
-            self._ascii, self._jis = False, None
-            return
-        if not self._escape:
-            seen = self._tail + block
-            # every escape starts with ESC: one fast byte search first
-            self._escape = b"\x1b" in seen and any(esc in seen for esc in _ISO2022JP_ESCAPES)
-            self._tail = seen[-4:]
-        if self._jis is not None:
-            self._decode_jis(block, final=False)
-        elif (start := block.find(b"\x1b")) >= 0:
-            # ESC is the only 7-bit byte that ISO-2022-JP does not read as itself, so the
-            # decoders may start at the first one.
-            self._jis = {c: codecs.getincrementaldecoder(c)() for c in _ISO2022JP_CODECS}
-            self._decode_jis(block[start:], final=False)
-
-    def _decode(self, block: bytes, *, final: bool) -> None:
-        for codec, decoder in list(self._decoders.items()):
-            try:
-                decoder.decode(block, final)
-            except UnicodeDecodeError:
-                del self._decoders[codec]
-
-    def _decode_jis(self, block: bytes, *, final: bool) -> None:
-        assert self._jis is not None
-        for codec, decoder in list(self._jis.items()):
-            try:
-                decoder.decode(block, final)
-            except UnicodeDecodeError:
-                del self._jis[codec]
-
-    def codec(self) -> str | None:
-        """The codec the data fed so far reads with (see detect_encoding), after the end."""
-        if self._head is not None:  # the data is shorter than a UTF-8 BOM
-            head, self._head = self._head, None
-            self._start(head)
-            self._feed(head)
-        self._decode(b"", final=True)
-        if self._bom is not None:
-            return self._bom
-        if self._nul:
-            return None
-        if self._ascii and self._escape and self._jis is not None:
-            self._decode_jis(b"", final=True)
-            return next(iter(self._jis), None)
-        return next((c for c in ("utf-8", "cp932") if c in self._decoders), None)
-
-    @property
-    def ascii(self) -> bool:
-        """Every byte fed was 7-bit and none was NUL (call after codec())."""
-        return self._bom is None and self._ascii and not self._nul
-
-    def fits(self, codec: str) -> bool:
-        """Whether all the data read in `codec`, one of those tried (call after codec())."""
-        return codec in self._decoders or (self._jis is not None and codec in self._jis)
 
 
 def decode_text(data: bytes, encoding: str | None = None, *, source: str = "") -> str:
@@ -196,6 +55,8 @@ def decode_text(data: bytes, encoding: str | None = None, *, source: str = "") -
         InputError(ENCODING, "mime.undetectable_encoding"): detection found no encoding.
     """
     if encoding is None:
+        from pysmail.text.decode import detect_encoding
+
         codec = detect_encoding(data)
         if codec is None:
             raise InputError(ErrCode.ENCODING, "mime.undetectable_encoding", source=source)

@@ -141,7 +141,7 @@ def text_attachment_type(path: Path, media_type: str) -> str:
     Raises: OSError from reading (the caller reports the attachment).
     """
     from pysmail.fs.inputfile import open_regular
-    from pysmail.mime.bodyfile import EncodingSniffer
+    from pysmail.text.decode import EncodingSniffer
 
     with open_regular(path) as stream:
         info = os.fstat(stream.fileno())

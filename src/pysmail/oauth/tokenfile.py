@@ -19,7 +19,6 @@ comments, other sections, line endings and the file's encoding survive a rewrite
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from pysmail.errors import OAuthError
@@ -47,8 +46,6 @@ MAX_TIMEOUT = 86400.0  # OAUTH2_TIME_OUT must stay below a day, as smail's --tim
 MAX_FILE_SIZE = 1024 * 1024  # a token file is a few hundred bytes; anything bigger is not one
 
 # canonical key -> lower-case spellings accepted (OuthURI is SMAIL's own spelling)
-_LINE_END = re.compile(r"\r\n|\n|\r")
-
 _KEYS = {
     "UserID": ("userid",),
     "ClientID": ("clientid",),
@@ -142,14 +139,14 @@ class TokenFile:
 
 
 def decode_ini(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 with BOM, UTF-8, else CP932 (Windows Japanese), as Windows writes."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    return data.decode("cp932", errors="replace"), "cp932"
+    """(text, encoding): UTF-8 with BOM, UTF-8, else CP932 (Windows Japanese), as Windows writes.
+
+    Unlike smail.ini (config.ini.decode_ini): no UTF-16, and CP932 reads anything, U+FFFD for
+    what it cannot; bytes after a UTF-8 BOM that are not UTF-8 raise UnicodeDecodeError.
+    """
+    from pysmail.text.decode import decode
+
+    return decode(data, boms=("utf-8-sig",), replace=True)
 
 
 def _canonical(key: str) -> str | None:
@@ -172,25 +169,18 @@ def _split(line: str) -> tuple[str, str] | None:
     return key.strip(), value
 
 
-def _section(line: str) -> str | None:
-    stripped = line.strip()
-    if stripped.startswith("[") and "]" in stripped:
-        return stripped[1 : stripped.index("]")].strip()
-    return None
-
-
 def parse_token_file(path: Path, data: bytes) -> TokenFile:
     """The TokenFile held in `data` (pure). Keys outside [OAUTH2] are kept but not read."""
+    from pysmail.text.ini_edit import section_name, split_lines
+
     text, encoding = decode_ini(data)
     newline = "\r\n" if "\r\n" in text else "\n"
     # Only CR/LF end a line: str.splitlines() would also split at \x1c-\x1e, \x85, U+2028.
-    lines = tuple(_LINE_END.split(text))
-    if lines and lines[-1] == "":
-        lines = lines[:-1]
+    lines = tuple(split_lines(text))
     values: dict[str, str] = {}
     current: str | None = None
     for line in lines:
-        name = _section(line)
+        name = section_name(line)
         if name is not None:
             current = name
             continue

@@ -23,6 +23,7 @@ __all__ = [
     "encode_ini",
     "is_safe",
     "line_ending",
+    "section_name",
     "split_lines",
 ]
 
@@ -69,7 +70,8 @@ def line_ending(text: str | None, default: str) -> str:
     return found[0] if found is not None else default
 
 
-def _section_name(line: str) -> str | None:
+def section_name(line: str) -> str | None:
+    """The name of a `[section]` line (what lies inside the first brackets), else None."""
     stripped = line.strip()
     if stripped.startswith("[") and "]" in stripped:
         return stripped[1 : stripped.index("]")].strip()
@@ -134,7 +136,7 @@ def edit_ini(
         out[at:at] = missing
 
     for line in lines:
-        head = _section_name(line)
+        head = section_name(line)
         if head is not None:
             close_section()
             section = head.lower()
