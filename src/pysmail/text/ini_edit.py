@@ -113,54 +113,86 @@ def edit_ini(
             check_value(name, key, value)
     newline = line_ending(old, newline)
     lines = split_lines(old) if old is not None else list(header)
-    alias = {k.lower(): v.lower() for k, v in (aliases or {}).items()}
-    wanted = {
-        s.lower(): {k.lower(): (k, v) for k, v in keys.items()} for s, keys in updates.items()
-    }
-    done: dict[str, set[str]] = {s: set() for s in wanted}
-    out: list[str] = []
-    section: str | None = None
-
-    def close_section() -> None:
-        if section is None or section not in wanted:
-            return
-        missing = [
-            f"{label}{separator}{value}"
-            for key, (label, value) in wanted[section].items()
-            if value is not None and key not in done[section]
-        ]
-        done[section].update(wanted[section])
-        at = len(out)
-        while at > 0 and not out[at - 1].strip():
-            at -= 1  # before the blank lines that end the section
-        out[at:at] = missing
-
+    editor = _Editor(updates, separator, delimiters, aliases or {})
     for line in lines:
+        editor.take(line)
+    editor.close_section()
+    editor.add_new_sections(updates)
+    return newline.join(editor.out) + newline
+
+
+class _Editor:
+    """One pass of edit_ini: the lines written so far, the section being read, the keys set."""
+
+    __slots__ = ("alias", "delimiters", "done", "out", "section", "separator", "wanted")
+
+    def __init__(
+        self, updates: Updates, separator: str, delimiters: str, aliases: Mapping[str, str]
+    ) -> None:
+        self.alias = {k.lower(): v.lower() for k, v in aliases.items()}
+        self.wanted = {
+            s.lower(): {k.lower(): (k, v) for k, v in keys.items()} for s, keys in updates.items()
+        }
+        self.done: dict[str, set[str]] = {s: set() for s in self.wanted}
+        self.out: list[str] = []
+        self.section: str | None = None
+        self.separator = separator
+        self.delimiters = delimiters
+
+    def take(self, line: str) -> None:
+        """Copy, replace or drop the next line of the old file."""
         head = section_name(line)
         if head is not None:
-            close_section()
-            section = head.lower()
-            out.append(line)
-            continue
-        spelling = _key_name(line, delimiters) if section in wanted else None
-        if section is not None and spelling is not None:
-            key = alias.get(spelling.lower(), spelling.lower())
-            if key in wanted[section]:
-                if key not in done[section]:
-                    done[section].add(key)
-                    value = wanted[section][key][1]
-                    if value is not None:
-                        out.append(f"{spelling}{separator}{value}")
-                continue
-        out.append(line)
-    close_section()
-    for name, keys in updates.items():
-        if not done[name.lower()] and any(v is not None for v in keys.values()):
-            if out and out[-1].strip():
-                out.append("")
-            out.append(f"[{name}]")
-            out.extend(f"{k}{separator}{v}" for k, v in keys.items() if v is not None)
-    return newline.join(out) + newline
+            self.close_section()
+            self.section = head.lower()
+            self.out.append(line)
+        elif not self._managed(line):
+            self.out.append(line)
+
+    def _managed(self, line: str) -> bool:
+        """Whether `line` sets a key of `updates`: its first line becomes the new value (or
+        goes, for None), and any later one goes."""
+        section = self.section
+        if section is None or section not in self.wanted:
+            return False
+        spelling = _key_name(line, self.delimiters)
+        if spelling is None:
+            return False
+        key = self.alias.get(spelling.lower(), spelling.lower())
+        if key not in self.wanted[section]:
+            return False
+        if key not in self.done[section]:
+            self.done[section].add(key)
+            value = self.wanted[section][key][1]
+            if value is not None:
+                self.out.append(f"{spelling}{self.separator}{value}")
+        return True
+
+    def close_section(self) -> None:
+        """At the end of a section: its keys not yet set, before the blank lines ending it."""
+        section = self.section
+        if section is None or section not in self.wanted:
+            return
+        missing = [
+            f"{label}{self.separator}{value}"
+            for key, (label, value) in self.wanted[section].items()
+            if value is not None and key not in self.done[section]
+        ]
+        self.done[section].update(self.wanted[section])
+        at = len(self.out)
+        while at > 0 and not self.out[at - 1].strip():
+            at -= 1  # before the blank lines that end the section
+        self.out[at:at] = missing
+
+    def add_new_sections(self, updates: Updates) -> None:
+        """At the end of the file: the sections of `updates` it did not have."""
+        out = self.out
+        for name, keys in updates.items():
+            if not self.done[name.lower()] and any(v is not None for v in keys.values()):
+                if out and out[-1].strip():
+                    out.append("")
+                out.append(f"[{name}]")
+                out.extend(f"{k}{self.separator}{v}" for k, v in keys.items() if v is not None)
 
 
 def encode_ini(text: str, encoding: str, updates: Updates) -> bytes:
