@@ -17,13 +17,13 @@ from proxies import RunningProxy, dante, free_port, socks_user, tinyproxy
 from pysmail.errors import NetworkError, OAuthError, Pop3Error
 from pysmail.exitcodes import ErrCode
 from pysmail.net.proxy import ProxyUrl, parse_proxy
-from pysmail.net.transport import Transport
 from pysmail.oauth.http import UrllibPort
 from pysmail.pop3.before_smtp import PopParams, pop_before_smtp
 from pysmail.redact import base64_forms
 from pysmail.sasl import AuthRequest
 from pysmail.smtp.session import SmtpParams, send
 from pysmail.smtp.trace import Trace
+from pysmail.smtp.wire import SmtpTransport as Transport
 from stackutil import Stack
 
 pytestmark = pytest.mark.stack

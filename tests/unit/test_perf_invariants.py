@@ -34,7 +34,8 @@ from pysmail.mime.addresses import parse_address
 from pysmail.mime.compose import MessageSpec, compose, compose_bytes
 from pysmail.mime.headers import format_date
 from pysmail.mime.parts import BASE64_BLOCK, Base64Block, base64_lines
-from pysmail.net import transport
+from pysmail.net import tls as transport
+from pysmail.net import transport as net_transport
 from pysmail.record import FrozenInstanceError
 from pysmail.smtp.replies import DotStuffer, unstuff
 
@@ -494,6 +495,6 @@ def test_a_chosen_bundle_or_cafile_is_loaded_as_before(
 
 def test_wire_host_is_what_the_idna_codec_returns() -> None:
     for host in ("127.0.0.1", "smtp.example.com", "example.com.", "", "::1", "a" * 63 + ".x"):
-        assert transport._wire_host(host) == host.encode("idna")
+        assert net_transport._wire_host(host) == host.encode("idna")
     for host in ("a..b", "a" * 64 + ".x", "x." + "a" * 64, "bücher.example"):
-        assert isinstance(transport._wire_host(host), str)  # the codec decides, as before
+        assert isinstance(net_transport._wire_host(host), str)  # the codec decides, as before

@@ -516,7 +516,7 @@ def test_an_empty_ca_store_on_macos_is_named(tmp_path: Path) -> None:
     from pysmail.errors import NetworkError
     from pysmail.exitcodes import ErrCode
     from pysmail.messages import format_error
-    from pysmail.net.transport import _no_ca_store
+    from pysmail.net.tls import no_ca_store as _no_ca_store
     from pysmail.retry import classify
 
     empty = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

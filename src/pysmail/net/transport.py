@@ -1,148 +1,30 @@
-"""The socket under an SMTP session: connect, TLS, buffered writes, reply reads; errors mapped."""
+"""The socket under a client session: connect (directly or through a proxy), TLS, buffered
+writes and bounded reads; every socket error mapped to NetworkError."""
 
 from __future__ import annotations
 
 import socket
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
-from pysmail.net.deadline import Deadline
-from pysmail.record import record
-from pysmail.smtp.replies import MalformedReply, Reply, ReplyParser
+from pysmail.net.tls import TlsInfo, no_ca_store, reason_of, tls_failure_reason, x509_name
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
     import ssl
+    from typing import Self
 
+    from pysmail.net.deadline import Deadline
     from pysmail.net.proxy import ProxyUrl
 
-__all__ = ["TlsInfo", "Transport", "make_tls_context", "tls_failure_reason"]
+__all__ = ["RECV_SIZE", "WRITE_BUFFER", "Transport"]
 
 # Writes are gathered up to this size before a send: one syscall (and, with TLS, one record
 # run) per 64 KiB instead of one per line, which is where smtplib loses its time.
 WRITE_BUFFER = 64 * 1024
 RECV_SIZE = 64 * 1024
-
-
-@record
-class TlsInfo:
-    """What the debug transcript shows about an established TLS session."""
-
-    version: str
-    cipher: str
-    subject: str
-    issuer: str
-
-
-def make_tls_context(cafile: str | None, verify: bool) -> ssl.SSLContext:
-    """A client context: the system trust store (or only `cafile`) and host name checks.
-
-    `verify=False` turns off certificate and host name checks. That is UNSAFE: anyone on the
-    path can read the password. It exists for test servers with self-signed certificates.
-
-    The system store is looked up lazily where the platform keeps it as a hashed folder
-    (Linux, the BSDs: /etc/ssl/certs): OpenSSL then reads only the certificates a chain needs,
-    instead of parsing the whole bundle (~150 certificates, 20-50 ms) on every run. Elsewhere
-    (Windows, macOS, no hashed folder, SSL_CERT_FILE set) it is ssl.create_default_context().
-
-    Raises: NetworkError(TLS) when `cafile` cannot be loaded.
-    """
-    import ssl
-
-    try:
-        if cafile is not None:
-            context = ssl.create_default_context(cafile=cafile)
-        else:
-            capath = _lazy_capath()
-            if capath is not None:
-                context = ssl.create_default_context(capath=capath)
-            else:
-                context = ssl.create_default_context()
-    except (OSError, ssl.SSLError) as exc:
-        raise NetworkError(
-            ErrCode.TLS, "smtp.tls_cafile", cafile=cafile, reason=_reason(exc)
-        ) from exc
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _lazy_capath() -> str | None:
-    """The hashed CA folder that holds the whole system store, or None to load it eagerly.
-
-    create_default_context() loads OpenSSL's default CA file (parsed at once) and its default
-    CA folder (read lazily, one `<hash>.N` file per issuer looked up). Where the folder is
-    hashed and no SSL_CERT_FILE names a file of its own, the folder holds the same store
-    (update-ca-certificates and `openssl rehash` write both), so the file can be skipped.
-    Windows adds its own system stores and macOS builds ship only a file: both load eagerly.
-    """
-    import os
-    import ssl
-    import sys
-
-    if sys.platform in ("win32", "darwin", "cygwin"):
-        return None
-    paths = ssl.get_default_verify_paths()
-    if paths.capath is None:
-        return None
-    if os.environ.get(paths.openssl_cafile_env) and paths.cafile is not None:
-        return None  # a bundle chosen by the user: load it, as create_default_context() does
-    try:
-        with os.scandir(paths.capath) as entries:
-            for entry in entries:
-                if _is_hash_name(entry.name):
-                    return paths.capath
-    except OSError:
-        return None
-    return None
-
-
-def _is_hash_name(name: str) -> bool:
-    """`5ad8a5d6.0`: OpenSSL's subject-hash file name in a CA folder (`.r0` for CRLs: no)."""
-    stem, dot, suffix = name.partition(".")
-    return (
-        len(stem) == 8
-        and bool(dot)
-        and suffix.isdigit()
-        and suffix.isascii()
-        and all(c in "0123456789abcdef" for c in stem)
-    )
-
-
-def _no_ca_store(context: ssl.SSLContext, platform: str | None = None) -> bool:
-    """True on macOS when the context holds no CA certificate at all: a python.org build whose
-    'Install Certificates.command' never ran. (Elsewhere the store may be a lazily read folder,
-    whose count says nothing.)"""
-    import sys
-
-    if (platform or sys.platform) != "darwin":
-        return False
-    try:
-        return context.cert_store_stats().get("x509_ca", 0) == 0
-    except (AttributeError, ValueError):
-        return False
-
-
-def tls_failure_reason(exc: BaseException) -> str:
-    """A one-line reason for a TLS failure: the verification message when there is one."""
-    message = getattr(exc, "verify_message", None)
-    if message:
-        return str(message).rstrip(".")
-    return _reason(exc)
-
-
-def _reason(exc: BaseException) -> str:
-    """The library's reason without a final period: the catalogue sentence adds its own."""
-    reason = getattr(exc, "reason", None)
-    if isinstance(reason, str) and reason:
-        return reason.rstrip(".")
-    text = getattr(exc, "strerror", None) or str(exc)
-    return str(text).rstrip(".") or type(exc).__name__
 
 
 def _wire_host(host: str) -> str | bytes:
@@ -162,18 +44,17 @@ def _wire_host(host: str) -> str | bytes:
 
 
 class Transport:
-    """One TCP (optionally TLS) connection to a server, speaking in SMTP replies.
+    """One TCP (optionally TLS) connection to a server: buffered writes, bounded reads.
 
     Every OSError and ssl error is turned into NetworkError here, with `host` named:
     HOST_LOOKUP, CONNECT, SEND, RECEIVE or TLS. Nothing above sees socket exceptions.
+    The protocol's reading lives above it (smtp.wire.SmtpTransport reads SMTP replies).
     """
 
     def __init__(self, sock: socket.socket, host: str, timeout: float) -> None:
         self._sock = sock
         self.host = host
         self.timeout = timeout
-        self._parser = ReplyParser()
-        self._replies: deque[Reply] = deque()
         self._out = bytearray()
         self.is_tls = False
 
@@ -187,7 +68,7 @@ class Transport:
         tls: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
         proxy: ProxyUrl | None = None,
-    ) -> Transport:
+    ) -> Self:
         """Open a connection; with `tls`, do the TLS handshake at once (SMTPS, port 465).
 
         With `proxy`, the connection is a tunnel through it (net/proxy.py); TLS still runs end
@@ -204,7 +85,7 @@ class Transport:
             sock = socket.create_connection(address, timeout=timeout)  # type: ignore[arg-type]
         except socket.gaierror as exc:
             raise NetworkError(
-                ErrCode.HOST_LOOKUP, "smtp.host_lookup", host=host, reason=_reason(exc)
+                ErrCode.HOST_LOOKUP, "smtp.host_lookup", host=host, reason=reason_of(exc)
             ) from exc
         except TimeoutError as exc:
             raise NetworkError(
@@ -212,7 +93,7 @@ class Transport:
             ) from exc
         except OSError as exc:
             raise NetworkError(
-                ErrCode.CONNECT, "smtp.connect_failed", host=host, port=port, reason=_reason(exc)
+                ErrCode.CONNECT, "smtp.connect_failed", host=host, port=port, reason=reason_of(exc)
             ) from exc
         return cls._ready(sock, host, timeout, tls, server_hostname)
 
@@ -224,7 +105,7 @@ class Transport:
         timeout: float,
         tls: ssl.SSLContext | None,
         server_hostname: str | None,
-    ) -> Transport:
+    ) -> Self:
         # Commands are written whole and then waited on; Nagle would only add latency.
         with suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -234,12 +115,8 @@ class Transport:
         return transport
 
     def starttls(self, context: ssl.SSLContext, server_hostname: str) -> None:
-        """Upgrade the connection after the server's 220 to STARTTLS (RFC 3207)."""
+        """Upgrade the connection in place (after the server agreed to STARTTLS)."""
         self.flush()
-        if self._parser.pending or self._replies:
-            # Bytes after the 220 were sent in clear and would be read as if protected
-            # (the STARTTLS command injection of CVE-2011-0411): refuse.
-            raise NetworkError(ErrCode.TLS, "smtp.starttls_injection", host=self.host)
         self._wrap(context, server_hostname)
 
     def _wrap(self, context: ssl.SSLContext, server_hostname: str) -> None:
@@ -253,7 +130,7 @@ class Transport:
             self.close()
             raise NetworkError(
                 ErrCode.TLS,
-                "smtp.tls_no_ca_store" if _no_ca_store(context) else "smtp.tls_verify_failed",
+                "smtp.tls_no_ca_store" if no_ca_store(context) else "smtp.tls_verify_failed",
                 host=server_hostname,
                 reason=tls_failure_reason(exc),
             ) from exc
@@ -276,8 +153,8 @@ class Transport:
         return TlsInfo(
             version=str(sock.version()),  # type: ignore[attr-defined]
             cipher=suite[0] if suite else "",
-            subject=_x509_name(cert.get("subject", ()) if cert else ()),
-            issuer=_x509_name(cert.get("issuer", ()) if cert else ()),
+            subject=x509_name(cert.get("subject", ()) if cert else ()),
+            issuer=x509_name(cert.get("issuer", ()) if cert else ()),
         )
 
     def write(self, data: bytes) -> None:
@@ -305,35 +182,24 @@ class Transport:
         except OSError as exc:
             raise self._failure("send", exc) from exc
 
-    def read_reply(self) -> Reply:
-        """The next complete reply; flushes pending writes first.
+    def receive(self, deadline: Deadline) -> bytes:
+        """The next bytes the server sent, within `deadline` (pysmail.net.deadline, D20).
 
-        The whole reply must arrive within `timeout` seconds of the wait's start, however
-        slowly its bytes trickle in (pysmail.net.deadline, D20).
+        Raises: NetworkError(RECEIVE) on a timeout, a failure or the end of the connection.
         """
-        self.flush()
-        if self._replies:
-            return self._replies.popleft()
-        deadline = Deadline(self.timeout)
         try:
-            while not self._replies:
-                try:
-                    deadline.arm(self._sock)
-                    data = self._sock.recv(RECV_SIZE)
-                except OSError as exc:
-                    raise self._failure("receive", exc) from exc
-                if not data:
-                    raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=self.host)
-                try:
-                    self._replies.extend(self._parser.feed(data))
-                except MalformedReply as exc:
-                    raise NetworkError(
-                        ErrCode.RECEIVE, "smtp.malformed_reply", host=self.host, reason=str(exc)
-                    ) from exc
-        finally:
-            with suppress(OSError):  # sends keep the full timeout (each sendall is bounded)
-                self._sock.settimeout(self.timeout)
-        return self._replies.popleft()
+            deadline.arm(self._sock)
+            data = self._sock.recv(RECV_SIZE)
+        except OSError as exc:
+            raise self._failure("receive", exc) from exc
+        if not data:
+            raise NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=self.host)
+        return data
+
+    def restore_timeout(self) -> None:
+        """After a bounded wait: sends keep the full timeout (each sendall is bounded)."""
+        with suppress(OSError):
+            self._sock.settimeout(self.timeout)
 
     @contextmanager
     def _mapped(self, what: str) -> Iterator[None]:
@@ -347,7 +213,7 @@ class Transport:
         code = ErrCode.SEND if what == "send" else ErrCode.RECEIVE
         if isinstance(exc, TimeoutError):
             return NetworkError(code, f"smtp.{what}_timeout", host=self.host, timeout=self.timeout)
-        return NetworkError(code, f"smtp.{what}_failed", host=self.host, reason=_reason(exc))
+        return NetworkError(code, f"smtp.{what}_failed", host=self.host, reason=reason_of(exc))
 
     def set_timeout(self, seconds: float) -> None:
         """Change the timeout of every later send and receive."""
@@ -364,24 +230,3 @@ class Transport:
         """Close the socket; never raises."""
         with suppress(OSError):
             self._sock.close()
-
-
-def _x509_name(rdns: object) -> str:
-    """`/C=US/O=Example/CN=host`, the OpenSSL one-line form SMAIL's transcript shows."""
-    parts: list[str] = []
-    if isinstance(rdns, tuple):
-        for rdn in rdns:
-            for key, value in rdn:
-                parts.append(f"{_SHORT_NAMES.get(key, key)}={value}")
-    return "/" + "/".join(parts) if parts else ""
-
-
-_SHORT_NAMES = {
-    "countryName": "C",
-    "stateOrProvinceName": "ST",
-    "localityName": "L",
-    "organizationName": "O",
-    "organizationalUnitName": "OU",
-    "commonName": "CN",
-    "emailAddress": "emailAddress",
-}

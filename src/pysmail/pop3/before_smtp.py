@@ -248,7 +248,7 @@ def _xoauth2(
 
 
 def _tls_context(params: PopParams) -> ssl.SSLContext:
-    from pysmail.net.transport import make_tls_context
+    from pysmail.net.tls import make_tls_context
 
     return make_tls_context(params.cafile, params.verify)
 
@@ -278,7 +278,7 @@ def _mapped(params: PopParams, msgid: str, **extra: object) -> Iterator[None]:
     import ssl  # already loaded by poplib
 
     from pysmail.errors import NetworkError
-    from pysmail.net.transport import tls_failure_reason
+    from pysmail.net.tls import tls_failure_reason
 
     host, port = params.host, params.port
     try:

@@ -50,12 +50,12 @@ TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (m
 if TYPE_CHECKING:
     from typing import Literal
 
-    from pysmail.net.transport import Transport
     from pysmail.redact import Scrubber
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.replies import Frame
     from pysmail.smtp.session import SmtpParams
     from pysmail.smtp.trace import Trace
+    from pysmail.smtp.wire import SmtpTransport as Transport
 
 __all__ = ["DataContent", "Job", "Outcome", "Result", "SmtpConnection", "data_content", "deliver"]
 

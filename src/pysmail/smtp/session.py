@@ -7,7 +7,7 @@ from contextlib import suppress
 
 from pysmail.errors import AuthError, NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.net.transport import Transport, make_tls_context
+from pysmail.net.tls import make_tls_context
 from pysmail.record import record
 from pysmail.redact import Scrubber
 from pysmail.smtp.ehlo_name import is_ehlo_name
@@ -19,6 +19,7 @@ from pysmail.smtp.replies import (
     format_command,
     parse_ehlo,
 )
+from pysmail.smtp.wire import SmtpTransport as Transport
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
