@@ -15,6 +15,11 @@ file's folder; the key itself is never in this file); and, written by
 `smail-token login` for `status`: Grant, Issued (UTC time of the login), GrantedScope. Unknown keys,
 comments, other sections, line endings and the file's encoding survive a rewrite.
 `RefreshToken=keyring:<account>` refers to the OS keyring (keyref.py resolves it).
+
+Lines and section headers are read by text.ini_edit's rules, the editor's own. Keys are not
+read as config.ini's configparser reads smail.ini, on purpose: GetPrivateProfileString takes
+only `=`, keeps the first of repeated keys, ignores anything outside [OAUTH2] and never fails
+on a line it does not understand, and a token file must read as SmailRefreshToken reads it.
 """
 
 from __future__ import annotations
