@@ -576,6 +576,16 @@ ROWS: list[Row] = [
             ("timeout-inf", "http://127.0.0.1:9/token", "inf"),
         )
     ],
+    Row(
+        "token-file-utf8-bom-then-not-utf8",
+        ["--auth", "oauth-xoauth2"],
+        ErrCode.NO_ACCESS_TOKEN,
+        files={
+            "smail_refreshtoken.ini": Planted(
+                b"\xef\xbb\xbf[OAUTH2]\r\nUserID=\x82\xa0\xff\r\nClientID=client-1\r\n", 0o600
+            )
+        },
+    ),
 ]
 
 

@@ -147,7 +147,8 @@ def decode_ini(data: bytes) -> tuple[str, str]:
     """(text, encoding): UTF-8 with BOM, UTF-8, else CP932 (Windows Japanese), as Windows writes.
 
     Unlike smail.ini (config.ini.decode_ini): no UTF-16, and CP932 reads anything, U+FFFD for
-    what it cannot; bytes after a UTF-8 BOM that are not UTF-8 raise UnicodeDecodeError.
+    what it cannot; bytes after a UTF-8 BOM that are not UTF-8 raise UnicodeDecodeError
+    (parse_token_file turns it into an ERR).
     """
     from pysmail.text.decode import decode
 
@@ -175,10 +176,20 @@ def _split(line: str) -> tuple[str, str] | None:
 
 
 def parse_token_file(path: Path, data: bytes) -> TokenFile:
-    """The TokenFile held in `data` (pure). Keys outside [OAUTH2] are kept but not read."""
+    """The TokenFile held in `data` (pure). Keys outside [OAUTH2] are kept but not read.
+
+    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_unreadable"): bytes after a UTF-8 BOM
+        that are not UTF-8 (the BOM promised UTF-8; nothing else can be trusted to read it).
+    """
     from pysmail.text.ini_edit import section_name, split_lines
 
-    text, encoding = decode_ini(data)
+    try:
+        text, encoding = decode_ini(data)
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 after its UTF-8 BOM (byte {exc.start + 1})"
+        raise OAuthError(
+            ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_unreadable", path=path, reason=reason
+        ) from None
     newline = "\r\n" if "\r\n" in text else "\n"
     # Only CR/LF end a line: str.splitlines() would also split at \x1c-\x1e, \x85, U+2028.
     lines = tuple(split_lines(text))
