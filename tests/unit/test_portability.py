@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from pysmail import outbox
 from pysmail.cli.completion import completion_script
 from pysmail.cli.smail_args import OPTIONS
+from pysmail.delivery import outbox
 from pysmail.errors import OAuthError
 from pysmail.messages import text, ui_lang
 from pysmail.oauth import atomic, lock
@@ -514,10 +514,10 @@ def test_an_empty_ca_store_on_macos_is_named(tmp_path: Path) -> None:
     import ssl
     import subprocess
 
+    from pysmail.delivery.retry import classify
     from pysmail.errors import NetworkError
     from pysmail.exitcodes import ErrCode
     from pysmail.messages import format_error
-    from pysmail.retry import classify
     from pysmail.smtp.transport import _no_ca_store
 
     empty = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
+from pysmail.delivery.retry import DataSentInterrupt, Verdict, backoff, classify, send_tracked
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.mime.compose import freeze  # re-exported: the outbox's callers freeze specs
-from pysmail.retry import DataSentInterrupt, Verdict, backoff, classify, send_tracked
 
 if TYPE_CHECKING:
+    from pysmail.delivery.pacing import Pacer
     from pysmail.messages import Lang
-    from pysmail.pacing import Pacer
 
 __all__ = [
     "MAGIC",
