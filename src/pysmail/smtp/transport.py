@@ -63,7 +63,7 @@ def make_tls_context(cafile: str | None, verify: bool) -> ssl.SSLContext:
                 context = ssl.create_default_context()
     except (OSError, ssl.SSLError) as exc:
         raise NetworkError(
-            ErrCode.TLS, "smtp.tls_cafile", cafile=cafile, reason=_reason(exc)
+            ErrCode.TLS, "smtp.tls_cafile", transient=False, cafile=cafile, reason=_reason(exc)
         ) from exc
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if not verify:
@@ -239,7 +239,9 @@ class Transport:
         if self._parser.pending or self._replies:
             # Bytes after the 220 were sent in clear and would be read as if protected
             # (the STARTTLS command injection of CVE-2011-0411): refuse.
-            raise NetworkError(ErrCode.TLS, "smtp.starttls_injection", host=self.host)
+            raise NetworkError(
+                ErrCode.TLS, "smtp.starttls_injection", transient=False, host=self.host
+            )
         self._wrap(context, server_hostname)
 
     def _wrap(self, context: ssl.SSLContext, server_hostname: str) -> None:
@@ -254,6 +256,7 @@ class Transport:
             raise NetworkError(
                 ErrCode.TLS,
                 "smtp.tls_no_ca_store" if _no_ca_store(context) else "smtp.tls_verify_failed",
+                transient=False,  # the certificate or the settings are wrong: no retry
                 host=server_hostname,
                 reason=tls_failure_reason(exc),
             ) from exc
@@ -261,7 +264,7 @@ class Transport:
             self.close()
             reason = "timed out" if isinstance(exc, TimeoutError) else tls_failure_reason(exc)
             raise NetworkError(
-                ErrCode.TLS, "smtp.tls_failed", host=server_hostname, reason=reason
+                ErrCode.TLS, "smtp.tls_failed", transient=True, host=server_hostname, reason=reason
             ) from exc
         self.is_tls = True
 
