@@ -543,7 +543,7 @@ def drain_queue(
     """Run outbox.flush until the queue is empty (retries due at once: base 0); the results."""
     from pathlib import Path
 
-    from pysmail import outbox
+    from pysmail.delivery import outbox
 
     results = []
     for _ in range(max_runs):

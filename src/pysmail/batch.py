@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from typing import BinaryIO, TextIO
 
     from pysmail.config.model import Settings
+    from pysmail.delivery.pacing import Pacer
     from pysmail.messages import Lang
     from pysmail.mime.addresses import Address, Recipients
     from pysmail.mime.compose import MessageSpec
     from pysmail.oauth.provider import TokenSource
-    from pysmail.pacing import Pacer
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.connection import Job, Result, SmtpConnection
     from pysmail.smtp.session import SmtpParams

@@ -30,8 +30,8 @@ from cli.util import (
     run_main,
     write_ini,
 )
+from pysmail.delivery.outbox import Envelope, enqueue, entries
 from pysmail.exitcodes import ErrCode
-from pysmail.outbox import Envelope, enqueue, entries
 from stackutil import Stack
 
 SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- not really\n"

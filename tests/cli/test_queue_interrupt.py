@@ -170,7 +170,7 @@ def test_ctrl_c_after_the_data_of_a_plain_send_says_it_may_be_delivered(
 
 
 def test_ctrl_c_during_flush_counts_what_went_and_what_stays(tmp_path: Path) -> None:
-    from pysmail.outbox import Envelope, enqueue, interrupted
+    from pysmail.delivery.outbox import Envelope, enqueue, interrupted
 
     spool = tmp_path / "outbox"
     for number in range(3):

@@ -29,14 +29,14 @@ from faultproxy import (
     password_sender,
     subjects_and_ids,
 )
-from pysmail import outbox
+from pysmail.delivery import outbox
+from pysmail.delivery.outbox import Envelope
+from pysmail.delivery.retry import classify, run_with_retry, send_tracked
 from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import format_error, text
 from pysmail.oauth.provider import TokenSource
 from pysmail.oauth.store import cache_path
-from pysmail.outbox import Envelope
-from pysmail.retry import classify, run_with_retry, send_tracked
 from pysmail.sasl import AuthRequest
 from pysmail.smtp.session import SmtpParams, send
 from stackutil import Stack
@@ -328,7 +328,7 @@ def test_two_flushes_at_once_never_send_a_message_twice(
         sys.path.insert(0, {str(TESTS)!r})
         from pathlib import Path
         from faultproxy import password_sender
-        from pysmail import outbox
+        from pysmail.delivery import outbox
         send_one = password_sender({proxy.host!r}, {proxy.port}, timeout=10)
         sent, busy = [], 0
         deadline = time.monotonic() + 60

@@ -28,10 +28,10 @@ from faultproxy import (
     random_plan,
     subjects_and_ids,
 )
-from pysmail import outbox
+from pysmail.delivery import outbox
+from pysmail.delivery.outbox import Envelope
 from pysmail.oauth.provider import TokenSource
 from pysmail.oauth.store import cache_path
-from pysmail.outbox import Envelope
 from pysmail.sasl import AuthRequest
 from pysmail.smtp.session import SmtpParams, send
 from stackutil import Stack

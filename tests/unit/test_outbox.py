@@ -13,15 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pysmail import outbox
+from pysmail.delivery import outbox
+from pysmail.delivery.outbox import Envelope, Event, QueueState
+from pysmail.delivery.pacing import Limits, Pacer
+from pysmail.delivery.retry import REPLY_LOST_MSGID
 from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError
 from pysmail.exitcodes import ErrCode
 from pysmail.fs.lock import FileLock
 from pysmail.mime.addresses import parse_address
 from pysmail.mime.compose import MessageSpec, compose_bytes
-from pysmail.outbox import Envelope, Event, QueueState
-from pysmail.pacing import Limits, Pacer
-from pysmail.retry import REPLY_LOST_MSGID
 
 H = "smtp.example.test"
 MSG = b"From: a@example.test\r\nMessage-ID: <fixed.1@example.test>\r\nSubject: s\r\n\r\nbody\r\n"

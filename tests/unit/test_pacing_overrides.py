@@ -12,9 +12,9 @@ from pysmail.cli.smail_main import _pacer
 from pysmail.config.ini import parse_ini
 from pysmail.config.merge import merge
 from pysmail.config.model import Settings
+from pysmail.delivery.pacing import Limits
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
-from pysmail.pacing import Limits
 
 INI = Path("/etc/pysmail/smail.ini")
 KEYS = (

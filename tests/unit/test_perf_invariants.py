@@ -246,7 +246,14 @@ HEAVY = {
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).
 LIBRARY_FREE_OF = {"dataclasses", "inspect", "pathlib", "typing", "pysmail.sasl", *HEAVY}
 # Not loaded by a whole plain send without AUTH: smail_main needs pathlib, nothing else here.
-PLAIN_SEND_FREE_OF = {"dataclasses", "inspect", "typing", "pysmail.sasl", "pysmail.outbox", *HEAVY}
+PLAIN_SEND_FREE_OF = {
+    "dataclasses",
+    "inspect",
+    "typing",
+    "pysmail.sasl",
+    "pysmail.delivery.outbox",
+    *HEAVY,
+}
 LIBRARY = [
     "pysmail.cli.smail_args",
     "pysmail.config.model",

@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from pysmail import outbox
 from pysmail.cli.completion import completion_script
 from pysmail.cli.smail_args import OPTIONS
+from pysmail.delivery import outbox
 from pysmail.errors import OAuthError
 from pysmail.fs import atomic, lock, oslock
 from pysmail.messages import text, ui_lang
@@ -513,11 +513,11 @@ def test_an_empty_ca_store_on_macos_is_named(tmp_path: Path) -> None:
     import ssl
     import subprocess
 
+    from pysmail.delivery.retry import classify
     from pysmail.errors import NetworkError
     from pysmail.exitcodes import ErrCode
     from pysmail.messages import format_error
     from pysmail.net.tls import no_ca_store as _no_ca_store
-    from pysmail.retry import classify
 
     empty = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     assert _no_ca_store(empty, "darwin") and not _no_ca_store(empty, "linux")

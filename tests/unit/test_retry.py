@@ -8,6 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysmail.delivery.pacing import DAY, MINUTE, PRESETS, Limits, Pacer, limits_for
+from pysmail.delivery.retry import (
+    REPLY_LOST_MSGID,
+    Attempt,
+    TrackedStream,
+    backoff,
+    classify,
+    run_with_retry,
+    send_tracked,
+)
 from pysmail.errors import (
     AuthError,
     ConfigError,
@@ -20,16 +30,6 @@ from pysmail.errors import (
     UsageError,
 )
 from pysmail.exitcodes import ErrCode
-from pysmail.pacing import DAY, MINUTE, PRESETS, Limits, Pacer, limits_for
-from pysmail.retry import (
-    REPLY_LOST_MSGID,
-    Attempt,
-    TrackedStream,
-    backoff,
-    classify,
-    run_with_retry,
-    send_tracked,
-)
 
 H = "smtp.example.test"
 

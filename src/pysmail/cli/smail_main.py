@@ -24,11 +24,11 @@ if TYPE_CHECKING:
 
     from pysmail.cli.smail_args import CommandLine
     from pysmail.config.model import IniSettings, PopSettings, SecretSources, Settings
+    from pysmail.delivery.outbox import Envelope, Event
+    from pysmail.delivery.pacing import Pacer
     from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
     from pysmail.oauth.provider import TokenSource
-    from pysmail.outbox import Envelope, Event
-    from pysmail.pacing import Pacer
     from pysmail.progress import Progress
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.connection import Job
@@ -97,7 +97,7 @@ def _run(argv: Sequence[str], ctx: _Context) -> int:
 
         return token_main(["--lang", lang, "setup"], stdout=out.stream, environ=env, cwd=cwd)
     if cmd.queue_list:  # needs no server, only the outbox folder
-        from pysmail.outbox import list_lines
+        from pysmail.delivery.outbox import list_lines
 
         for line in list_lines(_spool(_load_ini(cmd, env, cwd), env), lang):
             out.line(line)
@@ -192,7 +192,7 @@ def _dry_run(cmd: CommandLine, settings: Settings, ctx: _Context, spec: MessageS
 
         _write_message(out, compose(spec))
     elif cmd.flush:
-        from pysmail.outbox import list_lines
+        from pysmail.delivery.outbox import list_lines
 
         for line in list_lines(_spool_of(settings, ctx), ctx.lang):
             out.line(line)
@@ -221,7 +221,7 @@ def _load_ini(cmd: CommandLine, env: Mapping[str, str], cwd: Path) -> IniSetting
 
 def _spool(ini: IniSettings | None, env: Mapping[str, str]) -> Path:
     """The outbox folder: `outbox_dir` in smail.ini, else the per-user data folder."""
-    from pysmail.outbox import default_spool
+    from pysmail.delivery.outbox import default_spool
 
     if ini is not None and ini.outbox_dir is not None:
         return ini.outbox_dir
@@ -452,7 +452,7 @@ def _pacer(settings: Settings) -> Pacer | None:
     import time
     from dataclasses import replace
 
-    from pysmail.pacing import Limits, Pacer, limits_for
+    from pysmail.delivery.pacing import Limits, Pacer, limits_for
 
     limits = limits_for(rel.pacing, dict(rel.pacing_overrides))
     if limits == Limits(limits.name):
@@ -483,7 +483,7 @@ def _flush_bar(
         return None, {}
     import time
 
-    from pysmail.outbox import entries
+    from pysmail.delivery.outbox import entries
     from pysmail.progress import LARGE, Progress
 
     wanted = None if only is None else {p.name for p in only}
@@ -510,7 +510,7 @@ def _flush(
     only: list[Path] | None,
 ) -> int:
     """Send what is due in the outbox (`--flush`, or the one message just queued)."""
-    from pysmail.outbox import describe, flush, interrupted
+    from pysmail.delivery.outbox import describe, flush, interrupted
 
     spool = _spool_of(settings, ctx)
     quiet = only is not None and not settings.debug
@@ -543,7 +543,7 @@ def _flush(
         if bar is not None:
             bar.finish()
     except KeyboardInterrupt as exc:  # say what is true: queued, sent, or maybe delivered
-        from pysmail.retry import DataSentInterrupt
+        from pysmail.delivery.retry import DataSentInterrupt
 
         after_data = isinstance(exc, DataSentInterrupt)
         raise interrupted(spool, only, sent, after_data=after_data) from exc
@@ -578,17 +578,17 @@ def _deliver(
     smtputf8 = needs_smtputf8(spec) or recipients.needs_smtputf8
 
     def envelope() -> Envelope:
-        from pysmail.outbox import Envelope
+        from pysmail.delivery.outbox import Envelope
 
         return Envelope(sender, rcpts, time.time(), message_id=spec.message_id, smtputf8=smtputf8)
 
     if rel.queue:
-        from pysmail.outbox import enqueue
+        from pysmail.delivery.outbox import enqueue
 
         path = enqueue(_spool_of(settings, ctx), envelope(), compose(spec))
         return _flush(settings, ctx, trace, auth, source, [path])
 
-    from pysmail.retry import DataSentInterrupt, send_tracked
+    from pysmail.delivery.retry import DataSentInterrupt, send_tracked
 
     send_one = _sender(settings, trace, auth, source)
     bar = _send_bar(settings, spec)
@@ -614,12 +614,12 @@ def _deliver(
     except DataSentInterrupt as exc:  # not "nothing was sent": the server may have it
         raise SmailError(ErrCode.UNKNOWN, "main.interrupted_after_data") from exc
     except SmailError as err:
-        from pysmail.retry import classify
+        from pysmail.delivery.retry import classify
 
         if classify(err).temporary:
             import contextlib
 
-            from pysmail.outbox import keep_unsent
+            from pysmail.delivery.outbox import keep_unsent
 
             with contextlib.suppress(SmailError):  # the original error is the one to report
                 err.kept = keep_unsent(_spool_of(settings, ctx), envelope(), compose(spec), err)
@@ -662,7 +662,7 @@ def _with_retry(
     import random
     import time
 
-    from pysmail.retry import Attempt, run_with_retry
+    from pysmail.delivery.retry import Attempt, run_with_retry
 
     def retrying(attempt: Attempt) -> None:
         if trace is not None:

@@ -122,7 +122,7 @@ def _helo(value: str, _base: Path) -> str:
 
 
 def _pacing(value: str, _base: Path) -> str:
-    from pysmail.pacing import PRESETS
+    from pysmail.delivery.pacing import PRESETS
 
     key = value.strip().lower()
     if key not in PRESETS:

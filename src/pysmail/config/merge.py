@@ -145,7 +145,7 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
 
 
 def _pacing_overrides(ini: IniSettings) -> tuple[tuple[str, int], ...]:
-    """`pacing_per_minute` & co. as (pysmail.pacing.Limits field, value): the keys that are set."""
+    """`pacing_per_minute` & co. as (delivery.pacing.Limits field, value): the keys that are set."""
     given = (
         ("per_minute", ini.pacing_per_minute),
         ("per_day", ini.pacing_per_day),

@@ -281,8 +281,8 @@ class ReliabilitySettings:
     queue: bool = False  # write to the outbox first (--queue / queue = yes)
     retry: float = 0.0  # seconds to retry temporary failures (--retry / retry =)
     outbox_dir: Path | None = None  # None: the per-user data folder
-    pacing: str = "none"  # a pysmail.pacing preset
-    # The preset's limits overridden: (pysmail.pacing.Limits field, value; 0 = no limit)
+    pacing: str = "none"  # a pysmail.delivery.pacing preset
+    # The preset's limits overridden: (pysmail.delivery.pacing.Limits field, value; 0 = no limit)
     pacing_overrides: tuple[tuple[str, int], ...] = ()
 
 

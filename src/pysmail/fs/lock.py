@@ -64,6 +64,7 @@ class FileLock:
             raise OAuthError(
                 ErrCode.NO_ACCESS_TOKEN,
                 "oauth.lock_timeout",
+                transient=True,  # another process holds the refresh lock
                 path=self.path,
                 timeout=f"{self.timeout:g}",
             )

@@ -56,7 +56,7 @@ def make_tls_context(cafile: str | None, verify: bool) -> ssl.SSLContext:
                 context = ssl.create_default_context()
     except (OSError, ssl.SSLError) as exc:
         raise NetworkError(
-            ErrCode.TLS, "smtp.tls_cafile", cafile=cafile, reason=reason_of(exc)
+            ErrCode.TLS, "smtp.tls_cafile", transient=False, cafile=cafile, reason=reason_of(exc)
         ) from exc
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if not verify:

@@ -131,6 +131,7 @@ class Transport:
             raise NetworkError(
                 ErrCode.TLS,
                 "smtp.tls_no_ca_store" if no_ca_store(context) else "smtp.tls_verify_failed",
+                transient=False,  # the certificate or the settings are wrong: no retry
                 host=server_hostname,
                 reason=tls_failure_reason(exc),
             ) from exc
@@ -138,7 +139,7 @@ class Transport:
             self.close()
             reason = "timed out" if isinstance(exc, TimeoutError) else tls_failure_reason(exc)
             raise NetworkError(
-                ErrCode.TLS, "smtp.tls_failed", host=server_hostname, reason=reason
+                ErrCode.TLS, "smtp.tls_failed", transient=True, host=server_hostname, reason=reason
             ) from exc
         self.is_tls = True
 

@@ -7,7 +7,7 @@ JSON status) -> the same AuthError with a message that says which setting to cha
 
 from __future__ import annotations
 
-from pysmail.errors import AuthError, OAuthError
+from pysmail.errors import TEMPORARY_OAUTH_ERRORS, AuthError, OAuthError, enhanced_codes
 from pysmail.exitcodes import ErrCode
 from pysmail.oauth.flow import ProviderError, describe_claims, jwt_claims, shown_url
 
@@ -60,20 +60,18 @@ def provider_error(err: ProviderError, preset: str, url: str, path: object) -> O
         google_expired = _GOOGLE_EXPIRED in err.description.lower()
         if preset == "google" and err.error == "invalid_grant" and google_expired:
             msgid = "oauth.google_token_expired"
+    # Only an error without a known fix is worth a retry: a fix means the request is wrong.
+    temporary = msgid == "oauth.provider_error" and err.error in TEMPORARY_OAUTH_ERRORS
     return OAuthError(
         ErrCode.NO_ACCESS_TOKEN,
         msgid,
+        transient=temporary,
+        http_status=err.status,
         url=shown_url(url),
         error=err.error,
         description=err.description or "-",
         path=path,
     )
-
-
-def _enhanced_codes(reply: str) -> list[str]:
-    import re
-
-    return re.findall(r"\b([245]\.\d{1,3}\.\d{1,3})\b", reply)
 
 
 def explain_auth_failure(err: AuthError, *, user: str, token: str | None) -> AuthError | None:
@@ -92,7 +90,7 @@ def explain_auth_failure(err: AuthError, *, user: str, token: str | None) -> Aut
         "claims": claims,
         "detail": err.params.get("detail") or "-",
     }
-    for status in _enhanced_codes(reply):
+    for status in enhanced_codes(reply):
         msgid = SMTP_FIXES.get(status)
         if msgid is not None:
             return AuthError(ErrCode.AUTH_FAILED, msgid, reply=err.reply, **common)

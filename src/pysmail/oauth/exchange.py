@@ -49,6 +49,7 @@ def post_grant(
         raise OAuthError(
             ErrCode.NO_ACCESS_TOKEN,
             "oauth.http_status",
+            http_status=result.status,
             url=shown_url(request.url),
             status=result.status,
         )
@@ -68,6 +69,7 @@ def discover(http: HttpPort, issuer: str, timeout: float) -> Mapping[str, object
         raise OAuthError(
             ErrCode.NO_ACCESS_TOKEN,
             "oauth.discovery_failed",
+            http_status=result.status,
             issuer=shown_url(issuer),
             reason=f"HTTP {result.status}",
         )

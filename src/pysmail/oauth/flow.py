@@ -179,6 +179,7 @@ def parse_token_response(url: str, status: int, payload: object) -> TokenRespons
         raise OAuthError(
             ErrCode.NO_ACCESS_TOKEN,
             "oauth.token_malformed",
+            http_status=status,
             url=where,
             status=status,
             reason="not a JSON object",
@@ -188,6 +189,7 @@ def parse_token_response(url: str, status: int, payload: object) -> TokenRespons
         raise OAuthError(
             ErrCode.NO_ACCESS_TOKEN,
             "oauth.token_malformed",
+            http_status=status,
             url=where,
             status=status,
             reason="no access_token",

@@ -210,6 +210,7 @@ class UrllibPort:
             raise OAuthError(
                 ErrCode.NO_ACCESS_TOKEN,
                 "oauth.http_redirect",
+                http_status=status,
                 url=where,
                 status=status,
                 location=shown_url(location) or "-",
@@ -253,11 +254,16 @@ def _network_error(exc: BaseException, where: str, proxy: str | None, timeout: f
     if isinstance(cause, ssl.SSLError):  # WinINet 12157
         return OAuthError(code, "oauth.http_tls_failed", url=where, reason=_reason(cause))
     if isinstance(cause, TimeoutError | socket.timeout):
-        return OAuthError(code, "oauth.http_timeout", url=where, timeout=f"{timeout:g}")
+        return OAuthError(
+            code, "oauth.http_timeout", transient=True, url=where, timeout=f"{timeout:g}"
+        )
     text = _reason(cause)
     if isinstance(cause, ValueError) or "unknown url type" in str(exc):  # WinINet 12006
         return OAuthError(code, "oauth.http_bad_url", url=where, reason=text)
     if proxy:  # WinINet 12029 through a proxy: refused, unreachable, or CONNECT denied
         shown = shown_url(proxy)
-        return OAuthError(code, "oauth.http_proxy_failed", url=where, proxy=shown, reason=text)
-    return OAuthError(code, "oauth.http_connect_failed", url=where, reason=text)  # WinINet 12029
+        return OAuthError(
+            code, "oauth.http_proxy_failed", transient=True, url=where, proxy=shown, reason=text
+        )
+    # WinINet 12029
+    return OAuthError(code, "oauth.http_connect_failed", transient=True, url=where, reason=text)

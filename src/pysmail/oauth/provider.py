@@ -199,6 +199,7 @@ class TokenSource:
             raise OAuthError(
                 ErrCode.NO_ACCESS_TOKEN,
                 "oauth.discovery_failed",
+                http_status=result.status,
                 issuer=shown_url(resolved.issuer),
                 reason=f"HTTP {result.status}",
             )
@@ -287,6 +288,7 @@ class TokenSource:
                 raise OAuthError(
                     ErrCode.NO_ACCESS_TOKEN,
                     "oauth.http_status",
+                    http_status=result.status,
                     url=shown_url(token_uri),
                     status=result.status,
                 )

@@ -33,9 +33,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 
+from pysmail.delivery.retry import backoff, classify
 from pysmail.errors import NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.retry import backoff, classify
 from pysmail.smtp.replies import (
     Chunker,
     DotStuffer,

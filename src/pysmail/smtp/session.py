@@ -265,6 +265,7 @@ class _Session:
             raise NetworkError(
                 ErrCode.STARTTLS,
                 "smtp.starttls_refused",
+                smtp_code=reply.code,
                 host=host,
                 reply=self.scrubber.scrub(reply.wire),
             )

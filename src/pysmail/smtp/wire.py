@@ -32,7 +32,9 @@ class SmtpTransport(Transport):
         if self._parser.pending or self._replies:
             # Bytes after the 220 were sent in clear and would be read as if protected
             # (the STARTTLS command injection of CVE-2011-0411): refuse.
-            raise NetworkError(ErrCode.TLS, "smtp.starttls_injection", host=self.host)
+            raise NetworkError(
+                ErrCode.TLS, "smtp.starttls_injection", transient=False, host=self.host
+            )
         super().starttls(context, server_hostname)
 
     def read_reply(self) -> Reply:

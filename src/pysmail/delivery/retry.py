@@ -4,6 +4,8 @@ Pure: no I/O, no clock, no randomness of its own (the caller passes `sleep`, `cl
 
     classify(err, data_sent=...) -> Verdict   permanent or temporary, server-wide or not,
                                               and whether the message may already be delivered
+                                              (from the fields the raise site set on `err`:
+                                              transient, scope, smtp_code; errors.SmailError)
     backoff(attempt, base, cap, rng) -> float exponential backoff with full jitter
     run_with_retry(fn, deadline=..., ...)     call fn until it succeeds, a failure is permanent,
                                               or the next wait would pass the deadline
@@ -28,14 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from pysmail.errors import (
-    AuthError,
-    NetworkError,
-    OAuthError,
-    Pop3Error,
-    SmailError,
-    SmtpReplyError,
-)
+from pysmail.errors import REPLY_LOST_MSGID, NetworkError, SmailError, SmtpReplyError, Step
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 
@@ -65,22 +60,8 @@ else:
 DEFAULT_BASE = 2.0  # seconds: the first retry waits up to this long (with --retry)
 DEFAULT_CAP = 300.0  # no single wait is longer than this
 
-# The id of a network failure after the whole message was handed over (send_tracked).
-REPLY_LOST_MSGID = "outbox.reply_lost"
-
-_TEMPORARY_NETWORK = frozenset(
-    {ErrCode.HOST_LOOKUP, ErrCode.CONNECT, ErrCode.SEND, ErrCode.RECEIVE}
-)
-_SERVER_NETWORK = frozenset({ErrCode.HOST_LOOKUP, ErrCode.CONNECT})
-# TLS failures that a retry cannot fix: the certificate or the settings are wrong.
-_PERMANENT_TLS = frozenset(
-    {"smtp.tls_verify_failed", "smtp.tls_no_ca_store", "smtp.tls_cafile", "smtp.starttls_injection"}
-)
-_TEMPORARY_OAUTH = frozenset(
-    {"oauth.http_timeout", "oauth.http_connect_failed", "oauth.http_proxy_failed"}
-)
-_TEMPORARY_OAUTH_ERRORS = frozenset({"server_error", "temporarily_unavailable", "slow_down"})
-_TEMPORARY_POP3 = frozenset({ErrCode.POP3_TIMEOUT, ErrCode.POP3_CONNECT})
+# A failure at one of these steps stops every message to the server for now.
+_SERVER_STEPS = frozenset({Step.CONNECT, Step.TLS, Step.AUTH, Step.TOKEN, Step.POP3})
 
 
 @record
@@ -105,73 +86,42 @@ class Verdict:
         return not self.temporary
 
 
-def _is_4xx(reply: str | None) -> bool:
-    return bool(reply) and reply.lstrip()[:1] == "4"  # type: ignore[union-attr]
-
-
-def _is_throttle(err: SmtpReplyError) -> bool:
+def _throttled(err: SmailError) -> bool:
     """421 (closing), or an enhanced 4.7.x (policy: rate limits, "try again later")."""
-    import re
-
     if err.smtp_code == 421:
         return True
-    return re.search(r"\b4\.7\.\d{1,3}\b", err.reply or "") is not None
+    enhanced = err.enhanced if isinstance(err, SmtpReplyError) else ()
+    return any(code.startswith("4.7.") for code in enhanced)
 
 
-def _oauth_temporary(err: OAuthError) -> bool:
-    params = err.params
-    if err.msgid in _TEMPORARY_OAUTH:
-        return True
-    if err.msgid in ("oauth.http_status", "oauth.token_malformed"):
-        status = params.get("status")
-        return isinstance(status, int) and (status >= 500 or status == 429)
-    if err.msgid == "oauth.provider_error":
-        return str(params.get("error", "")) in _TEMPORARY_OAUTH_ERRORS
-    if err.msgid == "oauth.discovery_failed":
-        reason = str(params.get("reason", ""))
-        return reason.startswith("HTTP 5") or reason == "HTTP 429"
-    return err.msgid == "oauth.lock_timeout"  # another process holds the refresh lock
+def _reason(err: SmailError) -> str:
+    """A short English tag for logs and the outbox's state file."""
+    scope, transient = err.scope, err.transient
+    if isinstance(err, SmtpReplyError):
+        return f"reply {err.smtp_code}"
+    if scope is Step.AUTH:
+        return "auth temporary" if transient else "auth refused"
+    if scope is Step.TOKEN:
+        return "token endpoint" if transient else "token"
+    if scope is Step.POP3:
+        return "pop3"
+    return err.msgid or err.code.name.lower()
 
 
 def classify(err: SmailError, *, data_sent: bool = False) -> Verdict:
     """Permanent or temporary (and how far it reaches); see the module table.
 
+    Reads only the fields the raise site set: transient, scope, smtp_code (errors.SmailError).
     `data_sent`: the whole message had been handed to the connection (TrackedStream.finished)
     when `err` happened. A network failure then may have hidden the server's 250.
     """
-    code = err.code
-    if isinstance(err, SmtpReplyError):
-        if err.smtp_code // 100 == 4 or code is ErrCode.TEMPORARY:
-            scope: Scope = "server" if _is_throttle(err) else "message"
-            return Verdict(True, scope, reason=f"reply {err.smtp_code}")
-        return Verdict(False, reason=f"reply {err.smtp_code}")
-    if isinstance(err, AuthError):
-        if code is ErrCode.TEMPORARY:
-            return Verdict(True, "server", reason="auth temporary")
-        return Verdict(False, reason="auth refused")
-    if isinstance(err, OAuthError):
-        if _oauth_temporary(err):
-            return Verdict(True, "server", reason="token endpoint")
-        return Verdict(False, reason="token")
-    if isinstance(err, Pop3Error):
-        if code in _TEMPORARY_POP3:
-            return Verdict(True, "server", reason="pop3")
-        return Verdict(False, reason="pop3")
-    if isinstance(err, NetworkError):
-        if code in _TEMPORARY_NETWORK:
-            lost = err.msgid == REPLY_LOST_MSGID or (data_sent and code in _LOSSY)
-            scope = "server" if code in _SERVER_NETWORK else "message"
-            return Verdict(True, scope, ambiguous=lost, reason=err.msgid)
-        if code is ErrCode.TLS:
-            if err.msgid in _PERMANENT_TLS:
-                return Verdict(False, reason=err.msgid)
-            return Verdict(True, "server", reason=err.msgid)  # handshake cut short, timed out
-        if code is ErrCode.STARTTLS and _is_4xx(err.reply):
-            return Verdict(True, "server", reason=err.msgid)  # 454 TLS not available now
-        return Verdict(False, reason=err.msgid)
-    if code is ErrCode.TEMPORARY:
-        return Verdict(True, reason=err.msgid)
-    return Verdict(False, reason=err.msgid or code.name.lower())
+    reason = _reason(err)
+    if not err.transient:
+        return Verdict(False, reason=reason)
+    reach: Scope = "server" if err.scope in _SERVER_STEPS or _throttled(err) else "message"
+    no_reply = err.smtp_code is None  # the server never answered
+    lost = no_reply and (err.scope is Step.DATA or (data_sent and err.scope is Step.TRANSFER))
+    return Verdict(True, reach, ambiguous=lost, reason=reason)
 
 
 _LOSSY = frozenset({ErrCode.SEND, ErrCode.RECEIVE})
@@ -233,7 +183,12 @@ def send_tracked(send: Callable[[Iterable[bytes]], T], chunks: Iterable[bytes]) 
         if not stream.finished or err.code not in _LOSSY or err.msgid == REPLY_LOST_MSGID:
             raise
         raise NetworkError(
-            err.code, REPLY_LOST_MSGID, host=err.params.get("host", "?"), reason=_short(err)
+            err.code,
+            REPLY_LOST_MSGID,
+            transient=True,
+            scope=Step.DATA,  # the answer to the message never came
+            host=err.params.get("host", "?"),
+            reason=_short(err),
         ) from err
 
 

@@ -1,0 +1,83 @@
+"""The durable outbox: composed messages on disk until the server's final 250 to DATA.
+
+Spool folder layout (default: default_spool(); INI `outbox_dir`):
+
+    <spool>/<created_ns>-<random>.msg     one queued message (private file, written to a
+                                          temporary name, fsynced, renamed): a magic line, the
+                                          envelope as one JSON line, then the message bytes
+    <spool>/<name>.state                  attempts, next try, last error (JSON; rewritten
+                                          atomically; missing = never tried)
+    <spool>/failed/<name>.msg + .reason   permanent failures, with why (never deleted by smail)
+    <spool>/unsent/<name>.msg + .reason   messages a plain `smail` (no --queue) could not send
+    <spool>/.flush.lock                   one flush at a time, across processes
+    <spool>/pacing.json                   what was sent in the last 24 h (pacing.Pacer)
+
+Guarantee: a message in the outbox is delivered at least once. It is removed only after the
+server answered 250 to the data. The one case where it can be delivered twice is a connection
+lost (or Ctrl+C) after the final "." and before that reply (the server may have accepted it): it
+is then retried with the same bytes, so the same Message-ID, and receivers can drop the copy.
+
+Modules: fileformat (the .msg and .state formats, pure), spool (the files on disk), flush (sending
+what is due), listing (report lines, --queue-list), interrupted (Ctrl+C during a flush).
+"""
+
+from __future__ import annotations
+
+from pysmail.delivery.outbox.fileformat import (
+    MAGIC,
+    Entry,
+    Envelope,
+    QueueState,
+    decode_header,
+    encode_header,
+    find_message_id,
+)
+from pysmail.delivery.outbox.flush import (
+    LIFETIME,
+    LOCK_NAME,
+    QUEUE_BASE,
+    QUEUE_CAP,
+    Event,
+    FlushResult,
+    SendOne,
+    flush,
+)
+from pysmail.delivery.outbox.interrupted import interrupted
+from pysmail.delivery.outbox.listing import describe, list_lines
+from pysmail.delivery.outbox.spool import (
+    default_spool,
+    enqueue,
+    entries,
+    keep_unsent,
+    open_message,
+    requeue,
+)
+from pysmail.mime.compose import freeze  # the outbox's callers freeze specs
+
+__all__ = [
+    "LIFETIME",
+    "LOCK_NAME",
+    "MAGIC",
+    "QUEUE_BASE",
+    "QUEUE_CAP",
+    "Entry",
+    "Envelope",
+    "Event",
+    "FlushResult",
+    "QueueState",
+    "SendOne",
+    "decode_header",
+    "default_spool",
+    "describe",
+    "encode_header",
+    "enqueue",
+    "entries",
+    "find_message_id",
+    "flush",
+    "freeze",
+    "interrupted",
+    "keep_unsent",
+    "list_lines",
+    "open_message",
+    "requeue",
+]

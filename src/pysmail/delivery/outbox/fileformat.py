@@ -1,0 +1,154 @@
+"""The outbox's file format (pure): the .msg header, the .state file, and the text of reasons."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pysmail.errors import SmailError
+
+__all__ = [
+    "MAGIC",
+    "Entry",
+    "Envelope",
+    "QueueState",
+    "decode_header",
+    "decode_state",
+    "encode_header",
+    "encode_state",
+    "error_text",
+    "find_message_id",
+    "stamp",
+]
+
+MAGIC = b"PYSMAIL-OUTBOX 1\n"
+
+_MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[^>\r\n]*>)")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Who the message goes to, and what it is. `recipients` include Bcc (never in headers)."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    created: float
+    message_id: str | None = None
+    smtputf8: bool = False
+
+
+@dataclass(slots=True)
+class QueueState:
+    """The mutable part of a queued message (its .state file)."""
+
+    attempts: int = 0
+    next_try: float = 0.0
+    last_error: str = ""
+    maybe_sent: bool = False  # an earlier attempt lost the reply after the final "."
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One queued message as found on disk."""
+
+    path: Path
+    envelope: Envelope
+    state: QueueState
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def encode_header(envelope: Envelope) -> bytes:
+    """The bytes a .msg file starts with: MAGIC, then the envelope as one ASCII JSON line."""
+    doc = {
+        "from": envelope.sender,
+        "rcpts": list(envelope.recipients),
+        "created": envelope.created,
+        "message_id": envelope.message_id,
+        "smtputf8": envelope.smtputf8,
+    }
+    line = json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return MAGIC + line.encode("ascii") + b"\n"
+
+
+def decode_header(data: bytes) -> tuple[Envelope, int]:
+    """The envelope at the start of `data`, and the offset where the message bytes begin.
+
+    Raises: ValueError when `data` does not start with a complete, valid header.
+    """
+    if not data.startswith(MAGIC):
+        raise ValueError("not a pysmail outbox file")
+    end = data.find(b"\n", len(MAGIC))
+    if end < 0:
+        raise ValueError("truncated envelope")
+    doc = json.loads(data[len(MAGIC) : end].decode("ascii"))
+    return _envelope(doc), end + 1
+
+
+def _envelope(doc: object) -> Envelope:
+    if not isinstance(doc, dict):
+        raise ValueError("envelope is not an object")
+    sender, rcpts, created = doc.get("from"), doc.get("rcpts"), doc.get("created")
+    mid, utf8 = doc.get("message_id"), doc.get("smtputf8", False)
+    if not isinstance(sender, str) or not isinstance(rcpts, list):
+        raise ValueError("envelope without sender or recipients")
+    if not all(isinstance(r, str) for r in rcpts):
+        raise ValueError("a recipient is not a string")
+    if isinstance(created, bool) or not isinstance(created, int | float):
+        raise ValueError("envelope without a creation time")
+    if not math.isfinite(created) or not (mid is None or isinstance(mid, str)):
+        raise ValueError("bad creation time or Message-ID")
+    if not isinstance(utf8, bool):
+        raise ValueError("bad smtputf8 flag")
+    return Envelope(sender, tuple(rcpts), float(created), mid, utf8)
+
+
+def encode_state(state: QueueState) -> bytes:
+    doc = {
+        "attempts": state.attempts,
+        "next_try": state.next_try,
+        "last_error": state.last_error,
+        "maybe_sent": state.maybe_sent,
+    }
+    return json.dumps(doc, ensure_ascii=True, allow_nan=False).encode("ascii") + b"\n"
+
+
+def decode_state(data: bytes) -> QueueState:
+    doc = json.loads(data.decode("ascii"))
+    if not isinstance(doc, dict):
+        raise ValueError("state is not an object")
+    attempts, next_try = doc.get("attempts", 0), doc.get("next_try", 0.0)
+    if not isinstance(attempts, int) or not isinstance(next_try, int | float):
+        raise ValueError("bad state")
+    return QueueState(
+        attempts, float(next_try), str(doc.get("last_error", "")), bool(doc.get("maybe_sent"))
+    )
+
+
+def find_message_id(head: bytes) -> str | None:
+    """The Message-ID in a message's header block (the part before the first empty line)."""
+    block = head.split(b"\r\n\r\n", 1)[0]
+    block = re.sub(rb"\r?\n[ \t]+", b" ", block)
+    match = _MESSAGE_ID.search(block)
+    return match[1].decode("ascii", "replace") if match else None
+
+
+def stamp(when: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(when).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
+
+
+def error_text(err: SmailError) -> str:
+    from pysmail.messages import text
+
+    detail = text(err.msgid, "en", **err.params) if err.msgid else ""
+    if err.reply:
+        detail += " [" + " / ".join(err.reply.splitlines()) + "]"
+    return detail
