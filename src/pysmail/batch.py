@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 
-from pysmail.cli.params import smtp_params
+from pysmail.config.params import smtp_params
 from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record

@@ -392,7 +392,7 @@ def _pop_before_smtp(
     uses the same access token (AUTH XOAUTH2; the seed asks for POP.AccessAsUser.All)."""
     import time
 
-    from pysmail.cli.params import pop_params
+    from pysmail.config.params import pop_params
     from pysmail.pop3.before_smtp import pop_before_smtp
 
     params = pop_params(settings, pop)
@@ -421,7 +421,7 @@ def _sender(
     """`send_one(sender, recipients, smtputf8, chunks)`: one SMTP transaction; when the server
     refuses an OAuth token (401-style), the token is refreshed once and the transaction tried
     again (AUTH fails before any of the message is read, so the same chunks serve)."""
-    from pysmail.cli.params import smtp_params
+    from pysmail.config.params import smtp_params
     from pysmail.smtp.session import send
 
     params = smtp_params(settings)

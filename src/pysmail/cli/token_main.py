@@ -460,7 +460,7 @@ def _smtp_params(opts: argparse.Namespace, ctx: _Ctx, doc: TokenFile) -> tuple[o
         if exc.code is ErrCode.NO_SERVER:
             raise UsageError(ErrCode.NO_SERVER, "token.no_server") from exc
         raise
-    from pysmail.cli.params import smtp_params
+    from pysmail.config.params import smtp_params
 
     params = smtp_params(settings)  # the same mapping as smail's: TLS, CA file, proxy...
     user = settings.auth.user or doc.user

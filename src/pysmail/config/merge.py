@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pysmail.cli.smail_args import CommandLine
 from pysmail.config.model import (
     DEFAULT_TIMEOUT,
     MAX_TEXT_LENGTH,
@@ -30,6 +29,7 @@ TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every ru
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from pysmail.config.overrides import Overrides
     from pysmail.smtp.proxy import ProxySetting, ProxyUrl
 
 __all__ = ["merge", "tls_for_port"]
@@ -51,7 +51,7 @@ def tls_for_port(port: int | None) -> TlsMode:
     return {465: TlsMode.SMTPS, 587: TlsMode.STARTTLS}.get(port or 0, TlsMode.NONE)
 
 
-def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
+def merge(cmdline: Overrides, ini: IniSettings | None) -> Settings:
     """The effective settings for one run.
 
     Raises:
@@ -155,7 +155,7 @@ def _pacing_overrides(ini: IniSettings) -> tuple[tuple[str, int], ...]:
     return tuple((name, value) for name, value in given if value is not None)
 
 
-def _auth(cmdline: CommandLine, ini: IniSettings) -> AuthSettings:
+def _auth(cmdline: Overrides, ini: IniSettings) -> AuthSettings:
     mode = _first(cmdline.auth, ini.auth) or AuthMode.AUTO
     user = _first(cmdline.user, ini.user)
     auth = AuthSettings(
