@@ -63,6 +63,38 @@ def merge(cmdline: Overrides, ini: IniSettings | None) -> Settings:
     """
     ini = ini or IniSettings()
     limit = ini.max_text_length or MAX_TEXT_LENGTH
+    _check_lengths(cmdline, limit)
+    host = _first(cmdline.host, ini.server)
+    if host is None:
+        raise UsageError(ErrCode.NO_SERVER, "config.no_server")
+    _check_recipients(cmdline)
+    server = _server(cmdline, ini, host)
+    auth = _auth(cmdline, ini)
+    return Settings(
+        server=server,
+        auth=auth,
+        message=_message(cmdline, ini, auth.user),
+        pop=_pop(ini, host, server.timeout, cmdline.proxy),
+        config_path=ini.path,
+        max_text_length=limit,
+        debug=cmdline.debug,
+        info=cmdline.info,
+        silent=cmdline.silent,
+        dry_run=cmdline.dry_run,
+        lang=cmdline.lang,
+        unknown_keys=ini.unknown,
+        reliability=ReliabilitySettings(
+            queue=cmdline.queue or bool(ini.queue),
+            retry=_first(cmdline.retry, ini.retry) or 0.0,
+            outbox_dir=ini.outbox_dir,
+            pacing=ini.pacing or "none",
+            pacing_overrides=_pacing_overrides(ini),
+        ),
+    )
+
+
+def _check_lengths(cmdline: Overrides, limit: int) -> None:
+    """-s and -T within max_text_length."""
     for option, value in (("-s", cmdline.subject), ("-T", cmdline.body_text)):
         if value is not None and len(value) > limit:
             raise UsageError(
@@ -73,37 +105,37 @@ def merge(cmdline: Overrides, ini: IniSettings | None) -> Settings:
                 limit=limit,
             )
 
-    host = _first(cmdline.host, ini.server)
-    if host is None:
-        raise UsageError(ErrCode.NO_SERVER, "config.no_server")
-    # --batch and --eml bring their recipients; --flush sends what is queued
+
+def _check_recipients(cmdline: Overrides) -> None:
+    """A single send needs a recipient; --batch and --eml bring theirs, --flush sends what is
+    queued."""
     needs_recipient = not (cmdline.batch or cmdline.eml or cmdline.flush)
     recipients = (*cmdline.recipients, *cmdline.to, *cmdline.cc, *cmdline.bcc)
     if needs_recipient and not any(r.strip() for r in recipients):
         raise UsageError(ErrCode.RECIPIENT, "config.no_recipient")
 
+
+def _server(cmdline: Overrides, ini: IniSettings, host: str) -> ServerSettings:
     port = _first(cmdline.port, ini.port)
     tls = _first(cmdline.tls, ini.tls) or tls_for_port(port)
-    timeout = _first(cmdline.timeout, ini.timeout) or DEFAULT_TIMEOUT
-    tls_verify = False if cmdline.insecure else ini.tls_verify is not False
-    cafile = Path(cmdline.cafile) if cmdline.cafile else ini.cafile
-    server = ServerSettings(
+    return ServerSettings(
         host=host,
         port=port or default_port(tls),
         tls=tls,
-        tls_verify=tls_verify,
-        cafile=cafile,
+        tls_verify=False if cmdline.insecure else ini.tls_verify is not False,
+        cafile=Path(cmdline.cafile) if cmdline.cafile else ini.cafile,
         helo=_first(cmdline.helo, ini.helo),
-        timeout=timeout,
+        timeout=_first(cmdline.timeout, ini.timeout) or DEFAULT_TIMEOUT,
         proxy=_proxy(cmdline.proxy, ini.proxy),
         chunking=not cmdline.no_chunking and ini.chunking is not False,
     )
-    auth = _auth(cmdline, ini)
-    user = auth.user
+
+
+def _message(cmdline: Overrides, ini: IniSettings, user: str | None) -> MessageSettings:
     sender = _first(cmdline.sender, ini.sender)
     if sender is None and user and "@" in user:
         sender = user  # SMAIL real uses send without -f: the SMTP account is the address
-    message = MessageSettings(
+    return MessageSettings(
         sender=sender,
         subject=cmdline.subject,
         body_text=cmdline.body_text,
@@ -120,27 +152,6 @@ def merge(cmdline: Overrides, ini: IniSettings | None) -> Settings:
         to=cmdline.to,
         cc=cmdline.cc,
         bcc=cmdline.bcc,
-    )
-    return Settings(
-        server=server,
-        auth=auth,
-        message=message,
-        pop=_pop(ini, host, timeout, cmdline.proxy),
-        config_path=ini.path,
-        max_text_length=limit,
-        debug=cmdline.debug,
-        info=cmdline.info,
-        silent=cmdline.silent,
-        dry_run=cmdline.dry_run,
-        lang=cmdline.lang,
-        unknown_keys=ini.unknown,
-        reliability=ReliabilitySettings(
-            queue=cmdline.queue or bool(ini.queue),
-            retry=_first(cmdline.retry, ini.retry) or 0.0,
-            outbox_dir=ini.outbox_dir,
-            pacing=ini.pacing or "none",
-            pacing_overrides=_pacing_overrides(ini),
-        ),
     )
 
 

@@ -1,102 +1,65 @@
 """What the command line may set over smail.ini: the one input of config.merge besides the INI.
 
-config owns this shape and cli fills it (cli.smail_args.CommandLine has every field below), so
-config needs nothing of cli: the dependency points one way, cli -> config.
+config owns this value object and cli builds it from the parsed command line
+(cli.smail_args.overrides), so config needs nothing of cli: the dependency points one way,
+cli -> config. The setup page builds one for its test mail.
 """
 
 from __future__ import annotations
 
+from pysmail.record import record
+
 TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
 if TYPE_CHECKING:
-    from typing import Protocol
-
     from pysmail.config.model import AuthMode, Charset, TlsMode
     from pysmail.smtp.proxy import ProxySetting
 
-    class Overrides(Protocol):
-        """The command-line layer of the settings; None / () / False where not given
-        (read-only: CommandLine is a frozen record)."""
-
-        # server
-        @property
-        def host(self) -> str | None: ...
-        @property
-        def port(self) -> int | None: ...
-        @property
-        def tls(self) -> TlsMode | None: ...
-        @property
-        def timeout(self) -> float | None: ...
-        @property
-        def insecure(self) -> bool: ...
-        @property
-        def cafile(self) -> str | None: ...
-        @property
-        def helo(self) -> str | None: ...
-        @property
-        def proxy(self) -> ProxySetting | None: ...
-        @property
-        def no_chunking(self) -> bool: ...
-        # authentication
-        @property
-        def auth(self) -> AuthMode | None: ...
-        @property
-        def user(self) -> str | None: ...
-        @property
-        def allow_plaintext_auth(self) -> bool: ...
-        # message
-        @property
-        def sender(self) -> str | None: ...
-        @property
-        def subject(self) -> str | None: ...
-        @property
-        def body_text(self) -> str | None: ...
-        @property
-        def body_file(self) -> str | None: ...
-        @property
-        def body_encoding(self) -> str | None: ...
-        @property
-        def html_file(self) -> str | None: ...
-        @property
-        def attachments(self) -> tuple[str, ...]: ...
-        @property
-        def priority(self) -> int | None: ...
-        @property
-        def message_id(self) -> str | None: ...
-        @property
-        def charset(self) -> Charset | None: ...
-        @property
-        def reply_to(self) -> tuple[str, ...]: ...
-        @property
-        def headers(self) -> tuple[tuple[str, str], ...]: ...
-        @property
-        def recipients(self) -> tuple[str, ...]: ...
-        @property
-        def to(self) -> tuple[str, ...]: ...
-        @property
-        def cc(self) -> tuple[str, ...]: ...
-        @property
-        def bcc(self) -> tuple[str, ...]: ...
-        # the run
-        @property
-        def debug(self) -> bool: ...
-        @property
-        def info(self) -> bool: ...
-        @property
-        def silent(self) -> bool: ...
-        @property
-        def dry_run(self) -> bool: ...
-        @property
-        def lang(self) -> str | None: ...
-        @property
-        def queue(self) -> bool: ...
-        @property
-        def retry(self) -> float | None: ...
-        @property
-        def flush(self) -> bool: ...
-        @property
-        def batch(self) -> str | None: ...
-        @property
-        def eml(self) -> str | None: ...
-
-
 __all__ = ["Overrides"]
+
+
+@record
+class Overrides:
+    """The command-line layer of the settings; None / () / False where not given."""
+
+    # server
+    host: str | None = None
+    port: int | None = None
+    tls: TlsMode | None = None
+    timeout: float | None = None
+    insecure: bool = False
+    cafile: str | None = None
+    helo: str | None = None
+    proxy: ProxySetting | None = None  # "none": no proxy, overriding smail.ini
+    no_chunking: bool = False
+    # authentication
+    auth: AuthMode | None = None
+    user: str | None = None
+    allow_plaintext_auth: bool = False
+    # message
+    sender: str | None = None
+    subject: str | None = None
+    body_text: str | None = None
+    body_file: str | None = None
+    body_encoding: str | None = None
+    html_file: str | None = None
+    attachments: tuple[str, ...] = ()
+    priority: int | None = None
+    message_id: str | None = None  # "" for a bare -m: generate one
+    charset: Charset | None = None
+    reply_to: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    recipients: tuple[str, ...] = ()
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    # the run
+    debug: bool = False
+    info: bool = False
+    silent: bool = False
+    dry_run: bool = False
+    lang: str | None = None
+    queue: bool = False
+    retry: float | None = None
+    flush: bool = False
+    batch: str | None = None
+    eml: str | None = None

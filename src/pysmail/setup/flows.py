@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pysmail.errors import ConfigError, OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
@@ -23,6 +24,9 @@ from pysmail.oauth.http import HttpPort
 from pysmail.oauth.providers import AuthMethod
 from pysmail.redact import Scrubber
 from pysmail.setup.actions import TOKEN_FILE_NAME, Draft
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 __all__ = ["Login", "Notice", "Pending", "Session", "finish_login", "load_existing",
            "save", "send_test", "start_login"]  # fmt: skip
@@ -384,14 +388,12 @@ def save(session: Session, lang: Lang) -> list[Path]:
 
 
 def send_test(session: Session, lang: Lang) -> Notice:
-    """Send one test mail with the page's settings through `smail -d` (the real send path:
-    token refresh, TLS, AUTH), from a private scratch folder holding the two files. A rotated
-    refresh token and the new access token are taken back into the Session."""
+    """Send one test mail with the page's settings as `smail -d` would (pysmail.app.send: token
+    refresh, TLS, AUTH), from a private scratch folder holding the two files. A rotated refresh
+    token and the new access token are taken back into the Session."""
     import io
     import shutil
     import tempfile
-
-    from pysmail.cli.smail_main import main as smail
 
     draft = session.draft
     if draft.uses_oauth and not session.has_token():
@@ -407,15 +409,7 @@ def send_test(session: Session, lang: Lang) -> Notice:
         _write(ini, _ini_bytes(session, ini, token_ref))
         out = io.StringIO()
         env = {**session.env, "SMAIL_CONFIG": str(ini)}
-        argv = [
-            "-s" + text("setup.test_subject", lang),
-            "-T" + text("setup.test_body", lang),
-            "-d",
-            "--lang",
-            lang,
-            draft.test_to,
-        ]
-        code = smail(argv, stdout=out, environ=env, cwd=scratch)
+        code = _test_send(draft.test_to, lang, out, env, scratch)
         if draft.uses_oauth and session.login is not None:
             _take_back(session, scratch / TOKEN_FILE_NAME)
     finally:
@@ -425,6 +419,34 @@ def send_test(session: Session, lang: Lang) -> Notice:
         shown = text("setup.test_ok", lang, to=draft.test_to, server=draft.server)
         return Notice(True, shown, transcript)
     return Notice(False, text("setup.test_failed", lang, code=f"{code:04d}"), transcript)
+
+
+def _test_send(to: str, lang: Lang, stream: TextIO, env: dict[str, str], cwd: Path) -> int:
+    """`smail -s<subject> -T<body> -d --lang <lang> <to>` in `cwd`: the exit code, with the -d
+    transcript and any ERR block written to `stream`."""
+    from pysmail.app.context import Context
+    from pysmail.app.guard import guarded
+    from pysmail.app.send import Mode, execute, prepare
+    from pysmail.app.settings import load_settings
+    from pysmail.config.overrides import Overrides
+    from pysmail.redact import Scrubber
+    from pysmail.ui.output import Output
+
+    given = Overrides(
+        subject=text("setup.test_subject", lang),
+        body_text=text("setup.test_body", lang),
+        debug=True,
+        lang=lang,
+        recipients=(to,),
+    )
+    out = Output(stream, Scrubber())
+    ctx = Context(out, env, cwd, lang)
+
+    def run() -> int:
+        settings = load_settings(given, None, env, cwd)
+        return execute(prepare(settings, Mode(), ctx), ctx)
+
+    return guarded(run, say=out.line, lang=lang, env=env)
 
 
 def _take_back(session: Session, path: Path) -> None:
