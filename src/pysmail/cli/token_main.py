@@ -119,6 +119,6 @@ def _access_token(opts: argparse.Namespace, ctx: TokenContext) -> None:
 
 
 def _setup(opts: argparse.Namespace, ctx: TokenContext) -> None:
-    from pysmail.app.token.setup import setup
+    from pysmail.setup.serve import setup
 
     setup(ctx, port=opts.port, idle=opts.idle, browser=not opts.no_browser)

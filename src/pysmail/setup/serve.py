@@ -1,4 +1,6 @@
-"""`smail-token setup` (and `smail --setup`): serve the local set-up page until Finish or idle."""
+"""`smail-token setup` (and `smail --setup`): serve the local set-up page until Finish or idle.
+
+The setup page is a front end like cli/: it sits above pysmail.app and calls it (test_mail.py)."""
 
 from __future__ import annotations
 
