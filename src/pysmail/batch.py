@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 
-from pysmail.cli.params import smtp_params
+from pysmail.config.params import smtp_params
 from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
@@ -1165,7 +1165,7 @@ def run_batch(
 
     `out` prints a line (failed rows, the summary; nothing with -S). `progress`: the stream of
     the progress line (default stderr, only when it is a terminal and -S is not given).
-    `report_path`: the per-message CSV report. `pacer`: provider pacing (pysmail.pacing).
+    `report_path`: the per-message CSV report. `pacer`: provider pacing (pysmail.delivery.pacing).
     `attach_dir`: the folder the rows' attachments must be in (default: `cwd`). `show`
     (--dry-run): every checked message goes there instead; no connection, no report.
 

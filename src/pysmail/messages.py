@@ -10,11 +10,25 @@ from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
 if TYPE_CHECKING:
-    from typing import Literal
-
-    from pysmail.errors import SmailError
+    from collections.abc import Mapping
+    from typing import Literal, Protocol
 
     Lang = Literal["en", "ja"]
+
+    class Reported(Protocol):
+        """What format_error reads of an error: pysmail.errors.SmailError has this shape
+        (declared here, so that messages, which errors uses to render itself, needs no errors)."""
+
+        @property
+        def code(self) -> ErrCode: ...
+        @property
+        def msgid(self) -> str: ...
+        @property
+        def params(self) -> Mapping[str, object]: ...
+        @property
+        def reply(self) -> str | None: ...
+        @property
+        def kept(self) -> object: ...
 else:
     Lang = str
 
@@ -58,7 +72,7 @@ def title(code: ErrCode, lang: Lang) -> str:
     return ja if lang == "ja" else en
 
 
-def format_error(err: SmailError, lang: Lang) -> str:
+def format_error(err: Reported, lang: Lang) -> str:
     """The block printed for an error: SMAIL's `ERR-xxxx:title` line, the cause, the reply."""
     lines = [f"ERR-{int(err.code):04d}:{title(err.code, lang)}"]
     if err.msgid:

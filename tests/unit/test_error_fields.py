@@ -172,7 +172,7 @@ def test_a_failure_after_the_last_chunk_is_at_the_data_step() -> None:
 
 
 def test_tls_failures() -> None:
-    from pysmail.smtp.transport import make_tls_context
+    from pysmail.net.tls import make_tls_context
 
     with pytest.raises(NetworkError) as caught:
         make_tls_context("/nonexistent/ca.pem", True)

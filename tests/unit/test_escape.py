@@ -7,9 +7,9 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pysmail.cli.output import Output
 from pysmail.redact import Scrubber
 from pysmail.text.escape import escape_controls
+from pysmail.ui.output import Output
 
 
 def test_terminal_controls_are_shown_as_escapes() -> None:

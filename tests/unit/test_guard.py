@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from pysmail.cli.guard import early_lang, guarded
+from pysmail.app.guard import guarded
+from pysmail.cli.guard import early_lang
 from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
 

@@ -124,7 +124,8 @@ def test_setup_save_refuses_and_writes_nothing(tmp_path: Path) -> None:
     ERR-0027 naming the key, and writes neither file."""
     from pysmail.errors import ConfigError
     from pysmail.setup.actions import Draft
-    from pysmail.setup.flows import Session, save
+    from pysmail.setup.flows import Session
+    from pysmail.setup.save import save
 
     draft = Draft(user="me@example.test", server="smtp.example.test", port="587", auth="plain",
                   folder=str(tmp_path / "conf"))  # fmt: skip

@@ -13,14 +13,8 @@ import pytest
 
 from pysmail import __version__
 from pysmail.catalog import TITLES
-from pysmail.cli.manpage import (
-    argparse_manpage,
-    main,
-    manpage_date,
-    roff_code,
-    roff_text,
-    smail_manpage,
-)
+from pysmail.cli.manpage import argparse_manpage, main, smail_manpage
+from pysmail.cli.roff import manpage_date, roff_code, roff_text
 from pysmail.cli.smail_args import OPTIONS
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import text

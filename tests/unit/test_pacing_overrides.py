@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pysmail.app.pacer import pacer as _pacer
 from pysmail.cli.smail_args import parse_args
-from pysmail.cli.smail_main import _pacer
 from pysmail.config.ini import parse_ini
 from pysmail.config.merge import merge
 from pysmail.config.model import Settings

@@ -1,26 +1,13 @@
-"""The one place where an exception becomes an exit code and an ERR block, for both commands.
-
-    return guarded(lambda: _run(argv, ctx), say=out.line, lang=lang, env=env)
-
-A SmailError prints its ERR block and exits with its code; Ctrl+C is ERR-0016 ("interrupted");
-MemoryError is SMAIL's ERR-0014; any other exception is a bug and still ends in ERR-0016, never a
-traceback (PYSMAIL_TRACEBACK=1 shows it, for a bug report). `say=None` prints nothing (-S).
-"""
+"""What both commands do around parsing: the console-script exit, and `--lang` read early."""
 
 from __future__ import annotations
 
-from pysmail.errors import SmailError
-from pysmail.exitcodes import ErrCode
-from pysmail.messages import format_error
-
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Sequence
     from typing import NoReturn
 
-    from pysmail.messages import Lang
-
-__all__ = ["console_run", "early_lang", "guarded"]
+__all__ = ["console_run", "early_lang"]
 
 
 def console_run(main: Callable[[Sequence[str]], int]) -> NoReturn:
@@ -43,35 +30,3 @@ def early_lang(argv: Sequence[str]) -> str | None:
         if arg == "--lang" and i + 1 < len(argv):
             return argv[i + 1]
     return None
-
-
-def guarded(
-    run: Callable[[], int],
-    *,
-    say: Callable[[str], None] | None,
-    lang: Lang,
-    env: Mapping[str, str],
-) -> int:
-    """`run()`'s exit code, or the code of what it raised (see the module docstring)."""
-
-    def fail(err: SmailError) -> int:
-        if say is not None:
-            say(format_error(err, lang))
-        return int(err.code)
-
-    try:
-        return run()
-    except SmailError as err:
-        return fail(err)
-    except SystemExit as exc:  # argparse's --help / --version
-        return exc.code if isinstance(exc.code, int) else 0
-    except KeyboardInterrupt:
-        return fail(SmailError(ErrCode.UNKNOWN, "main.interrupted"))
-    except MemoryError:
-        return fail(SmailError(ErrCode.MEMORY, ""))
-    except Exception as exc:  # the last line of defence: a bug must still end in ERR-0016
-        if env.get("PYSMAIL_TRACEBACK") == "1" and say is not None:
-            import traceback
-
-            say("".join(traceback.format_exception(exc)))
-        return fail(SmailError(ErrCode.UNKNOWN, "main.internal", kind=type(exc).__name__))

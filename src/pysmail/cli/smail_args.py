@@ -9,32 +9,29 @@ man pages are built from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import Enum
 
+from pysmail.cli import option_values as conv
 from pysmail.config.model import AuthMode, Charset, TlsMode
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.messages import LANGS
 from pysmail.record import record, record_fields
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
     from typing import Any
 
+    from pysmail.config.overrides import Overrides
     from pysmail.net.proxy import ProxySetting
 
-__all__ = ["OPTIONS", "CommandLine", "Kind", "OptionSpec", "parse_args"]
+__all__ = ["OPTIONS", "CommandLine", "Kind", "OptionSpec", "overrides", "parse_args"]
 
 
 class Kind(Enum):
     FLAG = "flag"  # -d, --dry-run: no value
     VALUE = "value"  # -h<host>, --port N / --port=N
     OPTIONAL = "optional"  # -m[<id>], --message-id[=<id>]: a value only when attached
-
-
-# (value, option as the user typed it) -> the converted value; raises UsageError
-Converter = Callable[[str, str], object]
 
 
 @record
@@ -47,7 +44,7 @@ class OptionSpec:
     long: str | None = None  # "host" for --host
     metavar: str = ""
     append: bool = False  # repeatable: every use adds (else the last one wins)
-    convert: Converter | None = None
+    convert: conv.Converter | None = None
     empty_ok: bool = False  # an empty value is meaningful (-s"" gives an empty subject)
     smail: bool = False  # one of SMAIL's own options (listed first in the help)
     path: bool = False  # a file name: any bytes the file system allows, UTF-8 or not
@@ -128,131 +125,6 @@ class CommandLine:
     given: frozenset[str] = frozenset()
 
 
-# --- converters -------------------------------------------------------------------------------
-
-
-def _choice(values: Sequence[str], make: Callable[[str], object]) -> Converter:
-    def convert(value: str, option: str) -> object:
-        key = value.strip().lower()
-        if key not in values:
-            raise UsageError(
-                ErrCode.OPTION,
-                "cli.bad_choice",
-                option=option,
-                value=value,
-                choices="|".join(values),
-            )
-        return make(key)
-
-    return convert
-
-
-def _priority(value: str, option: str) -> int:
-    if len(value) == 1 and value in "123456789":
-        return int(value)
-    raise UsageError(ErrCode.OPTION, "cli.bad_priority", option=option, value=value)
-
-
-def _port(value: str, option: str) -> int:
-    text = value.strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= 65535:
-        return int(text)
-    raise UsageError(ErrCode.OPTION, "cli.bad_port", option=option, value=value)
-
-
-def _seconds(value: str, option: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < 86400:  # also refuses nan and inf
-        raise UsageError(ErrCode.OPTION, "cli.bad_timeout", option=option, value=value)
-    return seconds
-
-
-def _retry(value: str, option: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 7 * 86400:  # also refuses nan and inf
-        raise UsageError(ErrCode.OPTION, "cli.bad_retry", option=option, value=value)
-    return seconds
-
-
-def _parallel(value: str, option: str) -> int:
-    text = value.strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= 32:
-        return int(text)
-    raise UsageError(ErrCode.OPTION, "cli.bad_parallel", option=option, value=value)
-
-
-def _proxy(value: str, option: str) -> object:
-    from pysmail.net.proxy import ProxyUrlError, mask_proxy_text, parse_proxy_setting
-
-    try:
-        setting = parse_proxy_setting(value)
-    except ProxyUrlError as exc:
-        raise UsageError(
-            ErrCode.OPTION,
-            "cli.bad_proxy",
-            option=option,
-            value=mask_proxy_text(value),
-            reason=str(exc),
-        ) from None
-    if setting != "none" and setting.username is not None:
-        raise UsageError(ErrCode.OPTION, "cli.proxy_credentials", option=option)
-    return setting
-
-
-def _encoding(value: str, option: str) -> str:
-    from pysmail.mime.bodyfile import text_codec
-
-    name = value.strip().lower()
-    if name == "auto":
-        return name
-    codec = text_codec(name)
-    if codec is None:
-        raise UsageError(ErrCode.OPTION, "cli.bad_encoding", option=option, value=value)
-    return codec
-
-
-def _attachments(value: str, option: str) -> list[str]:
-    # Empty pieces come from empty batch variables (-a%A%,%B%) and are dropped.
-    names = [name for name in value.split(",") if name.strip()]
-    if not names:
-        raise UsageError(ErrCode.OPTION, "cli.missing_value", option=option, example="-afile.pdf")
-    return names
-
-
-def _helo(value: str, option: str) -> str:
-    from pysmail.smtp.ehlo_name import is_ehlo_name
-
-    if is_ehlo_name(value):
-        return value
-    from pysmail.text.escape import clip
-
-    raise UsageError(ErrCode.OPTION, "cli.bad_helo", option=option, value=clip(value))
-
-
-def _header(value: str, option: str) -> tuple[str, str]:
-    name, colon, body = value.partition(":")
-    name = name.strip()
-    # RFC 5322 3.6.8: a field name is printable US-ASCII except ":"; no CR/LF may sneak in.
-    ok_name = bool(name) and all(33 <= ord(c) <= 126 for c in name)
-    if not (colon and ok_name) or "\r" in body or "\n" in body:
-        raise UsageError(ErrCode.OPTION, "cli.bad_header", option=option, value=value)
-    return name, body.strip()
-
-
-# --- the table --------------------------------------------------------------------------------
-
-_TLS = [m.value for m in TlsMode]
-_AUTH = [m.value for m in AuthMode]
-_CHARSETS = [m.value for m in Charset]
-_tls, _auth = _choice(_TLS, TlsMode), _choice(_AUTH, AuthMode)
-_charset, _lang = _choice(_CHARSETS, Charset), _choice(LANGS, str)
-
 OPTIONS: tuple[OptionSpec, ...] = (
     # SMAIL's own options, in the order of its readme synopsis
     OptionSpec("host", Kind.VALUE, "h", "host", "host", smail=True),
@@ -267,11 +139,11 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "attach",
         "file[,file...]",
         append=True,
-        convert=_attachments,
+        convert=conv.attachments,
         smail=True,
         path=True,
     ),
-    OptionSpec("priority", Kind.VALUE, "p", "priority", "1-9", convert=_priority, smail=True),
+    OptionSpec("priority", Kind.VALUE, "p", "priority", "1-9", convert=conv.priority, smail=True),
     OptionSpec("tz_adjust", Kind.FLAG, "t", smail=True),
     OptionSpec("silent", Kind.FLAG, "S", "silent", smail=True),
     OptionSpec("debug", Kind.FLAG, "d", "debug", smail=True),
@@ -282,49 +154,56 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("to", Kind.VALUE, long="to", metavar="addr[,addr...]", append=True),
     OptionSpec("cc", Kind.VALUE, long="cc", metavar="addr[,addr...]", append=True),
     OptionSpec("bcc", Kind.VALUE, long="bcc", metavar="addr[,addr...]", append=True),
-    OptionSpec("port", Kind.VALUE, long="port", metavar="N", convert=_port),
-    OptionSpec("tls", Kind.VALUE, long="tls", metavar="|".join(_TLS), convert=_tls),
-    OptionSpec("auth", Kind.VALUE, long="auth", metavar="MODE", convert=_auth),
+    OptionSpec("port", Kind.VALUE, long="port", metavar="N", convert=conv.port),
+    OptionSpec("tls", Kind.VALUE, long="tls", metavar="|".join(conv.TLS), convert=conv.tls),
+    OptionSpec("auth", Kind.VALUE, long="auth", metavar="MODE", convert=conv.auth),
     OptionSpec("user", Kind.VALUE, long="user", metavar="USER"),
     OptionSpec("allow_plaintext_auth", Kind.FLAG, long="allow-plaintext-auth"),
     OptionSpec("cafile", Kind.VALUE, long="cafile", metavar="PATH", path=True),
     OptionSpec("insecure", Kind.FLAG, long="insecure"),
     OptionSpec("no_chunking", Kind.FLAG, long="no-chunking"),
-    OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME", convert=_helo),
-    OptionSpec("timeout", Kind.VALUE, long="timeout", metavar="SEC", convert=_seconds),
-    OptionSpec("proxy", Kind.VALUE, long="proxy", metavar="URL", convert=_proxy),
+    OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME", convert=conv.helo),
+    OptionSpec("timeout", Kind.VALUE, long="timeout", metavar="SEC", convert=conv.seconds),
+    OptionSpec("proxy", Kind.VALUE, long="proxy", metavar="URL", convert=conv.proxy),
     OptionSpec(
         "charset",
         Kind.VALUE,
         long="charset",
         metavar="CHARSET",
-        convert=_choice(_CHARSETS, Charset),
+        convert=conv.choice(conv.CHARSETS, Charset),
     ),
-    OptionSpec("body_encoding", Kind.VALUE, long="body-encoding", metavar="ENC", convert=_encoding),
+    OptionSpec(
+        "body_encoding", Kind.VALUE, long="body-encoding", metavar="ENC", convert=conv.encoding
+    ),
     OptionSpec("html_file", Kind.VALUE, long="html", metavar="FILE", path=True),
     OptionSpec("reply_to", Kind.VALUE, long="reply-to", metavar="ADDR", append=True),
     OptionSpec(
-        "headers", Kind.VALUE, long="header", metavar='"Name: value"', append=True, convert=_header
+        "headers",
+        Kind.VALUE,
+        long="header",
+        metavar='"Name: value"',
+        append=True,
+        convert=conv.header,
     ),
     OptionSpec("config", Kind.VALUE, long="config", metavar="PATH", path=True),
     OptionSpec("dry_run", Kind.FLAG, long="dry-run"),
-    OptionSpec("lang", Kind.VALUE, long="lang", metavar="en|ja", convert=_lang),
+    OptionSpec("lang", Kind.VALUE, long="lang", metavar="en|ja", convert=conv.lang),
     OptionSpec("version", Kind.FLAG, long="version"),
     OptionSpec("queue", Kind.FLAG, long="queue"),
     OptionSpec("flush", Kind.FLAG, long="flush"),
     OptionSpec("queue_list", Kind.FLAG, long="queue-list"),
-    OptionSpec("retry", Kind.VALUE, long="retry", metavar="SEC", convert=_retry),
+    OptionSpec("retry", Kind.VALUE, long="retry", metavar="SEC", convert=conv.retry),
     OptionSpec("batch", Kind.VALUE, long="batch", metavar="FILE", path=True),
     OptionSpec("eml", Kind.VALUE, long="eml", metavar="FILE|-", path=True),
     OptionSpec("report", Kind.VALUE, long="report", metavar="FILE", path=True),
     OptionSpec("attach_dir", Kind.VALUE, long="attach-dir", metavar="DIR", path=True),
-    OptionSpec("parallel", Kind.VALUE, long="parallel", metavar="N", convert=_parallel),
+    OptionSpec("parallel", Kind.VALUE, long="parallel", metavar="N", convert=conv.parallel),
     OptionSpec(
         "completion",
         Kind.VALUE,
         long="completion",
         metavar="bash|zsh|powershell",
-        convert=_choice(["bash", "zsh", "powershell"], str),
+        convert=conv.choice(["bash", "zsh", "powershell"], str),
     ),
     OptionSpec("setup", Kind.FLAG, long="setup"),
 )
@@ -372,15 +251,90 @@ def parse_args(argv: Sequence[str]) -> CommandLine:
     Raises:
         UsageError(ErrCode.OPTION, "cli.*"): unknown option, missing or invalid value.
     """
-    values: dict[str, Any] = {}
-    given: set[str] = set()
-    recipients: list[str] = []
+    return _Parser(argv).parse()
 
-    def store(spec: OptionSpec, raw: str, option: str) -> None:
-        if spec.kind is Kind.VALUE and not raw.strip() and not spec.empty_ok:
+
+class _Parser:
+    """One pass over argv: `values` and `given` collect the options, `recipients` the rest."""
+
+    def __init__(self, argv: Sequence[str]) -> None:
+        self.argv = argv
+        self.i = 0  # the next argument
+        self.values: dict[str, Any] = {}
+        self.given: set[str] = set()
+        self.recipients: list[str] = []
+
+    def parse(self) -> CommandLine:
+        argv = self.argv
+        positional_only = False
+        while self.i < len(argv):
+            arg = argv[self.i]
+            self.i += 1
+            if positional_only or not arg.startswith("-"):
+                self.recipients.append(arg)
+            elif arg == "--":
+                positional_only = True
+            elif arg.startswith("--"):
+                self._long(arg)
+            else:
+                self._short(arg)
+        self.values["recipients"] = tuple(self.recipients)
+        if self.recipients:
+            self.given.add("recipients")
+        self.values["given"] = frozenset(self.given)
+        return CommandLine(**self.values)
+
+    def _next_value(self) -> str | None:
+        """The next argument, taken as this option's value; None at the end."""
+        if self.i >= len(self.argv):
+            return None
+        self.i += 1
+        return self.argv[self.i - 1]
+
+    def _long(self, arg: str) -> None:
+        name, eq, attached = arg[2:].partition("=")
+        spec = _LONG.get(name)
+        option = f"--{name}"
+        if spec is None:
+            raise UsageError(ErrCode.OPTION, "cli.unknown_option", option=arg)
+        if spec.kind is Kind.FLAG:
+            if eq:
+                raise UsageError(ErrCode.OPTION, "cli.no_value_expected", option=option)
+            self._store(spec, "", option)
+            return
+        if spec.kind is Kind.OPTIONAL or eq:
+            self._store(spec, attached, option)
+            return
+        value = self._next_value()  # `--opt value`: the next argument is the value, always
+        if value is None:
+            raise _missing_value(spec, option)
+        self._store(spec, value, option)
+
+    def _short(self, arg: str) -> None:
+        argv = self.argv
+        spec = _SHORT.get(arg[1:2])
+        option, attached = arg[:2], arg[2:]
+        if spec is None or (spec.kind is Kind.FLAG and attached):
+            _unknown_short(arg)
+        assert spec is not None  # for mypy: _unknown_short always raises
+        following = argv[self.i] if self.i < len(argv) else None
+        if spec.kind is not Kind.VALUE or attached:
+            self._store(spec, attached, option)
+        elif following is not None and _may_be_spaced_value(following):
+            self._store(spec, following, option)
+            self.i += 1
+        elif spec.empty_ok:
+            self._store(spec, "", option)  # -s"" reaches us as a bare -s
+        elif following is not None and not following.startswith("-"):
             raise UsageError(
-                ErrCode.OPTION, "cli.missing_value", option=option, example=_example(spec, option)
+                ErrCode.OPTION, "cli.value_not_attached", option=option, value=following
             )
+        else:
+            raise _missing_value(spec, option)
+
+    def _store(self, spec: OptionSpec, raw: str, option: str) -> None:
+        if spec.kind is Kind.VALUE and not raw.strip() and not spec.empty_ok:
+            raise _missing_value(spec, option)
         if not spec.path:
             _check_text(raw, option)
         value: object = True if spec.kind is Kind.FLAG else raw
@@ -388,72 +342,16 @@ def parse_args(argv: Sequence[str]) -> CommandLine:
             value = spec.convert(raw, option)
         if spec.append:
             items = value if isinstance(value, list) else [value]  # -aA,B adds two
-            values[spec.field] = values.get(spec.field, ()) + tuple(items)
+            self.values[spec.field] = self.values.get(spec.field, ()) + tuple(items)
         else:
-            values[spec.field] = value
-        given.add(spec.field)
+            self.values[spec.field] = value
+        self.given.add(spec.field)
 
-    i = 0
-    positional_only = False
-    while i < len(argv):
-        arg = argv[i]
-        i += 1
-        if positional_only or not arg.startswith("-"):
-            recipients.append(arg)
-        elif arg == "--":
-            positional_only = True
-        elif arg.startswith("--"):
-            name, eq, attached = arg[2:].partition("=")
-            spec = _LONG.get(name)
-            option = f"--{name}"
-            if spec is None:
-                raise UsageError(ErrCode.OPTION, "cli.unknown_option", option=arg)
-            if spec.kind is Kind.FLAG:
-                if eq:
-                    raise UsageError(ErrCode.OPTION, "cli.no_value_expected", option=option)
-                store(spec, "", option)
-            elif spec.kind is Kind.OPTIONAL or eq:
-                store(spec, attached, option)
-            elif i < len(argv):  # `--opt value`: the next argument is the value, always
-                store(spec, argv[i], option)
-                i += 1
-            else:
-                raise UsageError(
-                    ErrCode.OPTION,
-                    "cli.missing_value",
-                    option=option,
-                    example=_example(spec, option),
-                )
-        else:
-            spec = _SHORT.get(arg[1:2])
-            option, attached = arg[:2], arg[2:]
-            if spec is None or (spec.kind is Kind.FLAG and attached):
-                _unknown_short(arg)
-            assert spec is not None  # for mypy: _unknown_short always raises
-            if spec.kind is not Kind.VALUE or attached:
-                store(spec, attached, option)
-            elif i < len(argv) and _may_be_spaced_value(argv[i]):
-                store(spec, argv[i], option)
-                i += 1
-            elif spec.empty_ok:
-                store(spec, "", option)  # -s"" reaches us as a bare -s
-            elif i < len(argv) and not argv[i].startswith("-"):
-                raise UsageError(
-                    ErrCode.OPTION, "cli.value_not_attached", option=option, value=argv[i]
-                )
-            else:
-                raise UsageError(
-                    ErrCode.OPTION,
-                    "cli.missing_value",
-                    option=option,
-                    example=_example(spec, option),
-                )
 
-    values["recipients"] = tuple(recipients)
-    if recipients:
-        given.add("recipients")
-    values["given"] = frozenset(given)
-    return CommandLine(**values)
+def _missing_value(spec: OptionSpec, option: str) -> UsageError:
+    return UsageError(
+        ErrCode.OPTION, "cli.missing_value", option=option, example=_example(spec, option)
+    )
 
 
 def _unknown_short(arg: str) -> None:
@@ -475,3 +373,10 @@ def _check_table() -> None:
 
 
 _check_table()
+
+
+def overrides(cmd: CommandLine) -> Overrides:
+    """What config.merge reads of the command line, as config's own value object."""
+    from pysmail.config.overrides import Overrides
+
+    return Overrides(**{name: getattr(cmd, name) for name in record_fields(Overrides)})

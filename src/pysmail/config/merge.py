@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pysmail.cli.smail_args import CommandLine
 from pysmail.config.model import (
     DEFAULT_TIMEOUT,
     MAX_TEXT_LENGTH,
@@ -30,6 +29,7 @@ TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every ru
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from pysmail.config.overrides import Overrides
     from pysmail.net.proxy import ProxySetting, ProxyUrl
 
 __all__ = ["merge", "tls_for_port"]
@@ -51,7 +51,7 @@ def tls_for_port(port: int | None) -> TlsMode:
     return {465: TlsMode.SMTPS, 587: TlsMode.STARTTLS}.get(port or 0, TlsMode.NONE)
 
 
-def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
+def merge(cmdline: Overrides, ini: IniSettings | None) -> Settings:
     """The effective settings for one run.
 
     Raises:
@@ -63,69 +63,18 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
     """
     ini = ini or IniSettings()
     limit = ini.max_text_length or MAX_TEXT_LENGTH
-    for option, value in (("-s", cmdline.subject), ("-T", cmdline.body_text)):
-        if value is not None and len(value) > limit:
-            raise UsageError(
-                ErrCode.TOO_LONG,
-                "config.text_too_long",
-                option=option,
-                length=len(value),
-                limit=limit,
-            )
-
+    _check_lengths(cmdline, limit)
     host = _first(cmdline.host, ini.server)
     if host is None:
         raise UsageError(ErrCode.NO_SERVER, "config.no_server")
-    # --batch and --eml bring their recipients; --flush sends what is queued
-    needs_recipient = not (cmdline.batch or cmdline.eml or cmdline.flush)
-    recipients = (*cmdline.recipients, *cmdline.to, *cmdline.cc, *cmdline.bcc)
-    if needs_recipient and not any(r.strip() for r in recipients):
-        raise UsageError(ErrCode.RECIPIENT, "config.no_recipient")
-
-    port = _first(cmdline.port, ini.port)
-    tls = _first(cmdline.tls, ini.tls) or tls_for_port(port)
-    timeout = _first(cmdline.timeout, ini.timeout) or DEFAULT_TIMEOUT
-    tls_verify = False if cmdline.insecure else ini.tls_verify is not False
-    cafile = Path(cmdline.cafile) if cmdline.cafile else ini.cafile
-    server = ServerSettings(
-        host=host,
-        port=port or default_port(tls),
-        tls=tls,
-        tls_verify=tls_verify,
-        cafile=cafile,
-        helo=_first(cmdline.helo, ini.helo),
-        timeout=timeout,
-        proxy=_proxy(cmdline.proxy, ini.proxy),
-        chunking=not cmdline.no_chunking and ini.chunking is not False,
-    )
+    _check_recipients(cmdline)
+    server = _server(cmdline, ini, host)
     auth = _auth(cmdline, ini)
-    user = auth.user
-    sender = _first(cmdline.sender, ini.sender)
-    if sender is None and user and "@" in user:
-        sender = user  # SMAIL real uses send without -f: the SMTP account is the address
-    message = MessageSettings(
-        sender=sender,
-        subject=cmdline.subject,
-        body_text=cmdline.body_text,
-        body_file=cmdline.body_file,
-        body_encoding=_first(cmdline.body_encoding, ini.body_encoding),
-        html_file=cmdline.html_file,
-        attachments=cmdline.attachments,
-        priority=cmdline.priority,
-        message_id=cmdline.message_id,
-        charset=_first(cmdline.charset, ini.charset) or Charset.AUTO,
-        reply_to=cmdline.reply_to,
-        headers=cmdline.headers,
-        recipients=cmdline.recipients,
-        to=cmdline.to,
-        cc=cmdline.cc,
-        bcc=cmdline.bcc,
-    )
     return Settings(
         server=server,
         auth=auth,
-        message=message,
-        pop=_pop(ini, host, timeout, cmdline.proxy),
+        message=_message(cmdline, ini, auth.user),
+        pop=_pop(ini, host, server.timeout, cmdline.proxy),
         config_path=ini.path,
         max_text_length=limit,
         debug=cmdline.debug,
@@ -144,6 +93,68 @@ def merge(cmdline: CommandLine, ini: IniSettings | None) -> Settings:
     )
 
 
+def _check_lengths(cmdline: Overrides, limit: int) -> None:
+    """-s and -T within max_text_length."""
+    for option, value in (("-s", cmdline.subject), ("-T", cmdline.body_text)):
+        if value is not None and len(value) > limit:
+            raise UsageError(
+                ErrCode.TOO_LONG,
+                "config.text_too_long",
+                option=option,
+                length=len(value),
+                limit=limit,
+            )
+
+
+def _check_recipients(cmdline: Overrides) -> None:
+    """A single send needs a recipient; --batch and --eml bring theirs, --flush sends what is
+    queued."""
+    needs_recipient = not (cmdline.batch or cmdline.eml or cmdline.flush)
+    recipients = (*cmdline.recipients, *cmdline.to, *cmdline.cc, *cmdline.bcc)
+    if needs_recipient and not any(r.strip() for r in recipients):
+        raise UsageError(ErrCode.RECIPIENT, "config.no_recipient")
+
+
+def _server(cmdline: Overrides, ini: IniSettings, host: str) -> ServerSettings:
+    port = _first(cmdline.port, ini.port)
+    tls = _first(cmdline.tls, ini.tls) or tls_for_port(port)
+    return ServerSettings(
+        host=host,
+        port=port or default_port(tls),
+        tls=tls,
+        tls_verify=False if cmdline.insecure else ini.tls_verify is not False,
+        cafile=Path(cmdline.cafile) if cmdline.cafile else ini.cafile,
+        helo=_first(cmdline.helo, ini.helo),
+        timeout=_first(cmdline.timeout, ini.timeout) or DEFAULT_TIMEOUT,
+        proxy=_proxy(cmdline.proxy, ini.proxy),
+        chunking=not cmdline.no_chunking and ini.chunking is not False,
+    )
+
+
+def _message(cmdline: Overrides, ini: IniSettings, user: str | None) -> MessageSettings:
+    sender = _first(cmdline.sender, ini.sender)
+    if sender is None and user and "@" in user:
+        sender = user  # SMAIL real uses send without -f: the SMTP account is the address
+    return MessageSettings(
+        sender=sender,
+        subject=cmdline.subject,
+        body_text=cmdline.body_text,
+        body_file=cmdline.body_file,
+        body_encoding=_first(cmdline.body_encoding, ini.body_encoding),
+        html_file=cmdline.html_file,
+        attachments=cmdline.attachments,
+        priority=cmdline.priority,
+        message_id=cmdline.message_id,
+        charset=_first(cmdline.charset, ini.charset) or Charset.AUTO,
+        reply_to=cmdline.reply_to,
+        headers=cmdline.headers,
+        recipients=cmdline.recipients,
+        to=cmdline.to,
+        cc=cmdline.cc,
+        bcc=cmdline.bcc,
+    )
+
+
 def _pacing_overrides(ini: IniSettings) -> tuple[tuple[str, int], ...]:
     """`pacing_per_minute` & co. as (delivery.pacing.Limits field, value): the keys that are set."""
     given = (
@@ -155,7 +166,7 @@ def _pacing_overrides(ini: IniSettings) -> tuple[tuple[str, int], ...]:
     return tuple((name, value) for name, value in given if value is not None)
 
 
-def _auth(cmdline: CommandLine, ini: IniSettings) -> AuthSettings:
+def _auth(cmdline: Overrides, ini: IniSettings) -> AuthSettings:
     mode = _first(cmdline.auth, ini.auth) or AuthMode.AUTO
     user = _first(cmdline.user, ini.user)
     auth = AuthSettings(

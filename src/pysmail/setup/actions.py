@@ -177,60 +177,81 @@ def validate(draft: Draft, *, need: Need) -> dict[str, str]:
     """field -> catalogue id of what is wrong with it, for what the button `need`s:
     `token` the account; `test` the server and the test address (and the account when the
     server wants a token); `save` the server and the folder (likewise)."""
-    errors: dict[str, str] = {}
+    found = _Findings(draft)
     for name in TEXT_FIELDS:
         if _CONTROL.search(str(getattr(draft, name))):
-            errors[name] = "setup.err_control"  # a line break would add INI lines
+            found.errors[name] = "setup.err_control"  # a line break would add INI lines
+    if need == "token" or draft.uses_oauth:
+        _check_account(found, draft)
+    if need in ("test", "save"):
+        _check_server(found, draft)
+        if draft.pop_enabled:
+            _check_pop(found, draft)
+    if need == "test" and found.required("test_to"):
+        found.check("test_to", _is_address(draft.test_to), "setup.err_address")
+    if need == "save":
+        found.required("folder")
+    return found.errors
 
-    def check(name: str, ok: bool, msgid: str) -> None:
-        if name not in errors and not ok:
-            errors[name] = msgid
 
-    def required(name: str) -> bool:
-        present = bool(getattr(draft, name))
-        check(name, present, "setup.err_required")
+class _Findings:
+    """The errors found so far: the first one found for a field is the one shown."""
+
+    def __init__(self, draft: Draft) -> None:
+        self.draft = draft
+        self.errors: dict[str, str] = {}
+
+    def check(self, name: str, ok: bool, msgid: str) -> None:
+        if name not in self.errors and not ok:
+            self.errors[name] = msgid
+
+    def required(self, name: str) -> bool:
+        present = bool(getattr(self.draft, name))
+        self.check(name, present, "setup.err_required")
         return present
 
-    account = need == "token" or draft.uses_oauth
-    if account:
-        check("provider", draft.provider in PROVIDERS, "setup.err_choice")
-        if required("user"):
-            check("user", _is_address(draft.user), "setup.err_address")
-        if required("client_id"):
-            check("client_id", bool(_CLIENT_ID.match(draft.client_id)), "setup.err_client_id")
-        if draft.provider == "microsoft" and draft.tenant:
-            check("tenant", bool(_TENANT.match(draft.tenant)), "setup.err_tenant")
-        if draft.provider == "generic" and required("issuer"):
-            problem = issuer_problem(draft.issuer)
-            check("issuer", problem is None, problem or "")
-        if draft.scope:
-            check("scope", bool(_SCOPE.match(draft.scope)), "setup.err_scope")
-    if need in ("test", "save"):
-        if required("server"):
-            check("server", _is_host(draft.server), "setup.err_host")
-        if required("port"):
-            check("port", _is_port(draft.port), "setup.err_port")
-        check("tls", draft.tls in TLS_CHOICES, "setup.err_choice")
-        check("auth", draft.auth in AUTH_CHOICES, "setup.err_choice")
-        check("charset", draft.charset in CHARSETS, "setup.err_choice")
-        if draft.uses_password:
-            required("user")
-        if draft.sender:
-            check("sender", _is_sender(draft.sender), "setup.err_address")
-        elif not _is_address(draft.user):
-            errors.setdefault("sender", "setup.err_sender_needed")
-        if draft.pop_enabled:
-            if draft.pop_server:
-                check("pop_server", _is_host(draft.pop_server), "setup.err_host")
-            if draft.pop_port:
-                check("pop_port", _is_port(draft.pop_port), "setup.err_port")
-            check("pop_tls", draft.pop_tls in POP_TLS_CHOICES, "setup.err_choice")
-            required("pop_user")
-    if need == "test" and required("test_to"):
-        check("test_to", _is_address(draft.test_to), "setup.err_address")
-    if need == "save":
-        required("folder")
-    return errors
+
+def _check_account(found: _Findings, draft: Draft) -> None:
+    check, required = found.check, found.required
+    check("provider", draft.provider in PROVIDERS, "setup.err_choice")
+    if required("user"):
+        check("user", _is_address(draft.user), "setup.err_address")
+    if required("client_id"):
+        check("client_id", bool(_CLIENT_ID.match(draft.client_id)), "setup.err_client_id")
+    if draft.provider == "microsoft" and draft.tenant:
+        check("tenant", bool(_TENANT.match(draft.tenant)), "setup.err_tenant")
+    if draft.provider == "generic" and required("issuer"):
+        problem = issuer_problem(draft.issuer)
+        check("issuer", problem is None, problem or "")
+    if draft.scope:
+        check("scope", bool(_SCOPE.match(draft.scope)), "setup.err_scope")
+
+
+def _check_server(found: _Findings, draft: Draft) -> None:
+    check, required = found.check, found.required
+    if required("server"):
+        check("server", _is_host(draft.server), "setup.err_host")
+    if required("port"):
+        check("port", _is_port(draft.port), "setup.err_port")
+    check("tls", draft.tls in TLS_CHOICES, "setup.err_choice")
+    check("auth", draft.auth in AUTH_CHOICES, "setup.err_choice")
+    check("charset", draft.charset in CHARSETS, "setup.err_choice")
+    if draft.uses_password:
+        required("user")
+    if draft.sender:
+        check("sender", _is_sender(draft.sender), "setup.err_address")
+    elif not _is_address(draft.user):
+        found.errors.setdefault("sender", "setup.err_sender_needed")
+
+
+def _check_pop(found: _Findings, draft: Draft) -> None:
+    check = found.check
+    if draft.pop_server:
+        check("pop_server", _is_host(draft.pop_server), "setup.err_host")
+    if draft.pop_port:
+        check("pop_port", _is_port(draft.pop_port), "setup.err_port")
+    check("pop_tls", draft.pop_tls in POP_TLS_CHOICES, "setup.err_choice")
+    found.required("pop_user")
 
 
 # -- where a kept secret may go ------------------------------------------------------------------

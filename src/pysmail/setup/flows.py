@@ -1,6 +1,6 @@
-"""What the setup page's buttons do: sign in (authorization code + PKCE, as `smail-token login`),
-send a test mail (through `smail -d`, as a user would), save the two files; and the state they
-share. The HTTP side is server.py; the decisions are actions.py.
+"""The setup page's state (a Session) and its sign-in: authorization code + PKCE, as
+`smail-token login`. The test mail is test_mail.py, saving the files save.py, the HTTP side
+server.py; the decisions are actions.py.
 
 Secrets (client secret, SMTP password, tokens) live only in a Session and in the files written;
 every text a page may show goes through the Session's Scrubber first.
@@ -9,12 +9,11 @@ every text a page may show goes through the Session's Scrubber first.
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pysmail.errors import ConfigError, OAuthError, SmailError
+from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, format_error, text
 from pysmail.oauth.authorize import LoginPlan
@@ -25,7 +24,7 @@ from pysmail.redact import Scrubber
 from pysmail.setup.actions import TOKEN_FILE_NAME, Draft
 
 __all__ = ["Login", "Notice", "Pending", "Session", "finish_login", "load_existing",
-           "save", "send_test", "start_login"]  # fmt: skip
+           "match_pending", "start_login"]  # fmt: skip
 
 DEFAULT_OAUTH_TIMEOUT = 30.0  # OAUTH2_TIME_OUT, as SmailRefreshToken writes it
 
@@ -290,158 +289,3 @@ def finish_login(session: Session, pending: Pending, target: str, http: HttpPort
     scopes = answer.scope or plan.scope
     shown = text("setup.token_ok", lang, user=plan.user, scopes=scopes)
     session.notices["token"] = Notice(True, session.scrubber.scrub(shown))
-
-
-# -- writing the files --------------------------------------------------------------------------
-
-
-def _write_token_file(session: Session, path: Path) -> None:
-    from pysmail.oauth.login import save_login
-
-    login = session.login
-    assert login is not None
-    save_login(
-        path, login.plan, login.response, secret=login.secret, timeout=login.timeout,
-        grant="authorization_code", method=login.method,
-    )  # fmt: skip
-
-
-def _newline() -> str:
-    import sys
-
-    return "\r\n" if sys.platform == "win32" else "\n"
-
-
-def _ini_bytes(session: Session, path: Path, token_file: str) -> bytes:
-    """smail.ini's new bytes: the old file's lines, line endings and encoding kept.
-
-    Raises: ConfigError(CONFIG, "config.unsafe_value"): a value (the password) holds a line
-    break or another control character; nothing is written.
-    """
-    from pysmail.config.ini import decode_ini_as
-    from pysmail.setup.actions import render_smail_ini, smail_ini_values
-    from pysmail.text.ini_edit import UnsafeValue, encode_ini
-
-    try:
-        old, encoding = decode_ini_as(path.read_bytes(), path) if path.is_file() else (None, "")
-    except (OSError, SmailError):
-        old, encoding = None, ""
-    try:
-        text = render_smail_ini(
-            session.draft, old, _newline(), password=session.password, token_file=token_file
-        )
-        values = smail_ini_values(session.draft, password=session.password, token_file=token_file)
-        return encode_ini(text, encoding or "utf-8", values)
-    except UnsafeValue as exc:
-        raise ConfigError(ErrCode.CONFIG, "config.unsafe_value", path=path, key=exc.key) from None
-
-
-def _write(path: Path, data: bytes) -> None:
-    from pysmail.fs.atomic import write_atomic
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, data)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ConfigError(ErrCode.CONFIG, "setup.save_failed", path=path, reason=reason) from exc
-
-
-def _token_reference(session: Session, folder: Path) -> str | None:
-    """oauth_token_file for smail.ini in `folder`: the new login's file beside it, or the token
-    file that already exists (relative when beside it); None when there is none."""
-    if session.login is not None:
-        return TOKEN_FILE_NAME
-    if session.stored_token is not None:
-        stored = session.stored_token
-        return stored.name if stored.parent == folder else str(stored)
-    return None
-
-
-def save(session: Session, lang: Lang) -> list[Path]:
-    """Write smail.ini (and smail_refreshtoken.ini after a sign-in) in the draft's folder,
-    atomically and private to the owner, like `smail-token login` writes its file. Returns
-    the paths written. Raises SmailError (a file cannot be written; OAuth without a token)."""
-    folder = (session.cwd / Path(session.draft.folder).expanduser()).absolute()
-    token_ref = _token_reference(session, folder)
-    if session.draft.uses_oauth and token_ref is None:
-        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
-    written: list[Path] = []
-    ini_path = folder / "smail.ini"
-    ini_data = _ini_bytes(session, ini_path, token_ref or TOKEN_FILE_NAME)  # refused: no file
-    if session.login is not None and session.draft.uses_oauth:
-        token_path = folder / TOKEN_FILE_NAME
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_token_file(session, token_path)
-        session.stored_token, session.login = token_path, None
-        written.append(token_path)
-    _write(ini_path, ini_data)
-    written.insert(0, ini_path)
-    return written
-
-
-# -- test mail ------------------------------------------------------------------------------------
-
-
-def send_test(session: Session, lang: Lang) -> Notice:
-    """Send one test mail with the page's settings through `smail -d` (the real send path:
-    token refresh, TLS, AUTH), from a private scratch folder holding the two files. A rotated
-    refresh token and the new access token are taken back into the Session."""
-    import io
-    import shutil
-    import tempfile
-
-    from pysmail.cli.smail_main import main as smail
-
-    draft = session.draft
-    if draft.uses_oauth and not session.has_token():
-        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
-    scratch = Path(tempfile.mkdtemp(prefix="smail-setup-"))  # mode 0700
-    try:
-        token_ref = TOKEN_FILE_NAME
-        if draft.uses_oauth and session.login is not None:
-            _write_token_file(session, scratch / TOKEN_FILE_NAME)
-        elif draft.uses_oauth and session.stored_token is not None:
-            token_ref = str(session.stored_token)
-        ini = scratch / "smail.ini"
-        _write(ini, _ini_bytes(session, ini, token_ref))
-        out = io.StringIO()
-        env = {**session.env, "SMAIL_CONFIG": str(ini)}
-        argv = [
-            "-s" + text("setup.test_subject", lang),
-            "-T" + text("setup.test_body", lang),
-            "-d",
-            "--lang",
-            lang,
-            draft.test_to,
-        ]
-        code = smail(argv, stdout=out, environ=env, cwd=scratch)
-        if draft.uses_oauth and session.login is not None:
-            _take_back(session, scratch / TOKEN_FILE_NAME)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    transcript = session.scrubber.scrub(out.getvalue())
-    if code == 0:
-        shown = text("setup.test_ok", lang, to=draft.test_to, server=draft.server)
-        return Notice(True, shown, transcript)
-    return Notice(False, text("setup.test_failed", lang, code=f"{code:04d}"), transcript)
-
-
-def _take_back(session: Session, path: Path) -> None:
-    """The refresh token and access token as the test send left them (rotation, refresh)."""
-    from pysmail.oauth.store import read_cache
-    from pysmail.oauth.tokenfile import read_token_file
-
-    login = session.login
-    assert login is not None
-    try:
-        doc = read_token_file(path)
-    except SmailError:
-        return
-    response = replace(login.response, refresh_token=doc.refresh_token)
-    cache = read_cache(path)
-    if cache is not None:
-        left = None if cache.expires_at is None else max(0.0, cache.expires_at - time.time())
-        response = replace(response, access_token=cache.access_token, expires_in=left)
-    session.learn(response.access_token, response.refresh_token)
-    login.response = response

@@ -18,8 +18,6 @@ Security of a web server on the user's own computer (docs/setup.md):
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +28,7 @@ from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, format_error, text
 from pysmail.setup.actions import CALLBACK_PATH, choose_lang
+from pysmail.setup.responses import send
 
 if TYPE_CHECKING:
     import http.server
@@ -95,34 +94,17 @@ class SetupServer:
         return f"http://127.0.0.1:{self.port}/?k={self.key}"
 
     def write_launcher(self) -> Path:
-        """A private file that sends the browser on to `url`; open its file:// address (never
-        `url`): a browser's command line is readable by every local user (`ps`,
-        /proc/*/cmdline) for its whole life, and the key would be on it. The file is owner-only
-        (fileperm.create_private) in a fresh 0700 temporary folder, and is removed at the
-        page's first request with the key, or when the server closes.
+        """A private file that sends the browser on to `url` (pysmail.setup.launcher)."""
+        from pysmail.setup.launcher import write_launcher
 
-        Raises: OSError (the caller then opens no browser; the printed address still works).
-        """
-        import tempfile
-
-        from pysmail.fs.fileperm import create_private
-        from pysmail.setup.page import render_launcher
-
-        folder = Path(tempfile.mkdtemp(prefix="smail-setup-"))
-        path = folder / "open-smail-setup.html"
-        self._launcher = path
-        fd = create_private(path)
-        with open(fd, "wb") as out:
-            out.write(render_launcher(self.lang, self.url))
-        return path
+        self._launcher = write_launcher(self.lang, self.url)
+        return self._launcher
 
     def _drop_launcher(self) -> None:
+        from pysmail.setup.launcher import drop_launcher
+
         path, self._launcher = self._launcher, None
-        if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
-            with contextlib.suppress(OSError):
-                path.parent.rmdir()
+        drop_launcher(path)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -170,7 +152,7 @@ class SetupServer:
                 owner._handle(self, "POST")
 
             def _other(self) -> None:
-                owner._send(self, 405, b"method not allowed", "text/plain; charset=utf-8",
+                send(self, 405, b"method not allowed", "text/plain; charset=utf-8",
                             extra={"Allow": "GET, POST"})  # fmt: skip
 
             do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other  # noqa: N815
@@ -204,36 +186,6 @@ class SetupServer:
 
     # -- HTTP ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def _send(
-        req: http.server.BaseHTTPRequestHandler,
-        status: int,
-        body: bytes,
-        ctype: str = "text/html; charset=utf-8",
-        *,
-        nonce: str = "",
-        extra: Mapping[str, str] | None = None,
-    ) -> None:
-        sources = f"'nonce-{nonce}'" if nonce else "'none'"
-        req.send_response(status)
-        req.send_header("Content-Type", ctype)
-        req.send_header("Content-Length", str(len(body)))
-        req.send_header("Cache-Control", "no-store")
-        req.send_header("Referrer-Policy", "same-origin")
-        req.send_header("X-Content-Type-Options", "nosniff")
-        req.send_header("X-Frame-Options", "DENY")
-        req.send_header(
-            "Content-Security-Policy",
-            f"default-src 'none'; style-src {sources}; script-src {sources}; img-src data:; "
-            "base-uri 'none'; frame-ancestors 'none'",
-        )
-        for name, value in (extra or {}).items():
-            req.send_header(name, value)
-        req.send_header("Connection", "close")
-        req.end_headers()
-        with contextlib.suppress(OSError):
-            req.wfile.write(body)
-
     def _refuse(self, req: http.server.BaseHTTPRequestHandler, status: int, msgid: str,
                 lang: Lang) -> None:  # fmt: skip
         import secrets
@@ -241,10 +193,10 @@ class SetupServer:
         from pysmail.setup.page import render_refusal
 
         nonce = secrets.token_urlsafe(16)
-        self._send(req, status, render_refusal(lang, msgid, nonce), nonce=nonce)
+        send(req, status, render_refusal(lang, msgid, nonce), nonce=nonce)
 
     def _redirect(self, req: http.server.BaseHTTPRequestHandler, location: str) -> None:
-        self._send(req, 303, b"", "text/plain; charset=utf-8", extra={"Location": location})
+        send(req, 303, b"", "text/plain; charset=utf-8", extra={"Location": location})
 
     def _page_url(self, lang: str, anchor: str = "") -> str:
         """Relative: the browser stays on the host name it used (127.0.0.1 or localhost)."""
@@ -256,7 +208,7 @@ class SetupServer:
 
         host = (req.headers.get("Host") or "").lower()
         if host not in self._hosts:
-            self._send(req, 421, b"misdirected request", "text/plain; charset=utf-8")
+            send(req, 421, b"misdirected request", "text/plain; charset=utf-8")
             return
         parts = urlsplit(req.path)
         query = parse_qs(parts.query, keep_blank_values=True, max_num_fields=20)
@@ -273,13 +225,13 @@ class SetupServer:
             self._refuse(req, 403, "setup.forbidden", lang)
             return
         if parts.path != "/":
-            self._send(req, 404, b"not found", "text/plain; charset=utf-8")
+            send(req, 404, b"not found", "text/plain; charset=utf-8")
             return
         self._drop_launcher()  # used: the browser is on the page
         self._last = self._clock()
         if method == "GET":
             if set(query) - {"k", "lang"}:  # a GET never changes anything
-                self._send(req, 405, b"changes need POST", "text/plain; charset=utf-8",
+                send(req, 405, b"changes need POST", "text/plain; charset=utf-8",
                            extra={"Allow": "POST"})  # fmt: skip
                 return
             with self._lock:
@@ -316,7 +268,7 @@ class SetupServer:
             command=self.command,
             port_note=self.port_note,
         )
-        self._send(req, 200, render_page(view), nonce=nonce)
+        send(req, 200, render_page(view), nonce=nonce)
 
     def _callback(self, req: http.server.BaseHTTPRequestHandler, query: str, lang: Lang) -> None:
         """The provider's redirect: only the pending sign-in's `state` opens this door."""
@@ -356,14 +308,14 @@ class SetupServer:
             self._refuse(req, 403, "setup.stale_form", lang)
             return
         if ctype != "application/x-www-form-urlencoded":
-            self._send(req, 415, b"form data expected", "text/plain; charset=utf-8")
+            send(req, 415, b"form data expected", "text/plain; charset=utf-8")
             return
         try:
             length = int(req.headers.get("Content-Length") or "-1")
         except ValueError:
             length = -1
         if not 0 <= length <= MAX_BODY:
-            self._send(req, 413 if length > MAX_BODY else 411, b"bad length", "text/plain")
+            send(req, 413 if length > MAX_BODY else 411, b"bad length", "text/plain")
             return
         raw = req.rfile.read(length)
         try:
@@ -374,7 +326,7 @@ class SetupServer:
                 strict_parsing=False,
             )
         except (UnicodeDecodeError, ValueError):
-            self._send(req, 400, b"bad form", "text/plain; charset=utf-8")
+            send(req, 400, b"bad form", "text/plain; charset=utf-8")
             return
         form = {name: values[0] for name, values in parsed.items()}
         if not hmac.compare_digest(form.get("csrf", "").encode(), self.csrf.encode()):
@@ -390,11 +342,12 @@ class SetupServer:
         import secrets
 
         from pysmail.setup.actions import apply_defaults, draft_from_form, redirect_uri, validate
-        from pysmail.setup.flows import Notice, send_test, start_login
+        from pysmail.setup.flows import Notice, start_login
         from pysmail.setup.page import render_done
+        from pysmail.setup.test_mail import send_test
 
         if action not in ("apply", "defaults", "token", "test", "save", "done"):
-            self._send(req, 400, b"unknown action", "text/plain; charset=utf-8")
+            send(req, 400, b"unknown action", "text/plain; charset=utf-8")
             return
         s = self.session
         s.draft = draft_from_form(form)
@@ -405,7 +358,7 @@ class SetupServer:
         )
         if action == "done":
             nonce = secrets.token_urlsafe(16)
-            self._send(req, 200, render_done(lang, nonce), nonce=nonce)
+            send(req, 200, render_done(lang, nonce), nonce=nonce)
             self._done.set()
             return
         if action == "defaults":
@@ -428,7 +381,9 @@ class SetupServer:
             if action == "test":
                 s.notices["test"] = send_test(s, lang)
             elif action == "save":
-                self._save(lang)
+                from pysmail.setup.save import save_for_page
+
+                self.saved, self.command = save_for_page(s, lang)
                 s.notices.pop("save", None)
         except SmailError as err:
             title = {
@@ -437,19 +392,3 @@ class SetupServer:
             }.get(section, "")
             s.notices[section] = Notice(False, title, s.scrubber.scrub(format_error(err, lang)))
         self._redirect(req, self._page_url(lang, anchor))
-
-    def _save(self, lang: Lang) -> None:
-        """Write the files; remember what to show (paths, command line)."""
-        from pysmail.config.paths import user_config_dir
-        from pysmail.setup.actions import command_line
-        from pysmail.setup.flows import save
-
-        s = self.session
-        paths = save(s, lang)
-        home = Path(s.env["HOME"]) if s.env.get("HOME") else None
-        folder = str(paths[0].parent)
-        self.saved = tuple(str(p) for p in paths)
-        self.command = command_line(
-            folder, str(s.cwd.absolute()), str(user_config_dir(s.env, home=home)),
-            sys.platform == "win32",
-        )  # fmt: skip

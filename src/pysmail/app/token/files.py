@@ -1,0 +1,84 @@
+"""The token file of a smail-token command: where it is, reading it, and what it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pysmail.errors import SmailError
+
+TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pysmail.app.token.context import TokenContext
+    from pysmail.oauth.http import HttpPort
+    from pysmail.oauth.tokenfile import TokenFile
+    from pysmail.redact import Scrubber
+
+__all__ = ["app_only", "default_token_file", "http_port", "load_token", "stamp", "token_path"]
+
+
+def default_token_file(env: Mapping[str, str], cwd: Path, *, for_write: bool) -> Path:
+    """Where smail looks: smail.ini's oauth_token_file, else beside smail.ini; else the current
+    folder (where SmailRefreshToken writes it); else the user's settings folder."""
+    from pysmail.config.ini import read_ini
+    from pysmail.config.model import OAUTH_TOKEN_FILE_NAME
+    from pysmail.config.paths import find_config, user_config_dir
+
+    home = Path(env["HOME"]) if env.get("HOME") else None
+    try:
+        ini_path = find_config(None, env, cwd, home=home)
+        ini = read_ini(ini_path) if ini_path is not None else None
+    except SmailError:
+        ini_path, ini = None, None
+    if ini is not None and ini.oauth_token_file is not None:
+        return ini.oauth_token_file
+    if ini_path is not None:
+        return ini_path.parent / OAUTH_TOKEN_FILE_NAME
+    here = cwd / OAUTH_TOKEN_FILE_NAME
+    if for_write or here.is_file():
+        return here
+    return user_config_dir(env, home=home) / OAUTH_TOKEN_FILE_NAME
+
+
+def token_path(given: str | None, ctx: TokenContext, *, for_write: bool = False) -> Path:
+    if given:
+        return ctx.cwd / given
+    return default_token_file(ctx.env, ctx.cwd, for_write=for_write)
+
+
+def load_token(path: Path, scrubber: Scrubber, *, resolve: bool = True) -> TokenFile:
+    """The token file; an app-only one (Grant=client_credentials) needs no RefreshToken.
+    resolve: a `RefreshToken=keyring:<account>` is replaced by the keyring's token (keyref)."""
+    from pysmail.oauth.keyref import resolve as resolve_reference
+    from pysmail.oauth.tokenfile import load_token_file, require_keys
+
+    # the sending path's checks: trust, privacy, ClientID and (unless app-only) RefreshToken
+    doc = require_keys(load_token_file(path))
+    if resolve:
+        doc = resolve_reference(doc)
+    for secret in doc.secrets():
+        scrubber.add(secret)
+    return doc
+
+
+def app_only(doc: TokenFile) -> bool:
+    return (doc.get("Grant") or "").lower() == "client_credentials"
+
+
+def http_port(ctx: TokenContext, doc: TokenFile | None = None, **kw: str | None) -> HttpPort:
+    if ctx.http is not None:
+        return ctx.http
+    from pysmail.oauth.http import UrllibPort
+
+    proxy = kw.get("proxy") or (doc.get("Proxy") if doc else None)
+    cafile = kw.get("cafile") or (doc.get("CAFile") if doc else None)
+    return UrllibPort(proxy=proxy, cafile=cafile)
+
+
+def stamp(when: float | None, ctx: TokenContext) -> str:
+    import datetime as dt
+
+    if when is None:
+        return ctx.text("token.unknown")
+    return dt.datetime.fromtimestamp(when).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
