@@ -519,7 +519,7 @@ def test_settings_file_locations(stack: Stack, tmp_path: Path, how: str) -> None
     The user-folder case runs the real executable: the folder comes from HOME (and APPDATA /
     XDG_CONFIG_HOME), which only a child process can be given.
     """
-    from pysmail.config.paths import user_config_dir
+    from pysmail.fs.userdirs import user_config_dir
 
     mark = marker("ini-" + how)
     env = hermetic_env(tmp_path)

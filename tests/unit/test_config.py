@@ -19,9 +19,10 @@ from pysmail.config.model import (
     Secret,
     TlsMode,
 )
-from pysmail.config.paths import find_config, user_config_dir
+from pysmail.config.paths import find_config
 from pysmail.errors import ConfigError, Pop3Error, UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.userdirs import user_config_dir
 
 INI = Path("/etc/pysmail/smail.ini")
 

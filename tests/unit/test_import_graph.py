@@ -20,8 +20,6 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "pysmail"
 ENTRY_POINTS = {"pysmail", "pysmail.__main__"}
-# fs helper's part: fileperm moves into fs/ (the fs <-> fileperm cycle goes with it).
-PENDING_CYCLES = {frozenset({"fs", "fileperm"})}
 
 
 def _module_name(path: Path) -> str:
@@ -111,15 +109,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
-def _graph_without(pairs: set[frozenset[str]]) -> dict[str, set[str]]:
-    graph = _package_graph()
-    for pair in pairs:
-        a, b = sorted(pair)
-        graph.get(a, set()).discard(b)
-        graph.get(b, set()).discard(a)
-    return graph
-
-
 def test_the_graph_is_read() -> None:
     graph = _imports()
     assert "pysmail.errors" in graph["pysmail.app.guard"]  # module level
@@ -127,11 +116,6 @@ def test_the_graph_is_read() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-def test_no_package_cycles_but_the_pending_pair() -> None:
-    assert _cycles(_graph_without(PENDING_CYCLES)) == []
-
-
-@pytest.mark.xfail(strict=True, reason="fs helper: fileperm moves into fs/")
 def test_no_package_cycles() -> None:
     assert _cycles(_package_graph()) == []
 

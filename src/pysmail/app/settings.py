@@ -59,7 +59,7 @@ def token_file(settings: Settings, env: Mapping[str, str], cwd: Path) -> Path:
     """smail_refreshtoken.ini: `oauth_token_file`, else beside smail.ini (merge), else the current
     folder when it has one (SMAIL keeps it beside smail.exe), else the user's settings folder."""
     from pysmail.config.model import OAUTH_TOKEN_FILE_NAME
-    from pysmail.config.paths import user_config_dir
+    from pysmail.fs.userdirs import user_config_dir
 
     if settings.auth.oauth_token_file is not None:
         return settings.auth.oauth_token_file

@@ -107,7 +107,7 @@ def save_for_page(session: Session, lang: Lang) -> tuple[tuple[str, ...], str]:
     uses them (the folder, the current folder, the user's settings folder)."""
     import sys
 
-    from pysmail.config.paths import user_config_dir
+    from pysmail.fs.userdirs import user_config_dir
     from pysmail.setup.actions import command_line
 
     paths = save(session, lang)

@@ -242,7 +242,7 @@ class SetupServer:
     def _show(self, req: http.server.BaseHTTPRequestHandler, lang: Lang) -> None:
         import secrets
 
-        from pysmail.config.paths import user_config_dir
+        from pysmail.fs.userdirs import user_config_dir
         from pysmail.setup.page import PageView, render_page
 
         s = self.session

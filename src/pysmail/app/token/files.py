@@ -23,7 +23,8 @@ def default_token_file(env: Mapping[str, str], cwd: Path, *, for_write: bool) ->
     folder (where SmailRefreshToken writes it); else the user's settings folder."""
     from pysmail.config.ini import read_ini
     from pysmail.config.model import OAUTH_TOKEN_FILE_NAME
-    from pysmail.config.paths import find_config, user_config_dir
+    from pysmail.config.paths import find_config
+    from pysmail.fs.userdirs import user_config_dir
 
     home = Path(env["HOME"]) if env.get("HOME") else None
     try:

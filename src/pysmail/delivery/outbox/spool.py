@@ -56,7 +56,7 @@ def default_spool(
     Windows %LOCALAPPDATA%\\pysmail\\outbox; macOS ~/Library/Application Support/pysmail/outbox;
     elsewhere $XDG_DATA_HOME/pysmail/outbox (when absolute) or ~/.local/share/pysmail/outbox.
     """
-    from pysmail.config.paths import user_data_dir
+    from pysmail.fs.userdirs import user_data_dir
 
     return user_data_dir(environ, platform=platform, home=home) / "outbox"
 
