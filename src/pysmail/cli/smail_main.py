@@ -29,10 +29,10 @@ if TYPE_CHECKING:
     from pysmail.oauth.provider import TokenSource
     from pysmail.outbox import Envelope, Event
     from pysmail.pacing import Pacer
-    from pysmail.progress import Progress
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.connection import Job
     from pysmail.smtp.trace import Trace
+    from pysmail.ui.progress import Progress
 
 __all__ = ["main", "run"]
 
@@ -484,7 +484,7 @@ def _flush_bar(
     import time
 
     from pysmail.outbox import entries
-    from pysmail.progress import LARGE, Progress
+    from pysmail.ui.progress import LARGE, Progress
 
     wanted = None if only is None else {p.name for p in only}
     now = time.time()
@@ -532,7 +532,7 @@ def _flush(
 
     def send_entry(env: Envelope, chunks: Iterable[bytes]) -> object:
         if bar is not None:
-            from pysmail.progress import counted
+            from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar, start=finished[1], finish=False)
         return send_one(env.sender, env.recipients, env.smtputf8, chunks)
@@ -597,7 +597,7 @@ def _deliver(
     def once() -> object:
         chunks: Iterable[bytes] = compose(spec)
         if bar is not None:
-            from pysmail.progress import counted
+            from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar)  # every attempt starts the bar again
         try:
@@ -634,7 +634,7 @@ def _deliver(
 def _send_bar(settings: Settings, spec: MessageSpec) -> Progress | None:
     """A progress bar for a message with large attachments (together >= progress.LARGE), on
     a terminal; None otherwise. The plain small send looks at nothing but the file sizes and
-    never imports pysmail.progress."""
+    never imports pysmail.ui.progress."""
     if not spec.attachments:
         return None
     try:
@@ -646,7 +646,7 @@ def _send_bar(settings: Settings, spec: MessageSpec) -> Progress | None:
     stream = _bar_stream(settings)
     if stream is None:
         return None
-    from pysmail.progress import Progress, base64_size
+    from pysmail.ui.progress import Progress, base64_size
 
     texts = sum(len(t.encode("utf-8", "replace")) for t in (spec.text, spec.html) if t)
     # Estimated: base64 attachments, texts a third bigger (quoted-printable or base64), and
