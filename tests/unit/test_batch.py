@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pysmail.batch import (
+from pysmail.delivery.batch.plan import (
     REPORT_COLUMNS,
     Row,
     Templates,

@@ -1,0 +1,1 @@
+"""Bulk sending: `smail --batch FILE` and `smail --eml FILE|-` (plan.py, to be split)."""
