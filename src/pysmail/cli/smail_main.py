@@ -157,7 +157,7 @@ def _bulk(
     show: Callable[[Job], None] | None = None,
 ) -> int:
     """--eml and --batch: send, or with `show` (--dry-run) check and show every message."""
-    from pysmail.delivery.batch import plan as batch
+    from pysmail.delivery.batch import run as batch
 
     cwd = ctx.cwd
     if cmd.eml:

@@ -64,7 +64,7 @@ class Fill:
     """What one message changes of its template's spec; a field left None is the spec's.
 
     `message_id`: the Message-ID (as MessageSpec.message_id: "" generates one). `date`: a POSIX
-    timestamp; None with the spec's None too: the time the message is written.
+    timestamp; None with the spec's None too: the time the message is prepared.
     A plain slotted class, not a record: --batch makes one per row."""
 
     __slots__ = ("attachments", "cc", "date", "html", "message_id", "subject", "text", "to")
@@ -202,7 +202,7 @@ class MessageTemplate:
         root = self._layout(fill, charset)
         set_boundaries(root)
         self._ready = True
-        return Prepared(self, fill, charset, to, cc, subject, mid, date, root)
+        return Prepared(self, fill, charset, to, cc, subject, mid, self._date(date), root)
 
     def _check(
         self, fill: Fill, subject: str, to: tuple[Address, ...], cc: tuple[Address, ...]
@@ -314,8 +314,7 @@ class MessageTemplate:
             lines.append(address_field("To", message.to, charset) + "\r\n")
         if message.cc:
             lines.append(address_field("Cc", message.cc, charset) + "\r\n")
-        lines += (shared.reply_to, self._subject(message, charset), "Date: ")
-        lines += (self._date(message.date), "\r\n")
+        lines += (shared.reply_to, self._subject(message, charset), "Date: ", message.date, "\r\n")
         if message.message_id is not None:
             lines += ("Message-ID: ", message.message_id, "\r\n")
         lines += (shared.middle, message.root.head, shared.extra, "\r\n")
@@ -340,8 +339,8 @@ class MessageTemplate:
 
 
 class Prepared:
-    """One message of a template, checked and laid out: chunks() writes it, as often as asked
-    (the same bytes each time, but for a Date that is the time of writing)."""
+    """One message of a template, checked and laid out, its Message-ID and Date fixed:
+    chunks() writes it, the same bytes as often as asked (each attempt to send it)."""
 
     __slots__ = ("cc", "charset", "date", "fill", "message_id", "root", "subject", "template", "to")
 
@@ -354,7 +353,7 @@ class Prepared:
         cc: tuple[Address, ...],
         subject: str,
         mid: str | None,
-        date: float | None,
+        date: str,
         root: Leaf | Multi,
     ) -> None:
         self.template = template
