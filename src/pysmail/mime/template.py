@@ -152,7 +152,9 @@ class MessageTemplate:
     Nothing is checked by compile(): the first message prepared checks what the messages share
     (priority, X-Mailer, extra fields, charset name, the sender and Reply-To), in compose()'s
     order with its own fields, so every message fails as composing its spec alone would. The
-    caches fill as charsets are met; an attachment is read again for every message."""
+    caches fill as charsets are met, also from several threads (--parallel): each entry is
+    made whole and stored in one assignment, so a race only makes one twice. An attachment is
+    read again for every message."""
 
     __slots__ = (
         "_dates",
@@ -177,6 +179,7 @@ class MessageTemplate:
 
     @classmethod
     def compile(cls, spec: MessageSpec) -> MessageTemplate:
+        """The template of `spec`: what its messages share (see the class)."""
         return cls(spec)
 
     def render(self, fill: Fill | None = None) -> Iterator[bytes]:
