@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from pysmail.batch import run_batch, send_eml
 from pysmail.cli.smail_args import parse_args
 from pysmail.config.merge import merge
 from pysmail.config.model import Settings
+from pysmail.delivery.batch.run import run_batch, send_eml
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from stackutil import Stack

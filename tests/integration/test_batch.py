@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 from faultproxy import Fault, FaultProxy
-from pysmail.batch import run_batch
 from pysmail.cli.smail_args import parse_args
 from pysmail.config.merge import merge
 from pysmail.config.model import Settings
+from pysmail.delivery.batch.run import run_batch
 from pysmail.exitcodes import ErrCode
 from pysmail.sasl import AuthRequest
 from pysmail.smtp.connection import SmtpConnection

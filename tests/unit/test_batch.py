@@ -18,17 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pysmail.batch import (
-    REPORT_COLUMNS,
-    Row,
-    Templates,
-    compile_template,
-    error_line,
-    plan_rows,
-    read_rows,
-    render,
-    report_row,
-)
+from pysmail.delivery.batch.plan import plan_rows
+from pysmail.delivery.batch.report import REPORT_COLUMNS, error_line, report_row
+from pysmail.delivery.batch.rows import Row, read_rows
+from pysmail.delivery.batch.templates import Templates, compile_template, render
 from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import format_error

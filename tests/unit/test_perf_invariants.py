@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pysmail.mime.compose as compose_module
+import pysmail.mime.layout as compose_module
 from pysmail.config.model import AuthSettings, SecretSources, ServerSettings, TlsMode
 from pysmail.mime.addresses import parse_address
 from pysmail.mime.compose import MessageSpec, compose, compose_bytes

@@ -1,4 +1,4 @@
-"""The progress bar (pysmail.progress) and its wiring in `smail`: large attachments, --flush.
+"""The progress bar (pysmail.ui.progress) and its wiring in `smail`: large attachments, --flush.
 
 Drawn on stderr only when it is a terminal and without -S; throttled; 100 % at the end, then
 wiped; never a byte of it on stdout. End to end: the real `smail` in a pseudo-terminal.
@@ -28,7 +28,7 @@ from cli.util import (
 )
 from pysmail.cli.smail_main import main
 from pysmail.mime.parts import Base64Block, base64_lines
-from pysmail.progress import (
+from pysmail.ui.progress import (
     INTERVAL,
     Progress,
     base64_size,
@@ -439,7 +439,7 @@ def test_a_small_send_never_imports_the_progress_module(
         "from pysmail.cli.smail_main import main\n"
         f"rc = main({argv!r}, stdout=io.StringIO(), environ={{'HOME': {str(tmp_path)!r}}},\n"
         f"          cwd=__import__('pathlib').Path({str(tmp_path)!r}))\n"
-        "print(rc, 'pysmail.progress' in sys.modules, repr(sys.stderr.getvalue()))\n"
+        "print(rc, 'pysmail.ui.progress' in sys.modules, repr(sys.stderr.getvalue()))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from pysmail.config.model import Settings
     from pysmail.mime.compose import MessageSpec
-    from pysmail.progress import Progress
+    from pysmail.ui.progress import Progress
 
 __all__ = ["bar_stream", "flush_bar", "send_bar"]
 
@@ -38,7 +38,7 @@ def flush_bar(
     import time
 
     from pysmail.delivery.outbox import entries
-    from pysmail.progress import LARGE, Progress
+    from pysmail.ui.progress import LARGE, Progress
 
     wanted = None if only is None else {p.name for p in only}
     now = time.time()
@@ -58,7 +58,7 @@ def flush_bar(
 def send_bar(settings: Settings, spec: MessageSpec) -> Progress | None:
     """A progress bar for a message with large attachments (together >= progress.LARGE), on
     a terminal; None otherwise. The plain small send looks at nothing but the file sizes and
-    never imports pysmail.progress."""
+    never imports pysmail.ui.progress."""
     if not spec.attachments:
         return None
     try:
@@ -70,7 +70,7 @@ def send_bar(settings: Settings, spec: MessageSpec) -> Progress | None:
     stream = bar_stream(settings)
     if stream is None:
         return None
-    from pysmail.progress import Progress, base64_size
+    from pysmail.ui.progress import Progress, base64_size
 
     texts = sum(len(t.encode("utf-8", "replace")) for t in (spec.text, spec.html) if t)
     # Estimated: base64 attachments, texts a third bigger (quoted-printable or base64), and

@@ -68,7 +68,7 @@ def deliver(
     def once() -> object:
         chunks: Iterable[bytes] = compose(spec)
         if bar is not None:
-            from pysmail.progress import counted
+            from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar)  # every attempt starts the bar again
         try:

@@ -54,7 +54,7 @@ def flush_outbox(
 
     def send_entry(env: Envelope, chunks: Iterable[bytes]) -> object:
         if bar is not None:
-            from pysmail.progress import counted
+            from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar, start=finished[1], finish=False)
         return send_one(env.sender, env.recipients, env.smtputf8, chunks)

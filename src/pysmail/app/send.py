@@ -133,8 +133,8 @@ def _bulk(
     show: Callable[[Job], None] | None = None,
 ) -> int:
     """--eml and --batch: send, or with `show` (--dry-run) check and show every message."""
-    from pysmail import batch
     from pysmail.app.pacer import pacer
+    from pysmail.delivery.batch import run as batch
 
     cwd = ctx.cwd
     if mode.eml:

@@ -79,10 +79,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{sent} of {total} message(s) sent, {failed} not sent, in {seconds} s ({rate} messages/s).",
         "{total} 通中 {sent} 通を送信、{failed} 通は未送信（{seconds} 秒、毎秒 {rate} 通）。",
     ),
-    "batch.progress": (
-        "{done}/{total} sent, {failed} failed, {rate}/s",
-        "{done}/{total} 通送信、失敗 {failed}、毎秒 {rate} 通",
-    ),
     # --eml: a finished message
     "batch.eml_read_failed": (
         "Cannot read the message {path}: {reason}.",

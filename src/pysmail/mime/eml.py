@@ -10,7 +10,8 @@ LF) are left as the file has them: the SMTP layer sends every one as CRLF (DotSt
 The reading: open_eml() and read_head() turn an OSError into InputError(BODY_FILE,
 "batch.eml_read_failed"); eml_stream() yields the cleaned header and then the rest of the
 stream block by block (EML_BLOCK), and file_chunks() does it all afresh for a file on each
-call (a retried message is read again). The sending is pysmail.batch's (send_eml(), run_batch()).
+call (a retried message is read again). The sending is pysmail.delivery.batch.run's
+(send_eml(), run_batch()).
 
 Addresses are read by pysmail.mime.addresses, the parser of the command line's addresses too.
 """

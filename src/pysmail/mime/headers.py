@@ -29,6 +29,7 @@ __all__ = [
     "encode_words",
     "fold",
     "format_date",
+    "now",
     "header_charset",
     "message_id",
     "quote_string",
@@ -229,6 +230,11 @@ def random_hex(nbytes: int) -> str:
     return os.urandom(nbytes).hex()
 
 
+def now() -> float:
+    """The time Date and Message-ID fields are made of (tests fix it by replacing `time`)."""
+    return time.time()
+
+
 def format_date(timestamp: float | None = None) -> str:
     """RFC 5322 date-time in local time with its offset, English names whatever the locale.
 
@@ -237,7 +243,7 @@ def format_date(timestamp: float | None = None) -> str:
     """
     import math
 
-    when = time.time() if timestamp is None else timestamp
+    when = now() if timestamp is None else timestamp
     fraction, whole = math.modf(when)
     micros = round(fraction * 1e6)
     seconds = int(whole) + (1 if micros >= 1_000_000 else -1 if micros < 0 else 0)
@@ -265,7 +271,7 @@ def message_id(given: str, domain: str, *, timestamp: float | None = None) -> st
             (a msg-id cannot be folded inside).
     """
     if not given:
-        millis = int((time.time() if timestamp is None else timestamp) * 1000)
+        millis = int((now() if timestamp is None else timestamp) * 1000)
         return f"<{millis}.{random_hex(8)}@{domain}>"
     inner = given.strip()
     if inner.startswith("<") and inner.endswith(">"):

@@ -16,7 +16,7 @@ TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms to import
 if TYPE_CHECKING:
     from typing import TextIO
 
-    from pysmail.progress import Progress
+    from pysmail.ui.progress import Progress
 
 __all__ = ["Output", "silence"]
 
