@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pysmail.config.limits import Limits
 from pysmail.delivery import outbox
 from pysmail.delivery.outbox import Envelope, Event, QueueState
-from pysmail.delivery.pacing import Limits, Pacer
+from pysmail.delivery.pacing import Pacer
 from pysmail.delivery.retry import REPLY_LOST_MSGID
 from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError
 from pysmail.exitcodes import ErrCode

@@ -10,9 +10,9 @@ import pytest
 from pysmail.app.pacer import pacer as _pacer
 from pysmail.cli.smail_args import parse_args
 from pysmail.config.ini import parse_ini
+from pysmail.config.limits import Limits
 from pysmail.config.merge import merge
 from pysmail.config.model import Settings
-from pysmail.delivery.pacing import Limits
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pysmail.delivery.pacing import DAY, MINUTE, PRESETS, Limits, Pacer, limits_for
+from pysmail.config.limits import PRESETS, Limits, limits_for
+from pysmail.delivery.pacing import DAY, MINUTE, Pacer
 from pysmail.delivery.retry import (
     REPLY_LOST_MSGID,
     Attempt,

@@ -19,7 +19,8 @@ def pacer(settings: Settings) -> Pacer | None:
     import time
     from dataclasses import replace
 
-    from pysmail.delivery.pacing import Limits, Pacer, limits_for
+    from pysmail.config.limits import Limits, limits_for
+    from pysmail.delivery.pacing import Pacer
 
     limits = limits_for(rel.pacing, dict(rel.pacing_overrides))
     if limits == Limits(limits.name):

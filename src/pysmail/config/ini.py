@@ -122,7 +122,7 @@ def _helo(value: str, _base: Path) -> str:
 
 
 def _pacing(value: str, _base: Path) -> str:
-    from pysmail.delivery.pacing import PRESETS
+    from pysmail.config.limits import PRESETS
 
     key = value.strip().lower()
     if key not in PRESETS:

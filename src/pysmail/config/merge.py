@@ -156,7 +156,7 @@ def _message(cmdline: Overrides, ini: IniSettings, user: str | None) -> MessageS
 
 
 def _pacing_overrides(ini: IniSettings) -> tuple[tuple[str, int], ...]:
-    """`pacing_per_minute` & co. as (delivery.pacing.Limits field, value): the keys that are set."""
+    """`pacing_per_minute` & co. as (config.limits.Limits field, value): the keys that are set."""
     given = (
         ("per_minute", ini.pacing_per_minute),
         ("per_day", ini.pacing_per_day),

@@ -282,7 +282,7 @@ class ReliabilitySettings:
     retry: float = 0.0  # seconds to retry temporary failures (--retry / retry =)
     outbox_dir: Path | None = None  # None: the per-user data folder
     pacing: str = "none"  # a pysmail.delivery.pacing preset
-    # The preset's limits overridden: (pysmail.delivery.pacing.Limits field, value; 0 = no limit)
+    # The preset's limits overridden: (pysmail.config.limits.Limits field, value; 0 = no limit)
     pacing_overrides: tuple[tuple[str, int], ...] = ()
 
 

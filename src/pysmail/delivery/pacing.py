@@ -1,75 +1,22 @@
-"""Provider sending limits as data, and a rolling-window pacer that says how long to wait.
+"""A rolling-window pacer that says how long to wait before the next message, under the
+provider's limits (config/limits.py holds them as data).
 
 Pure: the clock is passed in; the history of what was sent is a plain list the caller stores
 (the outbox keeps it in its spool folder, so limits hold across `smail --flush` runs).
-
-Known limits (shared/docs/oauth-facts.md 4.4; providers change them, so every value can be
-overridden, and `none` turns pacing off):
-
-    preset         msgs/min  msgs/day  rcpts/day  rcpts/msg
-    microsoft365       30         -     10,000        500   Exchange Online, per mailbox
-    gmail               -       500          -        100   consumer; 100 rcpts/msg over SMTP
-    workspace           -     2,000     10,000        100   Google Workspace (trial: 500/day)
-    none                -         -          -          -
-
 Windows are rolling (the last 60 s, the last 24 h), as the providers count them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable
 
-__all__ = ["DAY", "MINUTE", "PRESETS", "Limits", "Pacer", "limits_for"]
+from pysmail.config.limits import Limits
+
+__all__ = ["DAY", "MINUTE", "Pacer"]
 
 MINUTE = 60.0
 DAY = 86400.0
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """None = no limit. Counts are per mailbox (one outbox = one sender account)."""
-
-    name: str = "none"
-    per_minute: int | None = None
-    per_day: int | None = None
-    recipients_per_day: int | None = None
-    recipients_per_message: int | None = None
-
-
-PRESETS: dict[str, Limits] = {
-    "none": Limits("none"),
-    "microsoft365": Limits("microsoft365", 30, None, 10_000, 500),
-    "gmail": Limits("gmail", None, 500, None, 100),
-    "workspace": Limits("workspace", None, 2_000, 10_000, 100),
-}
-_ALIASES = {
-    "office365": "microsoft365",
-    "o365": "microsoft365",
-    "outlook": "microsoft365",
-    "google": "gmail",
-    "googleworkspace": "workspace",
-    "off": "none",
-    "": "none",
-}
-OVERRIDABLE = tuple(f.name for f in fields(Limits) if f.name != "name")
-
-
-def limits_for(preset: str, overrides: Mapping[str, int | None] | None = None) -> Limits:
-    """The preset's limits with `overrides` applied (a value of 0 or None removes a limit).
-
-    Raises: KeyError for an unknown preset or override name (the caller reports it).
-    """
-    key = preset.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
-    base = PRESETS[_ALIASES.get(key, key)]
-    if not overrides:
-        return base
-    unknown = set(overrides) - set(OVERRIDABLE)
-    if unknown:
-        raise KeyError(sorted(unknown)[0])
-    changes: dict[str, object] = {k: (v if v else None) for k, v in overrides.items()}
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 class Pacer:
