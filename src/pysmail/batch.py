@@ -33,13 +33,14 @@ if TYPE_CHECKING:
     from typing import BinaryIO, TextIO
 
     from pysmail.config.model import Settings
+    from pysmail.delivery.scheduler import Job, Result
     from pysmail.messages import Lang
     from pysmail.mime.addresses import Address, Recipients
     from pysmail.mime.compose import MessageSpec
     from pysmail.oauth.provider import TokenSource
     from pysmail.pacing import Pacer
     from pysmail.sasl import AuthRequest
-    from pysmail.smtp.connection import Job, Result, SmtpConnection
+    from pysmail.smtp.connection import SmtpConnection
     from pysmail.smtp.session import SmtpParams
     from pysmail.smtp.trace import Trace
 
@@ -497,7 +498,7 @@ class _Composer:
         """compose_bytes() of that message, checked by check() (`charset` is what it said;
         `date` the Date field's value), as DATA content when it needs no dot-stuffing."""
         from pysmail.mime.headers import address_field, unstructured_field
-        from pysmail.smtp.connection import data_content
+        from pysmail.smtp.replies import data_content
 
         from_field, reply_to, middle, extra = self._fields(charset)
         if text is not None:
@@ -595,7 +596,7 @@ def plan_rows(
     from pysmail.mime.compose import compose
     from pysmail.mime.headers import format_date, message_id
     from pysmail.mime.parts import check_attachments
-    from pysmail.smtp.connection import data_content
+    from pysmail.smtp.replies import data_content
 
     folder = attach_dir if attach_dir is not None else cwd
     domain = base.from_.wire_addr.rpartition("@")[2]
@@ -917,7 +918,7 @@ def deliver_jobs(
     """Send `jobs` over `parallel` connections; every job ends in exactly one on_result call,
     except the ones never taken when every connection failed: the error is returned then
     (and those jobs are left to the caller)."""
-    from pysmail.smtp.connection import Aborted, deliver
+    from pysmail.delivery.scheduler import Aborted, deliver
 
     queue = iter(jobs)
     lock = _lock(parallel > 1)
@@ -1173,7 +1174,7 @@ def run_batch(
     connection that could not be opened for the first message is NOT raised: it is reported
     per message and decides the exit code).
     """
-    from pysmail.smtp.connection import Job
+    from pysmail.delivery.scheduler import Job
 
     _check_parallel(parallel)
     here = cwd if cwd is not None else Path.cwd()
@@ -1242,8 +1243,8 @@ def _eml_folder_jobs(
 ) -> tuple[list[Job], list[tuple[int, tuple[str, ...], str]]]:
     """Every *.eml file of `folder`, in name order, as a finished message: the jobs, and each
     one's (number, recipients, Message-ID) for the report. Only the headers are read here."""
+    from pysmail.delivery.scheduler import Job
     from pysmail.mime.eml import eml_envelope, eml_message_id, file_chunks, open_eml, read_head
-    from pysmail.smtp.connection import Job
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
     if not files:
@@ -1277,8 +1278,8 @@ def send_eml(
     or To/Cc/Bcc when none are given. Returns 0; raises what a single send raises.
     `show` (--dry-run): the message goes there instead; no connection.
     """
+    from pysmail.delivery.scheduler import Job
     from pysmail.mime.eml import eml_envelope, eml_stream, open_eml, read_head
-    from pysmail.smtp.connection import Job
 
     here = cwd if cwd is not None else Path.cwd()
     cli = _cli_recipients(settings)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from pysmail.cli.smail_args import CommandLine
     from pysmail.config.model import IniSettings, PopSettings, SecretSources, Settings
+    from pysmail.delivery.scheduler import Job
     from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
     from pysmail.oauth.provider import TokenSource
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from pysmail.pacing import Pacer
     from pysmail.progress import Progress
     from pysmail.sasl import AuthRequest
-    from pysmail.smtp.connection import Job
     from pysmail.smtp.trace import Trace
 
 __all__ = ["main", "run"]

@@ -1,0 +1,1 @@
+"""Delivery: scheduling, retry, pacing, the outbox and --batch."""
