@@ -11,10 +11,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from pysmail.errors import NetworkError, SmailError, SmtpReplyError
+from pysmail.errors import NetworkError, SmailError
 from pysmail.retry import backoff, classify
-from pysmail.smtp.protocol import SlotValue
-from pysmail.smtp.replies import SmtpStatus
+from pysmail.smtp.protocol import SlotValue, goes_again
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
@@ -239,7 +238,7 @@ class _Scheduler:
             err = outcome.error
             if err is None:
                 self.deferred.append((job, outcome.reply))
-            elif _goes_again(outcome, err, current):
+            elif goes_again(outcome, current.sent):  # not the message's fault
                 current.alive = False
                 self.again(job, err)
             else:
@@ -367,18 +366,3 @@ class _Scheduler:
         self.settle(outcomes, conn)
         if self.idled == before:  # this connection does not call idle(): report now
             self.report()
-
-
-def _goes_again(outcome: Outcome, err: SmailError, current: SmtpConnection) -> bool:
-    """421; a per-session limit; or 503 to MAIL: the server still holds a failed transaction
-    that this message's pipelined MAIL went out behind (a server that wants RSET after a
-    refused BDAT LAST). Not the message's fault: it goes again over a new connection."""
-    if not isinstance(err, SmtpReplyError):
-        return False
-    if err.smtp_code == SmtpStatus.SERVICE_UNAVAILABLE:
-        return True
-    if outcome.stage != "mail":
-        return False
-    return (err.smtp_code // 100 == 4 and current.sent > 0) or (
-        err.smtp_code == SmtpStatus.BAD_SEQUENCE
-    )
