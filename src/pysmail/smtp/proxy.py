@@ -24,6 +24,7 @@ from pysmail.exitcodes import ErrCode
 
 if TYPE_CHECKING:
     import socket
+    from urllib.parse import SplitResult
 
     from pysmail.deadline import Deadline
 
@@ -129,7 +130,24 @@ def parse_proxy(text: str) -> ProxyUrl:
     User and password are percent-decoded (`%40` for `@`). The port is required: proxies have
     no one usual port. Raises ProxyUrlError naming what is wrong.
     """
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import unquote
+
+    parts, scheme, port = _split_proxy(text)
+    username = unquote(parts.username) if parts.username is not None else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if username is not None and not username:
+        raise ProxyUrlError("the user name is empty")
+    if scheme != "http" and username is not None:
+        # RFC 1929 2: ULEN and PLEN are one octet each, and neither may be zero.
+        for what, value_ in (("user name", username), ("password", password or "")):
+            if not 0 < len(value_.encode("utf-8")) < 256:
+                raise ProxyUrlError(f"a SOCKS5 {what} must be 1 to 255 bytes long")
+    return ProxyUrl(scheme, parts.hostname or "", port, username, password)
+
+
+def _split_proxy(text: str) -> tuple[SplitResult, ProxyScheme, int]:
+    """The URL's parts, its scheme (lower case) and port, each checked; the host is there."""
+    from urllib.parse import urlsplit
 
     value = text.strip()
     if "://" not in value:
@@ -144,23 +162,13 @@ def parse_proxy(text: str) -> ProxyUrl:
         raise ProxyUrlError("https:// proxies (TLS to the proxy) are not supported; use http://")
     if scheme not in SCHEMES:
         raise ProxyUrlError(f"unknown scheme {scheme}:// (http, socks5 or socks5h)")
-    host = parts.hostname or ""
-    if not host:
+    if not parts.hostname:
         raise ProxyUrlError("the host is missing")
     if port is None or not 0 < port < 65536:
         raise ProxyUrlError("the port is missing or not in 1..65535")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ProxyUrlError("a proxy URL has no path, query or fragment")
-    username = unquote(parts.username) if parts.username is not None else None
-    password = unquote(parts.password) if parts.password is not None else None
-    if username is not None and not username:
-        raise ProxyUrlError("the user name is empty")
-    if scheme != "http" and username is not None:
-        # RFC 1929 2: ULEN and PLEN are one octet each, and neither may be zero.
-        for what, value_ in (("user name", username), ("password", password or "")):
-            if not 0 < len(value_.encode("utf-8")) < 256:
-                raise ProxyUrlError(f"a SOCKS5 {what} must be 1 to 255 bytes long")
-    return ProxyUrl(scheme, host, port, username, password)
+    return parts, scheme, port
 
 
 def parse_proxy_setting(text: str) -> ProxySetting:
