@@ -10,10 +10,11 @@ import uuid
 
 import pytest
 
+from pysmail.delivery.scheduler import Job, Result, deliver
 from pysmail.errors import SmtpReplyError
 from pysmail.exitcodes import ErrCode
 from pysmail.sasl import AuthRequest
-from pysmail.smtp.connection import Job, Result, SmtpConnection, deliver
+from pysmail.smtp.connection import SmtpConnection
 from pysmail.smtp.replies import CHUNK_SIZE
 from pysmail.smtp.session import SmtpParams, send
 from pysmail.smtp.trace import Trace

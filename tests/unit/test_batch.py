@@ -1,5 +1,5 @@
 """Bulk sending, the pure parts: batch files, templates, planning, the report, and the
-reconnect/retry logic of smtp.connection.deliver (fake connections). Finished messages (--eml):
+reconnect/retry logic of delivery.scheduler.deliver (fake connections). Finished messages (--eml):
 tests/unit/test_eml.py."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pysmail.delivery.batch.plan import plan_rows
 from pysmail.delivery.batch.report import REPORT_COLUMNS, error_line, report_row
 from pysmail.delivery.batch.rows import Row, read_rows
 from pysmail.delivery.batch.templates import Templates, compile_template, render
+from pysmail.delivery.scheduler import Aborted, Job, Result, deliver
 from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import format_error
@@ -29,17 +30,16 @@ from pysmail.mime import headers
 from pysmail.mime.addresses import parse_address, parse_recipients
 from pysmail.mime.compose import MessageSpec, compose_bytes
 from pysmail.redact import Scrubber
-from pysmail.smtp.connection import (
-    Aborted,
+from pysmail.smtp.connection import SmtpConnection
+from pysmail.smtp.protocol import Outcome
+from pysmail.smtp.replies import (
     DataContent,
-    Job,
-    Outcome,
-    Result,
-    SmtpConnection,
+    DotStuffer,
+    Extensions,
+    Reply,
+    ReplyParser,
     data_content,
-    deliver,
 )
-from pysmail.smtp.replies import DotStuffer, Extensions, Reply, ReplyParser
 
 SENDER = parse_address("Sender <sender@example.test>")
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[2] / "src" / "pysmail"
 ENTRY_POINTS = {"pysmail", "pysmail.__main__"}
 
@@ -116,7 +114,6 @@ def test_the_graph_is_read() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-@pytest.mark.xfail(strict=True, reason="smtp -> delivery until the scheduler leaves smtp/")
 def test_no_package_cycles() -> None:
     assert _cycles(_package_graph()) == []
 
@@ -132,7 +129,6 @@ def test_only_cli_imports_cli() -> None:
     assert offenders == []
 
 
-@pytest.mark.xfail(strict=True, reason="smtp helper: the scheduler leaves smtp/")
 def test_smtp_imports_no_policy() -> None:
     forbidden = {"retry", "oauth", "delivery", "app"}
     offenders = sorted(

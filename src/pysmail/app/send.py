@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
     from pysmail.app.context import Context
     from pysmail.config.model import Settings
+    from pysmail.delivery.scheduler import Job
     from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
-    from pysmail.smtp.connection import Job
     from pysmail.smtp.trace import Trace
     from pysmail.ui.output import Output
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["EXPECTED", "MAX_DOMAIN", "is_ehlo_name"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["EXPECTED", "MAX_DOMAIN", "is_ehlo_name", "local_ehlo_name"]
 
 MAX_DOMAIN = 255  # RFC 5321 4.5.3.1.2
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
@@ -39,3 +43,22 @@ def _is_address_literal(inner: str) -> bool:
     except ValueError:
         return False
     return address.version == version
+
+
+def local_ehlo_name(local_address: Callable[[], str]) -> str:
+    """The host name for EHLO: a dotted host name, else our address (`local_address()`, which
+    may raise) as a literal.
+
+    RFC 5321 4.1.4 wants a fully qualified name or an address literal. socket.getfqdn() is
+    avoided: its reverse lookup can stall for seconds on a badly configured resolver.
+    """
+    import socket
+
+    try:
+        name = socket.gethostname()
+    except OSError:
+        name = ""
+    if "." in name and is_ehlo_name(name):
+        return name
+    address = local_address()
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"

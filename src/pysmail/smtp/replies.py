@@ -15,6 +15,7 @@ __all__ = [
     "MAX_REPLY_LINE",
     "MAX_REPLY_LINES",
     "Chunker",
+    "DataContent",
     "DotStuffer",
     "Extensions",
     "MalformedReply",
@@ -22,6 +23,7 @@ __all__ = [
     "ReplyParser",
     "SmtpStatus",
     "UnsafeCommand",
+    "data_content",
     "format_command",
     "parse_ehlo",
     "unstuff",
@@ -334,3 +336,28 @@ def unstuff(data: bytes) -> bytes:
     body = data[:-3]
     lines = body.split(b"\r\n")
     return b"\r\n".join(line[1:] if line[:1] == b"." else line for line in lines)
+
+
+class DataContent(bytes):
+    """Message bytes that are DATA content as they are (made by data_content()): DotStuffer
+    passes them through without scanning them (its `smtp_safe` contract)."""
+
+    __slots__ = ()
+    smtp_safe = True
+
+
+def data_content(message: bytes) -> bytes:
+    """`message` marked as DataContent when dot-stuffing would not change it: every CR and LF
+    in a CRLF pair, no line starting with ".", a final CRLF. Else `message` itself, stuffed as
+    it is sent. A composed message usually qualifies; checking it (four scans at C speed) costs
+    a tenth of stuffing it."""
+    crlf = message.count(b"\r\n")
+    if (
+        message.endswith(b"\r\n")
+        and message[:1] != b"."
+        and b"\n." not in message
+        and message.count(b"\r") == crlf
+        and message.count(b"\n") == crlf
+    ):
+        return DataContent(message)
+    return message

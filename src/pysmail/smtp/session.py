@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from contextlib import suppress
 
 from pysmail.errors import AuthError, NetworkError, SmailError, SmtpReplyError, UsageError
@@ -10,7 +9,9 @@ from pysmail.exitcodes import ErrCode
 from pysmail.net.tls import make_tls_context
 from pysmail.record import record
 from pysmail.redact import Scrubber
-from pysmail.smtp.ehlo_name import is_ehlo_name
+from pysmail.smtp.auth_reply import auth_error
+from pysmail.smtp.ehlo_name import local_ehlo_name
+from pysmail.smtp.protocol import reply_error
 from pysmail.smtp.replies import (
     Extensions,
     Reply,
@@ -198,15 +199,7 @@ class _Session:
         return self._read()
 
     def _reply_error(self, reply: Reply, msgid: str, **params: object) -> SmtpReplyError:
-        code = ErrCode.TEMPORARY if reply.kind == 4 else ErrCode.HANDLING
-        return SmtpReplyError(
-            code,
-            msgid,
-            smtp_code=reply.code,
-            reply=self.scrubber.scrub(reply.wire),
-            host=self.params.host,
-            **params,
-        )
+        return reply_error(reply, msgid, host=self.params.host, scrubber=self.scrubber, **params)
 
     def _quit(self) -> None:
         """Say goodbye politely; the outcome is already decided, so errors are ignored."""
@@ -226,33 +219,21 @@ class _Session:
 
     def _hello(self) -> Extensions:
         name = self.params.helo or self._local_name()
-        reply = self._command(_format("EHLO", name, what="name"))
+        reply = self._command(_format("EHLO", name))
         if reply.code == SmtpStatus.OK:
             return parse_ehlo(reply)
         if reply.kind == 5:  # RFC 5321 3.2: an old server; HELO has no extensions
-            reply = self._command(_format("HELO", name, what="name"))
+            reply = self._command(_format("HELO", name))
             if reply.code == SmtpStatus.OK:
                 return Extensions(reply.lines[0] if reply.lines else "", {})
             raise self._reply_error(reply, "smtp.command_refused", command="HELO")
         raise self._reply_error(reply, "smtp.command_refused", command="EHLO")
 
     def _local_name(self) -> str:
-        """The host name for EHLO: a dotted host name, else our address as a literal.
-
-        RFC 5321 4.1.4 wants a fully qualified name or an address literal. socket.getfqdn()
-        is avoided: its reverse lookup can stall for seconds on a badly configured resolver.
-        """
         try:
-            name = socket.gethostname()
-        except OSError:
-            name = ""
-        if "." in name and is_ehlo_name(name):
-            return name
-        try:
-            address = self.transport.local_address()
+            return local_ehlo_name(self.transport.local_address)
         except NetworkError as exc:
             raise UsageError(ErrCode.LOCAL_HOST, "smtp.local_host", reason=str(exc)) from exc
-        return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
 
     def _starttls(self, ext: Extensions, context: ssl.SSLContext) -> Extensions:
         host = self.params.host
@@ -315,7 +296,9 @@ class _Session:
             if reply.code == SmtpStatus.AUTH_SUCCESSFUL:
                 return
         self._quit()
-        raise self._auth_error(mechanism, auth.user, reply, challenge)
+        raise auth_error(
+            mechanism, auth.user, reply, challenge, host=self.params.host, scrubber=self.scrubber
+        )
 
     def _sasl(
         self, mechanism: Mechanism, creds: Credentials, initial: bool
@@ -361,35 +344,12 @@ class _Session:
             reply=self.scrubber.scrub(reply.wire),
         )
 
-    def _auth_error(
-        self, mechanism: Mechanism, user: str, reply: Reply, challenge: bytes | None
-    ) -> AuthError:
-        shown = self.scrubber.scrub(reply.wire)
-        common = {"host": self.params.host, "mechanism": mechanism.name, "user": user}
-        if reply.kind == 4:
-            return AuthError(ErrCode.TEMPORARY, "smtp.auth_temporary", reply=shown, **common)
-        # 504 mechanism unknown, 523/538 encryption required (RFC 4954 6, Dovecot 5.7.10).
-        if reply.code in (504, 523, 538):
-            return AuthError(ErrCode.AUTH_UNAVAILABLE, "smtp.auth_refused", reply=shown, **common)
-        detail = mechanism.explain_failure(challenge) if challenge else None
-        if detail:
-            return AuthError(
-                ErrCode.AUTH_FAILED,
-                "smtp.auth_failed_detail",
-                reply=shown,
-                detail=self.scrubber.scrub(detail),
-                **common,
-            )
-        return AuthError(ErrCode.AUTH_FAILED, "smtp.auth_failed", reply=shown, **common)
 
-
-def _format(verb: str, *args: str, what: Literal["name", "address"]) -> bytes:
+def _format(verb: str, name: str) -> bytes:
     try:
-        return format_command(verb, *args)
+        return format_command(verb, name)
     except UnsafeCommand as exc:
-        if what == "name":
-            raise UsageError(ErrCode.LOCAL_HOST, "smtp.unsafe_helo", value=repr(args[0])) from exc
-        raise UsageError(ErrCode.RECIPIENT, "smtp.unsafe_address", value=repr(args[0])) from exc
+        raise UsageError(ErrCode.LOCAL_HOST, "smtp.unsafe_helo", value=repr(name)) from exc
 
 
 # -- one connection, many messages: the public entry of smtp/connection.py ---------------------

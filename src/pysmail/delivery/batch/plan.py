@@ -19,7 +19,7 @@ from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.mime.headers import now
 from pysmail.mime.template import Fill, MessageTemplate
-from pysmail.smtp.connection import data_content
+from pysmail.smtp.replies import data_content
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TextIO
 
+    from pysmail.delivery.scheduler import Result
     from pysmail.messages import Lang
-    from pysmail.smtp.connection import Result
 
 __all__ = ["REPORT_COLUMNS", "Outcomes", "ReportFile", "error_line", "report_row"]
 

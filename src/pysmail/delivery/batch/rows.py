@@ -11,7 +11,7 @@ from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
-    from pysmail.smtp.connection import Job
+    from pysmail.delivery.scheduler import Job
 
 __all__ = ["RESERVED", "Row", "eml_files", "eml_jobs", "read_batch_file", "read_rows"]
 
@@ -172,8 +172,8 @@ def eml_jobs(
     """Each .eml file as a finished message: the jobs, and each one's (number, recipients,
     Message-ID) for the report. Only the headers are read here. `sender` (-f) and `given`
     (the command line's recipients) as pysmail.mime.eml's eml_envelope() takes them."""
+    from pysmail.delivery.scheduler import Job
     from pysmail.mime.eml import eml_envelope, eml_message_id, file_chunks, open_eml, read_head
-    from pysmail.smtp.connection import Job
 
     jobs: list[Job] = []
     planned: list[tuple[int, tuple[str, ...], str]] = []

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 
     from pysmail.config.model import Settings
     from pysmail.delivery.pacing import Pacer
+    from pysmail.delivery.scheduler import Job, Result
     from pysmail.messages import Lang
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
-    from pysmail.smtp.connection import Job, Result, SmtpConnection
+    from pysmail.smtp.connection import SmtpConnection
     from pysmail.smtp.session import SmtpParams
     from pysmail.smtp.trace import Trace
 
@@ -147,7 +148,7 @@ def deliver_jobs(
     """Send `jobs` over `parallel` connections; every job ends in exactly one on_result call
     (one at a time), except the ones never taken when every connection failed: the error is
     returned then (and those jobs are left to the caller)."""
-    from pysmail.smtp.connection import Aborted, deliver
+    from pysmail.delivery.scheduler import Aborted, deliver
 
     queue = _Queue(jobs)
     gate = _pacing_gate(pacer, sleep) if pacer is not None else None
@@ -214,7 +215,7 @@ def _row_jobs(
     """The jobs of a CSV/JSON batch file, every row checked."""
     from pysmail.delivery.batch.plan import base_spec, cli_recipients, plan_rows
     from pysmail.delivery.batch.rows import read_batch_file, read_rows
-    from pysmail.smtp.connection import Job
+    from pysmail.delivery.scheduler import Job
 
     rows = read_rows(read_batch_file(full, path), str(path))
     base, templates = base_spec(settings, here)
@@ -331,8 +332,8 @@ def send_eml(
     `show` (--dry-run): the message goes there instead; no connection.
     """
     from pysmail.delivery.batch.plan import cli_recipients
+    from pysmail.delivery.scheduler import Job
     from pysmail.mime.eml import eml_envelope, eml_stream, open_eml, read_head
-    from pysmail.smtp.connection import Job
 
     here = cwd if cwd is not None else Path.cwd()
     cli = cli_recipients(settings)
