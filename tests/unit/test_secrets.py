@@ -222,6 +222,21 @@ def test_windows_accepts_with_a_warning(tmp_path: Path) -> None:
     assert len(warnings) == 1 and "警告" in warnings[0] and PW not in warnings[0]
 
 
+def test_warning_on_stderr_shows_a_control_character_in_the_path_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The warning printed when no `warn` is given goes through the one escaper: an ESC in a
+    file name (a planted `\x1b]0;title\x07` retitles the terminal) is shown, not obeyed."""
+    from pysmail.config.secrets import _warn_stderr
+    from pysmail.messages import text
+
+    path = "/tmp/evil\x1b]0;owned\x07/smail.ini"
+    _warn_stderr(text("config.acl_unchecked", "en", path=path))
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "/tmp/evil\\x1b]0;owned\\x07/smail.ini" in err
+
+
 # --- the prompt -----------------------------------------------------------------------------
 
 

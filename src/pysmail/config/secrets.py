@@ -254,7 +254,11 @@ def check_private(
 
 
 def _warn_stderr(message: str) -> None:
-    print(message, file=sys.stderr)
+    """A warning on stderr when the caller gave no `warn` (an Output's line): through the one
+    escaper too, as the message names a file (an ESC in its name is shown, not obeyed)."""
+    from pysmail.text.escape import escape_controls
+
+    print(escape_controls(message), file=sys.stderr)
 
 
 def _windows_program(command: str) -> str:
