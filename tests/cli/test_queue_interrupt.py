@@ -10,113 +10,42 @@ answer. The real `smail` child gets SIGINT then; the real stack's relay takes th
 from __future__ import annotations
 
 import json
-import signal
-import socket
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from cli.interrupt import HoldingServer, run_interrupted
 from cli.util import (
     ALICE,
     BOB,
     LOOPBACK,
     fetch_one,
-    hermetic_env,
     marker,
     run_main,
-    smail_command,
     write_ini,
 )
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import format_error
 from stackutil import Stack
 
-WAIT = 30.0  # seconds for a moment that comes in milliseconds (a bound, not an assertion)
-
-
-class HoldingServer:
-    """One SMTP connection, held open at `moment`: "greeting" (nothing is said) or "data"
-    (the whole dialogue up to the final ".", then no answer). `reached` is set then."""
-
-    def __init__(self, moment: str) -> None:
-        self.moment = moment
-        self.reached = threading.Event()
-        self.release = threading.Event()
-        self.listener = socket.create_server((LOOPBACK, 0))
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        conn, _ = self.listener.accept()
-        with conn:
-            if self.moment == "data":
-                self._dialogue(conn)
-            self.reached.set()
-            self.release.wait(WAIT)
-
-    def _dialogue(self, conn: socket.socket) -> None:
-        reader = conn.makefile("rb")
-        conn.sendall(b"220 holding.test ESMTP\r\n")
-        while line := reader.readline():
-            verb = line[:4].upper()
-            if verb in (b"EHLO", b"HELO"):
-                conn.sendall(b"250-holding.test\r\n250 8BITMIME\r\n")
-            elif verb == b"DATA":
-                conn.sendall(b"354 go ahead\r\n")
-                while (line := reader.readline()) not in (b".\r\n", b""):
-                    pass
-                return  # the whole message is here: hold the answer
-            else:
-                conn.sendall(b"250 OK\r\n")
-
-    def close(self) -> None:
-        self.release.set()
-        self.thread.join(WAIT)
-        self.listener.close()
+MOMENTS = {"greeting": None, "data": 0}  # HoldingServer(accept): before its greeting; or
+# the whole dialogue up to the first message's final ".", then no answer
 
 
 @pytest.fixture
 def holding(request: pytest.FixtureRequest) -> Iterator[HoldingServer]:
-    server = HoldingServer(request.param)
+    server = HoldingServer(MOMENTS[request.param])
     try:
         yield server
     finally:
         server.close()
 
 
-def _interrupt(proc: subprocess.Popen[bytes]) -> None:
-    if sys.platform == "win32":  # pragma: no cover - untested on Windows: a console Ctrl+C
-        proc.send_signal(signal.CTRL_C_EVENT)
-    else:
-        proc.send_signal(signal.SIGINT)
-
-
 def _run_interrupted(folder: Path, holding: HoldingServer, *extra: str) -> tuple[int, str]:
     """The real `smail` child sending to the holding server, interrupted at its moment."""
     argv = [f"-h{LOOPBACK}", "--port", str(holding.port), "--tls", "none", "-f" + ALICE]
-    proc = subprocess.Popen(
-        [*smail_command(), *argv, *extra, "-Tbody", BOB],
-        cwd=folder,
-        env=hermetic_env(folder),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-    )
-    try:
-        assert holding.reached.wait(WAIT), "smail never reached the server"
-        _interrupt(proc)
-        out, err = proc.communicate(timeout=WAIT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return proc.returncode, out.decode() + err.decode()
+    return run_interrupted(folder, holding, [*argv, *extra, "-Tbody", BOB])
 
 
 @pytest.mark.parametrize(
@@ -145,7 +74,7 @@ def test_ctrl_c_during_queue_says_queued_and_flush_sends_it(
     assert "the next `smail --flush` sends it" in text
     assert f"delete {queued[0]}" in text
     state = queued[0].with_suffix(".state")
-    if holding.moment == "data":  # may be delivered: the outbox knows it too
+    if holding.accept is not None:  # "data": may be delivered, the outbox knows it too
         assert json.loads(state.read_text())["maybe_sent"] is True
     else:
         assert not state.exists()  # never tried: due at once

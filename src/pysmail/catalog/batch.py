@@ -61,6 +61,51 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not sent: the batch stopped before this message.",
         "未送信: このメッセージの前に一括送信が中断されました。",
     ),
+    # Ctrl+C during a batch (ERR-0016, as every interrupt); {detail}: the sentences below
+    "batch.interrupted": (
+        "Interrupted: {sent} of {total} message(s) were accepted by the server, {failed} "
+        "failed, {unsent} not sent.{detail}",
+        "中断しました。{total} 通中 {sent} 通はサーバーが受け付け、{failed} 通は失敗、{unsent} 通は"
+        "未送信です。{detail}",
+    ),
+    "batch.interrupted_nothing": (
+        "Interrupted before any message went to the server; nothing was sent.{detail}",
+        "どのメッセージもサーバーに渡す前に中断しました。送信していません。{detail}",
+    ),
+    "batch.interrupted_maybe": (
+        "Row(s) {rows} went to the server whole, but its answer had not come: the server may "
+        "have accepted it. Check before sending it again.",
+        "{rows} 件目はメッセージ全体をサーバーに渡しましたが、応答の前に中断しました。サーバーが"
+        "受け付けた可能性があります。もう一度送る前に確認して下さい。",
+    ),
+    "batch.interrupted_in_flight": (
+        "Row(s) {rows} were being sent: the server may have accepted them. Check before sending "
+        "them again.",
+        "{rows} 件目は送信中でした。サーバーが受け付けた可能性があります。もう一度送る前に確認して"
+        "下さい。",
+    ),
+    "batch.interrupted_cut": (
+        "Row(s) {rows} was being sent but had not gone to the server whole: not sent.",
+        "{rows} 件目は送信中でしたが、サーバーに全体を渡していないため未送信です。",
+    ),
+    "batch.interrupted_report": (
+        "The report {path} marks every row sent, failed, maybe_sent or not_sent.",
+        "レポート {path} に各行の結果（sent、failed、maybe_sent、not_sent）があります。",
+    ),
+    # the report's reply column of a row left by Ctrl+C
+    "batch.row_maybe_sent": (
+        "Interrupted after this message went to the server, before its answer: it may have "
+        "been delivered.",
+        "このメッセージをサーバーに渡した後、応答の前に中断しました。配信された可能性があります。",
+    ),
+    "batch.row_in_flight": (
+        "Interrupted while this message was being sent: it may have been delivered.",
+        "このメッセージの送信中に中断しました。配信された可能性があります。",
+    ),
+    "batch.row_interrupted": (
+        "Not sent: the batch was interrupted before this message went to the server.",
+        "未送信: このメッセージをサーバーに渡す前に一括送信が中断されました。",
+    ),
     # the report file (ERR-0004)
     "batch.report_failed": (
         "Cannot write the report file {path}: {reason}.",

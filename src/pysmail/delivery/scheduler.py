@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pysmail.smtp.protocol import Outcome
     from pysmail.smtp.replies import Reply
 
-__all__ = ["Aborted", "Job", "Result", "deliver"]
+__all__ = ["Aborted", "Interrupted", "Job", "Result", "deliver"]
 
 
 class Job(SlotValue):
@@ -75,6 +75,16 @@ class Aborted(Exception):
         self.error = error
 
 
+class Interrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInterrupt
+    """Ctrl+C during deliver(): `maybe_sent` holds the jobs whose whole message had gone to
+    the server with no answer known then (it may have accepted them). A KeyboardInterrupt
+    still, so every handler of Ctrl+C sees it."""
+
+    def __init__(self, maybe_sent: frozenset[int]) -> None:
+        super().__init__()
+        self.maybe_sent = maybe_sent
+
+
 def deliver(
     next_job: Callable[[], Job | None],
     connect: Callable[[], SmtpConnection],
@@ -111,6 +121,8 @@ def deliver(
     scheduler.wait = _Backoff(base, cap, sleep, rng)
     try:
         scheduler.run()
+    except KeyboardInterrupt as exc:  # say which messages may have been delivered
+        raise Interrupted(scheduler.maybe_sent()) from exc
     finally:
         scheduler.report()
 
@@ -229,6 +241,14 @@ class _Scheduler:
                     self.ahead.append((upcoming, made))
         except BaseException as exc:  # not the message's fault: raised after submit()
             self.trouble.append(exc)
+
+    def maybe_sent(self) -> frozenset[int]:
+        """The jobs that may have been delivered, with no answer known: lost after their
+        data (waiting to go again), and the one whose data went out, its answer awaited."""
+        maybe = set(self.maybe)
+        if self.conn is not None and self.conn.pending is not None:
+            maybe.add(self.conn.pending)
+        return frozenset(maybe)
 
     # -- outcomes ----------------------------------------------------------------------------
 

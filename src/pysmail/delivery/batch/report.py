@@ -11,7 +11,7 @@ from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
     from typing import TextIO
 
@@ -46,13 +46,15 @@ def report_row(
     attempts: int = 1,
     lang: Lang = "en",
     not_sent: bool = False,
+    status: str | None = None,
 ) -> list[str]:
-    """One report line, in REPORT_COLUMNS order. status: sent, failed, or not_sent (the batch
-    stopped before trying it)."""
+    """One report line, in REPORT_COLUMNS order. status: sent, failed, not_sent (the batch
+    stopped before trying it, or was interrupted before its data had gone), or, given as
+    `status`, maybe_sent (interrupted after its data went, before the server's answer)."""
     if error is None and reply is not None:
         status, final = "sent", reply
     else:
-        status = "not_sent" if not_sent else "failed"
+        status = status or ("not_sent" if not_sent else "failed")
         final = error_line(error, lang) if error is not None else ""
     final = " / ".join(final.splitlines())
     return [str(row), status, str(attempts), ", ".join(recipients), message_id, final]
@@ -100,7 +102,8 @@ class Outcomes:
     """What happened to every message of a run, told as it happens: record() takes each
     result (from one thread at a time), not_sent() the messages never tried, finish() prints
     the summary and gives the exit code: 0 when every message was sent, else the ERR code of
-    the lowest-numbered message that was not.
+    the lowest-numbered message that was not. interrupted() (Ctrl+C) closes it: a result
+    learnt later (a worker finishing what it held) is not told.
 
     `planned`: (number, recipients, Message-ID) of every message. `out` prints a line (failed
     rows, the summary; nothing with `silent`). `bar`: the progress bar (pysmail.ui.progress,
@@ -116,8 +119,12 @@ class Outcomes:
         silent: bool,
         stream: TextIO | None,
     ) -> None:
+        import threading
+
         from pysmail.ui.progress import Progress
 
+        self.lock = threading.Lock()  # record() and interrupted() (the main thread)
+        self.closed = False
         self.planned = planned
         self.info = {row: (rcpts, msgid) for row, rcpts, msgid in planned}
         self.report = report
@@ -140,6 +147,11 @@ class Outcomes:
     def record(self, result: Result) -> None:
         """One message's result: its report line, and a line when it failed or may arrive
         twice."""
+        with self.lock:
+            if not self.closed:
+                self._record(result)
+
+    def _record(self, result: Result) -> None:
         row = result.job.tag
         rcpts, msgid = self.info[row]
         self.done.add(row)
@@ -177,6 +189,49 @@ class Outcomes:
             )
         self.bar.update(self.sent + len(self.failed))
 
+    def interrupted(
+        self, taken: frozenset[int] | None, maybe_sent: frozenset[int] | None
+    ) -> SmailError:
+        """Ctrl+C: the ERR-0016 that says what is true, and every row without a result goes
+        into the report as `maybe_sent` or `not_sent`. `taken`: the rows the run had started
+        (None: every row); `maybe_sent`: those whose whole message had gone to the server
+        with no answer known (None: not known, with several connections: every row in
+        flight may have been delivered)."""
+        with self.lock:
+            self.closed = True
+        in_flight = (frozenset(self.info) if taken is None else taken) - self.done
+        maybe = in_flight if maybe_sent is None else in_flight & maybe_sent
+        self._leave(maybe, maybe_sent is not None)
+        return _interrupted_error(
+            self.sent,
+            len(self.planned),
+            len(self.failed),
+            maybe,
+            in_flight - maybe,
+            self.report.path,
+            maybe_sent is not None,
+            self.lang,
+        )
+
+    def _leave(self, maybe: frozenset[int], known: bool) -> None:
+        """The report lines of the rows without a result after Ctrl+C."""
+        why_maybe = SmailError(
+            ErrCode.UNKNOWN, "batch.row_maybe_sent" if known else "batch.row_in_flight"
+        )
+        why_not = SmailError(ErrCode.UNKNOWN, "batch.row_interrupted")
+        for row, rcpts, msgid in self.planned:
+            if row in self.done:
+                continue
+            if row in maybe:
+                line = report_row(
+                    row, rcpts, msgid, error=why_maybe, lang=self.lang, status="maybe_sent"
+                )
+            else:
+                line = report_row(
+                    row, rcpts, msgid, error=why_not, attempts=0, lang=self.lang, not_sent=True
+                )
+            self.report.write(line)
+
     def close(self, complete: bool) -> None:
         """The bar ends (shown full when the run went to its end, else wiped), the report is
         closed."""
@@ -203,3 +258,43 @@ class Outcomes:
         if not self.failed:
             return int(ErrCode.OK)
         return int(self.failed[min(self.failed)].code)
+
+
+def _interrupted_error(
+    sent: int,
+    total: int,
+    failed: int,
+    maybe: frozenset[int],
+    cut: frozenset[int],
+    path: Path | None,
+    known: bool,
+    lang: Lang,
+) -> SmailError:
+    """The ERR-0016 of Ctrl+C during a batch: how many messages the server accepted, which
+    ones may have been delivered (their data had gone, the answer had not come: `maybe`;
+    `known` False: they were in flight on one of several connections), which were cut off
+    before their data had all gone (`cut`), how many were not sent, and the report."""
+    from pysmail.messages import text
+
+    where = "" if path is None else " " + text("batch.interrupted_report", lang, path=path)
+    if not (sent or failed or maybe):
+        return SmailError(ErrCode.UNKNOWN, "batch.interrupted_nothing", detail=where)
+    detail = ""
+    if maybe:
+        msgid = "batch.interrupted_maybe" if known else "batch.interrupted_in_flight"
+        detail += " " + text(msgid, lang, rows=_rows(maybe))
+    if cut:
+        detail += " " + text("batch.interrupted_cut", lang, rows=_rows(cut))
+    return SmailError(
+        ErrCode.UNKNOWN,
+        "batch.interrupted",
+        sent=sent,
+        total=total,
+        failed=failed,
+        unsent=total - sent - failed - len(maybe),
+        detail=detail + where,
+    )
+
+
+def _rows(rows: Iterable[int]) -> str:
+    return ", ".join(str(row) for row in sorted(rows))

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     # (number, envelope recipients, Message-ID) of each message, for the report
     _Planned = list[tuple[int, tuple[str, ...], str]]
 
-__all__ = ["MAX_PARALLEL", "connector", "deliver_jobs", "run_batch", "send_eml"]
+__all__ = ["MAX_PARALLEL", "BatchInterrupted", "connector", "deliver_jobs", "run_batch", "send_eml"]
 
 MAX_PARALLEL = 32
 
@@ -57,21 +57,43 @@ def connector(
 
 
 class _Queue:
-    """The jobs, taken one at a time by the connections (under a lock when they are several
-    threads). `stopped`: take no more (a worker crashed, or Ctrl+C)."""
+    """The jobs, taken one at a time by the connections (under its lock: they may be several
+    threads). `taken`: the tags taken so far. `stopped`: take no more (a worker crashed, or
+    Ctrl+C)."""
 
     def __init__(self, jobs: Sequence[Job]) -> None:
+        import threading
+
         self._jobs = iter(jobs)
-        self.taken = 0
+        self._lock = threading.Lock()
+        self._taken: list[int] = []
         self.stopped = False
 
     def take(self) -> Job | None:
-        if self.stopped:
-            return None
-        job = next(self._jobs, None)
-        if job is not None:
-            self.taken += 1
-        return job
+        with self._lock:
+            if self.stopped:
+                return None
+            job = next(self._jobs, None)
+            if job is not None:
+                self._taken.append(job.tag)
+            return job
+
+    def stop(self) -> frozenset[int]:
+        """Take no more; the tags taken."""
+        with self._lock:
+            self.stopped = True
+            return frozenset(self._taken)
+
+
+class BatchInterrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInterrupt
+    """Ctrl+C during deliver_jobs(): `taken`, the jobs it had started (None: not known);
+    `maybe_sent`, those whose whole message had gone to the server with no answer known
+    (None: not known, with several connections)."""
+
+    def __init__(self, taken: frozenset[int] | None, maybe_sent: frozenset[int] | None) -> None:
+        super().__init__()
+        self.taken = taken
+        self.maybe_sent = maybe_sent
 
 
 def _pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
@@ -105,23 +127,20 @@ def _in_threads(
     queue: _Queue,
     on_result: Callable[[Result], None],
 ) -> None:
-    """`work(take, report)` in `parallel` threads; `take` and `report` each one thread at a
-    time. Ctrl+C: the workers finish what they hold and take no more."""
+    """`work(take, report)` in `parallel` threads; `report` one thread at a time. Ctrl+C: the
+    workers finish what they hold and take no more."""
     import threading
 
-    taking = threading.Lock()
     reporting = threading.Lock()
-
-    def take() -> Job | None:
-        with taking:
-            return queue.take()
 
     def report(result: Result) -> None:
         with reporting:
             on_result(result)
 
     threads = [
-        threading.Thread(target=work, args=(take, report), name=f"smail-batch-{i}", daemon=True)
+        threading.Thread(
+            target=work, args=(queue.take, report), name=f"smail-batch-{i}", daemon=True
+        )
         for i in range(parallel)
     ]
     for thread in threads:
@@ -131,7 +150,7 @@ def _in_threads(
             while thread.is_alive():
                 thread.join(0.2)
     except BaseException:
-        queue.stopped = True
+        queue.stop()
         raise
 
 
@@ -147,8 +166,8 @@ def deliver_jobs(
 ) -> SmailError | None:
     """Send `jobs` over `parallel` connections; every job ends in exactly one on_result call
     (one at a time), except the ones never taken when every connection failed: the error is
-    returned then (and those jobs are left to the caller)."""
-    from pysmail.delivery.scheduler import Aborted, deliver
+    returned then (and those jobs are left to the caller). Ctrl+C raises BatchInterrupted."""
+    from pysmail.delivery.scheduler import Aborted, Interrupted, deliver
 
     queue = _Queue(jobs)
     gate = _pacing_gate(pacer, sleep) if pacer is not None else None
@@ -165,13 +184,18 @@ def deliver_jobs(
             crashed.append(exc)
             queue.stopped = True
 
-    if parallel <= 1:
-        work(queue.take, on_result)
-    else:
-        _in_threads(parallel, work, queue, on_result)
-    if crashed:
-        raise crashed[0]
-    if queue.taken < len(jobs):
+    try:
+        if parallel <= 1:
+            work(queue.take, on_result)
+        else:
+            _in_threads(parallel, work, queue, on_result)
+        if crashed:
+            raise crashed[0]
+    except KeyboardInterrupt as exc:  # what was taken, and what may have been delivered
+        # Several connections: what the workers' connections had sent is not known here.
+        maybe = exc.maybe_sent if isinstance(exc, Interrupted) and parallel <= 1 else None
+        raise BatchInterrupted(queue.stop(), maybe) from exc
+    if len(queue.stop()) < len(jobs):
         return aborted[0] if aborted else None
     return None
 
@@ -197,7 +221,12 @@ def _report_run(
     )
     complete = False
     try:
-        outcomes.not_sent(results(outcomes.record))
+        try:
+            stopped = results(outcomes.record)
+        except KeyboardInterrupt as exc:  # Ctrl+C: the report and the message say what is true
+            why = exc if isinstance(exc, BatchInterrupted) else BatchInterrupted(None, None)
+            raise outcomes.interrupted(why.taken, why.maybe_sent) from exc
+        outcomes.not_sent(stopped)
         complete = True
     finally:
         outcomes.close(complete)
