@@ -143,3 +143,22 @@ def test_ctrl_c_with_several_connections_says_the_rows_in_flight_may_be_delivere
     with open(report, encoding="utf-8-sig", newline="") as stream:
         statuses = {line["row"]: line["status"] for line in csv.DictReader(stream)}
     assert statuses == {"1": "sent", "2": "maybe_sent", "3": "not_sent"}
+
+
+@pytest.mark.parametrize(
+    ("server", "expected"), [(0, "after"), (None, "nothing")], indirect=["server"]
+)
+def test_ctrl_c_during_a_single_eml_says_whether_it_may_be_delivered(
+    tmp_path: Path, server: HoldingServer, expected: str
+) -> None:
+    write_ini(tmp_path, "[smail]\n")
+    message = f"From: {ALICE}\r\nTo: {BOB}\r\nSubject: one\r\n\r\nbody\r\n"
+    (tmp_path / "one.eml").write_bytes(message.encode())
+    argv = [f"-h{LOOPBACK}", "--port", str(server.port), "--tls", "none", "--eml", "one.eml"]
+    code, text = run_interrupted(tmp_path, server, argv)
+    assert code == 16, text
+    if expected == "after":
+        assert "nothing was sent" not in text
+        assert "before its answer: the server may have accepted it. Check before sending" in text
+    else:
+        assert "Interrupted; nothing was sent." in text

@@ -381,10 +381,17 @@ def send_eml(
         if show is not None:
             show(Job(1, sender, rcpts, lambda: eml_stream(head, rest, stream, shown), utf8, True))
             return int(ErrCode.OK)
+        from pysmail.delivery.retry import TrackedStream
+
         conn = connector(smtp_params(settings), auth, source, trace)()
         try:
-            chunks = eml_stream(head, rest, stream, shown)
+            chunks = TrackedStream(eml_stream(head, rest, stream, shown))
             conn.send(sender, rcpts, chunks, smtputf8=utf8, eight_bit=True)
+        except KeyboardInterrupt as exc:  # not "nothing was sent" once the message went whole
+            conn.alive = False  # hang up: no QUIT to wait for after Ctrl+C
+            if chunks.finished:
+                raise SmailError(ErrCode.UNKNOWN, "main.interrupted_after_data") from exc
+            raise
         finally:
             conn.close()
     finally:
