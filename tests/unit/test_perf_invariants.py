@@ -4,7 +4,9 @@
   attachment blocks passed through unscanned) is byte for byte the in-memory message
   (compose_bytes) dot-stuffed as one piece, and both equal an independent reference stuffing.
 - base64_lines, format_date and the record classes behave as the code they replaced.
-- A plain `smail --dry-run`, and a plain send, import none of the heavy modules.
+- A plain `smail --dry-run`, and a plain send, import none of the heavy modules: none of those
+  docs/decisions.md D8 measures (dataclasses, typing, secrets, email, urllib.request, threading,
+  ssl), and ssl only when the send uses TLS.
 - The lazily looked-up system CA store trusts and refuses exactly as the eager one.
 """
 
@@ -216,6 +218,19 @@ def test_records_behave_like_frozen_dataclasses() -> None:
 
 # -- what start-up imports --------------------------------------------------------------------
 
+# docs/decisions.md D8 measures what each of these costs at start-up; this test is where that
+# reason is kept, so code needs no "costs N ms" comment. (urllib.parse comes with pathlib.)
+START_UP_FREE_OF = {
+    "dataclasses",
+    "typing",
+    "secrets",
+    "email",
+    "urllib.request",
+    "http.client",
+    "threading",
+    "ssl",
+}
+
 # Never on a plain send: TLS, the email package, secrets and what it brings, INI parsing (no
 # smail.ini here), dates, IDNA, subprocesses, JSON, the OAuth client.
 HEAVY = {
@@ -242,9 +257,10 @@ HEAVY = {
     "pysmail.net.proxy",
     "pysmail.net.tunnel",
     "pysmail.smtp.trace",
+    *START_UP_FREE_OF,
 }
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).
-LIBRARY_FREE_OF = {"dataclasses", "inspect", "pathlib", "typing", "pysmail.sasl", *HEAVY}
+LIBRARY_FREE_OF = {"dataclasses", "inspect", "pathlib", "typing", "urllib", "pysmail.sasl", *HEAVY}
 # Not loaded by a whole plain send without AUTH: smail_main needs pathlib, nothing else here.
 PLAIN_SEND_FREE_OF = {
     "dataclasses",
@@ -333,17 +349,21 @@ def test_dry_run_imports_nothing_heavy(tmp_path: Path) -> None:
 
 
 class _TinySmtp(threading.Thread):
-    """Just enough SMTP for one plain send (no PIPELINING, no AUTH)."""
+    """Just enough SMTP for one plain send (no PIPELINING, no AUTH), over implicit TLS when
+    given a server context."""
 
-    def __init__(self) -> None:
+    def __init__(self, context: ssl.SSLContext | None = None) -> None:
         super().__init__(daemon=True)
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
+        self.context = context
         self.data = b""
 
     def run(self) -> None:
         with self.sock:
             conn, _ = self.sock.accept()
+        if self.context is not None:
+            conn = self.context.wrap_socket(conn, server_side=True)
         with conn, conn.makefile("rb") as rfile:
             conn.sendall(b"220 tiny\r\n")
             while line := rfile.readline():
@@ -400,6 +420,21 @@ def test_a_plain_send_imports_nothing_heavy(tmp_path: Path) -> None:
     assert b"Subject: S\r\n" in server.data
     assert "pysmail.smtp.session" in loaded
     assert not loaded & PLAIN_SEND_FREE_OF
+
+
+def test_a_tls_send_adds_ssl_and_nothing_else_heavy(tmp_path: Path, pki: Path) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki / "srv.pem", pki / "srv.key")
+    server = _TinySmtp(context)
+    server.start()
+    args = ["-h127.0.0.1", "--port", str(server.port), "--tls", "smtps"]
+    args += ["--cafile", str(pki / "ca.pem"), "-fa@x", "-sS", "-Tx", "b@y"]
+    code = f"from pysmail.cli.smail_main import main\nrc = main({args!r})\nassert rc == 0, rc\n"
+    loaded = _child_modules(code, tmp_path)
+    server.join(10)
+    assert b"Subject: S\r\n" in server.data
+    assert {"ssl", "_ssl", "pysmail.smtp.session"} <= loaded
+    assert not loaded & (PLAIN_SEND_FREE_OF - {"ssl", "_ssl"})
 
 
 # -- the lazily looked-up CA store --------------------------------------------------------------

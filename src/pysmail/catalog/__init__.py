@@ -1,10 +1,10 @@
 """The message catalogue: every user-facing text, in English and Japanese, by message id.
 
-One lookup table, kept in one file per area so each subsystem owns its texts:
-titles (the ERR-xxxx lines), cli, config, info (the -i block and the main command), mime,
-oauth, smtp, pop3. Each entry is (english, japanese);
-placeholders use str.format names. A unit test checks both languages cover every id and use the
-same placeholders.
+One lookup table, kept in one file per area so each subsystem owns its texts: titles (the
+ERR-xxxx lines), batch, cli, config, info (the -i block and the main command), mime, oauth and
+oauth_refusals, outbox, smtp, pop3, token and token_status (smail-token), setup. Each entry is
+(english, japanese); placeholders use str.format names. A unit test checks both languages cover
+every id and use the same placeholders.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from pysmail.catalog import (
     info,
     mime,
     oauth,
+    oauth_refusals,
     outbox,
     pop3,
     setup,
     smtp,
     titles,
     token,
+    token_status,
 )
 
 __all__ = ["CATALOGUE", "TITLES"]
@@ -36,10 +38,12 @@ for _area in (
     info.MESSAGES,
     mime.MESSAGES,
     oauth.MESSAGES,
+    oauth_refusals.MESSAGES,
     outbox.MESSAGES,
     smtp.MESSAGES,
     pop3.MESSAGES,
     token.MESSAGES,
+    token_status.MESSAGES,
     setup.MESSAGES,
 ):
     _clash = CATALOGUE.keys() & _area.keys()
