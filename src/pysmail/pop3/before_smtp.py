@@ -209,9 +209,15 @@ def _xoauth2(
     _say(trace, "AUTH XOAUTH2", reply)
     detail: str | None = None
     driver = ChallengeDriver(steps, limit=MAX_CHALLENGES)
-    while driver.more():
-        if not reply.startswith(b"+ ") and reply != b"+":
-            break  # +OK: logged in
+    while reply.startswith(b"+ ") or reply == b"+":  # anything else is +OK: logged in
+        if not driver.more():
+            raise Pop3Error(
+                ErrCode.POP3_LOGIN,
+                "pop3.login_failed",
+                host=host,
+                user=user,
+                reply=reply.decode("utf-8", "replace"),
+            )
         answer = driver.respond(reply[1:])
         detail = describe_oauth_error(driver.challenge or b"") or detail
         line = driver.line(answer).decode("ascii")  # "*": RFC 5034 4, cancel
@@ -222,29 +228,26 @@ def _xoauth2(
         except poplib.error_proto as exc:
             if trace is not None:
                 trace.send(shown)
-            text = _reply_text(exc)
-            _say(trace, None, text.encode("utf-8"))
-            if detail:
-                raise Pop3Error(
-                    ErrCode.POP3_LOGIN,
-                    "pop3.oauth_failed",
-                    host=host,
-                    user=user,
-                    detail=detail,
-                    reply=text,
-                ) from exc
-            raise Pop3Error(
-                ErrCode.POP3_LOGIN, "pop3.login_failed", host=host, user=user, reply=text
-            ) from exc
+            raise _refused(exc, trace, host, user, detail) from exc
         _say(trace, shown, reply)
-    else:
-        raise Pop3Error(
+
+
+def _refused(
+    exc: Exception, trace: Trace | None, host: str, user: str, detail: str | None
+) -> Pop3Error:
+    """The error for an -ERR answer to the token: the decoded JSON challenge when one came."""
+    text = _reply_text(exc)
+    _say(trace, None, text.encode("utf-8"))
+    if detail:
+        return Pop3Error(
             ErrCode.POP3_LOGIN,
-            "pop3.login_failed",
+            "pop3.oauth_failed",
             host=host,
             user=user,
-            reply=reply.decode("utf-8", "replace"),
+            detail=detail,
+            reply=text,
         )
+    return Pop3Error(ErrCode.POP3_LOGIN, "pop3.login_failed", host=host, user=user, reply=text)
 
 
 def _tls_context(params: PopParams) -> ssl.SSLContext:
