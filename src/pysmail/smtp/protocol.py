@@ -284,6 +284,15 @@ class SmtpProtocol:
         if mail.kind != 2:
             error = self.error(mail, "smtp.sender_refused", sender=sender)
             return Outcome(tag, error=error, stage="mail")
+        judged = self._rcpt_judged(tag, mail, recipients, rcpt)
+        if judged is not None:
+            return judged
+        return self._data_judged(tag, group, rcpt, replies[1 + len(recipients) :])
+
+    def _rcpt_judged(
+        self, tag: int, mail: Reply, recipients: Sequence[str], rcpt: list[Reply]
+    ) -> Outcome | None:
+        """The outcome when a recipient was refused or a 421 cut the RCPTs short."""
         refused = [(r, rep) for r, rep in zip(recipients, rcpt, strict=False) if rep.kind != 2]
         if refused:
             worst = max((rep for _, rep in refused), key=lambda rep: rep.kind)
@@ -295,7 +304,13 @@ class SmtpProtocol:
         if len(rcpt) < len(recipients):  # a 421 cut the group short
             error = self.error(mail, "smtp.command_refused", command="RCPT")
             return Outcome(tag, error=error, stage="rcpt")
-        data = replies[1 + len(recipients)] if len(replies) > 1 + len(recipients) else None
+        return None
+
+    def _data_judged(
+        self, tag: int, group: Group, rcpt: list[Reply], rest: list[Reply]
+    ) -> Outcome | None:
+        """The outcome of a pipelined DATA (its reply first in `rest`, if it came)."""
+        data = rest[0] if rest else None
         if not group.data_in_group or (data is not None and data.code == SmtpStatus.START_INPUT):
             return None  # only RSET was refused: the transaction itself passed
         error = self.error(
