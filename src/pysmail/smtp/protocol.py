@@ -26,7 +26,7 @@ from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.smtp.replies import Chunker, Reply, SmtpStatus, UnsafeCommand, format_command
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
     from typing import Literal
@@ -56,10 +56,9 @@ RSET_FIRST = "RSET_FIRST"  # a refused transaction may still be open: RSET befor
 
 
 class SlotValue:
-    """Equality and repr from __slots__. The value classes made per message are written out by
-    hand rather than as dataclasses: one of each is made per message (a dataclass __init__ with
-    frozen=True costs twice as much), and `import dataclasses` alone costs 5-8 ms of a batch's
-    start-up."""
+    """Equality and repr from __slots__, for the values made per message (Outcome, the
+    scheduler's Job and Result): their __init__ is written out, as a @record's generic one
+    costs eight times as much (docs/decisions.md D33)."""
 
     __slots__: tuple[str, ...] = ()
 
