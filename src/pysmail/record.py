@@ -180,18 +180,11 @@ class _DataclassFields:
 _DC_FIELDS = _DataclassFields()
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def record(cls: type[_T]) -> type[_T]:
-    """Make `cls` a frozen record of its annotated class attributes (see the module doc)."""
-    annotations: dict[str, object] = cls.__dict__.get("__annotations__", {})
-    names = tuple(
-        name
-        for name, kind in annotations.items()
-        if not str(kind).startswith(("ClassVar", "typing.ClassVar"))
-    )
+def _read_defaults(cls: type, names: tuple[str, ...]) -> tuple[dict[str, object], set[str]]:
+    """The fields' defaults (values or _Factory) and the names field(repr=False) hides; the
+    class attributes left as dataclasses leaves them."""
     defaults: dict[str, object] = {}
     hidden: set[str] = set()
-    seen_default = False
     for name in names:
         value = cls.__dict__.get(name, _MISSING)
         if isinstance(value, _Field):
@@ -204,9 +197,21 @@ def record(cls: type[_T]) -> type[_T]:
                 setattr(cls, name, value)
         if value is not _MISSING:
             defaults[name] = value
-            seen_default = True
-        elif seen_default:
+        elif defaults:
             raise TypeError(f"non-default argument {name!r} follows default argument")
+    return defaults, hidden
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def record(cls: type[_T]) -> type[_T]:
+    """Make `cls` a frozen record of its annotated class attributes (see the module doc)."""
+    annotations: dict[str, object] = cls.__dict__.get("__annotations__", {})
+    names = tuple(
+        name
+        for name, kind in annotations.items()
+        if not str(kind).startswith(("ClassVar", "typing.ClassVar"))
+    )
+    defaults, hidden = _read_defaults(cls, names)
     shown = tuple(name for name in names if name not in hidden)
     members: dict[str, object] = {
         "__record__": _Spec(cls.__qualname__, names, defaults, shown),

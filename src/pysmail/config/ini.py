@@ -17,7 +17,7 @@ from pysmail.config.model import (
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import configparser
     from collections.abc import Callable
@@ -275,21 +275,25 @@ def parse_ini(text: str, path: Path) -> IniSettings:
             try:
                 values[target] = parse(value, base)
             except _Bad as bad:
-                raise ConfigError(
-                    ErrCode.CONFIG,
-                    "config.bad_value",
-                    path=str(path),
-                    section=real,
-                    key=key,
-                    value=_shown(key, value),
-                    expected=bad.expected,
-                ) from None
+                raise _bad_value(path, real, key, _shown(key, value), bad) from None
         values["secret"] = _secret_sources(items, path, real)
         return values
 
     main = read(MAIN_SECTION, _MAIN_KEYS)
     pop = IniPop(**read(POP_SECTION, _POP_KEYS))
     return IniSettings(path=path, pop=pop, unknown=tuple(unknown), **main)
+
+
+def _bad_value(path: Path, section: str, key: str, shown: str, bad: _Bad) -> ConfigError:
+    return ConfigError(
+        ErrCode.CONFIG,
+        "config.bad_value",
+        path=str(path),
+        section=section,
+        key=key,
+        value=shown,
+        expected=bad.expected,
+    )
 
 
 def _shown(key: str, value: str) -> str:
@@ -310,15 +314,7 @@ def _secret_sources(items: configparser.SectionProxy, path: Path, section: str) 
     try:
         keyring = _bool(keyring_raw, path) if keyring_raw else False
     except _Bad as bad:
-        raise ConfigError(
-            ErrCode.CONFIG,
-            "config.bad_value",
-            path=str(path),
-            section=section,
-            key="password_keyring",
-            value=keyring_raw,
-            expected=bad.expected,
-        ) from None
+        raise _bad_value(path, section, "password_keyring", keyring_raw, bad) from None
     return SecretSources(
         command=command or None,
         keyring=keyring,

@@ -14,12 +14,13 @@ overridden, and `none` turns pacing off):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+
+from pysmail.record import record, record_fields, replace
 
 __all__ = ["OVERRIDABLE", "PRESETS", "Limits", "limits_for"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Limits:
     """None = no limit. Counts are per mailbox (one outbox = one sender account)."""
 
@@ -45,7 +46,7 @@ _ALIASES = {
     "off": "none",
     "": "none",
 }
-OVERRIDABLE = tuple(f.name for f in fields(Limits) if f.name != "name")
+OVERRIDABLE = tuple(name for name in record_fields(Limits) if name != "name")
 
 
 def limits_for(preset: str, overrides: Mapping[str, int | None] | None = None) -> Limits:
@@ -61,4 +62,4 @@ def limits_for(preset: str, overrides: Mapping[str, int | None] | None = None) -
     if unknown:
         raise KeyError(sorted(unknown)[0])
     changes: dict[str, object] = {k: (v if v else None) for k, v in overrides.items()}
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)

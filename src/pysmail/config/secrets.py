@@ -120,18 +120,7 @@ def run_password_command(
     import subprocess
 
     platform = sys.platform if platform is None else platform
-    args: str | list[str]
-    if platform == "win32":
-        args = command
-        program = _windows_program(command)
-    else:
-        import shlex
-
-        try:
-            args = shlex.split(command)
-        except ValueError:
-            args = []
-        program = args[0] if args else ""
+    args, program = _command_args(command, platform)
     if not program:
         raise ConfigError(ErrCode.CONFIG, "config.password_command_syntax")
     try:
@@ -157,6 +146,19 @@ def run_password_command(
     if not value:
         raise ConfigError(ErrCode.AUTH_UNAVAILABLE, "config.password_command_empty")
     return value
+
+
+def _command_args(command: str, platform: str) -> tuple[str | list[str], str]:
+    """What subprocess.run() gets for `command`, and the program it names ("" for none)."""
+    if platform == "win32":
+        return command, _windows_program(command)
+    import shlex
+
+    try:
+        args = shlex.split(command)
+    except ValueError:
+        args = []
+    return args, args[0] if args else ""
 
 
 def _decode(data: bytes) -> str:
@@ -218,29 +220,36 @@ def check_private(
         ConfigError(ErrCode.CONFIG, "config.not_private" | "config.not_private_acl" |
             "config.unreadable" | "config.acl_unreadable").
     """
-    from pysmail.fs import fileperm
-
     platform = sys.platform if platform is None else platform
-    if platform == "win32":
-        if sys.platform == "win32":  # pragma: no cover - Windows only
-            try:
-                private, reason = fileperm.is_private(path)
-            except OSError as exc:
-                raise ConfigError(
-                    ErrCode.CONFIG,
-                    "config.acl_unreadable",
-                    path=str(path),
-                    reason=exc.strerror or exc,
-                ) from None
-            if not private:
-                raise ConfigError(
-                    ErrCode.CONFIG, "config.not_private_acl", path=str(path), reason=reason
-                )
-            return
+    if platform != "win32":
+        _check_mode(path)
+    elif sys.platform == "win32":  # pragma: no cover - Windows only
+        _check_acl(path)
+    else:
         # The Windows rule asked for on another OS (tests): there is no ACL to read.
         message = text("config.acl_unchecked", lang, path=str(path))
         (warn or _warn_stderr)(message)
-        return
+
+
+def _check_acl(path: Path) -> None:  # pragma: no cover - Windows only
+    from pysmail.fs import fileperm
+
+    try:
+        private, reason = fileperm.is_private(path)
+    except OSError as exc:
+        raise ConfigError(
+            ErrCode.CONFIG,
+            "config.acl_unreadable",
+            path=str(path),
+            reason=exc.strerror or exc,
+        ) from None
+    if not private:
+        raise ConfigError(ErrCode.CONFIG, "config.not_private_acl", path=str(path), reason=reason)
+
+
+def _check_mode(path: Path) -> None:
+    from pysmail.fs import fileperm
+
     try:
         mode = os.stat(path).st_mode
     except OSError as exc:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+
+from pysmail.record import record
 
 __all__ = [
     "Ace",
@@ -101,7 +102,8 @@ _WELL_KNOWN = {
 }
 
 
-class Ace(NamedTuple):
+@record
+class Ace:
     """One access control entry: its type, flags, access mask and trustee SID ("S-1-...")."""
 
     type: int
@@ -135,21 +137,31 @@ def dacl_verdict(
     trusted = {sid for sid in (owner_sid, current_sid) if sid}
     trusted |= {SID_SYSTEM, SID_ADMINISTRATORS, SID_OWNER_RIGHTS}
     for ace in aces:
-        if ace.type not in ALLOW_TYPES or ace.flags & INHERIT_ONLY_ACE:
-            continue
-        rights = ace.mask & ~_HARMLESS
-        if not rights or ace.sid in trusted:
-            continue
-        who = name(ace.sid) if ace.sid else "an entry pysmail cannot read"
-        reads, changes = bool(rights & _READS), bool(rights & CHANGES)
-        if reads and changes:
-            return False, f"{who} may read and change it"
-        if reads:
-            return False, f"{who} may read it"
-        if changes:
-            return False, f"{who} may change it"
-        return False, f"{who} has access rights 0x{ace.mask:08X} to it"
+        rights = _rights_granted(ace, trusted)
+        if rights:
+            who = name(ace.sid) if ace.sid else "an entry pysmail cannot read"
+            return False, f"{who} {_what_it_may_do(rights, ace.mask)}"
     return True, ""
+
+
+def _rights_granted(ace: Ace, trusted: set[str]) -> int:
+    """The rights that count which `ace` grants to someone not trusted (0: none)."""
+    if ace.type not in ALLOW_TYPES or ace.flags & INHERIT_ONLY_ACE or ace.sid in trusted:
+        return 0
+    return ace.mask & ~_HARMLESS
+
+
+# (reads, changes) -> what the trustee may do, in the reason
+_MAY = {
+    (True, True): "may read and change it",
+    (True, False): "may read it",
+    (False, True): "may change it",
+}
+
+
+def _what_it_may_do(rights: int, mask: int) -> str:
+    reads, changes = bool(rights & _READS), bool(rights & CHANGES)
+    return _MAY.get((reads, changes), f"has access rights 0x{mask:08X} to it")
 
 
 def sid_to_str(data: bytes, offset: int = 0) -> tuple[str, int]:
@@ -211,13 +223,17 @@ def parse_acl(data: bytes) -> list[Ace]:
         if ace_size < 8 or pos + ace_size > size:
             raise ValueError("bad ACE size")
         body = data[pos : pos + ace_size]
-        sid_at: int | None = None
-        if ace_type in _PLAIN_LAYOUT:
-            sid_at = 8
-        elif ace_type in _OBJECT_LAYOUT and ace_size >= 12:
-            (object_flags,) = struct.unpack_from("<I", body, 8)
-            sid_at = 12 + 16 * bin(object_flags & 0x3).count("1")
-        sid = sid_to_str(body, sid_at)[0] if sid_at is not None else ""
-        aces.append(Ace(ace_type, flags, mask, sid))
+        aces.append(Ace(ace_type, flags, mask, _ace_sid(ace_type, body)))
         pos += ace_size
     return aces
+
+
+def _ace_sid(ace_type: int, body: bytes) -> str:
+    """The trustee SID of an ACE `body`: after the mask, or after an object ACE's GUIDs;
+    "" for a layout this parser cannot place."""
+    if ace_type in _PLAIN_LAYOUT:
+        return sid_to_str(body, 8)[0]
+    if ace_type in _OBJECT_LAYOUT and len(body) >= 12:
+        (object_flags,) = struct.unpack_from("<I", body, 8)
+        return sid_to_str(body, 12 + 16 * bin(object_flags & 0x3).count("1"))[0]
+    return ""

@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import BinaryIO

@@ -28,13 +28,12 @@ prefixes.
 
 from __future__ import annotations
 
-import re
-
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.mime.address_scanner import Refused, Scanner, item_text
 from pysmail.record import record
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -48,12 +47,6 @@ __all__ = [
     "shown",
 ]
 
-# RFC 5322 specials that may not appear unquoted in an atom ("." is allowed: obs-phrase and
-# the legacy local parts above).
-_SPECIALS = frozenset('<>()[],;:\\"@')
-# A run of _is_atom_char characters, but for non-printable ones (atom() cuts at those): what
-# re does in C, a character loop did at twice the cost of the whole parse.
-_ATOM_RUN = re.compile(r'[^\s<>()\[\],;:\\"@]+')
 MAX_PATH = 256  # RFC 5321 4.5.3.1.3: a reverse- or forward-path, "<" and ">" included, in octets
 _SHOWN_MAX = 200  # an address longer than this is cut in the ERR line
 
@@ -130,199 +123,35 @@ def _shown_address(text: str) -> str:
     return shown(text)
 
 
-class _Refused(Exception):
-    """Not an address; `msgid` says why (bad_address or address_too_long)."""
-
-    def __init__(self, msgid: str = "mime.bad_address") -> None:
-        super().__init__(msgid)
-        self.msgid = msgid
-
-
-def _is_atom_char(ch: str) -> bool:
-    return not ch.isspace() and ch.isprintable() and ch not in _SPECIALS
-
-
-class _Scanner:
-    """A position in `text` and the RFC 5322 lexical pieces read from it."""
-
-    __slots__ = ("pos", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def peek(self) -> str:
-        return self.text[self.pos : self.pos + 1]
-
-    def atom(self) -> str:
-        """The run of atom characters at pos (may be "")."""
-        found = _ATOM_RUN.match(self.text, self.pos)
-        if found is None:
-            return ""
-        run = found.group()
-        if not run.isprintable():  # rare: cut at the first control or format character
-            run = run[: next(i for i, ch in enumerate(run) if not ch.isprintable())]
-        self.pos += len(run)
-        return run
-
-    def spaces(self) -> str:
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-        return self.text[start : self.pos]
-
-    def comment(self) -> str:
-        """The comment at pos ("(" ... ")", nested, quoted pairs kept) as written."""
-        start, depth = self.pos, 0
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            self.pos += 1
-            if ch == "\\":
-                self.pos += 1
-            elif ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0:
-                    return self.text[start : self.pos]
-        raise _Refused  # an open comment
-
-    def quoted(self) -> str:
-        """The content of the quoted string at pos, its quoted pairs undone."""
-        out: list[str] = []
-        self.pos += 1
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            self.pos += 1
-            if ch == '"':
-                return "".join(out)
-            if ch == "\\":
-                if self.pos >= len(self.text):
-                    break
-                ch = self.text[self.pos]
-                self.pos += 1
-            out.append(ch)
-        raise _Refused  # an open quote
-
-    def cfws(self) -> None:
-        """Skip white space and comments."""
-        while True:
-            if self.spaces():
-                continue
-            if self.peek() == "(":
-                self.comment()
-                continue
-            return
-
-    def phrase(self) -> tuple[str, list[str]]:
-        """The words, quoted strings, comments and spaces at pos, up to the first other
-        character: (the text as a display name, the kinds read: "atom", "quoted", "space")."""
-        text: list[str] = []
-        kinds: list[str] = []
-        while True:
-            ch = self.peek()
-            if ch == '"':
-                text.append(self.quoted())
-                kinds.append("quoted")
-            elif ch == "(":
-                text.append(self.comment())
-                kinds.append("space")
-            elif ch and ch.isspace():
-                text.append(self.spaces())
-                kinds.append("space")
-            elif ch and _is_atom_char(ch):
-                text.append(self.atom())
-                kinds.append("atom")
-            else:
-                return "".join(text), kinds
-
-    def domain(self) -> str:
-        """A domain (dot-atom or [literal]) at pos."""
-        if self.peek() == "[":
-            end = self.text.find("]", self.pos)
-            if end < 0:
-                raise _Refused
-            literal = self.text[self.pos : end + 1]
-            inner = literal[1:-1]
-            if not inner or not inner.isascii() or not all(_is_atom_char(c) for c in inner):
-                raise _Refused
-            self.pos = end + 1
-            return literal
-        domain = self.atom()
-        if not domain or not all(domain.split(".")):
-            raise _Refused
-        return domain
-
-    def addr_spec(self, local: str) -> str:
-        """`local` "@" domain, with pos at the "@"."""
-        if not local or self.peek() != "@":
-            raise _Refused
-        self.pos += 1
-        return f"{local}@{self.domain()}"
-
-    def angle_addr(self) -> str:
-        """An angle-addr at pos: spaces allowed inside the brackets, no source route."""
-        self.pos += 1
-        self.cfws()
-        addr = self.addr_spec(self.atom())
-        self.cfws()
-        if self.peek() != ">":
-            raise _Refused
-        self.pos += 1
-        return addr
-
-    def mailbox(self, display: str, kinds: list[str]) -> Address:
-        """The rest of a mailbox whose leading phrase has been read."""
-        ch = self.peek()
-        if ch == "<":
-            if any(not c.isprintable() and c != "\t" for c in display.strip()):
-                raise _Refused
-            address = Address(display.strip(), self.angle_addr())
-        elif ch == "@" and kinds == ["atom"]:  # one bare word: a local part, nothing around it
-            address = Address("", self.addr_spec(display))
-        else:
-            raise _Refused
-        self.cfws()
-        _check_length(address)
-        return address
+def _mailbox(scanner: Scanner, display: str, kinds: list[str]) -> Address:
+    """The rest of a mailbox whose leading phrase has been read."""
+    ch = scanner.peek()
+    if ch == "<":
+        if any(not c.isprintable() and c != "\t" for c in display.strip()):
+            raise Refused
+        address = Address(display.strip(), scanner.angle_addr())
+    elif ch == "@" and kinds == ["atom"]:  # one bare word: a local part, nothing around it
+        address = Address("", scanner.addr_spec(display))
+    else:
+        raise Refused
+    scanner.cfws()
+    _check_length(address)
+    return address
 
 
 def _check_length(address: Address) -> None:
     if len(address.wire_addr.encode("utf-8")) + 2 > MAX_PATH:
-        raise _Refused("mime.address_too_long")
+        raise Refused("mime.address_too_long")
 
 
-def _item_text(text: str, start: int) -> str:
-    """The list item starting at `start`: up to the next comma outside quotes and comments."""
-    depth = 0
-    in_quote = escaped = False
-    for i in range(start, len(text)):
-        ch = text[i]
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_quote:
-            in_quote = ch != '"'
-        elif ch == '"':
-            in_quote = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(depth - 1, 0)
-        elif ch == "," and depth == 0:
-            return text[start:i]
-    return text[start:]
-
-
-def _error(refused: _Refused, text: str, code: ErrCode) -> UsageError:
+def _error(refused: Refused, text: str, code: ErrCode) -> UsageError:
     if refused.msgid == "mime.address_too_long":
         return UsageError(code, refused.msgid, address=_shown_address(text), limit=MAX_PATH - 2)
     return UsageError(code, refused.msgid, address=_shown_address(text))
 
 
 def _bad(text: str, code: ErrCode) -> UsageError:
-    return _error(_Refused(), text, code)
+    return _error(Refused(), text, code)
 
 
 def _refuse_line_breaks(text: str, code: ErrCode) -> None:
@@ -341,18 +170,18 @@ def parse_address(text: str, *, code: ErrCode = ErrCode.RECIPIENT) -> Address:
         UsageError(code, "mime.address_too_long"): a path over 256 octets (RFC 5321).
     """
     _refuse_line_breaks(text, code)
-    scanner = _Scanner(text)
+    scanner = Scanner(text)
     try:
         scanner.cfws()
-        address = scanner.mailbox(*scanner.phrase())
+        address = _mailbox(scanner, *scanner.phrase())
         if scanner.pos != len(text):
-            raise _Refused
-    except _Refused as refused:
+            raise Refused
+    except Refused as refused:
         raise _error(refused, text, code) from None
     return address
 
 
-def _cc_prefix(scanner: _Scanner) -> str:
+def _cc_prefix(scanner: Scanner) -> str:
     """The kind, cc or bcc, of the prefix ("CC:", " bcc :") at pos (then skipped); else to."""
     start = scanner.pos
     scanner.spaces()
@@ -376,7 +205,7 @@ def parse_recipients(texts: str | Sequence[str]) -> Recipients:
     joined = texts if isinstance(texts, str) else ",".join(texts)
     _refuse_line_breaks(joined, ErrCode.RECIPIENT)
     lists: dict[str, list[Address]] = {"to": [], "cc": [], "bcc": []}
-    scanner = _Scanner(joined)
+    scanner = Scanner(joined)
     while scanner.pos < len(joined):
         start = scanner.pos
         try:
@@ -386,11 +215,11 @@ def parse_recipients(texts: str | Sequence[str]) -> Recipients:
                 continue
             kind = _cc_prefix(scanner)
             scanner.cfws()
-            lists[kind].append(scanner.mailbox(*scanner.phrase()))
+            lists[kind].append(_mailbox(scanner, *scanner.phrase()))
             if scanner.peek() not in (",", ""):
-                raise _Refused
-        except _Refused as refused:
-            raise _error(refused, _item_text(joined, start), ErrCode.RECIPIENT) from None
+                raise Refused
+        except Refused as refused:
+            raise _error(refused, item_text(joined, start), ErrCode.RECIPIENT) from None
     if not any(lists.values()):
         raise UsageError(ErrCode.RECIPIENT, "mime.no_recipient")
     return Recipients(tuple(lists["to"]), tuple(lists["cc"]), tuple(lists["bcc"]))
@@ -406,30 +235,37 @@ def parse_address_list(text: str, *, code: ErrCode = ErrCode.RECIPIENT) -> list[
     """
     _refuse_line_breaks(text, code)
     found: list[Address] = []
-    scanner = _Scanner(text)
+    scanner = Scanner(text)
     in_group = False
     while scanner.pos < len(text):
         start = scanner.pos
         try:
-            scanner.cfws()
-            ch = scanner.peek()
-            if ch in (",", ""):
-                scanner.pos += 1
-                continue
-            if ch == ";" and in_group:
-                scanner.pos += 1
-                in_group = False
-                continue
-            display, kinds = scanner.phrase()
-            if scanner.peek() == ":" and not in_group and any(k != "space" for k in kinds):
-                scanner.pos += 1
-                in_group = True
-                continue
-            found.append(scanner.mailbox(display, kinds))
-            if scanner.peek() not in (",", "") and not (in_group and scanner.peek() == ";"):
-                raise _Refused
-        except _Refused as refused:
-            raise _error(refused, _item_text(text, start), code) from None
+            in_group = _list_item(scanner, in_group, found)
+        except Refused as refused:
+            raise _error(refused, item_text(text, start), code) from None
     if in_group:
         raise _bad(text, code)  # a group without its ";"
     return found
+
+
+def _list_item(scanner: Scanner, in_group: bool, found: list[Address]) -> bool:
+    """Read one item of an address-list at pos: a mailbox (into `found`), a group's `Name:`
+    or its closing `;`, or nothing (an empty item). Returns whether a group is open after it."""
+    scanner.cfws()
+    ch = scanner.peek()
+    if _at_item_end(ch, in_group):
+        scanner.pos += 1
+        return in_group and ch != ";"
+    display, kinds = scanner.phrase()
+    if scanner.peek() == ":" and not in_group and any(k != "space" for k in kinds):
+        scanner.pos += 1
+        return True
+    found.append(_mailbox(scanner, display, kinds))
+    if not _at_item_end(scanner.peek(), in_group):
+        raise Refused
+    return in_group
+
+
+def _at_item_end(ch: str, in_group: bool) -> bool:
+    """Whether `ch` ends a list item: a comma, the end, or the `;` that closes an open group."""
+    return ch in (",", "") or (in_group and ch == ";")

@@ -278,15 +278,7 @@ def message_id(given: str, domain: str, *, timestamp: float | None = None) -> st
         inner = inner[1:-1]
     if "@" not in inner:
         inner = f"{inner}@{domain}"
-    left, _, right = inner.rpartition("@")
-    if (
-        not left
-        or not right
-        or not inner.isascii()
-        or not inner.isprintable()
-        or any(ch in _MSGID_FORBIDDEN for ch in left)
-        or any(ch in _MSGID_FORBIDDEN for ch in right.strip("[]"))
-    ):
+    if not _msg_id_ok(inner):
         raise UsageError(ErrCode.OPTION, "mime.bad_message_id", message_id=shown(given))
     if len(f"Message-ID: <{inner}>") > LINE_MAX:
         raise UsageError(
@@ -296,3 +288,12 @@ def message_id(given: str, domain: str, *, timestamp: float | None = None) -> st
             limit=LINE_MAX - len("Message-ID: "),
         )
     return f"<{inner}>"
+
+
+def _msg_id_ok(inner: str) -> bool:
+    """Whether `left@right` (without its <>) is a printable ASCII msg-id with no specials;
+    the right side may be a [domain literal]."""
+    left, _, right = inner.rpartition("@")
+    if not (left and right and inner.isascii() and inner.isprintable()):
+        return False
+    return not any(ch in _MSGID_FORBIDDEN for ch in left + right.strip("[]"))

@@ -15,8 +15,12 @@ must not start sending mail through whatever proxy a login script sets today.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from pysmail.record import field, record
+
+if TYPE_CHECKING:
+    from urllib.parse import SplitResult
 
 __all__ = [
     "MAX_HEAD",
@@ -76,7 +80,7 @@ class ProxyProtocolError(ValueError):
     """The proxy answered something that is not HTTP CONNECT / SOCKS5."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProxyUrl:
     """A parsed proxy setting; the password never shows in repr() or `shown`."""
 
@@ -135,16 +139,22 @@ def parse_proxy(text: str) -> ProxyUrl:
         raise ProxyUrlError(mask_proxy_text(str(exc))) from None
     scheme = _checked_scheme(parts.scheme.lower())
     host = parts.hostname or ""
+    port = _checked_place(host, port, parts)
+    username = unquote(parts.username) if parts.username is not None else None
+    password = unquote(parts.password) if parts.password is not None else None
+    _check_credentials(scheme, username, password)
+    return ProxyUrl(scheme, host, port, username, password)
+
+
+def _checked_place(host: str, port: int | None, parts: SplitResult) -> int:
+    """The port, when there is a host and a port and nothing after them."""
     if not host:
         raise ProxyUrlError("the host is missing")
     if port is None or not 0 < port < 65536:
         raise ProxyUrlError("the port is missing or not in 1..65535")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ProxyUrlError("a proxy URL has no path, query or fragment")
-    username = unquote(parts.username) if parts.username is not None else None
-    password = unquote(parts.password) if parts.password is not None else None
-    _check_credentials(scheme, username, password)
-    return ProxyUrl(scheme, host, port, username, password)
+    return port
 
 
 def _checked_scheme(scheme: str) -> ProxyScheme:

@@ -6,7 +6,7 @@ from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import ssl
 

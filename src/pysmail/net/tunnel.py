@@ -145,6 +145,21 @@ def _http_connect(
 def _socks5_connect(
     sock: socket.socket, proxy: ProxyUrl, host: str, port: int, deadline: Deadline
 ) -> None:
+    _socks5_login(sock, proxy, host, port, deadline)
+    address = host if proxy.remote_dns else _resolve(host, port)
+    deadline.arm(sock)
+    sock.sendall(socks5_connect_request(address, port))
+    first = _recv_exact(sock, 5, deadline)
+    rest = _recv_exact(sock, socks5_reply_size(first) - 5, deadline)
+    code = socks5_reply(first + rest)
+    if code != 0:
+        raise _refused(proxy, host, port, socks5_reply_text(code), "smtp.proxy_refused")
+
+
+def _socks5_login(
+    sock: socket.socket, proxy: ProxyUrl, host: str, port: int, deadline: Deadline
+) -> None:
+    """RFC 1928 3 method negotiation, then RFC 1929 user/password when the proxy asks for it."""
     with_password = proxy.username is not None
     deadline.arm(sock)
     sock.sendall(socks5_greeting(with_password))
@@ -161,14 +176,6 @@ def _socks5_connect(
             raise _refused(proxy, host, port, answer, "smtp.proxy_refused_auth")
     elif method != METHOD_NONE:
         raise ProxyProtocolError(f"the proxy chose authentication method {method}, not offered")
-    address = host if proxy.remote_dns else _resolve(host, port)
-    deadline.arm(sock)
-    sock.sendall(socks5_connect_request(address, port))
-    first = _recv_exact(sock, 5, deadline)
-    rest = _recv_exact(sock, socks5_reply_size(first) - 5, deadline)
-    code = socks5_reply(first + rest)
-    if code != 0:
-        raise _refused(proxy, host, port, socks5_reply_text(code), "smtp.proxy_refused")
 
 
 def _resolve(host: str, port: int) -> str:

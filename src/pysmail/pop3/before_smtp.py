@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pysmail.errors import Pop3Error
+from pysmail.errors import NetworkError, Pop3Error
 from pysmail.exitcodes import ErrCode
+from pysmail.record import record
 
 if TYPE_CHECKING:
     import poplib
@@ -23,7 +23,7 @@ __all__ = ["PopParams", "PopTls", "pop_before_smtp"]
 PopTls = Literal["none", "stls", "pop3s"]
 
 
-@dataclass(frozen=True)
+@record
 class PopParams:
     """Where and how to reach the POP3 server. `verify=False` is UNSAFE (tests only)."""
 
@@ -57,44 +57,62 @@ def pop_before_smtp(
     POP3_LOGIN (login refused, APOP not offered, cleartext refused, token refused).
     """
     host = params.host
-    if token is not None:
-        if params.tls == "none" and not allow_plaintext:
-            raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.cleartext_token_refused", host=host)
-    elif not apop and params.tls == "none" and not allow_plaintext:
-        raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.cleartext_refused", host=host)
+    if params.tls == "none" and not allow_plaintext:
+        _refuse_cleartext(host, token is not None, apop)
     if trace is not None and params.proxy is not None:
         trace.note(f"Proxy: {params.proxy.shown} -> {host}:{params.port}")
     with _mapped(params, "pop3.connect_failed"):
         context = _tls_context(params) if params.tls != "none" else None
         pop = _connect(params, context)
     try:
-        _say(trace, None, pop.getwelcome())
-        if params.tls == "pop3s":
-            _trace_tls(trace, pop)
-        if params.tls == "stls":
-            with _mapped(params, "pop3.stls_failed"):
-                _say(trace, "STLS", pop.stls(context))
-            _trace_tls(trace, pop)
+        _greeted(pop, params, context, trace)
         secret = token() if token is not None else password()
         if trace is not None:
             trace.protect(secret)
         with _mapped(params, "pop3.login_failed", user=user):
             if token is not None:
                 _xoauth2(pop, params, user, secret, trace)
-            elif apop:
-                # RFC 1939 7: APOP needs the <timestamp> of the greeting.
-                if not re.search(rb"<[^<>]+>", pop.getwelcome()):
-                    raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.apop_unavailable", host=host)
-                _say(trace, f"APOP {user} ****", pop.apop(user, secret))
             else:
-                _say(trace, f"USER {user}", pop.user(user))
-                _say(trace, "PASS ****", pop.pass_(secret))
+                _password_login(pop, host, user, secret, apop, trace)
         with _mapped(params, "pop3.connect_failed"):
             _say(trace, "QUIT", pop.quit())
     finally:
         # After a failed STLS handshake poplib's close() trips over the detached socket.
         with suppress(OSError):
             pop.close()
+
+
+def _refuse_cleartext(host: str, token: bool, apop: bool) -> None:
+    """Without TLS only APOP may log in: a token or a password would cross in the clear."""
+    if token:
+        raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.cleartext_token_refused", host=host)
+    if not apop:
+        raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.cleartext_refused", host=host)
+
+
+def _greeted(
+    pop: poplib.POP3, params: PopParams, context: ssl.SSLContext | None, trace: Trace | None
+) -> None:
+    """Trace the greeting, then TLS: already up (pop3s) or started with STLS."""
+    _say(trace, None, pop.getwelcome())
+    if params.tls == "stls":
+        with _mapped(params, "pop3.stls_failed"):
+            _say(trace, "STLS", pop.stls(context))
+    if params.tls != "none":
+        _trace_tls(trace, pop)
+
+
+def _password_login(
+    pop: poplib.POP3, host: str, user: str, secret: str, apop: bool, trace: Trace | None
+) -> None:
+    """APOP (RFC 1939 7: it needs the <timestamp> of the greeting) or USER/PASS."""
+    if not apop:
+        _say(trace, f"USER {user}", pop.user(user))
+        _say(trace, "PASS ****", pop.pass_(secret))
+    elif re.search(rb"<[^<>]+>", pop.getwelcome()):
+        _say(trace, f"APOP {user} ****", pop.apop(user, secret))
+    else:
+        raise Pop3Error(ErrCode.POP3_LOGIN, "pop3.apop_unavailable", host=host)
 
 
 def _connect(params: PopParams, context: ssl.SSLContext | None) -> poplib.POP3:
@@ -200,18 +218,19 @@ def _xoauth2(
     host = params.host
     steps = XOAUTH2.steps(Credentials(user, token, host, params.port), False)
     next(steps)  # None: the two-line form waits for the server's "+ "
-    try:
-        reply = pop._shortcmd("AUTH XOAUTH2")  # type: ignore[attr-defined]
-    except poplib.error_proto as exc:
-        raise Pop3Error(
-            ErrCode.POP3_LOGIN, "pop3.oauth_unavailable", host=host, reply=_reply_text(exc)
-        ) from exc
+    reply = _auth_xoauth2(pop, host)
     _say(trace, "AUTH XOAUTH2", reply)
     detail: str | None = None
     driver = ChallengeDriver(steps, limit=MAX_CHALLENGES)
-    while driver.more():
-        if not reply.startswith(b"+ ") and reply != b"+":
-            break  # +OK: logged in
+    while reply.startswith(b"+ ") or reply == b"+":  # anything else is +OK: logged in
+        if not driver.more():
+            raise Pop3Error(
+                ErrCode.POP3_LOGIN,
+                "pop3.login_failed",
+                host=host,
+                user=user,
+                reply=reply.decode("utf-8", "replace"),
+            )
         answer = driver.respond(reply[1:])
         detail = describe_oauth_error(driver.challenge or b"") or detail
         line = driver.line(answer).decode("ascii")  # "*": RFC 5034 4, cancel
@@ -222,29 +241,39 @@ def _xoauth2(
         except poplib.error_proto as exc:
             if trace is not None:
                 trace.send(shown)
-            text = _reply_text(exc)
-            _say(trace, None, text.encode("utf-8"))
-            if detail:
-                raise Pop3Error(
-                    ErrCode.POP3_LOGIN,
-                    "pop3.oauth_failed",
-                    host=host,
-                    user=user,
-                    detail=detail,
-                    reply=text,
-                ) from exc
-            raise Pop3Error(
-                ErrCode.POP3_LOGIN, "pop3.login_failed", host=host, user=user, reply=text
-            ) from exc
+            raise _refused(exc, trace, host, user, detail) from exc
         _say(trace, shown, reply)
-    else:
+
+
+def _auth_xoauth2(pop: poplib.POP3, host: str) -> bytes:
+    """Send `AUTH XOAUTH2`; an -ERR means the server does not take tokens."""
+    import poplib
+
+    try:
+        reply: bytes = pop._shortcmd("AUTH XOAUTH2")  # type: ignore[attr-defined]
+    except poplib.error_proto as exc:
         raise Pop3Error(
+            ErrCode.POP3_LOGIN, "pop3.oauth_unavailable", host=host, reply=_reply_text(exc)
+        ) from exc
+    return reply
+
+
+def _refused(
+    exc: Exception, trace: Trace | None, host: str, user: str, detail: str | None
+) -> Pop3Error:
+    """The error for an -ERR answer to the token: the decoded JSON challenge when one came."""
+    text = _reply_text(exc)
+    _say(trace, None, text.encode("utf-8"))
+    if detail:
+        return Pop3Error(
             ErrCode.POP3_LOGIN,
-            "pop3.login_failed",
+            "pop3.oauth_failed",
             host=host,
             user=user,
-            reply=reply.decode("utf-8", "replace"),
+            detail=detail,
+            reply=text,
         )
+    return Pop3Error(ErrCode.POP3_LOGIN, "pop3.login_failed", host=host, user=user, reply=text)
 
 
 def _tls_context(params: PopParams) -> ssl.SSLContext:
@@ -277,7 +306,6 @@ def _mapped(params: PopParams, msgid: str, **extra: object) -> Iterator[None]:
     import socket
     import ssl  # already loaded by poplib
 
-    from pysmail.errors import NetworkError
     from pysmail.net.tls import tls_failure_reason
 
     host, port = params.host, params.port
@@ -294,25 +322,7 @@ def _mapped(params: PopParams, msgid: str, **extra: object) -> Iterator[None]:
             code, msgid, reply=reply, reason=reply, host=host, port=port, **extra
         ) from exc
     except NetworkError as exc:
-        if exc.msgid.startswith("smtp.proxy_"):  # the proxy's own texts name the proxy
-            same: dict[str, Any] = dict(exc.params)
-            raise Pop3Error(ErrCode.POP3_CONNECT, exc.msgid, **same) from exc
-        if exc.msgid == "smtp.host_lookup":  # socks5:// resolves the POP3 host here
-            raise Pop3Error(
-                ErrCode.POP3_CONNECT,
-                "pop3.host_lookup",
-                reason=str(exc.params.get("reason")),
-                host=host,
-                port=port,
-            ) from exc
-        # the CA file could not be loaded
-        raise Pop3Error(
-            ErrCode.POP3_CONNECT,
-            "pop3.tls_failed",
-            reason=str(exc.params.get("reason")),
-            host=host,
-            port=port,
-        ) from exc
+        raise _from_network_error(exc, host, port) from exc
     except socket.gaierror as exc:
         raise Pop3Error(
             ErrCode.POP3_CONNECT, "pop3.host_lookup", reason=_os_reason(exc), host=host, port=port
@@ -330,6 +340,17 @@ def _mapped(params: PopParams, msgid: str, **extra: object) -> Iterator[None]:
         raise Pop3Error(
             code, "pop3.connect_failed", reason=_os_reason(exc), host=host, port=port
         ) from exc
+
+
+def _from_network_error(exc: NetworkError, host: str, port: int) -> Pop3Error:
+    """A proxy failure keeps its own text (it names the proxy); a failed name lookup (socks5://
+    resolves the POP3 host here) or CA file is told as the POP3 server's."""
+    if exc.msgid.startswith("smtp.proxy_"):
+        same: dict[str, Any] = dict(exc.params)
+        return Pop3Error(ErrCode.POP3_CONNECT, exc.msgid, **same)
+    msgid = "pop3.host_lookup" if exc.msgid == "smtp.host_lookup" else "pop3.tls_failed"
+    reason = str(exc.params.get("reason"))
+    return Pop3Error(ErrCode.POP3_CONNECT, msgid, reason=reason, host=host, port=port)
 
 
 def _reply_text(exc: Exception) -> str:

@@ -90,36 +90,56 @@ def choose(
     offered_names = [name.upper() for name in offered]
     shown = " ".join(offered_names) or "(none)"
     name = canonical_name(requested)
+    protected = has_tls or allow_plaintext
     if name != "AUTO":
-        mechanism = MECHANISMS.get(name)
-        if mechanism is None:
-            raise AuthError(
-                ErrCode.AUTH_UNAVAILABLE,
-                "smtp.auth_unknown_mechanism",
-                mechanism=requested,
-                known=" ".join(MECHANISMS),
-            )
-        if mechanism.credential != kind:
-            raise AuthError(
-                ErrCode.AUTH_UNAVAILABLE,
-                f"smtp.auth_needs_{mechanism.credential}",
-                mechanism=name,
-            )
-        # Our own refusal first: it is the reason even when the server hides AUTH in clear.
-        if mechanism.needs_cleartext_protection and not (has_tls or allow_plaintext):
-            raise AuthError(ErrCode.AUTH_UNAVAILABLE, "smtp.auth_cleartext_refused", mechanism=name)
-        if name not in offered_names:
-            raise AuthError(
-                ErrCode.AUTH_UNAVAILABLE, "smtp.auth_not_offered", mechanism=name, offered=shown
-            )
-        return mechanism
+        return _named(name, requested, offered_names, shown, protected, kind)
+    return _automatic(offered_names, shown, has_tls, protected, kind)
+
+
+def _named(
+    name: str,
+    requested: str,
+    offered_names: list[str],
+    shown: str,
+    protected: bool,
+    kind: CredentialKind,
+) -> Mechanism:
+    """The mechanism asked for by name, if it fits the credential, the connection and the server."""
+    mechanism = MECHANISMS.get(name)
+    if mechanism is None:
+        raise AuthError(
+            ErrCode.AUTH_UNAVAILABLE,
+            "smtp.auth_unknown_mechanism",
+            mechanism=requested,
+            known=" ".join(MECHANISMS),
+        )
+    if mechanism.credential != kind:
+        raise AuthError(
+            ErrCode.AUTH_UNAVAILABLE,
+            f"smtp.auth_needs_{mechanism.credential}",
+            mechanism=name,
+        )
+    # Our own refusal first: it is the reason even when the server hides AUTH in clear.
+    if mechanism.needs_cleartext_protection and not protected:
+        raise AuthError(ErrCode.AUTH_UNAVAILABLE, "smtp.auth_cleartext_refused", mechanism=name)
+    if name not in offered_names:
+        raise AuthError(
+            ErrCode.AUTH_UNAVAILABLE, "smtp.auth_not_offered", mechanism=name, offered=shown
+        )
+    return mechanism
+
+
+def _automatic(
+    offered_names: list[str], shown: str, has_tls: bool, protected: bool, kind: CredentialKind
+) -> Mechanism:
+    """The first offered mechanism in PREFERENCE order that would not expose the secret."""
     refused_in_clear: list[str] = []
     for candidate in PREFERENCE[(kind, has_tls)]:
         if candidate not in offered_names:
             continue
         mechanism = MECHANISMS[candidate]
         exposed = mechanism.needs_cleartext_protection or mechanism.guessable_offline
-        if exposed and not (has_tls or allow_plaintext):
+        if exposed and not protected:
             refused_in_clear.append(candidate)
             continue
         return mechanism

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pysmail.errors import AuthError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.redact import Scrubber
     from pysmail.sasl import Mechanism

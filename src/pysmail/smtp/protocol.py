@@ -26,7 +26,7 @@ from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.smtp.replies import Chunker, Reply, SmtpStatus, UnsafeCommand, format_command
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
     from typing import Literal
@@ -56,10 +56,9 @@ RSET_FIRST = "RSET_FIRST"  # a refused transaction may still be open: RSET befor
 
 
 class SlotValue:
-    """Equality and repr from __slots__. The value classes made per message are written out by
-    hand rather than as dataclasses: one of each is made per message (a dataclass __init__ with
-    frozen=True costs twice as much), and `import dataclasses` alone costs 5-8 ms of a batch's
-    start-up."""
+    """Equality and repr from __slots__, for the values made per message (Outcome, the
+    scheduler's Job and Result): their __init__ is written out, as a @record's generic one
+    costs eight times as much (docs/decisions.md D33)."""
 
     __slots__: tuple[str, ...] = ()
 
@@ -284,6 +283,15 @@ class SmtpProtocol:
         if mail.kind != 2:
             error = self.error(mail, "smtp.sender_refused", sender=sender)
             return Outcome(tag, error=error, stage="mail")
+        judged = self._rcpt_judged(tag, mail, recipients, rcpt)
+        if judged is not None:
+            return judged
+        return self._data_judged(tag, group, rcpt, replies[1 + len(recipients) :])
+
+    def _rcpt_judged(
+        self, tag: int, mail: Reply, recipients: Sequence[str], rcpt: list[Reply]
+    ) -> Outcome | None:
+        """The outcome when a recipient was refused or a 421 cut the RCPTs short."""
         refused = [(r, rep) for r, rep in zip(recipients, rcpt, strict=False) if rep.kind != 2]
         if refused:
             worst = max((rep for _, rep in refused), key=lambda rep: rep.kind)
@@ -295,7 +303,13 @@ class SmtpProtocol:
         if len(rcpt) < len(recipients):  # a 421 cut the group short
             error = self.error(mail, "smtp.command_refused", command="RCPT")
             return Outcome(tag, error=error, stage="rcpt")
-        data = replies[1 + len(recipients)] if len(replies) > 1 + len(recipients) else None
+        return None
+
+    def _data_judged(
+        self, tag: int, group: Group, rcpt: list[Reply], rest: list[Reply]
+    ) -> Outcome | None:
+        """The outcome of a pipelined DATA (its reply first in `rest`, if it came)."""
+        data = rest[0] if rest else None
         if not group.data_in_group or (data is not None and data.code == SmtpStatus.START_INPUT):
             return None  # only RSET was refused: the transaction itself passed
         error = self.error(

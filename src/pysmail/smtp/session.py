@@ -22,10 +22,10 @@ from pysmail.smtp.replies import (
 )
 from pysmail.smtp.wire import SmtpTransport as Transport
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from typing import Literal
 
     from pysmail.net.proxy import ProxyUrl
@@ -155,16 +155,7 @@ def _open(
     )
     session = _Session(transport, params, trace)
     try:
-        if params.tls == "smtps":
-            session.trace_tls()
-        greeting = session._read()
-        if greeting.code != SmtpStatus.READY:
-            raise session._reply_error(greeting, "smtp.greeting_refused")
-        ext = session._hello()
-        if context is not None and params.tls == "starttls":
-            ext = session._starttls(ext, context)
-        if auth is not None:
-            session._authenticate(ext, auth)
+        greeting, ext = session._handshake(context, auth)
     except BaseException:
         transport.close()
         raise
@@ -255,15 +246,16 @@ class _Session:
         # RFC 3207 4.2: the client MUST discard what it learnt before TLS and ask again.
         return self._hello()
 
-    def _authenticate(self, ext: Extensions, auth: AuthRequest) -> None:
-        from pysmail.sasl import Credentials, canonical_name, choose
+    def _chosen(self, ext: Extensions, auth: AuthRequest) -> tuple[Mechanism, Callable[[], str]]:
+        """The mechanism to use and the source of its secret; QUIT before raising AuthError
+        when there is none."""
+        from pysmail.sasl import canonical_name, choose
 
-        if not ext.has("AUTH") and canonical_name(auth.mechanism) == "AUTO":
-            self._quit()
-            raise AuthError(
-                ErrCode.AUTH_UNAVAILABLE, "smtp.auth_not_supported", host=self.params.host
-            )
         try:
+            if not ext.has("AUTH") and canonical_name(auth.mechanism) == "AUTO":
+                raise AuthError(
+                    ErrCode.AUTH_UNAVAILABLE, "smtp.auth_not_supported", host=self.params.host
+                )
             mechanism = choose(
                 ext.auth_mechanisms,
                 auth.mechanism,
@@ -281,6 +273,30 @@ class _Session:
         except AuthError:
             self._quit()
             raise
+        return mechanism, source
+
+    def _handshake(
+        self, context: ssl.SSLContext | None, auth: AuthRequest | None
+    ) -> tuple[Reply, Extensions]:
+        """Greeting, EHLO, STARTTLS when asked, AUTH when asked: the greeting and the
+        extensions the server offers (after TLS)."""
+        tls = self.params.tls
+        if tls == "smtps":
+            self.trace_tls()
+        greeting = self._read()
+        if greeting.code != SmtpStatus.READY:
+            raise self._reply_error(greeting, "smtp.greeting_refused")
+        ext = self._hello()
+        if context is not None and tls == "starttls":
+            ext = self._starttls(ext, context)
+        if auth is not None:
+            self._authenticate(ext, auth)
+        return greeting, ext
+
+    def _authenticate(self, ext: Extensions, auth: AuthRequest) -> None:
+        from pysmail.sasl import Credentials
+
+        mechanism, source = self._chosen(ext, auth)
         secret = source()
         self.scrubber.add(secret)
         creds = Credentials(auth.user, secret, self.params.host, self.params.port)

@@ -7,7 +7,7 @@ from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 3 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

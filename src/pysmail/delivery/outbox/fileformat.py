@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from pysmail.errors import SmailError
+from pysmail.record import record
 
 __all__ = [
     "MAGIC",
@@ -29,7 +29,7 @@ MAGIC = b"PYSMAIL-OUTBOX 1\n"
 _MESSAGE_ID = re.compile(rb"(?im)^message-id:[ \t]*(<[^>\r\n]*>)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Envelope:
     """Who the message goes to, and what it is. `recipients` include Bcc (never in headers)."""
 
@@ -40,17 +40,41 @@ class Envelope:
     smtputf8: bool = False
 
 
-@dataclass(slots=True)
 class QueueState:
-    """The mutable part of a queued message (its .state file)."""
+    """The mutable part of a queued message (its .state file): a plain class, not a @record,
+    because a flush updates it in place before writing it back. Compared by value, unhashable."""
 
-    attempts: int = 0
-    next_try: float = 0.0
-    last_error: str = ""
-    maybe_sent: bool = False  # an earlier attempt lost the reply after the final "."
+    __slots__ = ("attempts", "last_error", "maybe_sent", "next_try")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        attempts: int = 0,
+        next_try: float = 0.0,
+        last_error: str = "",
+        maybe_sent: bool = False,  # an earlier attempt lost the reply after the final "."
+    ) -> None:
+        self.attempts = attempts
+        self.next_try = next_try
+        self.last_error = last_error
+        self.maybe_sent = maybe_sent
+
+    def _values(self) -> tuple[int, float, str, bool]:
+        return (self.attempts, self.next_try, self.last_error, self.maybe_sent)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __repr__(self) -> str:
+        return (
+            f"QueueState(attempts={self.attempts!r}, next_try={self.next_try!r}, "
+            f"last_error={self.last_error!r}, maybe_sent={self.maybe_sent!r})"
+        )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """One queued message as found on disk."""
 
@@ -100,13 +124,21 @@ def _envelope(doc: object) -> Envelope:
         raise ValueError("envelope without sender or recipients")
     if not all(isinstance(r, str) for r in rcpts):
         raise ValueError("a recipient is not a string")
-    if isinstance(created, bool) or not isinstance(created, int | float):
-        raise ValueError("envelope without a creation time")
-    if not math.isfinite(created) or not (mid is None or isinstance(mid, str)):
+    created = _created(created)
+    if not (mid is None or isinstance(mid, str)):
         raise ValueError("bad creation time or Message-ID")
     if not isinstance(utf8, bool):
         raise ValueError("bad smtputf8 flag")
-    return Envelope(sender, tuple(rcpts), float(created), mid, utf8)
+    return Envelope(sender, tuple(rcpts), created, mid, utf8)
+
+
+def _created(value: object) -> float:
+    """An envelope's creation time: a finite number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("envelope without a creation time")
+    if not math.isfinite(value):
+        raise ValueError("bad creation time or Message-ID")
+    return float(value)
 
 
 def encode_state(state: QueueState) -> bytes:

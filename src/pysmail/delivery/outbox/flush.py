@@ -7,7 +7,6 @@ import json
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -32,6 +31,7 @@ from pysmail.delivery.outbox.spool import (
 from pysmail.delivery.retry import DataSentInterrupt, Verdict, backoff, classify, send_tracked
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
+from pysmail.record import record
 
 if TYPE_CHECKING:
     from pysmail.delivery.pacing import Pacer
@@ -60,7 +60,7 @@ SendOne = Callable[[Envelope, Iterable[bytes]], object]
 EventKind = Literal["sent", "deferred", "failed", "expired", "paced", "busy", "corrupt"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Event:
     """One line of a flush report."""
 
@@ -74,17 +74,28 @@ class Event:
     where: Path | None = None  # failed/expired/corrupt: where the message went
 
 
-@dataclass
 class FlushResult:
-    """What a flush did: names of the messages sent, deferred (still queued) and failed."""
+    """What a flush did: names of the messages sent, deferred (still queued) and failed. A
+    plain class, not a @record: the run fills it in as it goes."""
 
-    sent: list[str] = field(default_factory=list)
-    deferred: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    maybe_duplicated: list[str] = field(default_factory=list)  # sent after a lost reply
-    busy: bool = False  # another process was flushing: nothing done
-    paced: bool = False  # stopped early: a provider limit needs a longer wait
-    first_permanent: ErrCode | None = None
+    __slots__ = (
+        "busy",
+        "deferred",
+        "failed",
+        "first_permanent",
+        "maybe_duplicated",
+        "paced",
+        "sent",
+    )
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.deferred: list[str] = []
+        self.failed: list[str] = []
+        self.maybe_duplicated: list[str] = []  # sent after a lost reply
+        self.busy = False  # another process was flushing: nothing done
+        self.paced = False  # stopped early: a provider limit needs a longer wait
+        self.first_permanent: ErrCode | None = None
 
     def exit_code(self) -> int:
         """0 when the queue is empty of due work; the first permanent error's code when a
@@ -188,23 +199,38 @@ def flush(
 Outcome = Literal["next", "stop"]
 
 
-@dataclass
 class _Run:
-    """One flush run: its settings, its clock and what it did so far (`result`)."""
+    """One flush run: its settings, its clock and what it did so far (`result`); a mutable
+    runner, so a plain class."""
 
-    spool: Path
-    send_one: SendOne
-    report: Callable[[Event], None]
-    pacer: Pacer | None
-    clock: Callable[[], float]
-    sleep: Callable[[float], None]
-    rand: Callable[[], float]
-    max_pacing_wait: float
-    base: float
-    cap: float
-    lifetime: float
-    classify_error: Callable[..., Verdict]
-    result: FlushResult = field(default_factory=FlushResult)
+    def __init__(
+        self,
+        spool: Path,
+        send_one: SendOne,
+        report: Callable[[Event], None],
+        pacer: Pacer | None,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        rand: Callable[[], float],
+        max_pacing_wait: float,
+        base: float,
+        cap: float,
+        lifetime: float,
+        classify_error: Callable[..., Verdict],
+    ) -> None:
+        self.spool = spool
+        self.send_one = send_one
+        self.report = report
+        self.pacer = pacer
+        self.clock = clock
+        self.sleep = sleep
+        self.rand = rand
+        self.max_pacing_wait = max_pacing_wait
+        self.base = base
+        self.cap = cap
+        self.lifetime = lifetime
+        self.classify_error = classify_error
+        self.result = FlushResult()
 
     def due(self, tried: set[str], wanted: set[str] | None) -> list[Entry]:
         """The messages to try now (unreadable files go to failed/ on the way)."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pysmail.delivery.outbox.fileformat import stamp
+from pysmail.delivery.outbox.fileformat import Entry, stamp
 from pysmail.delivery.outbox.flush import Event
 from pysmail.delivery.outbox.spool import FAILED, UNSENT, entries
 from pysmail.errors import SmailError
@@ -60,31 +60,39 @@ def list_lines(spool: Path, lang: Lang, *, clock: Callable[[], float] = time.tim
     found, bad = entries(spool)
     now = clock()
     lines = [text("outbox.list_header", lang, spool=spool, count=len(found))]
-    for e in found:
-        env, st = e.envelope, e.state
-        when = "now" if st.next_try <= now else stamp(st.next_try)
-        lines.append(
-            text(
-                "outbox.list_entry",
-                lang,
-                name=e.name,
-                created=stamp(env.created),
-                size=e.size,
-                sender=env.sender,
-                recipients=", ".join(env.recipients),
-                message_id=env.message_id or "-",
-                attempts=st.attempts,
-                next_try=when,
-                last_error=st.last_error or "-",
-            )
-        )
+    lines.extend(_entry_block(e, now, lang) for e in found)
     for path, why in bad:
         lines.append(text("outbox.list_bad", lang, path=path, reason=why))
     for folder in (FAILED, UNSENT):
-        try:
-            count = sum(1 for p in (spool / folder).iterdir() if p.suffix == ".msg")
-        except OSError:
-            count = 0
+        count = _count_messages(spool / folder)
         if count:
             lines.append(text(f"outbox.list_{folder}", lang, folder=spool / folder, count=count))
     return lines
+
+
+def _entry_block(e: Entry, now: float, lang: Lang) -> str:
+    """One queued message's block in the listing."""
+    from pysmail.messages import text
+
+    env, st = e.envelope, e.state
+    return text(
+        "outbox.list_entry",
+        lang,
+        name=e.name,
+        created=stamp(env.created),
+        size=e.size,
+        sender=env.sender,
+        recipients=", ".join(env.recipients),
+        message_id=env.message_id or "-",
+        attempts=st.attempts,
+        next_try="now" if st.next_try <= now else stamp(st.next_try),
+        last_error=st.last_error or "-",
+    )
+
+
+def _count_messages(folder: Path) -> int:
+    """The .msg files in `folder` (0 when it cannot be read)."""
+    try:
+        return sum(1 for p in folder.iterdir() if p.suffix == ".msg")
+    except OSError:
+        return 0

@@ -6,7 +6,6 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -24,6 +23,7 @@ from pysmail.delivery.outbox.fileformat import (
 )
 from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
+from pysmail.record import replace
 
 __all__ = [
     "FAILED",
