@@ -18,7 +18,7 @@ from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record, record_fields
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import Any
 
