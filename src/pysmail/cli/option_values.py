@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from pysmail.config.model import AuthMode, Charset, TlsMode
+from pysmail.config.values import DAY, encoding_name, number_in, seconds_in
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import LANGS
@@ -37,37 +38,31 @@ def priority(value: str, option: str) -> int:
 
 
 def port(value: str, option: str) -> int:
-    text = value.strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= 65535:
-        return int(text)
-    raise UsageError(ErrCode.OPTION, "cli.bad_port", option=option, value=value)
+    number = number_in(value.strip(), 1, 65535)
+    if number is None:
+        raise UsageError(ErrCode.OPTION, "cli.bad_port", option=option, value=value)
+    return number
 
 
 def seconds(value: str, option: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < 86400:  # also refuses nan and inf
+    found = seconds_in(value, DAY)
+    if found is None:
         raise UsageError(ErrCode.OPTION, "cli.bad_timeout", option=option, value=value)
-    return seconds
+    return found
 
 
 def retry(value: str, option: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 7 * 86400:  # also refuses nan and inf
+    found = seconds_in(value, 7 * DAY, zero=True)
+    if found is None:
         raise UsageError(ErrCode.OPTION, "cli.bad_retry", option=option, value=value)
-    return seconds
+    return found
 
 
 def parallel(value: str, option: str) -> int:
-    text = value.strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= 32:
-        return int(text)
-    raise UsageError(ErrCode.OPTION, "cli.bad_parallel", option=option, value=value)
+    number = number_in(value.strip(), 1, 32)
+    if number is None:
+        raise UsageError(ErrCode.OPTION, "cli.bad_parallel", option=option, value=value)
+    return number
 
 
 def proxy(value: str, option: str) -> object:
@@ -89,12 +84,7 @@ def proxy(value: str, option: str) -> object:
 
 
 def encoding(value: str, option: str) -> str:
-    from pysmail.mime.bodyfile import text_codec
-
-    name = value.strip().lower()
-    if name == "auto":
-        return name
-    codec = text_codec(name)
+    codec = encoding_name(value.strip().lower())
     if codec is None:
         raise UsageError(ErrCode.OPTION, "cli.bad_encoding", option=option, value=value)
     return codec
