@@ -37,32 +37,34 @@ def priority(value: str, option: str) -> int:
     raise UsageError(ErrCode.OPTION, "cli.bad_priority", option=option, value=value)
 
 
-def port(value: str, option: str) -> int:
-    number = number_in(value.strip(), 1, 65535)
-    if number is None:
-        raise UsageError(ErrCode.OPTION, "cli.bad_port", option=option, value=value)
-    return number
+def _number(low: int, high: int, msgid: str) -> Converter:
+    """A whole number within low..high (spaces around it allowed)."""
+
+    def convert(value: str, option: str) -> int:
+        number = number_in(value.strip(), low, high)
+        if number is None:
+            raise UsageError(ErrCode.OPTION, msgid, option=option, value=value)
+        return number
+
+    return convert
 
 
-def seconds(value: str, option: str) -> float:
-    found = seconds_in(value, DAY)
-    if found is None:
-        raise UsageError(ErrCode.OPTION, "cli.bad_timeout", option=option, value=value)
-    return found
+def _seconds(high: float, msgid: str, *, zero: bool = False) -> Converter:
+    """A number of seconds below `high` (from 0 to `high`, with `zero`)."""
+
+    def convert(value: str, option: str) -> float:
+        found = seconds_in(value, high, zero=zero)
+        if found is None:
+            raise UsageError(ErrCode.OPTION, msgid, option=option, value=value)
+        return found
+
+    return convert
 
 
-def retry(value: str, option: str) -> float:
-    found = seconds_in(value, 7 * DAY, zero=True)
-    if found is None:
-        raise UsageError(ErrCode.OPTION, "cli.bad_retry", option=option, value=value)
-    return found
-
-
-def parallel(value: str, option: str) -> int:
-    number = number_in(value.strip(), 1, 32)
-    if number is None:
-        raise UsageError(ErrCode.OPTION, "cli.bad_parallel", option=option, value=value)
-    return number
+port = _number(1, 65535, "cli.bad_port")
+parallel = _number(1, 32, "cli.bad_parallel")
+seconds = _seconds(DAY, "cli.bad_timeout")
+retry = _seconds(7 * DAY, "cli.bad_retry", zero=True)
 
 
 def proxy(value: str, option: str) -> object:
