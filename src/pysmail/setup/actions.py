@@ -355,46 +355,6 @@ def update_ini(
 # -- small choices ----------------------------------------------------------------------------
 
 
-def choose_lang(asked: str | None, accept_language: str | None, default: str) -> str:
-    """`en` or `ja`: the page's switch (`asked`), else the browser's Accept-Language (the
-    preferred of en/ja by q-value, RFC 9110 12.5.4), else `default`."""
-    if asked in _PAGE_LANGS:
-        return asked
-    offers = [
-        (quality, -index, primary)
-        for index, (primary, quality) in enumerate(_accepted(accept_language or ""))
-        if primary in _PAGE_LANGS and quality > 0
-    ]
-    if offers:
-        return max(offers)[2]  # the highest q-value, the first of equals
-    return default if default in _PAGE_LANGS else "en"
-
-
-_PAGE_LANGS = ("en", "ja")
-
-
-def _accepted(header: str) -> list[tuple[str, float]]:
-    """Accept-Language's items as (primary language tag, q-value)."""
-    items = []
-    for item in header.split(","):
-        tag, _, params = item.strip().partition(";")
-        items.append((tag.strip().lower().split("-")[0], _quality(params)))
-    return items
-
-
-def _quality(params: str) -> float:
-    """The q parameter of an Accept-Language item (1 when absent, 0 when not a number)."""
-    quality = 1.0
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.strip().lower() == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-    return quality
-
-
 def redirect_uri(provider: str, port: int) -> str:
     """Where the provider sends the browser back: this server's CALLBACK_PATH. Microsoft and
     other providers: localhost (what the seed registered, http://localhost:8001/myapp/);

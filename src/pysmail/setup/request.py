@@ -4,7 +4,6 @@ whether a POST comes from another site, and the posted form (docs/setup.md)."""
 from __future__ import annotations
 
 from pysmail.record import record
-from pysmail.setup.actions import choose_lang
 
 TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
@@ -13,7 +12,7 @@ if TYPE_CHECKING:
 
     from pysmail.messages import Lang
 
-__all__ = ["Refusal", "from_other_site", "page_lang", "read_form"]
+__all__ = ["Refusal", "choose_lang", "from_other_site", "page_lang", "read_form"]
 
 _TEXT = "text/plain; charset=utf-8"
 
@@ -31,6 +30,46 @@ def page_lang(query: Mapping[str, list[str]], accept_language: str | None, defau
     """The page's language: ?lang=, else the browser's Accept-Language, else `default`."""
     asked = query.get("lang", [""])[0]
     return "ja" if choose_lang(asked, accept_language, default) == "ja" else "en"
+
+
+def choose_lang(asked: str | None, accept_language: str | None, default: str) -> str:
+    """`en` or `ja`: the page's switch (`asked`), else the browser's Accept-Language (the
+    preferred of en/ja by q-value, RFC 9110 12.5.4), else `default`."""
+    if asked in _PAGE_LANGS:
+        return asked
+    offers = [
+        (quality, -index, primary)
+        for index, (primary, quality) in enumerate(_accepted(accept_language or ""))
+        if primary in _PAGE_LANGS and quality > 0
+    ]
+    if offers:
+        return max(offers)[2]  # the highest q-value, the first of equals
+    return default if default in _PAGE_LANGS else "en"
+
+
+_PAGE_LANGS = ("en", "ja")
+
+
+def _accepted(header: str) -> list[tuple[str, float]]:
+    """Accept-Language's items as (primary language tag, q-value)."""
+    items = []
+    for item in header.split(","):
+        tag, _, params = item.strip().partition(";")
+        items.append((tag.strip().lower().split("-")[0], _quality(params)))
+    return items
+
+
+def _quality(params: str) -> float:
+    """The q parameter of an Accept-Language item (1 when absent, 0 when not a number)."""
+    quality = 1.0
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+    return quality
 
 
 def from_other_site(req: http.server.BaseHTTPRequestHandler, origins: set[str]) -> bool:
