@@ -15,7 +15,6 @@ from pysmail.config.model import AuthMode, TlsMode
 from pysmail.setup.actions import (
     Draft,
     apply_defaults,
-    choose_lang,
     command_line,
     draft_from_form,
     issuer_problem,
@@ -27,6 +26,7 @@ from pysmail.setup.actions import (
 )
 from pysmail.setup.flows import Notice
 from pysmail.setup.page import PageView, render_page
+from pysmail.setup.request import choose_lang
 
 GOOD = Draft(
     provider="microsoft",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path

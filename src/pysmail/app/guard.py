@@ -14,7 +14,7 @@ from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import format_error
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -17,21 +17,13 @@ __all__ = ["message_spec", "recipients"]
 
 
 def recipients(settings: Settings) -> Recipients:
-    from pysmail.mime.addresses import Recipients, parse_recipients
+    """The single send's recipients; UsageError when the settings name none."""
+    from pysmail.config.recipients import given_recipients
 
-    msg = settings.message
-    parts = [parse_recipients(list(msg.recipients))] if msg.recipients else []
-    for field, values in (("to", msg.to), ("cc", msg.cc), ("bcc", msg.bcc)):
-        if values:
-            extra = parse_recipients(list(values))
-            parts.append(Recipients(**{field: (*extra.to, *extra.cc, *extra.bcc)}))
-    if not parts:
+    found = given_recipients(settings.message)
+    if found is None:
         raise UsageError(ErrCode.RECIPIENT, "config.no_recipient")
-    return Recipients(
-        to=tuple(a for p in parts for a in p.to),
-        cc=tuple(a for p in parts for a in p.cc),
-        bcc=tuple(a for p in parts for a in p.bcc),
-    )
+    return found
 
 
 def message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> MessageSpec:

@@ -14,7 +14,7 @@ from pysmail.messages import text
 from pysmail.record import record
 from pysmail.ui.output import silence
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 

@@ -14,13 +14,12 @@ after -F, -a, --html, --config, --cafile, both attached (`-Frep<TAB>`, SMAIL's s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pysmail import __version__
 from pysmail.cli.smail_args import OPTIONS, Kind, OptionSpec
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import LANGS, Lang, text
+from pysmail.record import record
 
 __all__ = ["SHELLS", "completion_script", "value_kind"]
 
@@ -60,7 +59,7 @@ def value_kind(spec: OptionSpec) -> str:
     return "text"
 
 
-@dataclass(frozen=True)
+@record
 class _Entry:
     spec: OptionSpec
     kind: str  # value_kind()
@@ -170,25 +169,26 @@ complete -F _smail smail
 """
 
 
+# what bash offers after an option, by value_kind(); a flag (none) has no case
+_BASH_ACTIONS = {
+    "file": '_smail_files "$prefix" "$partial"',
+    "files": '_smail_files "$prefix" "$partial" list',
+    "host": '_smail_reply "$prefix" $(compgen -A hostname -- "$partial")',
+    "choice": '_smail_reply "$prefix" @CHOICES@',
+    "text": ":",  # free text: nothing to offer, and not the option list either
+}
+
+
 def _bash(entries: list[_Entry]) -> str:
     longs = [f"--{e.spec.long}" for e in entries if e.spec.long]
     shorts = [f"-{e.spec.short}" for e in entries if e.spec.short]
     cases = []
     for entry in entries:
-        names = "|".join(_bash_glob(n) for n in entry.spec.spellings())
-        if entry.kind == "file":
-            action = '_smail_files "$prefix" "$partial"'
-        elif entry.kind == "files":
-            action = '_smail_files "$prefix" "$partial" list'
-        elif entry.kind == "host":
-            action = '_smail_reply "$prefix" $(compgen -A hostname -- "$partial")'
-        elif entry.kind == "choice":
-            action = f'_smail_reply "$prefix" {" ".join(entry.choices)}'
-        elif entry.kind == "text":
-            action = ":"  # free text: nothing to offer, and not the option list either
-        else:
-            continue
-        cases.append(f"        {names}) {action} ;;")
+        action = _BASH_ACTIONS.get(entry.kind)
+        if action is not None:
+            names = "|".join(_bash_glob(n) for n in entry.spec.spellings())
+            action = action.replace("@CHOICES@", " ".join(entry.choices))
+            cases.append(f"        {names}) {action} ;;")
     return (
         _BASH.replace("@VERSION@", __version__)
         .replace("@VALUES@", "\n".join(cases))
@@ -218,17 +218,19 @@ def _zsh_help(value: str) -> str:
     return value.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace(":", "\\:")
 
 
+# what zsh offers for an option's value, by value_kind(); anything else: nothing
+_ZSH_ACTIONS = {
+    "file": "_files",
+    "files": "_sequence _files",
+    "host": "_hosts",
+    "choice": "(@CHOICES@)",
+}
+
+
 def _zsh_action(entry: _Entry) -> str:
     meta = entry.spec.metavar.replace(":", "").replace("|", " or ") or "value"
-    if entry.kind == "file":
-        return f":{meta}:_files"
-    if entry.kind == "files":
-        return f":{meta}:_sequence _files"
-    if entry.kind == "host":
-        return f":{meta}:_hosts"
-    if entry.kind == "choice":
-        return f":{meta}:({' '.join(entry.choices)})"
-    return f":{meta}: "
+    action = _ZSH_ACTIONS.get(entry.kind, " ").replace("@CHOICES@", " ".join(entry.choices))
+    return f":{meta}:{action}"
 
 
 _ZSH = r"""#compdef smail
@@ -252,27 +254,32 @@ fi
 def _zsh(entries: list[_Entry]) -> str:
     """`_arguments` specs: `-h+` takes an attached or separate value, `--host=` either form,
     `-m-` an attached one only; `*` marks a repeatable option."""
-    specs = []
-    for entry in entries:
-        spec = entry.spec
-        repeat = "*" if spec.append else ""
-        exclusive = "(- *)" if spec.field in ("help", "version") else ""
-        help_text = f"[{_zsh_help(entry.help)}]"
-        names = []
-        if spec.short:
-            names.append(("-" + ("\\?" if spec.short == "?" else spec.short), "+", "-"))
-        if spec.long:
-            names.append((f"--{spec.long}", "=", "=-"))
-        for name, value_mark, optional_mark in names:
-            if spec.kind is Kind.FLAG:
-                specs.append(f"{exclusive}{repeat}{name}{help_text}")
-            elif spec.kind is Kind.OPTIONAL:
-                specs.append(f"{name}{optional_mark}{help_text}::{spec.metavar}: ")
-            else:
-                specs.append(f"{repeat}{name}{value_mark}{help_text}{_zsh_action(entry)}")
+    specs = [_zsh_spec(entry, *name) for entry in entries for name in _zsh_names(entry.spec)]
     specs.append("*:recipient:_email_addresses")
     body = " \\\n".join(f"    {_zsh_quote(s)}" for s in specs)
     return _ZSH.replace("@VERSION@", __version__).replace("@SPECS@", body)
+
+
+def _zsh_names(spec: OptionSpec) -> list[tuple[str, str, str]]:
+    """(name, mark of a value, mark of an optional value) of each spelling."""
+    names = []
+    if spec.short:
+        names.append(("-" + ("\\?" if spec.short == "?" else spec.short), "+", "-"))
+    if spec.long:
+        names.append((f"--{spec.long}", "=", "=-"))
+    return names
+
+
+def _zsh_spec(entry: _Entry, name: str, value_mark: str, optional_mark: str) -> str:
+    spec = entry.spec
+    repeat = "*" if spec.append else ""
+    help_text = f"[{_zsh_help(entry.help)}]"
+    if spec.kind is Kind.FLAG:
+        exclusive = "(- *)" if spec.field in ("help", "version") else ""
+        return f"{exclusive}{repeat}{name}{help_text}"
+    if spec.kind is Kind.OPTIONAL:
+        return f"{name}{optional_mark}{help_text}::{spec.metavar}: "
+    return f"{repeat}{name}{value_mark}{help_text}{_zsh_action(entry)}"
 
 
 # --- PowerShell -------------------------------------------------------------------------------

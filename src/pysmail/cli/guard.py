@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import NoReturn

@@ -153,14 +153,25 @@ def _definition_list(items: Sequence[tuple[str, str]], *, code: bool) -> list[st
 def smail_manpage(*, date: str | None = None) -> str:
     """smail.1: NAME, SYNOPSIS, DESCRIPTION, OPTIONS (from OPTIONS and the English catalogue),
     RECIPIENTS, COMMAND-LINE RULES, FILES, ENVIRONMENT, EXIT STATUS (the ERR titles), EXAMPLES."""
-    from pysmail.catalog import TITLES
-    from pysmail.exitcodes import ErrCode
-
     summary = text("cli.usage.title", "en", version=__version__).partition(" - ")[2]
     lines = header("smail", date or manpage_date())
     lines.append(f"smail \\- {roff_text(summary)}")
+    lines += _smail_synopsis()
+    lines += [".SH DESCRIPTION", *paragraphs(_SMAIL_DESCRIPTION)]
+    lines += _smail_options()
+    lines += [".SH RECIPIENTS", *paragraphs(text("cli.usage.recipients", "en"))]
+    lines += [".SH COMMAND-LINE RULES", *paragraphs(_SMAIL_RULES)]
+    lines += [".SH FILES", *_definition_list(_SMAIL_FILES, code=True)]
+    lines += [".SH ENVIRONMENT", *_definition_list(_SMAIL_ENVIRONMENT, code=True)]
+    lines += _exit_status()
+    lines += _smail_examples()
+    lines += [".SH NOTES", roff_text(text("cli.usage.footer", "en"))]
+    lines += [".SH SEE ALSO", roff_text(_SMAIL_SEE_ALSO)]
+    return "\n".join(lines) + "\n"
 
-    lines += [".SH SYNOPSIS", ".in +6n", ".ti -6n", bold("smail")]
+
+def _smail_synopsis() -> list[str]:
+    lines = [".SH SYNOPSIS", ".in +6n", ".ti -6n", bold("smail")]
     lines.append(" ".join(_synopsis_item(s) for s in OPTIONS if s.smail and s.short != "?"))
     lines.append("[" + italic("option") + " ...]")
     lines.append(
@@ -174,10 +185,12 @@ def smail_manpage(*, date: str | None = None) -> str:
         + " ...] ..."  # fmt: skip
     )
     lines += [".ti -6n", bold("smail") + " " + bold("-?") + " | " + bold("--version"), ".in"]
+    return lines
 
-    lines += [".SH DESCRIPTION", *paragraphs(_SMAIL_DESCRIPTION)]
 
-    lines.append(".SH OPTIONS")
+def _smail_options() -> list[str]:
+    """OPTIONS: SMAIL's own, then pysmail's, each under the heading of `smail -?`."""
+    lines = [".SH OPTIONS"]
     for heading, smail in (("cli.usage.smail_heading", True), ("cli.usage.extra_heading", False)):
         title, _, note = text(heading, "en").rstrip(":").partition(" (")
         lines.append(f'.SS "{roff_text(title)}"')
@@ -187,13 +200,15 @@ def smail_manpage(*, date: str | None = None) -> str:
         for spec in OPTIONS:
             if spec.smail is smail:
                 lines += [".TP", _option_label(spec), roff_text(text(spec.help_id, "en"))]
+    return lines
 
-    lines += [".SH RECIPIENTS", *paragraphs(text("cli.usage.recipients", "en"))]
-    lines += [".SH COMMAND-LINE RULES", *paragraphs(_SMAIL_RULES)]
-    lines += [".SH FILES", *_definition_list(_SMAIL_FILES, code=True)]
-    lines += [".SH ENVIRONMENT", *_definition_list(_SMAIL_ENVIRONMENT, code=True)]
 
-    lines += [".SH EXIT STATUS"]
+def _exit_status() -> list[str]:
+    """EXIT STATUS: every ERR number with its title."""
+    from pysmail.catalog import TITLES
+    from pysmail.exitcodes import ErrCode
+
+    lines = [".SH EXIT STATUS"]
     lines.append(
         roff_text(
             "The exit status is the ERR number; on failure smail prints ERR-xxxx: and the title "
@@ -203,16 +218,16 @@ def smail_manpage(*, date: str | None = None) -> str:
     )
     for code in ErrCode:
         lines += [".TP", f"\\fB{int(code)}\\fR", roff_text(TITLES[code][0])]
+    return lines
 
-    lines.append(".SH EXAMPLES")
+
+def _smail_examples() -> list[str]:
+    lines = [".SH EXAMPLES"]
     for intro, command in _SMAIL_EXAMPLES:
         lines += [".PP", roff_text(intro), ".PP", ".RS 4", ".nf"]
         lines += [roff_code(line) for line in command.split("\n")]
         lines += [".fi", ".RE"]
-
-    lines += [".SH NOTES", roff_text(text("cli.usage.footer", "en"))]
-    lines += [".SH SEE ALSO", roff_text(_SMAIL_SEE_ALSO)]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 # --- any argparse command (smail-token) ------------------------------------------------------
@@ -296,34 +311,43 @@ def argparse_manpage(
     lines = header(prog, date or manpage_date())
     lines.append(f"{roff_code(prog)} \\- {roff_text(summary)}")
     subs = _subcommands(parser)
-
-    lines += [".SH SYNOPSIS", ".in +4n"]  # a wrapped usage line is indented under its first
-    for usage in [_usage_line(parser)] + [_usage_line(s) for _, _, s in subs]:
-        lines += [".ti -4n", roff_code(usage)]
-    lines.append(".in")
-
-    if parser.description:
-        lines += [".SH DESCRIPTION", *paragraphs(parser.description)]
+    lines += _argparse_synopsis([parser] + [sub for _, _, sub in subs])
     positionals, optionals = _argparse_arguments(parser)
-    if positionals:
-        lines += [".SH ARGUMENTS", *positionals]
-    if optionals:
-        lines += [".SH OPTIONS", *optionals]
-    if subs:
-        lines.append(".SH COMMANDS")
-        for sub_name, sub_help, sub in subs:
-            lines += [f".SS {roff_code(sub_name)}", roff_code(_usage_line(sub))]
-            about = sub.description or sub_help
-            if about:
-                lines += paragraphs(about)
-            sub_positionals, sub_optionals = _argparse_arguments(sub, with_help=False)
-            lines += sub_positionals + sub_optionals
-    if parser.epilog:
-        lines += [".SH NOTES", *paragraphs(parser.epilog)]
+    lines += _section("DESCRIPTION", paragraphs(parser.description or ""))
+    lines += _section("ARGUMENTS", positionals)
+    lines += _section("OPTIONS", optionals)
+    lines += _section("COMMANDS", _commands(subs))
+    lines += _section("NOTES", paragraphs(parser.epilog or ""))
     for title, body in sections:
         lines += [f'.SH "{roff_text(title.upper())}"', *paragraphs(body)]
     lines += [".SH SEE ALSO", roff_text(see_also)]
     return "\n".join(lines) + "\n"
+
+
+def _section(title: str, body: list[str]) -> list[str]:
+    """A section with its title; nothing when it has no lines."""
+    return [f".SH {title}", *body] if body else []
+
+
+def _argparse_synopsis(parsers: list[argparse.ArgumentParser]) -> list[str]:
+    lines = [".SH SYNOPSIS", ".in +4n"]  # a wrapped usage line is indented under its first
+    for parser in parsers:
+        lines += [".ti -4n", roff_code(_usage_line(parser))]
+    lines.append(".in")
+    return lines
+
+
+def _commands(subs: list[tuple[str, str, argparse.ArgumentParser]]) -> list[str]:
+    """One subsection for each subcommand: its usage, what it does, its arguments."""
+    lines: list[str] = []
+    for sub_name, sub_help, sub in subs:
+        lines += [f".SS {roff_code(sub_name)}", roff_code(_usage_line(sub))]
+        about = sub.description or sub_help
+        if about:
+            lines += paragraphs(about)
+        sub_positionals, sub_optionals = _argparse_arguments(sub, with_help=False)
+        lines += sub_positionals + sub_optionals
+    return lines
 
 
 # --- python -m pysmail.cli.manpage ------------------------------------------------------------

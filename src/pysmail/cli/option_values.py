@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from pysmail.config.model import AuthMode, Charset, TlsMode
+from pysmail.config.values import DAY, encoding_name, number_in, seconds_in
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import LANGS
@@ -36,38 +37,34 @@ def priority(value: str, option: str) -> int:
     raise UsageError(ErrCode.OPTION, "cli.bad_priority", option=option, value=value)
 
 
-def port(value: str, option: str) -> int:
-    text = value.strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= 65535:
-        return int(text)
-    raise UsageError(ErrCode.OPTION, "cli.bad_port", option=option, value=value)
+def _number(low: int, high: int, msgid: str) -> Converter:
+    """A whole number within low..high (spaces around it allowed)."""
+
+    def convert(value: str, option: str) -> int:
+        number = number_in(value.strip(), low, high)
+        if number is None:
+            raise UsageError(ErrCode.OPTION, msgid, option=option, value=value)
+        return number
+
+    return convert
 
 
-def seconds(value: str, option: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < 86400:  # also refuses nan and inf
-        raise UsageError(ErrCode.OPTION, "cli.bad_timeout", option=option, value=value)
-    return seconds
+def _seconds(high: float, msgid: str, *, zero: bool = False) -> Converter:
+    """A number of seconds below `high` (from 0 to `high`, with `zero`)."""
+
+    def convert(value: str, option: str) -> float:
+        found = seconds_in(value, high, zero=zero)
+        if found is None:
+            raise UsageError(ErrCode.OPTION, msgid, option=option, value=value)
+        return found
+
+    return convert
 
 
-def retry(value: str, option: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 7 * 86400:  # also refuses nan and inf
-        raise UsageError(ErrCode.OPTION, "cli.bad_retry", option=option, value=value)
-    return seconds
-
-
-def parallel(value: str, option: str) -> int:
-    text = value.strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= 32:
-        return int(text)
-    raise UsageError(ErrCode.OPTION, "cli.bad_parallel", option=option, value=value)
+port = _number(1, 65535, "cli.bad_port")
+parallel = _number(1, 32, "cli.bad_parallel")
+seconds = _seconds(DAY, "cli.bad_timeout")
+retry = _seconds(7 * DAY, "cli.bad_retry", zero=True)
 
 
 def proxy(value: str, option: str) -> object:
@@ -89,12 +86,7 @@ def proxy(value: str, option: str) -> object:
 
 
 def encoding(value: str, option: str) -> str:
-    from pysmail.mime.bodyfile import text_codec
-
-    name = value.strip().lower()
-    if name == "auto":
-        return name
-    codec = text_codec(name)
+    codec = encoding_name(value.strip().lower())
     if codec is None:
         raise UsageError(ErrCode.OPTION, "cli.bad_encoding", option=option, value=value)
     return codec

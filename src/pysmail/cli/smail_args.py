@@ -18,7 +18,7 @@ from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record, record_fields
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import Any
 
@@ -311,26 +311,31 @@ class _Parser:
         self._store(spec, value, option)
 
     def _short(self, arg: str) -> None:
-        argv = self.argv
         spec = _SHORT.get(arg[1:2])
         option, attached = arg[:2], arg[2:]
         if spec is None or (spec.kind is Kind.FLAG and attached):
             _unknown_short(arg)
         assert spec is not None  # for mypy: _unknown_short always raises
-        following = argv[self.i] if self.i < len(argv) else None
         if spec.kind is not Kind.VALUE or attached:
             self._store(spec, attached, option)
-        elif following is not None and _may_be_spaced_value(following):
-            self._store(spec, following, option)
+        else:
+            self._store(spec, self._spaced_value(spec, option), option)
+
+    def _spaced_value(self, spec: OptionSpec, option: str) -> str:
+        """The value of a bare `-x` that takes one: the next argument when it may be a value
+        (then taken), "" when the option may be empty, else the error saying why."""
+        argv = self.argv
+        following = argv[self.i] if self.i < len(argv) else None
+        if following is not None and _may_be_spaced_value(following):
             self.i += 1
-        elif spec.empty_ok:
-            self._store(spec, "", option)  # -s"" reaches us as a bare -s
-        elif following is not None and not following.startswith("-"):
+            return following
+        if spec.empty_ok:
+            return ""  # -s"" reaches us as a bare -s
+        if following is not None and not following.startswith("-"):
             raise UsageError(
                 ErrCode.OPTION, "cli.value_not_attached", option=option, value=following
             )
-        else:
-            raise _missing_value(spec, option)
+        raise _missing_value(spec, option)
 
     def _store(self, spec: OptionSpec, raw: str, option: str) -> None:
         if spec.kind is Kind.VALUE and not raw.strip() and not spec.empty_ok:

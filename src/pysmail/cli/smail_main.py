@@ -17,7 +17,7 @@ from pysmail.messages import detect_lang
 from pysmail.redact import Scrubber
 from pysmail.ui.output import Output
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import NoReturn, TextIO

@@ -18,25 +18,28 @@ _SYNOPSIS = (
 
 def option_label(spec: OptionSpec) -> str:
     """How an option is written in the help: `-h<host>, --host <host>`, `-m[<id>], ...`."""
-    parts = []
+    labels = (_short_label(spec) if spec.short else "", _long_label(spec) if spec.long else "")
+    return ", ".join(label for label in labels if label)
+
+
+def _short_label(spec: OptionSpec) -> str:
+    """`-h<host>`, `-m[<id>]`, `-d`: the value attached, as SMAIL writes it."""
     meta = spec.metavar
-    if spec.short:
-        if spec.kind is Kind.VALUE:
-            parts.append(f"-{spec.short}<{meta}>")
-        elif spec.kind is Kind.OPTIONAL:
-            parts.append(f"-{spec.short}[<{meta}>]")
-        else:
-            parts.append(f"-{spec.short}")
-    if spec.long:
-        if spec.kind is Kind.FLAG:
-            parts.append(f"--{spec.long}")
-        elif spec.kind is Kind.OPTIONAL:
-            parts.append(f"--{spec.long}[=<{meta}>]")
-        elif spec.short:
-            parts.append(f"--{spec.long} <{meta}>")
-        else:
-            parts.append(f"--{spec.long} {meta}")
-    return ", ".join(parts)
+    return {
+        Kind.VALUE: f"-{spec.short}<{meta}>",
+        Kind.OPTIONAL: f"-{spec.short}[<{meta}>]",
+        Kind.FLAG: f"-{spec.short}",
+    }[spec.kind]
+
+
+def _long_label(spec: OptionSpec) -> str:
+    """`--host <host>`, `--queue-id[=<id>]`, `--debug`; a long-only value: `--config PATH`."""
+    meta = spec.metavar
+    if spec.kind is Kind.VALUE:
+        return f"--{spec.long} <{meta}>" if spec.short else f"--{spec.long} {meta}"
+    if spec.kind is Kind.OPTIONAL:
+        return f"--{spec.long}[=<{meta}>]"
+    return f"--{spec.long}"
 
 
 def usage_text(lang: Lang) -> str:

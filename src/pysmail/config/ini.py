@@ -14,6 +14,7 @@ from pysmail.config.model import (
     SecretSources,
     TlsMode,
 )
+from pysmail.config.values import DAY, encoding_name, number_in, seconds_in
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
 
@@ -58,19 +59,17 @@ def _bool(value: str, _base: Path) -> bool:
 
 def _int_in(low: int, high: int) -> _Parser:
     def parse(value: str, _base: Path) -> int:
-        if value.isascii() and value.isdigit() and low <= int(value) <= high:
-            return int(value)
-        raise _Bad(f"{low}..{high}")
+        number = number_in(value, low, high)
+        if number is None:
+            raise _Bad(f"{low}..{high}")
+        return number
 
     return parse
 
 
 def _seconds(value: str, _base: Path) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < 86400:  # also refuses nan and inf
+    seconds = seconds_in(value, DAY)
+    if seconds is None:
         raise _Bad("seconds > 0")
     return seconds
 
@@ -86,11 +85,7 @@ def _enum(kind: type[TlsMode] | type[PopTls] | type[AuthMode] | type[Charset]) -
 
 
 def _encoding(value: str, _base: Path) -> str:
-    from pysmail.mime.bodyfile import text_codec
-
-    if value.lower() == "auto":
-        return "auto"
-    codec = text_codec(value)
+    codec = encoding_name(value)
     if codec is None:
         raise _Bad("auto or an encoding name (utf-8, cp932...)")
     return codec

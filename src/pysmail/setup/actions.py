@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
 from typing import Literal
+
+from pysmail.record import record, record_fields, replace
 
 __all__ = [
     "AUTH_CHOICES",
@@ -61,7 +62,7 @@ _SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
 
 
-@dataclass(frozen=True)
+@record
 class Draft:
     """Every non-secret field of the page, as text (ports included: the form shows what was
     typed). Booleans are checkboxes."""
@@ -96,11 +97,11 @@ class Draft:
         return self.auth in PASSWORD_AUTH
 
 
-_BOOL_FIELDS = frozenset(f.name for f in fields(Draft) if f.type in ("bool", bool))
-TEXT_FIELDS = tuple(f.name for f in fields(Draft) if f.name not in _BOOL_FIELDS)
+_BOOL_FIELDS = frozenset(name for name, kind in Draft.__annotations__.items() if kind == "bool")
+TEXT_FIELDS = tuple(name for name in record_fields(Draft) if name not in _BOOL_FIELDS)
 
 
-@dataclass(frozen=True)
+@record
 class ServerDefaults:
     server: str
     port: str
@@ -280,8 +281,14 @@ def smail_ini_values(
     draft: Draft, *, password: str | None, token_file: str = TOKEN_FILE_NAME
 ) -> dict[str, dict[str, str | None]]:
     """The keys the page manages, per section; None removes a key. See docs/settings.md."""
-    oauth = draft.uses_oauth
-    main: dict[str, str | None] = {
+    return {
+        "smail": _smail_keys(draft, password, token_file),
+        "pop_before_smtp": _pop_keys(draft),
+    }
+
+
+def _smail_keys(draft: Draft, password: str | None, token_file: str) -> dict[str, str | None]:
+    return {
         "server": draft.server,
         "port": draft.port,
         "tls": draft.tls,
@@ -290,18 +297,21 @@ def smail_ini_values(
         "from": draft.sender or None,
         "charset": draft.charset,
         "cafile": draft.cafile or None,
-        "oauth_token_file": token_file if oauth else None,
+        "oauth_token_file": token_file if draft.uses_oauth else None,
         "password": password if draft.uses_password and password else None,
     }
-    pop: dict[str, str | None] = {"enabled": "yes" if draft.pop_enabled else "no"}
-    if draft.pop_enabled:
-        pop.update(
-            server=draft.pop_server or None,
-            port=draft.pop_port or None,
-            tls=draft.pop_tls,
-            user=draft.pop_user,
-        )
-    return {"smail": main, "pop_before_smtp": pop}
+
+
+def _pop_keys(draft: Draft) -> dict[str, str | None]:
+    if not draft.pop_enabled:
+        return {"enabled": "no"}
+    return {
+        "enabled": "yes",
+        "server": draft.pop_server or None,
+        "port": draft.pop_port or None,
+        "tls": draft.pop_tls,
+        "user": draft.pop_user,
+    }
 
 
 _HEADER = (
@@ -343,32 +353,6 @@ def update_ini(
 
 
 # -- small choices ----------------------------------------------------------------------------
-
-
-def choose_lang(asked: str | None, accept_language: str | None, default: str) -> str:
-    """`en` or `ja`: the page's switch (`asked`), else the browser's Accept-Language (the
-    preferred of en/ja by q-value, RFC 9110 12.5.4), else `default`."""
-    if asked in ("en", "ja"):
-        return asked
-    best: tuple[float, int, str] | None = None
-    for index, item in enumerate((accept_language or "").split(",")):
-        tag, _, params = item.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in ("en", "ja"):
-            continue
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if quality > 0 and (best is None or (quality, -index) > (best[0], best[1])):
-            best = (quality, -index, primary)
-    if best is not None:
-        return best[2]
-    return default if default in ("en", "ja") else "en"
 
 
 def redirect_uri(provider: str, port: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pysmail.errors import OAuthError, SmailError
@@ -20,8 +19,16 @@ from pysmail.oauth.authorize import LoginPlan
 from pysmail.oauth.flow import TokenResponse
 from pysmail.oauth.http import HttpPort
 from pysmail.oauth.providers import AuthMethod
+from pysmail.record import record, replace
 from pysmail.redact import Scrubber
 from pysmail.setup.actions import TOKEN_FILE_NAME, Draft
+
+TYPE_CHECKING = False  # docs/decisions.md D8
+if TYPE_CHECKING:
+    from enum import Enum
+
+    from pysmail.config.model import IniSettings
+    from pysmail.oauth.providers import Preset
 
 __all__ = ["Login", "Notice", "Pending", "Session", "finish_login", "load_existing",
            "match_pending", "start_login"]  # fmt: skip
@@ -29,7 +36,7 @@ __all__ = ["Login", "Notice", "Pending", "Session", "finish_login", "load_existi
 DEFAULT_OAUTH_TIMEOUT = 30.0  # OAUTH2_TIME_OUT, as SmailRefreshToken writes it
 
 
-@dataclass(frozen=True)
+@record
 class Notice:
     """A result shown in one section of the page: `ok`, a plain `text`, and an optional
     preformatted `detail` (an ERR block, a transcript). Already scrubbed."""
@@ -39,9 +46,10 @@ class Notice:
     detail: str = ""
 
 
-@dataclass
+@record
 class Login:
-    """A sign-in done on this page: what smail_refreshtoken.ini will hold."""
+    """A sign-in done on this page: what smail_refreshtoken.ini will hold (a test mail that
+    rotates the tokens replaces the Session's Login)."""
 
     plan: LoginPlan
     response: TokenResponse
@@ -50,7 +58,7 @@ class Login:
     timeout: float
 
 
-@dataclass(frozen=True)
+@record
 class Pending:
     """A sign-in waiting for the provider's redirect."""
 
@@ -62,22 +70,32 @@ class Pending:
     lang: Lang
 
 
-@dataclass
 class Session:
-    draft: Draft
-    cwd: Path
-    env: Mapping[str, str]
-    client_secret: str | None = None
-    password: str | None = None
-    stored_token: Path | None = None  # an existing token file with a refresh token
-    login: Login | None = None
-    pending: Pending | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-    notices: dict[str, Notice] = field(default_factory=dict)
-    scrubber: Scrubber = field(default_factory=Scrubber)
-    # where the kept password / client secret may be sent (actions.*_destination)
-    password_for: tuple[str, ...] | None = None
-    secret_for: tuple[str, ...] | None = None
+    """What one setup page knows between requests; changed in place by every request (a plain
+    class, not a record: the page's state, not a value)."""
+
+    def __init__(
+        self,
+        draft: Draft,
+        cwd: Path,
+        env: Mapping[str, str],
+        client_secret: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.draft = draft
+        self.cwd = cwd
+        self.env = env
+        self.client_secret = client_secret
+        self.password = password
+        self.stored_token: Path | None = None  # an existing token file with a refresh token
+        self.login: Login | None = None
+        self.pending: Pending | None = None
+        self.errors: dict[str, str] = {}
+        self.notices: dict[str, Notice] = {}
+        self.scrubber = Scrubber()
+        # where the kept password / client secret may be sent (actions.*_destination)
+        self.password_for: tuple[str, ...] | None = None
+        self.secret_for: tuple[str, ...] | None = None
 
     def learn(self, *secrets: str | None) -> None:
         for secret in secrets:
@@ -132,48 +150,71 @@ class Session:
 def load_existing(cwd: Path, env: Mapping[str, str]) -> Session:
     """A Session prefilled from the smail.ini smail would read (and its token file), so that
     running setup again edits the settings in place. Unreadable files are simply not used."""
-    from pysmail.config.ini import read_ini
-    from pysmail.config.paths import find_config
+    from pysmail.setup.actions import password_destination, secret_destination
 
-    home = Path(env["HOME"]) if env.get("HOME") else None
     draft = Draft(folder=str(cwd))
     session = Session(draft=draft, cwd=cwd, env=env)
-    try:
-        ini_path = find_config(None, env, cwd, home=home)
-        ini = read_ini(ini_path) if ini_path is not None else None
-    except SmailError:
-        ini_path, ini = None, None
     token_path = cwd / TOKEN_FILE_NAME
-    if ini is not None and ini_path is not None:
-        pop = ini.pop
-        draft = replace(
-            draft,
-            server=ini.server or "",
-            port=str(ini.port) if ini.port else "",
-            tls=ini.tls.value if ini.tls else draft.tls,
-            auth=ini.auth.value if ini.auth else draft.auth,
-            user=ini.user or "",
-            sender=ini.sender or "",
-            charset=ini.charset.value if ini.charset else draft.charset,
-            cafile=str(ini.cafile) if ini.cafile else "",
-            pop_enabled=bool(pop.enabled),
-            pop_server=pop.server or "",
-            pop_port=str(pop.port) if pop.port else "",
-            pop_tls=pop.tls.value if pop.tls else "none",
-            pop_user=pop.user or "",
-            folder=str(ini_path.parent),
-        )
+    found = _read_smail_ini(cwd, env)
+    if found is not None:
+        ini_path, ini = found
+        draft = _draft_from_ini(draft, ini, ini_path.parent)
         if ini.secret.password is not None:
             session.password = ini.secret.password.reveal()
         token_path = ini.oauth_token_file or ini_path.parent / TOKEN_FILE_NAME
     session.draft = _with_token_file(session, draft, token_path)
     session.learn(session.password, session.client_secret)
-    from pysmail.setup.actions import password_destination, secret_destination
-
     # the stored secrets belong where the files send them
     session.password_for = password_destination(session.draft)
     session.secret_for = secret_destination(session.draft)
     return session
+
+
+def _read_smail_ini(cwd: Path, env: Mapping[str, str]) -> tuple[Path, IniSettings] | None:
+    """The smail.ini smail would read and what it says; None when there is none or it cannot
+    be read."""
+    from pysmail.config.ini import read_ini
+    from pysmail.config.paths import find_config
+
+    home = Path(env["HOME"]) if env.get("HOME") else None
+    try:
+        ini_path = find_config(None, env, cwd, home=home)
+        if ini_path is None:
+            return None
+        return ini_path, read_ini(ini_path)
+    except SmailError:
+        return None
+
+
+def _text(value: object) -> str:
+    """A setting as the form shows it: empty when unset (or 0)."""
+    return str(value) if value else ""
+
+
+def _choice(value: Enum | None, default: str) -> str:
+    """An enumerated setting's name as the form's select holds it, else the form's default."""
+    return str(value.value) if value else default
+
+
+def _draft_from_ini(draft: Draft, ini: IniSettings, folder: Path) -> Draft:
+    pop = ini.pop
+    return replace(
+        draft,
+        server=_text(ini.server),
+        port=_text(ini.port),
+        tls=_choice(ini.tls, draft.tls),
+        auth=_choice(ini.auth, draft.auth),
+        user=_text(ini.user),
+        sender=_text(ini.sender),
+        charset=_choice(ini.charset, draft.charset),
+        cafile=_text(ini.cafile),
+        pop_enabled=bool(pop.enabled),
+        pop_server=_text(pop.server),
+        pop_port=_text(pop.port),
+        pop_tls=_choice(pop.tls, "none"),
+        pop_user=_text(pop.user),
+        folder=str(folder),
+    )
 
 
 def _with_token_file(session: Session, draft: Draft, path: Path) -> Draft:
@@ -208,37 +249,23 @@ def start_login(session: Session, http: HttpPort, redirect: str, lang: Lang) -> 
     browser goes to. Raises SmailError (discovery failed, no endpoint)."""
     from pysmail.oauth.authorize import authorize_url
     from pysmail.oauth.flow import choose_auth_method
-    from pysmail.oauth.login import GENERIC_SCOPES, endpoints
+    from pysmail.oauth.login import GENERIC_SCOPES
     from pysmail.oauth.pkce import challenge_s256, make_state, make_verifier
-    from pysmail.oauth.providers import GENERIC, PRESETS
+    from pysmail.oauth.providers import PRESETS
 
     draft = session.draft
     preset = PRESETS[draft.provider]
-    opts = argparse.Namespace(
-        issuer=draft.issuer if preset is GENERIC else None,
-        tenant=draft.tenant or None if draft.provider == "microsoft" else None,
-        timeout=DEFAULT_OAUTH_TIMEOUT,
-        auth_url=None,
-        token_url=None,
-        device_url=None,
-    )
-    ends = endpoints(opts, preset, http)
-    if not ends.token or not ends.auth:
-        what = "token endpoint" if not ends.token else "authorization endpoint"
-        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "token.no_endpoint", what=what)
-    configured: AuthMethod | None = None if preset is GENERIC else preset.client_auth
-    if preset is GENERIC and not ends.auth_methods:
-        configured = "client_secret_basic"  # as `smail-token login` (RFC 6749 2.3.1)
+    opts = _endpoint_options(draft, preset)
+    auth_url, token_url, methods = _endpoints(opts, preset, http)
     secret = session.client_secret
-    method = choose_auth_method(configured, ends.auth_methods, bool(secret))
-    scopes = tuple(draft.scope.split()) or preset.scopes or GENERIC_SCOPES
+    method = choose_auth_method(_configured_method(preset, methods), methods, bool(secret))
     plan = LoginPlan(
         preset=preset,
         user=draft.user,
         client_id=draft.client_id,
-        auth_url=ends.auth,
-        token_url=ends.token,
-        scopes=scopes,
+        auth_url=auth_url,
+        token_url=token_url,
+        scopes=tuple(draft.scope.split()) or preset.scopes or GENERIC_SCOPES,
         redirect_uri=redirect,
         issuer=opts.issuer,
         tenant=opts.tenant,
@@ -247,6 +274,44 @@ def start_login(session: Session, http: HttpPort, redirect: str, lang: Lang) -> 
     session.learn(verifier)
     session.pending = Pending(state, verifier, plan, secret, method, lang)
     return authorize_url(plan, state, challenge_s256(verifier))
+
+
+def _endpoint_options(draft: Draft, preset: Preset) -> argparse.Namespace:
+    """The options `smail-token login` would have for the page's account fields."""
+    from pysmail.oauth.providers import GENERIC
+
+    return argparse.Namespace(
+        issuer=draft.issuer if preset is GENERIC else None,
+        tenant=draft.tenant or None if draft.provider == "microsoft" else None,
+        timeout=DEFAULT_OAUTH_TIMEOUT,
+        auth_url=None,
+        token_url=None,
+        device_url=None,
+    )
+
+
+def _endpoints(
+    opts: argparse.Namespace, preset: Preset, http: HttpPort
+) -> tuple[str, str, tuple[str, ...] | None]:
+    """The provider's authorization and token endpoints and the client authentications it
+    names; OAuthError when an endpoint is missing."""
+    from pysmail.oauth.login import endpoints
+
+    ends = endpoints(opts, preset, http)
+    if not ends.token or not ends.auth:
+        what = "token endpoint" if not ends.token else "authorization endpoint"
+        raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "token.no_endpoint", what=what)
+    return ends.auth, ends.token, ends.auth_methods
+
+
+def _configured_method(preset: Preset, methods: tuple[str, ...] | None) -> AuthMethod | None:
+    """The client authentication the preset fixes; a generic provider whose discovery names
+    none gets client_secret_basic, as `smail-token login` (RFC 6749 2.3.1)."""
+    from pysmail.oauth.providers import GENERIC
+
+    if preset is not GENERIC:
+        return preset.client_auth
+    return None if methods else "client_secret_basic"
 
 
 def match_pending(session: Session, state: str) -> Pending | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from pysmail.messages import Lang, text
+from pysmail.record import field, record
 from pysmail.setup.actions import (
     AUTH_CHOICES,
     CHARSETS,
@@ -22,10 +22,14 @@ from pysmail.setup.actions import (
 from pysmail.setup.assets import SCRIPT, STYLE
 from pysmail.setup.flows import Notice
 
+TYPE_CHECKING = False  # docs/decisions.md D8
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 __all__ = ["PageView", "render_done", "render_launcher", "render_page", "render_refusal"]
 
 
-@dataclass(frozen=True)
+@record
 class PageView:
     lang: Lang
     key: str  # the one-time key, for this page's own links and form
@@ -185,36 +189,46 @@ def _provider_options(f: _Form) -> list[tuple[str, str, str]]:
 def render_page(view: PageView) -> bytes:
     """The whole setup page."""
     f = _Form(view)
-    t, d, lang = f.t, view.draft, view.lang
+    t, lang = f.t, view.lang
     base = f"/?k={e(view.key)}"
+    body = (
+        f"<body><header><h1>{e(t('setup.title'))}</h1>{_language_switch(view, t, base)}</header>"
+        f"<main><p>{e(t('setup.intro'))}</p>{_alerts(view, t)}"
+        f'<form id="setup" method="post" action="{base}&amp;lang={e(lang)}" '
+        f'accept-charset="utf-8" autocomplete="off">'
+        f'<input type="hidden" name="csrf" value="{e(view.csrf)}">'
+        # Enter in a text field presses the form's first button: make it the harmless one.
+        f'<button type="submit" name="action" value="apply" class="hidden-default" '
+        f'tabindex="-1" aria-hidden="true">{e(t("setup.apply"))}</button>'
+        f"{_account(f)}{_server(f)}{_test(f)}{_save(f)}</form></main>"
+        f'<script nonce="{e(view.nonce)}">{SCRIPT}</script></body></html>'
+    )
+    return (_head(lang, t("setup.title"), view.nonce) + body).encode("utf-8")
+
+
+def _language_switch(view: PageView, t: Callable[..., str], base: str) -> str:
     links = "".join(
         f'<a href="{base}&amp;lang={code}" hreflang="{code}" lang="{code}"'
-        + (' aria-current="page"' if lang == code else "")
+        + (' aria-current="page"' if view.lang == code else "")
         + f">{name}</a>"
         for code, name in (("en", "English"), ("ja", "日本語"))
     )
-    switch = f'<nav aria-label="{e(t("setup.language"))}">{links}</nav>'
-    summary = ""
-    if view.errors:
-        summary = (
-            f'<div class="notice bad" role="alert"><p>{e(t("setup.errors_summary"))}</p></div>'
-        )
-    port_note = ""
+    return f'<nav aria-label="{e(t("setup.language"))}">{links}</nav>'
+
+
+def _alerts(view: PageView, t: Callable[..., str]) -> str:
+    """The port note and the summary of errors above the form."""
+    shown = ""
     if view.port_note:
-        port_note = f'<div class="notice bad"><p>{e(view.port_note)}</p></div>'
-    tls = [(v, t(f"setup.tls_{v}"), "") for v in TLS_CHOICES]
-    auths = [(v, v.upper() if v != "none" else t("setup.auth_none"), "") for v in AUTH_CHOICES]
-    charsets = [(v, v, "") for v in CHARSETS]
-    pop_tls = [(v, v.upper() if v != "none" else t("setup.auth_none"), "") for v in POP_TLS_CHOICES]
-    token_state = view.token_note or t("setup.token_none")
-    saved = ""
-    if view.saved:
-        saved = (
-            f'<div class="notice" role="status" id="n-saved"><p>'
-            f"{e(t('setup.saved', paths=', '.join(view.saved)))}</p>"
-            f'<p>{e(t("setup.command"))}</p><pre id="command">{e(view.command)}</pre></div>'
-        )
-    account = "".join(
+        shown += f'<div class="notice bad"><p>{e(view.port_note)}</p></div>'
+    if view.errors:
+        shown += f'<div class="notice bad" role="alert"><p>{e(t("setup.errors_summary"))}</p></div>'
+    return shown
+
+
+def _account(f: _Form) -> str:
+    t, view = f.t, f.v
+    return "".join(
         [
             f'<fieldset id="s-account"><legend>{e(t("setup.account"))}</legend>',
             f.select("provider", "setup.provider", _provider_options(f), "setup.help_provider"),
@@ -231,16 +245,27 @@ def render_page(view: PageView) -> bytes:
             f.input("scope", "setup.scope", "setup.help_scope", extra=' spellcheck="false"'),
             f.row(
                 f'<label>{e(t("setup.redirect"))}</label>'
-                f'<code id="redirect-uri">{e(redirect_uri(d.provider, view.port))}</code>'
+                f'<code id="redirect-uri">{e(redirect_uri(view.draft.provider, view.port))}</code>'
                 f'<p class="help">{e(t("setup.help_redirect"))}</p>'
             ),
-            f'<p id="token-state">{e(token_state)}</p>',
+            f'<p id="token-state">{e(view.token_note or t("setup.token_none"))}</p>',
             f.notice("token"),
             f.button("token", "setup.get_token", primary=True),
             "</fieldset>",
         ]
     )  # fmt: skip
-    server = "".join(
+
+
+def _upper_or_none(f: _Form, choices: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """A select's options shown in capitals; "none" in words."""
+    return [(v, v.upper() if v != "none" else f.t("setup.auth_none"), "") for v in choices]
+
+
+def _server(f: _Form) -> str:
+    t, view = f.t, f.v
+    tls = [(v, t(f"setup.tls_{v}"), "") for v in TLS_CHOICES]
+    charsets = [(v, v, "") for v in CHARSETS]
+    return "".join(
         [
             f'<fieldset id="s-server"><legend>{e(t("setup.server_section"))}</legend>',
             f.button("defaults", "setup.defaults_button"),
@@ -248,7 +273,7 @@ def render_page(view: PageView) -> bytes:
             f.input("server", "setup.server", "setup.help_server", extra=' spellcheck="false"'),
             f.input("port", "setup.port", extra=' inputmode="numeric"'),
             f.select("tls", "setup.tls", tls),
-            f.select("auth", "setup.auth", auths),
+            f.select("auth", "setup.auth", _upper_or_none(f, AUTH_CHOICES)),
             "</div>",
             f'<p class="help">{e(t("setup.help_auth"))}</p>',
             f.secret("password", "setup.password", "setup.help_password", view.password_stored,
@@ -257,49 +282,54 @@ def render_page(view: PageView) -> bytes:
             f.select("charset", "setup.charset", charsets, "setup.help_charset"),
             f.input("cafile", "setup.cafile", "setup.help_cafile", extra=' spellcheck="false"'),
             f'<fieldset id="s-pop"><legend>{e(t("setup.pop_section"))}</legend>',
-            f.checkbox("pop_enabled", "setup.pop_enabled", d.pop_enabled, "setup.help_pop"),
+            f.checkbox("pop_enabled", "setup.pop_enabled", view.draft.pop_enabled,
+                       "setup.help_pop"),
             '<div class="grid">',
             f.input("pop_server", "setup.pop_server"),
             f.input("pop_port", "setup.pop_port", extra=' inputmode="numeric"'),
-            f.select("pop_tls", "setup.pop_tls", pop_tls),
+            f.select("pop_tls", "setup.pop_tls", _upper_or_none(f, POP_TLS_CHOICES)),
             f.input("pop_user", "setup.pop_user"),
             "</div></fieldset></fieldset>",
         ]
     )  # fmt: skip
-    test = "".join(
+
+
+def _test(f: _Form) -> str:
+    return "".join(
         [
-            f'<fieldset id="s-test"><legend>{e(t("setup.test_section"))}</legend>',
+            f'<fieldset id="s-test"><legend>{e(f.t("setup.test_section"))}</legend>',
             f.input("test_to", "setup.test_to", "setup.help_test_to", kind="email"),
             f.button("test", "setup.test_button"),
             f.notice("test"),
             "</fieldset>",
         ]
     )
-    save = "".join(
+
+
+def _saved(view: PageView, t: Callable[..., str]) -> str:
+    """Where the files went and how to run smail with them; empty until saved."""
+    if not view.saved:
+        return ""
+    return (
+        f'<div class="notice" role="status" id="n-saved"><p>'
+        f"{e(t('setup.saved', paths=', '.join(view.saved)))}</p>"
+        f'<p>{e(t("setup.command"))}</p><pre id="command">{e(view.command)}</pre></div>'
+    )
+
+
+def _save(f: _Form) -> str:
+    return "".join(
         [
-            f'<fieldset id="s-save"><legend>{e(t("setup.save_section"))}</legend>',
-            f.input("folder", "setup.folder", "setup.help_folder", user_dir=view.user_dir,
+            f'<fieldset id="s-save"><legend>{e(f.t("setup.save_section"))}</legend>',
+            f.input("folder", "setup.folder", "setup.help_folder", user_dir=f.v.user_dir,
                     extra=' spellcheck="false"'),
             f.button("save", "setup.save_button", primary=True),
             f.notice("save"),
-            saved,
+            _saved(f.v, f.t),
             f.button("done", "setup.done_button"),
             "</fieldset>",
         ]
     )  # fmt: skip
-    body = (
-        f"<body><header><h1>{e(t('setup.title'))}</h1>{switch}</header>"
-        f"<main><p>{e(t('setup.intro'))}</p>{port_note}{summary}"
-        f'<form id="setup" method="post" action="{base}&amp;lang={e(lang)}" '
-        f'accept-charset="utf-8" autocomplete="off">'
-        f'<input type="hidden" name="csrf" value="{e(view.csrf)}">'
-        # Enter in a text field presses the form's first button: make it the harmless one.
-        f'<button type="submit" name="action" value="apply" class="hidden-default" '
-        f'tabindex="-1" aria-hidden="true">{e(t("setup.apply"))}</button>'
-        f"{account}{server}{test}{save}</form></main>"
-        f'<script nonce="{e(view.nonce)}">{SCRIPT}</script></body></html>'
-    )
-    return (_head(lang, t("setup.title"), view.nonce) + body).encode("utf-8")
 
 
 def render_done(lang: Lang, nonce: str) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pysmail.app.token.login import open_browser
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from pysmail.app.token.context import TokenContext
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, format_error, text
-from pysmail.setup.actions import CALLBACK_PATH, choose_lang
+from pysmail.setup.actions import CALLBACK_PATH
 from pysmail.setup.responses import send
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ DEFAULT_PORT = 8001  # the seed's registered redirect: http://localhost:8001/mya
 DEFAULT_IDLE = 15 * 60.0  # seconds without a request before the server stops
 MAX_BODY = 64 * 1024  # the form is a few hundred bytes
 _POLL = 0.2
+_TEXT = "text/plain; charset=utf-8"
+# the page's buttons and the section each one brings the browser back to
+_ANCHORS = {"apply": "s-account", "defaults": "s-server", "token": "s-account",
+            "test": "s-test", "save": "s-save", "done": ""}  # fmt: skip
 _SOCKET_TIMEOUT = 30.0  # a connection that sends nothing (a browser's preconnect) is dropped
 
 
@@ -152,8 +156,7 @@ class SetupServer:
                 owner._handle(self, "POST")
 
             def _other(self) -> None:
-                send(self, 405, b"method not allowed", "text/plain; charset=utf-8",
-                            extra={"Allow": "GET, POST"})  # fmt: skip
+                send(self, 405, b"method not allowed", _TEXT, extra={"Allow": "GET, POST"})
 
             do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other  # noqa: N815
 
@@ -206,16 +209,15 @@ class SetupServer:
         import hmac
         from urllib.parse import parse_qs, urlsplit
 
+        from pysmail.setup.request import page_lang
+
         host = (req.headers.get("Host") or "").lower()
         if host not in self._hosts:
-            send(req, 421, b"misdirected request", "text/plain; charset=utf-8")
+            send(req, 421, b"misdirected request", _TEXT)
             return
         parts = urlsplit(req.path)
         query = parse_qs(parts.query, keep_blank_values=True, max_num_fields=20)
-        asked = query.get("lang", [""])[0]
-        lang: Lang = "ja" if choose_lang(
-            asked, req.headers.get("Accept-Language"), self.lang
-        ) == "ja" else "en"  # fmt: skip
+        lang = page_lang(query, req.headers.get("Accept-Language"), self.lang)
         if method == "GET" and parts.path == CALLBACK_PATH:
             self._callback(req, parts.query, lang)
             return
@@ -223,21 +225,23 @@ class SetupServer:
         given = keys[0] if len(keys) == 1 else ""
         if not hmac.compare_digest(given.encode(), self.key.encode()):
             self._refuse(req, 403, "setup.forbidden", lang)
-            return
-        if parts.path != "/":
-            send(req, 404, b"not found", "text/plain; charset=utf-8")
-            return
+        elif parts.path != "/":
+            send(req, 404, b"not found", _TEXT)
+        else:
+            self._page(req, method, set(query), lang)
+
+    def _page(self, req: http.server.BaseHTTPRequestHandler, method: str, asked: set[str],
+              lang: Lang) -> None:  # fmt: skip
+        """The page itself (the key checked): GET shows it, POST presses a button."""
         self._drop_launcher()  # used: the browser is on the page
         self._last = self._clock()
-        if method == "GET":
-            if set(query) - {"k", "lang"}:  # a GET never changes anything
-                send(req, 405, b"changes need POST", "text/plain; charset=utf-8",
-                           extra={"Allow": "POST"})  # fmt: skip
-                return
+        if method == "POST":
+            self._post(req, lang)
+        elif asked - {"k", "lang"}:  # a GET never changes anything
+            send(req, 405, b"changes need POST", _TEXT, extra={"Allow": "POST"})
+        else:
             with self._lock:
                 self._show(req, lang)
-            return
-        self._post(req, lang)
 
     def _show(self, req: http.server.BaseHTTPRequestHandler, lang: Lang) -> None:
         import secrets
@@ -296,88 +300,76 @@ class SetupServer:
 
     def _post(self, req: http.server.BaseHTTPRequestHandler, lang: Lang) -> None:
         import hmac
-        from urllib.parse import parse_qs
 
-        ctype = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        origin = req.headers.get("Origin")
-        site = (req.headers.get("Sec-Fetch-Site") or "").lower()
-        if (origin is not None and origin.lower() not in self._origins) or site in (
-            "cross-site",
-            "same-site",
-        ):
+        from pysmail.setup.request import Refusal, from_other_site, read_form
+
+        if from_other_site(req, self._origins):
             self._refuse(req, 403, "setup.stale_form", lang)
             return
-        if ctype != "application/x-www-form-urlencoded":
-            send(req, 415, b"form data expected", "text/plain; charset=utf-8")
-            return
-        try:
-            length = int(req.headers.get("Content-Length") or "-1")
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            send(req, 413 if length > MAX_BODY else 411, b"bad length", "text/plain")
-            return
-        raw = req.rfile.read(length)
-        try:
-            parsed = parse_qs(
-                raw.decode("utf-8"),
-                keep_blank_values=True,
-                max_num_fields=100,
-                strict_parsing=False,
-            )
-        except (UnicodeDecodeError, ValueError):
-            send(req, 400, b"bad form", "text/plain; charset=utf-8")
-            return
-        form = {name: values[0] for name, values in parsed.items()}
-        if not hmac.compare_digest(form.get("csrf", "").encode(), self.csrf.encode()):
+        form = read_form(req, MAX_BODY)
+        if isinstance(form, Refusal):
+            send(req, form.status, form.body, form.ctype)
+        elif not hmac.compare_digest(form.get("csrf", "").encode(), self.csrf.encode()):
             self._refuse(req, 403, "setup.stale_form", lang)
-            return
-        with self._lock:
-            self._act(req, form.get("action", "apply"), form, lang)
+        else:
+            with self._lock:
+                self._act(req, form.get("action", "apply"), form, lang)
 
     def _act(self, req: http.server.BaseHTTPRequestHandler, action: str,
              form: Mapping[str, str], lang: Lang) -> None:  # fmt: skip
         """One button: update the draft and secrets from the form, do the action, and send the
         browser back to the page (303), to the provider (token), or to the done page."""
-        import secrets
+        from pysmail.setup.actions import draft_from_form
 
-        from pysmail.setup.actions import apply_defaults, draft_from_form, redirect_uri, validate
-        from pysmail.setup.flows import Notice, start_login
-        from pysmail.setup.page import render_done
-        from pysmail.setup.test_mail import send_test
-
-        if action not in ("apply", "defaults", "token", "test", "save", "done"):
-            send(req, 400, b"unknown action", "text/plain; charset=utf-8")
+        if action not in _ANCHORS:
+            send(req, 400, b"unknown action", _TEXT)
             return
         s = self.session
         s.draft = draft_from_form(form)
         typed = s.take_secrets(form)  # a typed secret with a line break is refused here
         s.errors = dict(typed)
-        anchor = "s-" + {"token": "account", "defaults": "server", "apply": "account"}.get(
-            action, action
-        )
         if action == "done":
-            nonce = secrets.token_urlsafe(16)
-            send(req, 200, render_done(lang, nonce), nonce=nonce)
-            self._done.set()
+            self._finish(req, lang)
             return
+        self._check(action, typed)
+        url = None if s.errors else self._perform(action, lang)
+        self._redirect(req, url or self._page_url(lang, _ANCHORS[action]))
+
+    def _finish(self, req: http.server.BaseHTTPRequestHandler, lang: Lang) -> None:
+        import secrets
+
+        from pysmail.setup.page import render_done
+
+        nonce = secrets.token_urlsafe(16)
+        send(req, 200, render_done(lang, nonce), nonce=nonce)
+        self._done.set()
+
+    def _check(self, action: str, typed: Mapping[str, str]) -> None:
+        """The defaults button sets the provider's server; the others check what they need."""
+        from pysmail.setup.actions import apply_defaults, validate
+
+        s = self.session
         if action == "defaults":
             s.draft = apply_defaults(s.draft)
         elif action in ("token", "test", "save"):
             # a kept secret goes only where it was saved: another server needs it typed again
             s.errors = {**s.stale_secrets(action), **typed, **validate(s.draft, need=action)}  # type: ignore[arg-type]
-        if s.errors:
-            self._redirect(req, self._page_url(lang, anchor))
-            return
-        section = "save" if action == "save" else "test" if action == "test" else "token"
+
+    def _perform(self, action: str, lang: Lang) -> str | None:
+        """Do a checked action: the provider's URL for the token button, else None (back to
+        the page, where a failure shows in the action's section)."""
+        from pysmail.setup.actions import redirect_uri
+        from pysmail.setup.flows import Notice, start_login
+        from pysmail.setup.test_mail import send_test
+
+        s = self.session
+        section = action if action in ("test", "save") else "token"
         try:
             if action == "token":
-                url = start_login(
-                    s, self._http_port(), redirect_uri(s.draft.provider, self.port), lang
-                )
+                redirect = redirect_uri(s.draft.provider, self.port)
+                url = start_login(s, self._http_port(), redirect, lang)
                 s.notices.pop("token", None)
-                self._redirect(req, url)
-                return
+                return url
             if action == "test":
                 s.notices["test"] = send_test(s, lang)
             elif action == "save":
@@ -391,4 +383,4 @@ class SetupServer:
                 "test": text("setup.test_failed", lang, code=f"{int(err.code):04d}"),
             }.get(section, "")
             s.notices[section] = Notice(False, title, s.scrubber.scrub(format_error(err, lang)))
-        self._redirect(req, self._page_url(lang, anchor))
+        return None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import text
+from pysmail.record import replace
 from pysmail.setup.actions import TOKEN_FILE_NAME
 from pysmail.setup.flows import Notice
 from pysmail.setup.save import ini_bytes, write_private, write_token_file
@@ -102,4 +102,4 @@ def _take_back(session: Session, path: Path) -> None:
         left = None if cache.expires_at is None else max(0.0, cache.expires_at - time.time())
         response = replace(response, access_token=cache.access_token, expires_in=left)
     session.learn(response.access_token, response.refresh_token)
-    login.response = response
+    session.login = replace(login, response=response)

@@ -9,10 +9,16 @@ from pysmail.errors import AuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pysmail.app.token.context import TokenContext
+    from pysmail.oauth.provider import TokenSource
     from pysmail.oauth.tokenfile import TokenFile
+    from pysmail.sasl import AuthRequest
+    from pysmail.smtp.session import SmtpParams
+    from pysmail.smtp.trace import Trace
 
 __all__ = ["SmtpTarget", "access_token", "check"]
 
@@ -61,27 +67,13 @@ def _smtp_params(target: SmtpTarget, ctx: TokenContext, doc: TokenFile) -> tuple
 
 def check(file: str | None, target: SmtpTarget, ctx: TokenContext, *, debug: bool) -> None:
     """Refresh (or fetch) an access token, show what it is, and AUTH with it at the SMTP server."""
-    from pysmail.oauth.flow import describe_claims, jwt_claims
-    from pysmail.oauth.health import authenticate_only
-    from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.session import SmtpParams
 
     path = token_path(file, ctx)
     doc = load_token(path, ctx.out.scrubber)
-    trace = None
-    if debug:
-        from pysmail.smtp.trace import Trace
-
-        trace = Trace(ctx.out.line, ctx.out.scrubber)
-    source: TokenSource | AppOnlySource
-    if app_only(doc):
-        source = AppOnlySource(doc, http_port(ctx, doc), ctx.out.scrubber)
-    else:
-        source = TokenSource(
-            path, scrubber=ctx.out.scrubber, http=ctx.http,
-            trace=trace.note if trace is not None else None,
-        )  # fmt: skip
+    trace = _trace(ctx) if debug else None
+    source = _token_source(path, doc, ctx, trace)
     token = source()
     user_shown = doc.user or "-"
     ctx.out.line(
@@ -90,23 +82,7 @@ def check(file: str | None, target: SmtpTarget, ctx: TokenContext, *, debug: boo
     ctx.out.line(_token_facts(token, doc, ctx))
     params, user, mechanism = _smtp_params(target, ctx, doc)
     assert isinstance(params, SmtpParams)
-    auth = AuthRequest(mechanism, user, token=source)
-    try:
-        authenticate_only(params, auth, trace)
-    except AuthError as err:
-        if isinstance(source, AppOnlySource):
-            claims = describe_claims(jwt_claims(source.token)) if source.token else "-"
-            raise AuthError(
-                err.code, "token.app_only_refused", reply=err.reply, host=params.host,
-                user=user, claims=claims,
-            ) from err  # fmt: skip
-        if not source.retryable(err):
-            raise source.explain(err) from err
-        source.invalidate()
-        try:
-            authenticate_only(params, auth, trace)
-        except AuthError as again:
-            raise source.explain(again) from again
+    _authenticate(params, AuthRequest(mechanism, user, token=source), source, trace)
     shown_mech = mechanism if mechanism != "auto" else "XOAUTH2/OAUTHBEARER"
     ctx.out.line(
         ctx.text(
@@ -118,6 +94,53 @@ def check(file: str | None, target: SmtpTarget, ctx: TokenContext, *, debug: boo
             user=user,
         )  # fmt: skip
     )
+
+
+def _trace(ctx: TokenContext) -> Trace:
+    from pysmail.smtp.trace import Trace
+
+    return Trace(ctx.out.line, ctx.out.scrubber)
+
+
+def _token_source(
+    path: Path, doc: TokenFile, ctx: TokenContext, trace: Trace | None = None
+) -> TokenSource | AppOnlySource:
+    """Where the access token comes from: the client credentials grant for an app-only file,
+    else the refresh token (same cache, lock and rotation as smail)."""
+    from pysmail.oauth.provider import TokenSource
+
+    if app_only(doc):
+        return AppOnlySource(doc, http_port(ctx, doc), ctx.out.scrubber)
+    return TokenSource(
+        path, scrubber=ctx.out.scrubber, http=ctx.http,
+        trace=trace.note if trace is not None else None,
+    )  # fmt: skip
+
+
+def _authenticate(
+    params: SmtpParams, auth: AuthRequest, source: TokenSource | AppOnlySource, trace: Trace | None
+) -> None:
+    """AUTH at the server; a refusal the token source may retry is tried once more with a new
+    token, the others explained."""
+    from pysmail.oauth.flow import describe_claims, jwt_claims
+    from pysmail.oauth.health import authenticate_only
+
+    try:
+        authenticate_only(params, auth, trace)
+    except AuthError as err:
+        if isinstance(source, AppOnlySource):
+            claims = describe_claims(jwt_claims(source.token)) if source.token else "-"
+            raise AuthError(
+                err.code, "token.app_only_refused", reply=err.reply, host=params.host,
+                user=auth.user, claims=claims,
+            ) from err  # fmt: skip
+        if not source.retryable(err):
+            raise source.explain(err) from err
+        source.invalidate()
+        try:
+            authenticate_only(params, auth, trace)
+        except AuthError as again:
+            raise source.explain(again) from again
 
 
 def _token_facts(token: str, doc: TokenFile, ctx: TokenContext) -> str:
@@ -149,15 +172,9 @@ def access_token(
 ) -> None:
     """Print a fresh access token (through TokenSource: same cache, lock and rotation as smail).
     This output is the one place a token is shown on purpose: stdout only, for a program."""
-    from pysmail.oauth.provider import TokenSource
-
     path = token_path(file, ctx)
     doc = load_token(path, ctx.out.scrubber)
-    source: TokenSource | AppOnlySource
-    if app_only(doc):
-        source = AppOnlySource(doc, http_port(ctx, doc), ctx.out.scrubber)
-    else:
-        source = TokenSource(path, scrubber=ctx.out.scrubber, http=ctx.http)
+    source = _token_source(path, doc, ctx)
     token = source()
     value = token if not sasl else sasl_blob(sasl, user or doc.user, token)
     ctx.out.secret_value(value)

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TextIO
-
 from pysmail.messages import Lang, text
+from pysmail.record import record
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+    from typing import TextIO
+
     from pysmail.oauth.http import HttpPort
     from pysmail.ui.output import Output
 
 __all__ = ["TokenContext"]
 
 
-@dataclass
+@record
 class TokenContext:
     """What every smail-token command shares: two outputs (stdout, stderr), the environment,
     the folder, the language, stdin, whether to prompt, the browser and the HTTP port."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pysmail.errors import SmailError
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
     from pysmail.oauth.http import HttpPort
     from pysmail.oauth.tokenfile import TokenFile

@@ -8,8 +8,10 @@ from pysmail.app.token.files import http_port, load_token, stamp, token_path
 from pysmail.errors import OAuthError
 from pysmail.messages import format_error
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pysmail.app.token.context import TokenContext
     from pysmail.oauth.app_only import CertificateFacts
     from pysmail.oauth.health import Status as TokenStatus
@@ -34,41 +36,52 @@ def _introspect(doc: TokenFile, ctx: TokenContext) -> bool | None:
 def status(files: list[str] | None, ctx: TokenContext, *, offline: bool) -> None:
     """One block per token file: who, which client, the access token's and the refresh
     token's life, and the rule that ends it (the provider is asked unless `offline`)."""
-    from pysmail.oauth.health import token_status
-    from pysmail.oauth.store import read_cache
-
     paths = [ctx.cwd / f for f in files] if files else [token_path(None, ctx)]
     now = time.time()
     for number, path in enumerate(paths):
-        doc = load_token(path, ctx.out.scrubber, resolve=False)
-        where, doc = _keyring_place(doc, ctx)
-        st = token_status(doc, read_cache(path), now)
-        access = _access(st, ctx, now)
-        refresh = where + _refresh(st, ctx, now)
-        if not offline and st.grant != "client_credentials":
-            active = _introspect(doc, ctx)
-            if active is not None:
-                refresh += ctx.text("token.active_yes" if active else "token.active_no")
-        dies, rule, cert_line = _end(st, doc, ctx, now)
         if number:
             ctx.out.line("")
-        ctx.out.line(
-            ctx.text(
-                "token.status_block",
-                path=path,
-                provider=st.provider,
-                user=st.user or "-",
-                client=st.client_id,
-                grant=st.grant,
-                scopes=st.scopes,
-                access=access,
-                refresh=refresh,
-                dies=dies,
-                rule=rule,
-            )  # fmt: skip
-        )
-        if cert_line is not None:
-            ctx.out.line(cert_line)
+        _show_file(path, ctx, now, offline=offline)
+
+
+def _show_file(path: Path, ctx: TokenContext, now: float, *, offline: bool) -> None:
+    """The status block of one token file (and its certificate line, if it has one)."""
+    from pysmail.oauth.health import token_status
+    from pysmail.oauth.store import read_cache
+
+    doc = load_token(path, ctx.out.scrubber, resolve=False)
+    where, doc = _keyring_place(doc, ctx)
+    st = token_status(doc, read_cache(path), now)
+    access = _access(st, ctx, now)
+    refresh = where + _refresh(st, ctx, now)
+    if not offline and st.grant != "client_credentials":
+        refresh += _active(doc, ctx)
+    dies, rule, cert_line = _end(st, doc, ctx, now)
+    ctx.out.line(
+        ctx.text(
+            "token.status_block",
+            path=path,
+            provider=st.provider,
+            user=st.user or "-",
+            client=st.client_id,
+            grant=st.grant,
+            scopes=st.scopes,
+            access=access,
+            refresh=refresh,
+            dies=dies,
+            rule=rule,
+        )  # fmt: skip
+    )
+    if cert_line is not None:
+        ctx.out.line(cert_line)
+
+
+def _active(doc: TokenFile, ctx: TokenContext) -> str:
+    """What the provider says of the refresh token; nothing when it cannot be asked."""
+    active = _introspect(doc, ctx)
+    if active is None:
+        return ""
+    return ctx.text("token.active_yes" if active else "token.active_no")
 
 
 def _access(st: TokenStatus, ctx: TokenContext, now: float) -> str:

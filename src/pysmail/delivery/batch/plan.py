@@ -317,21 +317,9 @@ def plan_rows(
 
 def cli_recipients(settings: Settings) -> Recipients | None:
     """The command line's recipients (-t/-c/-b and plain ones) added to every message."""
-    from pysmail.mime.addresses import Recipients, parse_recipients
+    from pysmail.config.recipients import given_recipients
 
-    msg = settings.message
-    parts = [parse_recipients(list(msg.recipients))] if msg.recipients else []
-    for kind, values in (("to", msg.to), ("cc", msg.cc), ("bcc", msg.bcc)):
-        if values:
-            got = parse_recipients(list(values))
-            parts.append(Recipients(**{kind: (*got.to, *got.cc, *got.bcc)}))
-    if not parts:
-        return None
-    return Recipients(
-        to=tuple(a for p in parts for a in p.to),
-        cc=tuple(a for p in parts for a in p.cc),
-        bcc=tuple(a for p in parts for a in p.bcc),
-    )
+    return given_recipients(settings.message)
 
 
 def _read_text(path: str, cwd: Path, encoding: str | None, msgid: str) -> str:
