@@ -26,7 +26,6 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pysmail.errors import OAuthError
@@ -34,8 +33,9 @@ from pysmail.exitcodes import ErrCode
 from pysmail.oauth.authorize import authenticated_form
 from pysmail.oauth.flow import FormRequest
 from pysmail.oauth.providers import AuthMethod
+from pysmail.record import field, record
 
-TYPE_CHECKING = False  # not typing's (start-up cost); mypy knows the name
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -141,7 +141,7 @@ def assertion_request(
     return FormRequest(token_url, data, None)
 
 
-@dataclass(frozen=True)
+@record
 class Certificate:
     """A certificate and its private key, loaded (see load_certificate). `key` is a
     `cryptography` private key object; `alg` RS256 (RSA) or ES256 (EC P-256)."""
@@ -318,7 +318,7 @@ def load_certificate(certificate_file: Path, key_file: Path | None = None) -> Ce
     return Certificate(certificate_file, key_path, der, key, alg)
 
 
-@dataclass(frozen=True)
+@record
 class CertificateFacts:
     """What `smail-token status` shows: never the key. `not_after` None when unknown."""
 

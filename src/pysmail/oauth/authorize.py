@@ -11,12 +11,12 @@ the token file it produces, and the page the browser shows. No I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.oauth.flow import FormRequest, TokenResponse, basic_credentials, shown_url
 from pysmail.oauth.providers import GENERIC, GOOGLE, MICROSOFT, AuthMethod, Preset
+from pysmail.record import field, record
 
 __all__ = [
     "DEFAULT_MS_REDIRECT",
@@ -37,7 +37,7 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _CODE = ErrCode.NO_ACCESS_TOKEN
 
 
-@dataclass(frozen=True)
+@record
 class LoginPlan:
     """Everything the login needs except the secrets. `redirect_uri` is the final one (with the
     port the listener got). `prompt` None: the provider's default (see authorize_url)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pysmail.errors import OAuthError
@@ -18,6 +17,7 @@ from pysmail.oauth.authorize import authenticated_form
 from pysmail.oauth.flow import FormRequest, ProviderError, TokenResponse, parse_error
 from pysmail.oauth.http import HttpPort
 from pysmail.oauth.providers import AuthMethod
+from pysmail.record import field, record
 
 __all__ = [
     "DEVICE_GRANT",
@@ -33,7 +33,7 @@ SLOW_DOWN_STEP = 5.0  # RFC 8628 3.5
 _CODE = ErrCode.NO_ACCESS_TOKEN
 
 
-@dataclass(frozen=True)
+@record
 class DeviceCode:
     """The device authorization response (RFC 8628 3.2)."""
 

@@ -9,11 +9,11 @@ when the app is in "Testing" status, else after 6 months without use. Other prov
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pysmail.oauth.providers import GOOGLE, MICROSOFT, resolve
 from pysmail.oauth.store import CachedToken, fingerprint
+from pysmail.record import record
 
 if TYPE_CHECKING:
     from pysmail.oauth.tokenfile import TokenFile
@@ -38,7 +38,7 @@ GOOGLE_IDLE_DAYS = 182  # "unused for six months"
 WARN_DAYS = 14  # status warns when the latest death is closer than this
 
 
-@dataclass(frozen=True)
+@record
 class Status:
     """One account as `status` shows it; times are Unix seconds, None when unknown."""
 

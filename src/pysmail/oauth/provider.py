@@ -22,7 +22,7 @@ from pysmail.redact import MASK, Scrubber
 
 # A send with a cached access token loads none of the HTTP side: pysmail.oauth.flow and
 # pysmail.oauth.http (and typing, dataclasses) are imported where a refresh happens.
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import TypeVar
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pysmail.record import record
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import Literal
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pysmail.record import field, record
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from pysmail.oauth.flow import TokenResponse
 
