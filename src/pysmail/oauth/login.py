@@ -202,7 +202,7 @@ def run_login(
     user = _value(opts.user, console, "Mail address", "--user")
     client_id = _value(opts.client_id, console, "Client ID", "--client-id")
     if certificate:
-        from pysmail.oauth.app_only import load_certificate
+        from pysmail.oauth.certificate import load_certificate
 
         # Absolute: smail may run from another folder. Checked before any request is made.
         files = ((cwd / certificate).resolve(), _resolved(cwd, opts.private_key))

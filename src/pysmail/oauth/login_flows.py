@@ -18,7 +18,7 @@ from pysmail.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pysmail.oauth.app_only import Certificate
+    from pysmail.oauth.certificate import Certificate
     from pysmail.oauth.redirect import RedirectListener
 
 __all__ = ["LoginRun", "app_only", "app_only_certificate", "browser", "device"]
