@@ -26,8 +26,9 @@ TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import TypeVar
 
-    from pysmail.oauth.flow import FormRequest, TokenResponse
-    from pysmail.oauth.http import HttpPort
+    from pysmail.fs.atomic import PendingWrite
+    from pysmail.oauth.flow import FormRequest, ProviderError, TokenResponse
+    from pysmail.oauth.http import HttpPort, HttpResult
     from pysmail.oauth.providers import AuthMethod
 
     _T = TypeVar("_T")
@@ -234,24 +235,12 @@ class TokenSource:
 
         Called with the lock held.
         """
-        from pysmail.fs.atomic import PendingWrite
-        from pysmail.oauth.errors import provider_error
         from pysmail.oauth.flow import parse_error, parse_token_response, shown_url
         from pysmail.oauth.signals import request_signals
-        from pysmail.oauth.tokenfile import rotation_bytes
 
         token_uri, method = self._endpoint(doc)
         request = self._grant_request(doc, token_uri, method)
-        pending: PendingWrite | _KeyringWrite
-        if doc.keyring_account is not None:
-            # Before the token is spent: prove the keyring takes a write (the same value).
-            pending = _KeyringWrite(doc)
-        else:
-            try:
-                # Before the token is spent: prove its successor can be written next to the file.
-                pending = PendingWrite(doc.path, through_link=True)
-            except OSError as exc:
-                raise _write_failed(doc.path, exc) from exc
+        pending = _pending_write(doc)
         self._note(f"[Try get access token from {shown_url(token_uri)}]")
         started = self._clock()
         response: TokenResponse | None = None
@@ -268,42 +257,66 @@ class TokenSource:
                 if error is None and 200 <= result.status < 300:
                     response = parse_token_response(token_uri, result.status, result.json)
                     self._scrubber.add(response.access_token)
-                    new = response.refresh_token
-                    if new is not None and new != doc.refresh_token:
-                        self._scrubber.add(new)
-                        if isinstance(pending, _KeyringWrite):
-                            pending.store(new)  # the file keeps its keyring: reference
-                        else:
-                            data = rotation_bytes(doc, new)  # refuses CR/LF: file kept
-                            try:
-                                pending.commit(data)
-                            except OSError as exc:
-                                raise _write_failed(doc.path, exc) from exc
+                    self._keep_successor(doc, response.refresh_token, pending)
                     # Still inside: the processes waiting for the lock find the cache filled.
                     self._save_cache(doc, response, started)
         finally:
             pending.discard()
         if response is None:
-            if error is None:
-                raise OAuthError(
-                    ErrCode.NO_ACCESS_TOKEN,
-                    "oauth.http_status",
-                    http_status=result.status,
-                    url=shown_url(token_uri),
-                    status=result.status,
-                )
-            self._note(f"[token endpoint: HTTP {result.status} {error.error}]")
-            if error.error == "invalid_grant" and not retried:
-                # Re-read before declaring the token dead: a writer outside our lock (an older
-                # smail, a copied file, smail-token login) may have replaced it meanwhile.
-                again = self._read()
-                if again.refresh_token != doc.refresh_token:
-                    self._note("[the refresh token changed on disk; trying the new one]")
-                    return self._refresh(again, retried=True)
-            raise provider_error(error, resolve(doc).preset.key, token_uri, doc.path)
+            return self._after_refusal(doc, token_uri, result, error, retried=retried)
         if response.refresh_token and response.refresh_token != doc.refresh_token:
             self._note("[new refresh token saved]")
         return response.access_token
+
+    def _keep_successor(
+        self, doc: TokenFile, new: str | None, pending: PendingWrite | _KeyringWrite
+    ) -> None:
+        """Save a rotated refresh token (the keyring's entry, or the file through `pending`)."""
+        from pysmail.oauth.tokenfile import rotation_bytes
+
+        if new is None or new == doc.refresh_token:
+            return
+        self._scrubber.add(new)
+        if isinstance(pending, _KeyringWrite):
+            pending.store(new)  # the file keeps its keyring: reference
+            return
+        data = rotation_bytes(doc, new)  # refuses CR/LF: file kept
+        try:
+            pending.commit(data)
+        except OSError as exc:
+            raise _write_failed(doc.path, exc) from exc
+
+    def _after_refusal(
+        self,
+        doc: TokenFile,
+        token_uri: str,
+        result: HttpResult,
+        error: ProviderError | None,
+        *,
+        retried: bool,
+    ) -> str:
+        """A refresh the token endpoint refused: once more with a token changed on disk
+        meanwhile, else the OAuthError that says why."""
+        from pysmail.oauth.errors import provider_error
+        from pysmail.oauth.flow import shown_url
+
+        if error is None:
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN,
+                "oauth.http_status",
+                http_status=result.status,
+                url=shown_url(token_uri),
+                status=result.status,
+            )
+        self._note(f"[token endpoint: HTTP {result.status} {error.error}]")
+        if error.error == "invalid_grant" and not retried:
+            # Re-read before declaring the token dead: a writer outside our lock (an older
+            # smail, a copied file, smail-token login) may have replaced it meanwhile.
+            again = self._read()
+            if again.refresh_token != doc.refresh_token:
+                self._note("[the refresh token changed on disk; trying the new one]")
+                return self._refresh(again, retried=True)
+        raise provider_error(error, resolve(doc).preset.key, token_uri, doc.path)
 
     def _save_cache(
         self,
@@ -318,6 +331,19 @@ class TokenSource:
             write_cache(self.path, cached_entry(response, refresh, started))
         except OSError as exc:  # only a cache: the next run refreshes again
             self._note(f"[cannot write the token cache: {exc.strerror or type(exc).__name__}]")
+
+
+def _pending_write(doc: TokenFile) -> PendingWrite | _KeyringWrite:
+    """Before the token is spent: prove its successor can be saved (the keyring takes a write
+    of the same value, or a file can be written next to the token file)."""
+    from pysmail.fs.atomic import PendingWrite
+
+    if doc.keyring_account is not None:
+        return _KeyringWrite(doc)
+    try:
+        return PendingWrite(doc.path, through_link=True)
+    except OSError as exc:
+        raise _write_failed(doc.path, exc) from exc
 
 
 class _KeyringWrite:
