@@ -113,19 +113,27 @@ def parse_redirect(target: str, plan: LoginPlan, state: str) -> str:
     got = params.get("state", "")
     if not hmac.compare_digest(got.encode(), state.encode()):
         raise OAuthError(_CODE, "token.state_mismatch")
-    error = params.get("error")
-    if error is not None:
-        description = " ".join(params.get("error_description", "").split())[:300] or "-"
-        if error == "access_denied":
-            raise OAuthError(_CODE, "token.consent_refused", description=description)
-        raise OAuthError(_CODE, "token.authorize_error", error=error, description=description)
-    iss = params.get("iss")
-    if iss is not None and plan.issuer and iss.rstrip("/") != plan.issuer.rstrip("/"):
-        raise OAuthError(_CODE, "token.issuer_mismatch", got=iss, expected=plan.issuer)
+    if "error" in params:
+        raise _authorize_error(params["error"], params.get("error_description", ""))
+    _check_issuer(params.get("iss"), plan.issuer)
     code = params["code"]
     if not code:
         raise OAuthError(_CODE, "token.redirect_malformed")
     return code
+
+
+def _authorize_error(error: str, description: str) -> OAuthError:
+    """The error=... a redirect brought: the user refused, or another error."""
+    shown = " ".join(description.split())[:300] or "-"
+    if error == "access_denied":
+        return OAuthError(_CODE, "token.consent_refused", description=shown)
+    return OAuthError(_CODE, "token.authorize_error", error=error, description=shown)
+
+
+def _check_issuer(iss: str | None, issuer: str | None) -> None:
+    """RFC 9207: the redirect's `iss`, when both are known, must be the issuer signed in at."""
+    if iss is not None and issuer and iss.rstrip("/") != issuer.rstrip("/"):
+        raise OAuthError(_CODE, "token.issuer_mismatch", got=iss, expected=issuer)
 
 
 def authenticated_form(
@@ -195,19 +203,24 @@ def token_file_values(
         "OAUTH2_TIME_OUT": f"{timeout:g}",
         "Provider": plan.preset.smail_code or plan.preset.key,
     }
-    if plan.scopes != plan.preset.scopes:
-        values["Scope"] = plan.scope
-    if plan.tenant:
-        values["Tenant"] = plan.tenant
-    if plan.issuer:
-        values["Issuer"] = plan.issuer
-    if auth_method is not None and auth_method != "none":
-        values["TokenAuthMethod"] = auth_method
+    values.update(_chosen_keys(plan, auth_method))
     values["Grant"] = grant
     values["Issued"] = iso_utc(now)
     if response is not None and response.scope:
         values["GrantedScope"] = response.scope
     return values
+
+
+def _chosen_keys(plan: LoginPlan, auth_method: AuthMethod | None) -> dict[str, str]:
+    """Scope= (only when it differs from the preset's), Tenant=, Issuer=, TokenAuthMethod=:
+    those the login chose."""
+    chosen = {
+        "Scope": plan.scope if plan.scopes != plan.preset.scopes else None,
+        "Tenant": plan.tenant or None,
+        "Issuer": plan.issuer or None,
+        "TokenAuthMethod": auth_method if auth_method != "none" else None,
+    }
+    return {key: value for key, value in chosen.items() if value is not None}
 
 
 # Keys a new login replaces; present in an old file but not set now, they are emptied.
