@@ -30,9 +30,8 @@ from pathlib import Path
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.oauth.authorize import authenticated_form
 from pysmail.oauth.certificate import Certificate, certificate_facts, load_certificate
-from pysmail.oauth.flow import FormRequest
+from pysmail.oauth.flow import FormRequest, authenticated_form
 from pysmail.oauth.providers import AuthMethod
 
 TYPE_CHECKING = False  # not typing's: docs/decisions.md D8

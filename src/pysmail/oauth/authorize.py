@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.oauth.flow import FormRequest, TokenResponse, basic_credentials, shown_url
+from pysmail.oauth.flow import FormRequest, TokenResponse, authenticated_form, shown_url
 from pysmail.oauth.providers import GENERIC, GOOGLE, MICROSOFT, AuthMethod, Preset
 from pysmail.record import field, record
 
@@ -22,7 +22,6 @@ __all__ = [
     "DEFAULT_MS_REDIRECT",
     "LOOPBACK_HOSTS",
     "LoginPlan",
-    "authenticated_form",
     "authorize_url",
     "code_request",
     "parse_redirect",
@@ -134,26 +133,6 @@ def _check_issuer(iss: str | None, issuer: str | None) -> None:
     """RFC 9207: the redirect's `iss`, when both are known, must be the issuer signed in at."""
     if iss is not None and issuer and iss.rstrip("/") != issuer.rstrip("/"):
         raise OAuthError(_CODE, "token.issuer_mismatch", got=iss, expected=issuer)
-
-
-def authenticated_form(
-    url: str,
-    data: dict[str, str],
-    client_id: str,
-    client_secret: str | None,
-    method: AuthMethod,
-) -> FormRequest:
-    """`data` POSTed to `url` with the client authenticated (RFC 6749 2.3.1): HTTP Basic, the
-    secret in the body, or (public client) only client_id."""
-    body = dict(data)
-    basic = None
-    if method == "client_secret_basic" and client_secret:
-        basic = basic_credentials(client_id, client_secret)
-    else:
-        body["client_id"] = client_id
-        if method == "client_secret_post" and client_secret:
-            body["client_secret"] = client_secret
-    return FormRequest(url, body, basic)
 
 
 def code_request(

@@ -13,8 +13,13 @@ from pathlib import Path
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.oauth.authorize import authenticated_form
-from pysmail.oauth.flow import FormRequest, ProviderError, TokenResponse, parse_error
+from pysmail.oauth.flow import (
+    FormRequest,
+    ProviderError,
+    TokenResponse,
+    authenticated_form,
+    parse_error,
+)
 from pysmail.oauth.http import HttpPort
 from pysmail.oauth.providers import AuthMethod
 from pysmail.record import field, record

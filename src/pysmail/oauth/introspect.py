@@ -146,9 +146,8 @@ def ask(
     """(the endpoint as shown, the provider's RFC 7662 answer) for `token`, or why it cannot
     be asked. The client authenticates as it does at the token endpoint, with the method the
     discovery document lists for introspection when the file does not name one."""
-    from pysmail.oauth.authorize import authenticated_form
     from pysmail.oauth.exchange import post
-    from pysmail.oauth.flow import choose_auth_method, shown_url
+    from pysmail.oauth.flow import authenticated_form, choose_auth_method, shown_url
     from pysmail.oauth.providers import resolve
 
     resolved = resolve(doc)
