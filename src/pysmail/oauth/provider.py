@@ -21,7 +21,7 @@ from pysmail.oauth.tokenfile import TokenFile, read_token_file
 from pysmail.redact import MASK, Scrubber
 
 # A send with a cached access token loads none of the HTTP side: pysmail.oauth.flow and
-# pysmail.oauth.http (and typing, dataclasses) are imported where a refresh happens.
+# pysmail.oauth.http (and typing) are imported where a refresh happens (docs/decisions.md D8).
 TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import TypeVar
