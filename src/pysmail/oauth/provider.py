@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pysmail.oauth.flow import FormRequest, ProviderError, TokenResponse
     from pysmail.oauth.http import HttpPort, HttpResult
     from pysmail.oauth.providers import AuthMethod
+    from pysmail.oauth.rotation import KeyringWrite
 
     _T = TypeVar("_T")
 
@@ -236,11 +237,12 @@ class TokenSource:
         Called with the lock held.
         """
         from pysmail.oauth.flow import parse_error, parse_token_response, shown_url
+        from pysmail.oauth.rotation import prepare
         from pysmail.oauth.signals import request_signals
 
         token_uri, method = self._endpoint(doc)
         request = self._grant_request(doc, token_uri, method)
-        pending = _pending_write(doc)
+        pending = prepare(doc)
         self._note(f"[Try get access token from {shown_url(token_uri)}]")
         started = self._clock()
         response: TokenResponse | None = None
@@ -269,22 +271,15 @@ class TokenSource:
         return response.access_token
 
     def _keep_successor(
-        self, doc: TokenFile, new: str | None, pending: PendingWrite | _KeyringWrite
+        self, doc: TokenFile, new: str | None, pending: PendingWrite | KeyringWrite
     ) -> None:
         """Save a rotated refresh token (the keyring's entry, or the file through `pending`)."""
-        from pysmail.oauth.tokenfile import rotation_bytes
+        from pysmail.oauth.rotation import keep
 
         if new is None or new == doc.refresh_token:
             return
         self._scrubber.add(new)
-        if isinstance(pending, _KeyringWrite):
-            pending.store(new)  # the file keeps its keyring: reference
-            return
-        data = rotation_bytes(doc, new)  # refuses CR/LF: file kept
-        try:
-            pending.commit(data)
-        except OSError as exc:
-            raise _write_failed(doc.path, exc) from exc
+        keep(doc, new, pending)
 
     def _after_refusal(
         self,
@@ -331,50 +326,6 @@ class TokenSource:
             write_cache(self.path, cached_entry(response, refresh, started))
         except OSError as exc:  # only a cache: the next run refreshes again
             self._note(f"[cannot write the token cache: {exc.strerror or type(exc).__name__}]")
-
-
-def _pending_write(doc: TokenFile) -> PendingWrite | _KeyringWrite:
-    """Before the token is spent: prove its successor can be saved (the keyring takes a write
-    of the same value, or a file can be written next to the token file)."""
-    from pysmail.fs.atomic import PendingWrite
-
-    if doc.keyring_account is not None:
-        return _KeyringWrite(doc)
-    try:
-        return PendingWrite(doc.path, through_link=True)
-    except OSError as exc:
-        raise _write_failed(doc.path, exc) from exc
-
-
-class _KeyringWrite:
-    """PendingWrite's part for a file whose refresh token lives in the OS keyring: the file is
-    never rewritten; the rotated token is stored under the file's keyring account.
-
-    Raises (constructor and store): OAuthError(NO_ACCESS_TOKEN, "oauth.keyring_*").
-    """
-
-    def __init__(self, doc: TokenFile) -> None:
-        from pysmail.oauth.keyref import store
-
-        assert doc.keyring_account is not None
-        self._path = doc.path
-        self._account = doc.keyring_account
-        store(self._account, doc.refresh_token, doc.path)  # a probe: the same value back
-
-    def store(self, token: str) -> None:
-        from pysmail.oauth.keyref import store
-
-        store(self._account, token, self._path)
-
-    def discard(self) -> None:
-        """Nothing to undo: the keyring was only written with the value it had."""
-
-
-def _write_failed(path: Path, exc: OSError) -> OAuthError:
-    reason = exc.strerror or type(exc).__name__
-    return OAuthError(
-        ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_write_failed", path=path, reason=reason
-    )
 
 
 def _stamp(when: float | None) -> str:
