@@ -29,13 +29,12 @@ from pysmail.oauth.app_only import (
     ASSERTION_TYPE,
     app_only_request,
     assertion_request,
-    certificate_facts,
     certificate_paths,
     client_assertion,
     explain_refusal,
-    load_certificate,
 )
 from pysmail.oauth.authorize import render_token_file
+from pysmail.oauth.certificate import certificate_facts, load_certificate
 from pysmail.oauth.tokenfile import parse_token_file
 
 TOKEN_URL = "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token"

@@ -16,8 +16,8 @@ argv, logs or messages. Signing uses the `cryptography` package (pip install pys
 imported only when a certificate is really used.
 
 Pure: the request builders, the header, claims and signing input, `client_assertion` (an RS256
-signature is deterministic given the key, `now` and `jti`; ES256 uses a random nonce). The I/O
-shell at the end reads the PEM files and checks their permissions.
+signature is deterministic given the key, `now` and `jti`; ES256 uses a random nonce).
+certificate.py reads the PEM files and checks their permissions.
 """
 
 from __future__ import annotations
@@ -26,16 +26,15 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.oauth.authorize import authenticated_form
-from pysmail.oauth.flow import FormRequest
+from pysmail.oauth.certificate import Certificate, certificate_facts, load_certificate
+from pysmail.oauth.flow import FormRequest, authenticated_form
 from pysmail.oauth.providers import AuthMethod
 
-TYPE_CHECKING = False  # not typing's (start-up cost); mypy knows the name
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -46,20 +45,15 @@ __all__ = [
     "ASSERTION_LIFETIME",
     "ASSERTION_TYPE",
     "MS_APP_ONLY_SCOPE",
-    "Certificate",
-    "CertificateFacts",
     "app_only_request",
     "assertion_claims",
     "assertion_header",
     "assertion_request",
-    "certificate_facts",
     "certificate_paths",
     "client_assertion",
     "client_credentials_request",
     "explain_refusal",
-    "load_certificate",
     "signing_input",
-    "thumbprint_hex",
 ]
 
 APP_ONLY_GRANT = "client_credentials"
@@ -67,8 +61,6 @@ MS_APP_ONLY_SCOPE = "https://outlook.office365.com/.default"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME = 300  # seconds (Microsoft's examples use 5-10 minutes)
 _CODE = ErrCode.NO_ACCESS_TOKEN
-_PEM_CERT = b"-----BEGIN CERTIFICATE-----"
-_PEM_KEY_TAGS = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"ENCRYPTED PRIVATE KEY")
 
 
 def client_credentials_request(
@@ -86,11 +78,6 @@ def client_credentials_request(
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def thumbprint_hex(cert_der: bytes) -> str:
-    """The SHA-1 thumbprint as the Azure portal and Windows show it (upper-case hex)."""
-    return hashlib.sha1(cert_der).hexdigest().upper()  # noqa: S324 - an identifier, not security
 
 
 def assertion_header(cert_der: bytes, alg: str) -> dict[str, str]:
@@ -141,22 +128,6 @@ def assertion_request(
     return FormRequest(token_url, data, None)
 
 
-@dataclass(frozen=True)
-class Certificate:
-    """A certificate and its private key, loaded (see load_certificate). `key` is a
-    `cryptography` private key object; `alg` RS256 (RSA) or ES256 (EC P-256)."""
-
-    certificate_file: Path
-    key_file: Path
-    cert_der: bytes = field(repr=False)
-    key: object = field(repr=False)
-    alg: str
-
-    @property
-    def thumbprint(self) -> str:
-        return thumbprint_hex(self.cert_der)
-
-
 def _sign(key: object, alg: str, data: bytes) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -181,7 +152,7 @@ def client_assertion(
     return data.decode("ascii") + "." + _b64url(_sign(credential.key, credential.alg, data))
 
 
-# -- the I/O shell: PEM files ---------------------------------------------------------------------
+# -- the token file's certificate ---------------------------------------------------------------
 
 
 def certificate_paths(doc: TokenFile) -> tuple[Path, Path | None] | None:
@@ -199,159 +170,6 @@ def certificate_paths(doc: TokenFile) -> tuple[Path, Path | None] | None:
         raise OAuthError(_CODE, "oauth.certificate_and_secret", path=doc.path)
     folder = doc.path.parent
     return folder / cert, (folder / key if key else None)
-
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        with open(path, "rb") as stream:
-            return stream.read(1024 * 1024)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise OAuthError(_CODE, "oauth.certificate_unreadable", what=what, path=path,
-                         reason=reason) from None  # fmt: skip
-
-
-def _pem_blocks(data: bytes, tags: tuple[bytes, ...]) -> list[tuple[bytes, bytes]]:
-    """(tag, whole PEM block) of each block with one of `tags`, in file order."""
-    found: list[tuple[bytes, bytes]] = []
-    at = 0
-    while True:
-        start = data.find(b"-----BEGIN ", at)
-        if start < 0:
-            return found
-        tag_end = data.find(b"-----", start + 11)
-        if tag_end < 0:
-            return found
-        tag = data[start + 11 : tag_end]
-        end_marker = b"-----END " + tag + b"-----"
-        end = data.find(end_marker, tag_end)
-        if end < 0:
-            return found
-        at = end + len(end_marker)
-        if tag in tags:
-            found.append((tag, data[start:at]))
-
-
-def _cert_der(data: bytes, path: Path) -> bytes:
-    """The DER of the first CERTIFICATE block (the leaf, by convention)."""
-    import binascii
-
-    blocks = _pem_blocks(data, (b"CERTIFICATE",))
-    if not blocks:
-        raise OAuthError(_CODE, "oauth.certificate_invalid", path=path,
-                         reason="no -----BEGIN CERTIFICATE----- block")  # fmt: skip
-    body = b"".join(blocks[0][1].splitlines()[1:-1])
-    try:
-        return base64.b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
-        raise OAuthError(_CODE, "oauth.certificate_invalid", path=path,
-                         reason="the CERTIFICATE block is not base64") from None  # fmt: skip
-
-
-def _check_private(path: Path) -> None:
-    from pysmail.fs import fileperm
-
-    try:
-        private, reason = fileperm.is_private(path)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise OAuthError(_CODE, "oauth.certificate_unreadable", what="private key", path=path,
-                         reason=reason) from None  # fmt: skip
-    if not private:
-        raise OAuthError(_CODE, "oauth.private_key_not_private", path=path, reason=reason)
-
-
-def _need_cryptography(path: Path) -> None:
-    try:
-        import cryptography  # noqa: F401 - only whether it is there
-    except ImportError:
-        raise OAuthError(_CODE, "oauth.certificate_needs_cryptography", path=path) from None
-
-
-def load_certificate(certificate_file: Path, key_file: Path | None = None) -> Certificate:
-    """Read the certificate and its private key (from `key_file`, else from the certificate's
-    PEM), refusing a key file others may read, an encrypted or unsupported key, and a key that
-    does not belong to the certificate. Messages never quote the key.
-
-    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.certificate_*" | "oauth.private_key_*").
-    """
-    cert_data = _read(certificate_file, "certificate")
-    der = _cert_der(cert_data, certificate_file)
-    key_path = key_file if key_file is not None else certificate_file
-    key_data = _read(key_file, "private key") if key_file is not None else cert_data
-    blocks = _pem_blocks(key_data, _PEM_KEY_TAGS)
-    if not blocks:
-        raise OAuthError(_CODE, "oauth.private_key_missing", path=key_path)
-    _check_private(key_path)  # before the key is used, whatever it holds
-    _need_cryptography(key_path)
-    from cryptography import x509
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
-    tag, block = blocks[0]
-    if tag == b"ENCRYPTED PRIVATE KEY":
-        raise OAuthError(_CODE, "oauth.private_key_invalid", path=key_path,
-                         reason="it is encrypted (a passphrase)")  # fmt: skip
-    try:
-        key = serialization.load_pem_private_key(block, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        # the exception text is not shown: it could echo what it failed to read
-        raise OAuthError(_CODE, "oauth.private_key_invalid", path=key_path,
-                         reason="not a readable PEM private key") from None  # fmt: skip
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
-        raise OAuthError(_CODE, "oauth.certificate_invalid", path=certificate_file,
-                         reason="not an X.509 certificate") from None  # fmt: skip
-    if isinstance(key, rsa.RSAPrivateKey):
-        alg = "RS256"
-    elif isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
-        alg = "ES256"
-    else:
-        raise OAuthError(_CODE, "oauth.private_key_invalid", path=key_path,
-                         reason="only RSA (or EC P-256) keys are supported")  # fmt: skip
-    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    if key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
-        raise OAuthError(_CODE, "oauth.private_key_mismatch", key=key_path,
-                         certificate=certificate_file)  # fmt: skip
-    return Certificate(certificate_file, key_path, der, key, alg)
-
-
-@dataclass(frozen=True)
-class CertificateFacts:
-    """What `smail-token status` shows: never the key. `not_after` None when unknown."""
-
-    path: Path
-    thumbprint: str
-    not_after: float | None
-
-
-def certificate_facts(certificate_file: Path) -> CertificateFacts:
-    """The SHA-1 thumbprint and expiry of the certificate (only its CERTIFICATE block is read;
-    the expiry needs `cryptography`, else None).
-
-    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.certificate_unreadable" | "...invalid").
-    """
-    der = _cert_der(_read(certificate_file, "certificate"), certificate_file)
-    not_after: float | None = None
-    try:
-        from cryptography import x509
-    except ImportError:
-        pass
-    else:
-        try:
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError:
-            raise OAuthError(_CODE, "oauth.certificate_invalid", path=certificate_file,
-                             reason="not an X.509 certificate") from None  # fmt: skip
-        after = getattr(cert, "not_valid_after_utc", None)
-        if after is None:  # cryptography < 42
-            import datetime as dt
-
-            after = cert.not_valid_after.replace(tzinfo=dt.UTC)
-        not_after = after.timestamp()
-    return CertificateFacts(certificate_file, thumbprint_hex(der), not_after)
 
 
 def app_only_request(

@@ -11,18 +11,17 @@ the token file it produces, and the page the browser shows. No I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.oauth.flow import FormRequest, TokenResponse, basic_credentials, shown_url
+from pysmail.oauth.flow import FormRequest, TokenResponse, authenticated_form, shown_url
 from pysmail.oauth.providers import GENERIC, GOOGLE, MICROSOFT, AuthMethod, Preset
+from pysmail.record import field, record
 
 __all__ = [
     "DEFAULT_MS_REDIRECT",
     "LOOPBACK_HOSTS",
     "LoginPlan",
-    "authenticated_form",
     "authorize_url",
     "code_request",
     "parse_redirect",
@@ -37,7 +36,7 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _CODE = ErrCode.NO_ACCESS_TOKEN
 
 
-@dataclass(frozen=True)
+@record
 class LoginPlan:
     """Everything the login needs except the secrets. `redirect_uri` is the final one (with the
     port the listener got). `prompt` None: the provider's default (see authorize_url)."""
@@ -113,39 +112,27 @@ def parse_redirect(target: str, plan: LoginPlan, state: str) -> str:
     got = params.get("state", "")
     if not hmac.compare_digest(got.encode(), state.encode()):
         raise OAuthError(_CODE, "token.state_mismatch")
-    error = params.get("error")
-    if error is not None:
-        description = " ".join(params.get("error_description", "").split())[:300] or "-"
-        if error == "access_denied":
-            raise OAuthError(_CODE, "token.consent_refused", description=description)
-        raise OAuthError(_CODE, "token.authorize_error", error=error, description=description)
-    iss = params.get("iss")
-    if iss is not None and plan.issuer and iss.rstrip("/") != plan.issuer.rstrip("/"):
-        raise OAuthError(_CODE, "token.issuer_mismatch", got=iss, expected=plan.issuer)
+    if "error" in params:
+        raise _authorize_error(params["error"], params.get("error_description", ""))
+    _check_issuer(params.get("iss"), plan.issuer)
     code = params["code"]
     if not code:
         raise OAuthError(_CODE, "token.redirect_malformed")
     return code
 
 
-def authenticated_form(
-    url: str,
-    data: dict[str, str],
-    client_id: str,
-    client_secret: str | None,
-    method: AuthMethod,
-) -> FormRequest:
-    """`data` POSTed to `url` with the client authenticated (RFC 6749 2.3.1): HTTP Basic, the
-    secret in the body, or (public client) only client_id."""
-    body = dict(data)
-    basic = None
-    if method == "client_secret_basic" and client_secret:
-        basic = basic_credentials(client_id, client_secret)
-    else:
-        body["client_id"] = client_id
-        if method == "client_secret_post" and client_secret:
-            body["client_secret"] = client_secret
-    return FormRequest(url, body, basic)
+def _authorize_error(error: str, description: str) -> OAuthError:
+    """The error=... a redirect brought: the user refused, or another error."""
+    shown = " ".join(description.split())[:300] or "-"
+    if error == "access_denied":
+        return OAuthError(_CODE, "token.consent_refused", description=shown)
+    return OAuthError(_CODE, "token.authorize_error", error=error, description=shown)
+
+
+def _check_issuer(iss: str | None, issuer: str | None) -> None:
+    """RFC 9207: the redirect's `iss`, when both are known, must be the issuer signed in at."""
+    if iss is not None and issuer and iss.rstrip("/") != issuer.rstrip("/"):
+        raise OAuthError(_CODE, "token.issuer_mismatch", got=iss, expected=issuer)
 
 
 def code_request(
@@ -195,19 +182,24 @@ def token_file_values(
         "OAUTH2_TIME_OUT": f"{timeout:g}",
         "Provider": plan.preset.smail_code or plan.preset.key,
     }
-    if plan.scopes != plan.preset.scopes:
-        values["Scope"] = plan.scope
-    if plan.tenant:
-        values["Tenant"] = plan.tenant
-    if plan.issuer:
-        values["Issuer"] = plan.issuer
-    if auth_method is not None and auth_method != "none":
-        values["TokenAuthMethod"] = auth_method
+    values.update(_chosen_keys(plan, auth_method))
     values["Grant"] = grant
     values["Issued"] = iso_utc(now)
     if response is not None and response.scope:
         values["GrantedScope"] = response.scope
     return values
+
+
+def _chosen_keys(plan: LoginPlan, auth_method: AuthMethod | None) -> dict[str, str]:
+    """Scope= (only when it differs from the preset's), Tenant=, Issuer=, TokenAuthMethod=:
+    those the login chose."""
+    chosen = {
+        "Scope": plan.scope if plan.scopes != plan.preset.scopes else None,
+        "Tenant": plan.tenant or None,
+        "Issuer": plan.issuer or None,
+        "TokenAuthMethod": auth_method if auth_method != "none" else None,
+    }
+    return {key: value for key, value in chosen.items() if value is not None}
 
 
 # Keys a new login replaces; present in an old file but not set now, they are emptied.

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
-from pysmail.oauth.authorize import authenticated_form
-from pysmail.oauth.flow import FormRequest, ProviderError, TokenResponse, parse_error
+from pysmail.oauth.flow import (
+    FormRequest,
+    ProviderError,
+    TokenResponse,
+    authenticated_form,
+    parse_error,
+)
 from pysmail.oauth.http import HttpPort
 from pysmail.oauth.providers import AuthMethod
+from pysmail.record import field, record
 
 __all__ = [
     "DEVICE_GRANT",
@@ -33,7 +38,7 @@ SLOW_DOWN_STEP = 5.0  # RFC 8628 3.5
 _CODE = ErrCode.NO_ACCESS_TOKEN
 
 
-@dataclass(frozen=True)
+@record
 class DeviceCode:
     """The device authorization response (RFC 8628 3.2)."""
 
@@ -61,21 +66,31 @@ def parse_device_response(status: int, payload: object) -> DeviceCode | Provider
         return error
     if not isinstance(payload, dict) or not 200 <= status < 300:
         raise OAuthError(_CODE, "token.device_malformed", reason=f"HTTP {status}")
-    code, user = payload.get("device_code"), payload.get("user_code")
-    # Azure AD v1 said verification_url; RFC 8628 says verification_uri.
-    uri = payload.get("verification_uri") or payload.get("verification_url")
-    if not (isinstance(code, str) and isinstance(user, str) and isinstance(uri, str)):
-        raise OAuthError(_CODE, "token.device_malformed", reason="missing fields")
+    code, user, uri = _required(payload)
     complete = payload.get("verification_uri_complete")
-    expires, interval = payload.get("expires_in"), payload.get("interval")
+    expires, interval = _number(payload.get("expires_in")), _number(payload.get("interval"))
     return DeviceCode(
         device_code=code,
         user_code=user,
         verification_uri=uri,
         verification_uri_complete=complete if isinstance(complete, str) else None,
-        expires_in=float(expires) if isinstance(expires, int | float) else 900.0,
-        interval=float(interval) if isinstance(interval, int | float) and interval > 0 else 5.0,
+        expires_in=expires if expires is not None else 900.0,
+        interval=interval if interval is not None and interval > 0 else 5.0,
     )
+
+
+def _required(payload: dict[str, object]) -> tuple[str, str, str]:
+    """device_code, user_code and verification_uri, which every answer must have."""
+    code, user = payload.get("device_code"), payload.get("user_code")
+    # Azure AD v1 said verification_url; RFC 8628 says verification_uri.
+    uri = payload.get("verification_uri") or payload.get("verification_url")
+    if not (isinstance(code, str) and isinstance(user, str) and isinstance(uri, str)):
+        raise OAuthError(_CODE, "token.device_malformed", reason="missing fields")
+    return code, user, uri
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def device_token_request(

@@ -18,6 +18,7 @@ __all__ = [
     "FormRequest",
     "ProviderError",
     "TokenResponse",
+    "authenticated_form",
     "basic_credentials",
     "choose_auth_method",
     "describe_claims",
@@ -104,6 +105,26 @@ def basic_credentials(client_id: str, client_secret: str) -> tuple[str, str]:
     return quote_plus(client_id), quote_plus(client_secret)
 
 
+def authenticated_form(
+    url: str,
+    data: dict[str, str],
+    client_id: str,
+    client_secret: str | None,
+    method: AuthMethod,
+) -> FormRequest:
+    """`data` POSTed to `url` with the client authenticated (RFC 6749 2.3.1): HTTP Basic, the
+    secret in the body, or (public client) only client_id."""
+    body = dict(data)
+    basic = None
+    if method == "client_secret_basic" and client_secret:
+        basic = basic_credentials(client_id, client_secret)
+    else:
+        body["client_id"] = client_id
+        if method == "client_secret_post" and client_secret:
+            body["client_secret"] = client_secret
+    return FormRequest(url, body, basic)
+
+
 def refresh_request(
     *,
     token_uri: str,
@@ -121,16 +142,10 @@ def refresh_request(
     stays out of the body; a public client ("none") sends client_id and no secret.
     """
     data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    basic = None
-    if auth_method == "client_secret_basic" and client_secret:
-        basic = basic_credentials(client_id, client_secret)
-    else:
-        data["client_id"] = client_id
-        if auth_method == "client_secret_post" and client_secret:
-            data["client_secret"] = client_secret
+    request = authenticated_form(token_uri, data, client_id, client_secret, auth_method)
     if scope:
-        data["scope"] = scope
-    return FormRequest(token_uri, data, basic)
+        request.data["scope"] = scope
+    return request
 
 
 def _as_float(value: object) -> float | None:
@@ -168,6 +183,17 @@ def parse_error(status: int, payload: object) -> ProviderError | None:
     return ProviderError(status, error, description, tuple(codes))
 
 
+def _malformed(status: int, where: str, reason: str) -> OAuthError:
+    return OAuthError(
+        ErrCode.NO_ACCESS_TOKEN,
+        "oauth.token_malformed",
+        http_status=status,
+        url=where,
+        status=status,
+        reason=reason,
+    )
+
+
 def parse_token_response(url: str, status: int, payload: object) -> TokenResponse:
     """The TokenResponse in a 2xx answer.
 
@@ -176,24 +202,10 @@ def parse_token_response(url: str, status: int, payload: object) -> TokenRespons
     """
     where = shown_url(url)
     if not isinstance(payload, Mapping):
-        raise OAuthError(
-            ErrCode.NO_ACCESS_TOKEN,
-            "oauth.token_malformed",
-            http_status=status,
-            url=where,
-            status=status,
-            reason="not a JSON object",
-        )
+        raise _malformed(status, where, "not a JSON object")
     token = payload.get("access_token")
     if not isinstance(token, str) or not token.strip():
-        raise OAuthError(
-            ErrCode.NO_ACCESS_TOKEN,
-            "oauth.token_malformed",
-            http_status=status,
-            url=where,
-            status=status,
-            reason="no access_token",
-        )
+        raise _malformed(status, where, "no access_token")
     refresh = payload.get("refresh_token")
     scope = payload.get("scope")
     return TokenResponse(

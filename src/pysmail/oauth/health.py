@@ -9,11 +9,11 @@ when the app is in "Testing" status, else after 6 months without use. Other prov
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pysmail.oauth.providers import GOOGLE, MICROSOFT, resolve
+from pysmail.oauth.providers import GOOGLE, MICROSOFT, Preset, resolve
 from pysmail.oauth.store import CachedToken, fingerprint
+from pysmail.record import record
 
 if TYPE_CHECKING:
     from pysmail.oauth.tokenfile import TokenFile
@@ -38,7 +38,7 @@ GOOGLE_IDLE_DAYS = 182  # "unused for six months"
 WARN_DAYS = 14  # status warns when the latest death is closer than this
 
 
-@dataclass(frozen=True)
+@record
 class Status:
     """One account as `status` shows it; times are Unix seconds, None when unknown."""
 
@@ -71,17 +71,37 @@ def parse_iso(value: str | None) -> float | None:
     return stamp.timestamp()
 
 
+def _current_cache(doc: TokenFile, cache: CachedToken | None, grant: str) -> CachedToken | None:
+    """`cache` if it belongs to the file's current refresh token (app-only files have none)."""
+    refresh = doc.refresh_token
+    if cache is not None and refresh and cache.refresh_fingerprint != fingerprint(refresh):
+        return None
+    return None if grant == "client_credentials" else cache
+
+
+def _lifetime(
+    grant: str, preset: Preset, issued: float | None, last_used: float | None
+) -> tuple[str, float | None]:
+    """The catalogue id of the rule that ends the refresh token, and the date it ends by."""
+    if grant == "client_credentials":
+        return "token.rule_app_only", None
+    if preset is MICROSOFT:  # counted from the last use
+        return "token.rule_microsoft", _after(last_used, MS_INACTIVITY_DAYS)
+    if preset is GOOGLE:  # an app in testing: counted from the sign-in
+        return "token.rule_google", _after(issued, GOOGLE_TESTING_DAYS)
+    return "token.rule_generic", None
+
+
+def _after(start: float | None, days: float) -> float | None:
+    return None if start is None else start + days * DAY
+
+
 def token_status(doc: TokenFile, cache: CachedToken | None, now: float) -> Status:
     """The Status of one token file (pure): `cache` counts only if it belongs to the file's
     current refresh token (same fingerprint)."""
-    resolved = resolve(doc)
-    preset = resolved.preset
+    preset = resolve(doc).preset
     grant = doc.get("Grant") or "authorization_code"
-    refresh = doc.refresh_token
-    if cache is not None and refresh and cache.refresh_fingerprint != fingerprint(refresh):
-        cache = None
-    if grant == "client_credentials":
-        cache = None  # app-only: no cache, no refresh token
+    cache = _current_cache(doc, cache, grant)
     issued = parse_iso(doc.get("Issued"))
     last_used = max(filter(None, (issued, cache.obtained_at if cache else None)), default=None)
     scopes = (
@@ -90,19 +110,7 @@ def token_status(doc: TokenFile, cache: CachedToken | None, now: float) -> Statu
         or doc.get("Scope")
         or " ".join(preset.scopes)
     )
-    dies_by: float | None = None
-    if grant == "client_credentials":
-        rule = "token.rule_app_only"
-    elif preset is MICROSOFT:
-        rule = "token.rule_microsoft"
-        if last_used is not None:
-            dies_by = last_used + MS_INACTIVITY_DAYS * DAY
-    elif preset is GOOGLE:
-        rule = "token.rule_google"
-        if issued is not None:
-            dies_by = issued + GOOGLE_TESTING_DAYS * DAY
-    else:
-        rule = "token.rule_generic"
+    rule, dies_by = _lifetime(grant, preset, issued, last_used)
     return Status(
         provider=preset.key,
         user=doc.user,

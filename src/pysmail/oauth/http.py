@@ -236,15 +236,10 @@ def _json(payload: bytes) -> object:
         return None
 
 
-def _network_error(exc: BaseException, where: str, proxy: str | None, timeout: float) -> OAuthError:
-    """The OAuthError for a failed request: SMAIL's four WinINet causes, plus timeout."""
-    import socket
+def _tls_error(cause: BaseException, where: str) -> OAuthError | None:
+    """The OAuthError of a certificate or TLS failure, None for any other cause."""
     import ssl
-    import urllib.error
 
-    cause: BaseException = exc
-    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
-        cause = exc.reason
     code = ErrCode.NO_ACCESS_TOKEN
     if isinstance(cause, ssl.SSLCertVerificationError):  # WinINet 12045
         detail = cause.verify_message or _reason(cause)
@@ -253,6 +248,21 @@ def _network_error(exc: BaseException, where: str, proxy: str | None, timeout: f
         return OAuthError(code, "oauth.http_unknown_ca", url=where, reason=detail)
     if isinstance(cause, ssl.SSLError):  # WinINet 12157
         return OAuthError(code, "oauth.http_tls_failed", url=where, reason=_reason(cause))
+    return None
+
+
+def _network_error(exc: BaseException, where: str, proxy: str | None, timeout: float) -> OAuthError:
+    """The OAuthError for a failed request: SMAIL's four WinINet causes, plus timeout."""
+    import socket
+    import urllib.error
+
+    cause: BaseException = exc
+    if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
+        cause = exc.reason
+    code = ErrCode.NO_ACCESS_TOKEN
+    tls = _tls_error(cause, where)
+    if tls is not None:
+        return tls
     if isinstance(cause, TimeoutError | socket.timeout):
         return OAuthError(
             code, "oauth.http_timeout", transient=True, url=where, timeout=f"{timeout:g}"

@@ -23,6 +23,7 @@ from pysmail.record import record
 
 if TYPE_CHECKING:
     from pysmail.oauth.http import HttpPort
+    from pysmail.oauth.providers import Preset
     from pysmail.oauth.tokenfile import TokenFile
 
 __all__ = [
@@ -115,20 +116,17 @@ def describe(token: str, doc: TokenFile, http: HttpPort) -> TokenFacts | Opaque:
     return facts_from_claims(result, INTROSPECTION, where)
 
 
-def ask(
-    token: str, hint: str, doc: TokenFile, http: HttpPort
+def _endpoint(
+    doc: TokenFile, preset: Preset, http: HttpPort
 ) -> tuple[str, Mapping[str, object]] | Opaque:
-    """(the endpoint as shown, the provider's RFC 7662 answer) for `token`, or why it cannot
-    be asked. The client authenticates as it does at the token endpoint, with the method the
-    discovery document lists for introspection when the file does not name one."""
-    from pysmail.oauth.authorize import authenticated_form
-    from pysmail.oauth.exchange import discover, endpoint, post
-    from pysmail.oauth.flow import choose_auth_method, shown_url
-    from pysmail.oauth.providers import GENERIC, resolve
+    """The introspection endpoint of the file's issuer and its discovery document, or why
+    there is none (a preset provider, no Issuer=, a failed discovery)."""
+    from pysmail.oauth.exchange import discover, endpoint
+    from pysmail.oauth.flow import shown_url
+    from pysmail.oauth.providers import GENERIC
 
-    resolved = resolve(doc)
-    if resolved.preset is not GENERIC:
-        return Opaque("token.opaque_no_endpoint_preset", (("provider", resolved.preset.key),))
+    if preset is not GENERIC:
+        return Opaque("token.opaque_no_endpoint_preset", (("provider", preset.key),))
     issuer = doc.get("Issuer")
     if not issuer:
         return Opaque("token.opaque_no_issuer")
@@ -139,6 +137,24 @@ def ask(
     url = endpoint(found, "introspection_endpoint")
     if url is None:
         return Opaque("token.opaque_no_endpoint", (("issuer", shown_url(issuer)),))
+    return url, found
+
+
+def ask(
+    token: str, hint: str, doc: TokenFile, http: HttpPort
+) -> tuple[str, Mapping[str, object]] | Opaque:
+    """(the endpoint as shown, the provider's RFC 7662 answer) for `token`, or why it cannot
+    be asked. The client authenticates as it does at the token endpoint, with the method the
+    discovery document lists for introspection when the file does not name one."""
+    from pysmail.oauth.exchange import post
+    from pysmail.oauth.flow import authenticated_form, choose_auth_method, shown_url
+    from pysmail.oauth.providers import resolve
+
+    resolved = resolve(doc)
+    known = _endpoint(doc, resolved.preset, http)
+    if isinstance(known, Opaque):
+        return known
+    url, found = known
     where = shown_url(url)
     listed = found.get("introspection_endpoint_auth_methods_supported")
     supported = [m for m in listed if isinstance(m, str)] if isinstance(listed, list) else None

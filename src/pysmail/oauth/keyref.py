@@ -17,7 +17,7 @@ from pathlib import Path
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import Any
 

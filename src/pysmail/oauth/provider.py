@@ -21,14 +21,16 @@ from pysmail.oauth.tokenfile import TokenFile, read_token_file
 from pysmail.redact import MASK, Scrubber
 
 # A send with a cached access token loads none of the HTTP side: pysmail.oauth.flow and
-# pysmail.oauth.http (and typing, dataclasses) are imported where a refresh happens.
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+# pysmail.oauth.http (and typing) are imported where a refresh happens (docs/decisions.md D8).
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import TypeVar
 
-    from pysmail.oauth.flow import FormRequest, TokenResponse
-    from pysmail.oauth.http import HttpPort
+    from pysmail.fs.atomic import PendingWrite
+    from pysmail.oauth.flow import FormRequest, ProviderError, TokenResponse
+    from pysmail.oauth.http import HttpPort, HttpResult
     from pysmail.oauth.providers import AuthMethod
+    from pysmail.oauth.rotation import KeyringWrite
 
     _T = TypeVar("_T")
 
@@ -234,24 +236,13 @@ class TokenSource:
 
         Called with the lock held.
         """
-        from pysmail.fs.atomic import PendingWrite
-        from pysmail.oauth.errors import provider_error
         from pysmail.oauth.flow import parse_error, parse_token_response, shown_url
+        from pysmail.oauth.rotation import prepare
         from pysmail.oauth.signals import request_signals
-        from pysmail.oauth.tokenfile import rotation_bytes
 
         token_uri, method = self._endpoint(doc)
         request = self._grant_request(doc, token_uri, method)
-        pending: PendingWrite | _KeyringWrite
-        if doc.keyring_account is not None:
-            # Before the token is spent: prove the keyring takes a write (the same value).
-            pending = _KeyringWrite(doc)
-        else:
-            try:
-                # Before the token is spent: prove its successor can be written next to the file.
-                pending = PendingWrite(doc.path, through_link=True)
-            except OSError as exc:
-                raise _write_failed(doc.path, exc) from exc
+        pending = prepare(doc)
         self._note(f"[Try get access token from {shown_url(token_uri)}]")
         started = self._clock()
         response: TokenResponse | None = None
@@ -268,42 +259,59 @@ class TokenSource:
                 if error is None and 200 <= result.status < 300:
                     response = parse_token_response(token_uri, result.status, result.json)
                     self._scrubber.add(response.access_token)
-                    new = response.refresh_token
-                    if new is not None and new != doc.refresh_token:
-                        self._scrubber.add(new)
-                        if isinstance(pending, _KeyringWrite):
-                            pending.store(new)  # the file keeps its keyring: reference
-                        else:
-                            data = rotation_bytes(doc, new)  # refuses CR/LF: file kept
-                            try:
-                                pending.commit(data)
-                            except OSError as exc:
-                                raise _write_failed(doc.path, exc) from exc
+                    self._keep_successor(doc, response.refresh_token, pending)
                     # Still inside: the processes waiting for the lock find the cache filled.
                     self._save_cache(doc, response, started)
         finally:
             pending.discard()
         if response is None:
-            if error is None:
-                raise OAuthError(
-                    ErrCode.NO_ACCESS_TOKEN,
-                    "oauth.http_status",
-                    http_status=result.status,
-                    url=shown_url(token_uri),
-                    status=result.status,
-                )
-            self._note(f"[token endpoint: HTTP {result.status} {error.error}]")
-            if error.error == "invalid_grant" and not retried:
-                # Re-read before declaring the token dead: a writer outside our lock (an older
-                # smail, a copied file, smail-token login) may have replaced it meanwhile.
-                again = self._read()
-                if again.refresh_token != doc.refresh_token:
-                    self._note("[the refresh token changed on disk; trying the new one]")
-                    return self._refresh(again, retried=True)
-            raise provider_error(error, resolve(doc).preset.key, token_uri, doc.path)
+            return self._after_refusal(doc, token_uri, result, error, retried=retried)
         if response.refresh_token and response.refresh_token != doc.refresh_token:
             self._note("[new refresh token saved]")
         return response.access_token
+
+    def _keep_successor(
+        self, doc: TokenFile, new: str | None, pending: PendingWrite | KeyringWrite
+    ) -> None:
+        """Save a rotated refresh token (the keyring's entry, or the file through `pending`)."""
+        from pysmail.oauth.rotation import keep
+
+        if new is None or new == doc.refresh_token:
+            return
+        self._scrubber.add(new)
+        keep(doc, new, pending)
+
+    def _after_refusal(
+        self,
+        doc: TokenFile,
+        token_uri: str,
+        result: HttpResult,
+        error: ProviderError | None,
+        *,
+        retried: bool,
+    ) -> str:
+        """A refresh the token endpoint refused: once more with a token changed on disk
+        meanwhile, else the OAuthError that says why."""
+        from pysmail.oauth.errors import provider_error
+        from pysmail.oauth.flow import shown_url
+
+        if error is None:
+            raise OAuthError(
+                ErrCode.NO_ACCESS_TOKEN,
+                "oauth.http_status",
+                http_status=result.status,
+                url=shown_url(token_uri),
+                status=result.status,
+            )
+        self._note(f"[token endpoint: HTTP {result.status} {error.error}]")
+        if error.error == "invalid_grant" and not retried:
+            # Re-read before declaring the token dead: a writer outside our lock (an older
+            # smail, a copied file, smail-token login) may have replaced it meanwhile.
+            again = self._read()
+            if again.refresh_token != doc.refresh_token:
+                self._note("[the refresh token changed on disk; trying the new one]")
+                return self._refresh(again, retried=True)
+        raise provider_error(error, resolve(doc).preset.key, token_uri, doc.path)
 
     def _save_cache(
         self,
@@ -318,37 +326,6 @@ class TokenSource:
             write_cache(self.path, cached_entry(response, refresh, started))
         except OSError as exc:  # only a cache: the next run refreshes again
             self._note(f"[cannot write the token cache: {exc.strerror or type(exc).__name__}]")
-
-
-class _KeyringWrite:
-    """PendingWrite's part for a file whose refresh token lives in the OS keyring: the file is
-    never rewritten; the rotated token is stored under the file's keyring account.
-
-    Raises (constructor and store): OAuthError(NO_ACCESS_TOKEN, "oauth.keyring_*").
-    """
-
-    def __init__(self, doc: TokenFile) -> None:
-        from pysmail.oauth.keyref import store
-
-        assert doc.keyring_account is not None
-        self._path = doc.path
-        self._account = doc.keyring_account
-        store(self._account, doc.refresh_token, doc.path)  # a probe: the same value back
-
-    def store(self, token: str) -> None:
-        from pysmail.oauth.keyref import store
-
-        store(self._account, token, self._path)
-
-    def discard(self) -> None:
-        """Nothing to undo: the keyring was only written with the value it had."""
-
-
-def _write_failed(path: Path, exc: OSError) -> OAuthError:
-    reason = exc.strerror or type(exc).__name__
-    return OAuthError(
-        ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_write_failed", path=path, reason=reason
-    )
 
 
 def _stamp(when: float | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pysmail.record import record
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from typing import Literal
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 else:
     AuthMethod = str
 AUTH_METHODS: tuple[AuthMethod, ...] = ("client_secret_post", "client_secret_basic", "none")
+
+_AUTH_METHOD_NAMES: dict[str, AuthMethod] = {name: name for name in AUTH_METHODS}
 
 
 @record
@@ -158,6 +160,34 @@ def preset_for(provider: str | None, token_uri: str | None) -> Preset:
     return GENERIC
 
 
+def _token_uri(doc: TokenFile, preset: Preset) -> str | None:
+    """TokenURI=, else the preset's with Tenant= (or its default tenant)."""
+    token_uri = doc.get("TokenURI")
+    if token_uri is None and preset.token_uri is not None:
+        tenant = doc.get("Tenant") or preset.default_tenant or ""
+        token_uri = preset.token_uri.format(tenant=tenant)
+    return token_uri
+
+
+def _refresh_scope(preset: Preset, scope: str | None) -> str | None:
+    if preset is MICROSOFT:
+        return scope or " ".join(preset.scopes)
+    if preset is GOOGLE:
+        return None
+    return scope
+
+
+def _auth_method(doc: TokenFile, preset: Preset) -> AuthMethod | None:
+    """TokenAuthMethod=, else the preset's (a generic issuer's discovery decides: None); a
+    public client sends no secret (AADSTS700025 otherwise)."""
+    if not doc.client_secret:
+        return "none"
+    named = _AUTH_METHOD_NAMES.get((doc.get("TokenAuthMethod") or "").strip().lower())
+    if named is None and not (preset is GENERIC and doc.get("Issuer")):
+        return preset.client_auth
+    return named
+
+
 def resolve(doc: TokenFile) -> Resolved:
     """Fill what the token file lacks from its provider's preset (pure).
 
@@ -165,26 +195,9 @@ def resolve(doc: TokenFile) -> Resolved:
     refresh, Google never, a generic provider only when Scope= is set.
     """
     preset = preset_for(doc.get("Provider"), doc.get("TokenURI"))
-    token_uri = doc.get("TokenURI")
-    if token_uri is None and preset.token_uri is not None:
-        tenant = doc.get("Tenant") or preset.default_tenant or ""
-        token_uri = preset.token_uri.format(tenant=tenant)
-    scope = doc.get("Scope")
-    if preset is MICROSOFT:
-        refresh_scope: str | None = scope or " ".join(preset.scopes)
-    elif preset is GOOGLE:
-        refresh_scope = None
-    else:
-        refresh_scope = scope
-    method = (doc.get("TokenAuthMethod") or "").strip().lower()
-    auth_method: AuthMethod | None = None
-    for known in AUTH_METHODS:
-        if method == known:
-            auth_method = known
-    if auth_method is None and not (preset is GENERIC and doc.get("Issuer")):
-        auth_method = preset.client_auth
-    if not doc.client_secret:
-        auth_method = "none"  # a public client sends no secret (AADSTS700025 otherwise)
+    token_uri = _token_uri(doc, preset)
+    refresh_scope = _refresh_scope(preset, doc.get("Scope"))
+    auth_method = _auth_method(doc, preset)
     return Resolved(
         preset=preset,
         token_uri=token_uri,

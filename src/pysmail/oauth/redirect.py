@@ -20,16 +20,43 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
-__all__ = ["LoopbackHTTPServer", "RedirectListener", "is_addr_in_use"]
+__all__ = ["LoopbackHTTPServer", "RedirectListener", "is_addr_in_use", "send_page"]
 
 _POLL = 0.2
 _RESPOND_WAIT = 120.0  # seconds the browser waits for the page (the code exchange runs meanwhile)
 _BACKLOG = 5
+
+
+_PAGE_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+)
+
+
+def send_page(
+    req: http.server.BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    ctype: str,
+    headers: Iterable[tuple[str, str]],
+) -> None:
+    """One complete response to a browser: Content-Type, Content-Length, `headers`, then
+    `Connection: close` and the body (a browser gone meanwhile is no error)."""
+    req.send_response(status)
+    req.send_header("Content-Type", ctype)
+    req.send_header("Content-Length", str(len(body)))
+    for name, value in headers:
+        req.send_header(name, value)
+    req.send_header("Connection", "close")
+    req.end_headers()
+    with contextlib.suppress(OSError):
+        req.wfile.write(body)
 
 
 class LoopbackHTTPServer(http.server.HTTPServer):
@@ -161,16 +188,7 @@ class RedirectListener:
     def _send(
         req: http.server.BaseHTTPRequestHandler, status: int, body: bytes, ctype: str
     ) -> None:
-        req.send_response(status)
-        req.send_header("Content-Type", ctype)
-        req.send_header("Content-Length", str(len(body)))
-        req.send_header("Cache-Control", "no-store")
-        req.send_header("Referrer-Policy", "no-referrer")
-        req.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-        req.send_header("Connection", "close")
-        req.end_headers()
-        with contextlib.suppress(OSError):
-            req.wfile.write(body)
+        send_page(req, status, body, ctype, _PAGE_HEADERS)
 
     def wait(
         self,

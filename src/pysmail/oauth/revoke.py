@@ -8,8 +8,7 @@ admin revokes the sessions; smail-token says so.
 
 from __future__ import annotations
 
-from pysmail.oauth.authorize import authenticated_form
-from pysmail.oauth.flow import FormRequest
+from pysmail.oauth.flow import FormRequest, authenticated_form
 from pysmail.oauth.providers import AuthMethod
 
 __all__ = ["GOOGLE_REVOKE", "revocation_request"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pysmail.record import field, record
 
-TYPE_CHECKING = False  # not typing's: `import typing` costs 2 ms at start-up (mypy knows the name)
+TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
 if TYPE_CHECKING:
     from pysmail.oauth.flow import TokenResponse
 
@@ -111,19 +111,24 @@ def read_cache(token_file: Path) -> CachedToken | None:
         return None
     if not isinstance(data, dict) or data.get("v") != _VERSION:
         return None
+    return _entry(data)
+
+
+def _entry(data: dict[str, object]) -> CachedToken | None:
+    """The CachedToken of a cache file's JSON object, None when a field is missing or wrong."""
     token, fp = data.get("access_token"), data.get("rt")
     obtained, expires = data.get("obtained_at"), data.get("expires_at")
     if not (isinstance(token, str) and token and isinstance(fp, str)):
         return None
-    if not isinstance(obtained, int | float) or not (
-        expires is None or isinstance(expires, int | float)
-    ):
+    if not isinstance(obtained, int | float):
+        return None
+    if expires is not None and not isinstance(expires, int | float):
         return None
     token_type, scope = data.get("token_type"), data.get("scope")
     return CachedToken(
         access_token=token,
         obtained_at=float(obtained),
-        expires_at=float(expires) if expires is not None else None,
+        expires_at=float(expires) if isinstance(expires, int | float) else None,
         refresh_fingerprint=fp,
         token_type=token_type if isinstance(token_type, str) else "Bearer",
         scope=scope if isinstance(scope, str) else None,

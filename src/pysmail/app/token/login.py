@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from pysmail.app.token.context import TokenContext
+    from pysmail.oauth.login import LoginOptions
 
 __all__ = ["login", "open_browser"]
 
@@ -52,6 +53,36 @@ def open_browser(url: str) -> bool:
         return False
 
 
+def login_options(opts: argparse.Namespace) -> LoginOptions:
+    """The `login` command line as the use-case's options."""
+    from pysmail.oauth.login import LoginOptions
+
+    return LoginOptions(
+        provider=opts.provider,
+        user=opts.user,
+        client_id=opts.client_id,
+        client_secret_file=opts.client_secret_file,
+        public=opts.public,
+        issuer=opts.issuer,
+        auth_url=opts.auth_url,
+        token_url=opts.token_url,
+        device_url=opts.device_url,
+        tenant=opts.tenant,
+        scope=tuple(opts.scope or ()),
+        redirect_uri=opts.redirect_uri,
+        port=opts.port,
+        prompt=opts.prompt,
+        no_browser=opts.no_browser,
+        device=opts.device,
+        app_only=opts.app_only,
+        certificate=opts.certificate,
+        private_key=opts.private_key,
+        timeout=opts.timeout,
+        wait=opts.wait,
+        keyring=opts.keyring,
+    )
+
+
 def login(opts: argparse.Namespace, ctx: TokenContext) -> None:
     import getpass
 
@@ -76,4 +107,4 @@ def login(opts: argparse.Namespace, ctx: TokenContext) -> None:
     )
     path = token_path(opts.file, ctx, for_write=True)
     http = http_port(ctx, None, proxy=opts.proxy, cafile=opts.cafile)
-    run_login(opts, path, console, http, ctx.env, ctx.cwd)
+    run_login(login_options(opts), path, console, http, ctx.env, ctx.cwd)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pysmail.app.token.context import TokenContext
-    from pysmail.oauth.app_only import CertificateFacts
+    from pysmail.oauth.certificate import CertificateFacts
     from pysmail.oauth.health import Status as TokenStatus
     from pysmail.oauth.tokenfile import TokenFile
 
@@ -129,7 +129,8 @@ def _end(
 def _certificate_status(doc: TokenFile, ctx: TokenContext, now: float) -> tuple[str, str]:
     """(dies by, the `certificate:` line) of an app-only file with a certificate: its
     thumbprint and expiry, read from the CERTIFICATE block only (never the key)."""
-    from pysmail.oauth.app_only import certificate_facts, certificate_paths
+    from pysmail.oauth.app_only import certificate_paths
+    from pysmail.oauth.certificate import certificate_facts
     from pysmail.oauth.health import DAY, WARN_DAYS
 
     facts: CertificateFacts | None = None
