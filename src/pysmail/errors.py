@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import TypeVar
 

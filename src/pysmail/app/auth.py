@@ -3,7 +3,7 @@ that refreshes a refused OAuth token once."""
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 

@@ -14,7 +14,7 @@ from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import format_error
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 

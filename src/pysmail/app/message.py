@@ -5,7 +5,7 @@ from __future__ import annotations
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -14,7 +14,7 @@ from pysmail.messages import text
 from pysmail.record import record
 from pysmail.ui.output import silence
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from pysmail import __version__
 from pysmail.messages import Lang, text
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.config.model import AuthSettings, ServerSettings, Settings
     from pysmail.mime.addresses import Address, Recipients

@@ -18,7 +18,7 @@ from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record, record_fields
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Any
 

@@ -17,7 +17,7 @@ from pysmail.messages import detect_lang
 from pysmail.redact import Scrubber
 from pysmail.ui.output import Output
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import NoReturn, TextIO

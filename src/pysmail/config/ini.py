@@ -18,7 +18,7 @@ from pysmail.config.values import DAY, encoding_name, number_in, seconds_in
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import configparser
     from collections.abc import Callable

@@ -25,7 +25,7 @@ from pysmail.config.model import (
 from pysmail.errors import ConfigError, Pop3Error, UsageError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import TypeVar
 

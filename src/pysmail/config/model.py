@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pysmail.record import field, record
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
 

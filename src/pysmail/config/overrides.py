@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pysmail.record import record
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.config.model import AuthMode, Charset, TlsMode
     from pysmail.net.proxy import ProxySetting

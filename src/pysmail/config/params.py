@@ -3,7 +3,7 @@ command: smail, --batch, smail-token check)."""
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.config.model import PopSettings, Settings
     from pysmail.pop3.before_smtp import PopParams

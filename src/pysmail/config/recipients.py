@@ -4,7 +4,7 @@ recipients a batch adds to every message (delivery.batch.plan)."""
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.config.model import MessageSettings
     from pysmail.mime.addresses import Recipients

@@ -48,7 +48,7 @@ __all__ = [
     "send_tracked",
 ]
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Literal, TypeVar
 

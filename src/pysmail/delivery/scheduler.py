@@ -15,7 +15,7 @@ from pysmail.delivery.retry import backoff, classify
 from pysmail.errors import NetworkError, SmailError
 from pysmail.smtp.protocol import SlotValue, goes_again
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.smtp.connection import SmtpConnection
     from pysmail.smtp.protocol import Outcome

@@ -14,7 +14,7 @@ import os
 import stat
 import sys
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import BinaryIO

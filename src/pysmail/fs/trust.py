@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import sys
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path

@@ -33,7 +33,7 @@ from pysmail.exitcodes import ErrCode
 from pysmail.mime.address_scanner import Refused, Scanner, item_text
 from pysmail.record import record
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

@@ -10,7 +10,7 @@ import codecs
 from pysmail.errors import InputError, UsageError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -6,7 +6,7 @@ from pysmail.errors import InputError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Literal

@@ -13,7 +13,7 @@ from pysmail.mime.parts import check_attachments
 from pysmail.mime.template import MessageTemplate, charset_texts
 from pysmail.record import record
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path

@@ -13,7 +13,7 @@ from pysmail.mime.charsets import CHARSETS
 from pysmail.mime.headers import random_hex
 from pysmail.mime.parts import attachment_body, text_body
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path

@@ -20,7 +20,7 @@ from pysmail.mime.headers import (
     quote_string,
 )
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from pathlib import Path

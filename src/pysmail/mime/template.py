@@ -29,7 +29,7 @@ from pysmail.mime.headers import (
 from pysmail.mime.layout import Leaf, Multi, set_boundaries, stream, text_leaf
 from pysmail.mime.parts import attachment_fields
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
     from pathlib import Path

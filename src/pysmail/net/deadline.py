@@ -19,7 +19,7 @@ import socket
 import time
 from collections.abc import Callable
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import ClassVar
 

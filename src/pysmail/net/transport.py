@@ -11,7 +11,7 @@ from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
 from pysmail.net.tls import TlsInfo, no_ca_store, reason_of, tls_failure_reason, x509_name
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import ssl
     from typing import Self

@@ -34,7 +34,7 @@ from pysmail.oauth.certificate import Certificate, certificate_facts, load_certi
 from pysmail.oauth.flow import FormRequest, authenticated_form
 from pysmail.oauth.providers import AuthMethod
 
-TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable
 

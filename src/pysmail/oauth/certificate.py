@@ -14,7 +14,7 @@ from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import field, record
 
-TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Any
 else:

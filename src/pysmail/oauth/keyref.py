@@ -17,7 +17,7 @@ from pathlib import Path
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Any
 

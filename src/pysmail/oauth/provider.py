@@ -22,7 +22,7 @@ from pysmail.redact import MASK, Scrubber
 
 # A send with a cached access token loads none of the HTTP side: pysmail.oauth.flow and
 # pysmail.oauth.http (and typing) are imported where a refresh happens (docs/decisions.md D8).
-TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import TypeVar
 

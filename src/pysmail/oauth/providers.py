@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pysmail.record import record
 
-TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Literal
 

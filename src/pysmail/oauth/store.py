@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pysmail.record import field, record
 
-TYPE_CHECKING = False  # not typing's: docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.oauth.flow import TokenResponse
 

@@ -15,7 +15,7 @@ reading, writing and tracing.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.sasl.mechanisms import Steps
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Generator
 
 from pysmail.record import field, record
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 
 __all__ = [
     "CRAM_MD5",

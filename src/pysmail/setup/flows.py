@@ -23,7 +23,7 @@ from pysmail.record import record, replace
 from pysmail.redact import Scrubber
 from pysmail.setup.actions import TOKEN_FILE_NAME, Draft
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from enum import Enum
 

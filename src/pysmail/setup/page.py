@@ -22,7 +22,7 @@ from pysmail.setup.actions import (
 from pysmail.setup.assets import SCRIPT, STYLE
 from pysmail.setup.flows import Notice
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pysmail.record import record
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import http.server
     from collections.abc import Mapping

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pysmail.app.token.login import open_browser
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.app.token.context import TokenContext
 

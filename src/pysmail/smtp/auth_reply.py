@@ -5,7 +5,7 @@ from __future__ import annotations
 from pysmail.errors import AuthError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.redact import Scrubber
     from pysmail.sasl import Mechanism

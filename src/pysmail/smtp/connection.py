@@ -32,7 +32,7 @@ from pysmail.errors import NetworkError, SmailError
 from pysmail.smtp.protocol import DATA, RSET, Outcome, SmtpProtocol, frames_of
 from pysmail.smtp.replies import DataContent, DotStuffer, Extensions, Reply, SmtpStatus
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.redact import Scrubber
     from pysmail.sasl import AuthRequest

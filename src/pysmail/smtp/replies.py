@@ -8,7 +8,7 @@ from operator import itemgetter as _itemgetter
 
 from pysmail.record import record
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 
 __all__ = [
     "CHUNK_SIZE",

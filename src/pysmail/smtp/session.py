@@ -22,7 +22,7 @@ from pysmail.smtp.replies import (
 )
 from pysmail.smtp.wire import SmtpTransport as Transport
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable, Iterable, Sequence

@@ -10,7 +10,7 @@ from pysmail.net.deadline import Deadline
 from pysmail.net.transport import Transport
 from pysmail.smtp.replies import MalformedReply, Reply, ReplyParser
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import socket
     import ssl

@@ -12,7 +12,7 @@ import os
 from pysmail.redact import Scrubber
 from pysmail.text.escape import escape_controls
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms to import
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import TextIO
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms to import
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from typing import Literal, TextIO

@@ -9,7 +9,7 @@ from pysmail.errors import AuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pysmail.errors import SmailError
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pysmail.app.token.files import http_port, token_path
 
-TYPE_CHECKING = False  # mypy knows this idiom; `typing` costs ~2 ms on every run
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable

@@ -7,7 +7,7 @@ from pysmail.app.token.files import app_only, http_port, load_token, token_path
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
 

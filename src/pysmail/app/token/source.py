@@ -9,7 +9,7 @@ from pathlib import Path
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.oauth.http import HttpPort
     from pysmail.oauth.tokenfile import TokenFile

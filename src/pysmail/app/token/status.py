@@ -8,7 +8,7 @@ from pysmail.app.token.files import http_port, load_token, stamp, token_path
 from pysmail.errors import OAuthError
 from pysmail.messages import format_error
 
-TYPE_CHECKING = False  # docs/decisions.md D8
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -21,7 +21,7 @@ from pysmail.mime.headers import now
 from pysmail.mime.template import Fill, MessageTemplate
 from pysmail.smtp.replies import data_content
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
 

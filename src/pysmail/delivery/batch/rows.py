@@ -9,7 +9,7 @@ from pathlib import Path
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 
-TYPE_CHECKING = False  # D8: `typing` stays out of start-up
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.delivery.scheduler import Job
 
