@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,22 +22,19 @@ def send(
 ) -> None:
     """One complete response: no-store, frame-denied, nosniff, Referrer-Policy same-origin and
     a nonce-only CSP (no script or style without `nonce`); the connection is closed after it."""
+    from pysmail.oauth.redirect import send_page
+
     sources = f"'nonce-{nonce}'" if nonce else "'none'"
-    req.send_response(status)
-    req.send_header("Content-Type", ctype)
-    req.send_header("Content-Length", str(len(body)))
-    req.send_header("Cache-Control", "no-store")
-    req.send_header("Referrer-Policy", "same-origin")
-    req.send_header("X-Content-Type-Options", "nosniff")
-    req.send_header("X-Frame-Options", "DENY")
-    req.send_header(
-        "Content-Security-Policy",
-        f"default-src 'none'; style-src {sources}; script-src {sources}; img-src data:; "
-        "base-uri 'none'; frame-ancestors 'none'",
-    )
-    for name, value in (extra or {}).items():
-        req.send_header(name, value)
-    req.send_header("Connection", "close")
-    req.end_headers()
-    with contextlib.suppress(OSError):
-        req.wfile.write(body)
+    headers = [
+        ("Cache-Control", "no-store"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        (
+            "Content-Security-Policy",
+            f"default-src 'none'; style-src {sources}; script-src {sources}; img-src data:; "
+            "base-uri 'none'; frame-ancestors 'none'",
+        ),
+        *(extra or {}).items(),
+    ]
+    send_page(req, status, body, ctype, headers)
