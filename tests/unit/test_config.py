@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from pysmail.config.model import (
     Secret,
     TlsMode,
 )
-from pysmail.config.paths import find_config
+from pysmail.config.paths import command_folders, find_config, folders_of_command
 from pysmail.errors import ConfigError, Pop3Error, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.fs.userdirs import user_config_dir
@@ -219,12 +220,16 @@ def test_lookup_order(tmp_path: Path) -> None:
     cwd.mkdir()
     env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
 
+    scripts = tmp_path / "scripts"
+
     def find(explicit: str | None = None) -> Path | None:
-        return find_config(explicit, env, cwd, platform="linux", home=home)
+        return find_config(explicit, env, cwd, platform="linux", home=home, beside=[scripts])
 
     assert find() is None
     user_file = _touch(tmp_path / "xdg" / "pysmail" / "smail.ini")
     assert find() == user_file
+    beside = _touch(scripts / "smail.ini")  # beside the smail command, before the user's folder
+    assert find() == beside
     here = _touch(cwd / "smail.ini")
     assert find() == here
     env_file = _touch(tmp_path / "env.ini")
@@ -232,6 +237,40 @@ def test_lookup_order(tmp_path: Path) -> None:
     assert find() == env_file
     explicit = _touch(cwd / "explicit.ini")
     assert find("explicit.ini") == explicit  # relative to cwd
+
+
+def test_folders_of_the_command(tmp_path: Path) -> None:
+    """The folder of the command as run, and of a link's target (pipx's ~/.local/bin/smail);
+    pip's wrapper names smail.exe without `.exe`; nothing for python -c."""
+    real = _touch(tmp_path / "venv" / "bin" / "smail")
+    assert folders_of_command(str(real)) == (real.parent,)
+    link = tmp_path / "local" / "bin" / "smail"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real)
+    assert folders_of_command(str(link)) == (link.parent, real.parent)
+    exe = _touch(tmp_path / "Scripts" / "smail.exe")
+    assert folders_of_command(str(exe.with_suffix(""))) == (exe.parent,)
+    assert folders_of_command("-c") == ()
+    assert folders_of_command("") == ()
+    assert folders_of_command(str(tmp_path / "gone")) == ()
+
+
+def test_command_folders_of_this_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A console script: its folder; `python -m pysmail`: this Python's scripts folder; pysmail
+    inside another program's `python -m` (pytest here): none."""
+    import sys
+    import sysconfig
+    import types
+
+    script = _touch(tmp_path / "bin" / "smail")
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    main = types.ModuleType("__main__")
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert command_folders() == (script.parent,)
+    main.__spec__ = importlib.machinery.ModuleSpec("pysmail.__main__", None)
+    assert command_folders() == (Path(sysconfig.get_path("scripts")),)
+    main.__spec__ = importlib.machinery.ModuleSpec("pytest.__main__", None)
+    assert command_folders() == ()
 
 
 def test_lookup_errors(tmp_path: Path) -> None:
