@@ -109,9 +109,8 @@ def _check_lengths(cmdline: Overrides, limit: int) -> None:
 def _check_recipients(cmdline: Overrides) -> None:
     """A single send needs a recipient; --batch and --eml bring theirs, --flush sends what is
     queued."""
-    needs_recipient = not (cmdline.batch or cmdline.eml or cmdline.flush)
     recipients = (*cmdline.recipients, *cmdline.to, *cmdline.cc, *cmdline.bcc)
-    if needs_recipient and not any(r.strip() for r in recipients):
+    if cmdline.mode.single and not any(r.strip() for r in recipients):
         raise UsageError(ErrCode.RECIPIENT, "config.no_recipient")
 
 

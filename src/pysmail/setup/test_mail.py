@@ -62,7 +62,7 @@ def _test_send(to: str, lang: Lang, stream: TextIO, env: dict[str, str], cwd: Pa
     transcript and any ERR block written to `stream`."""
     from pysmail.app.context import Context
     from pysmail.app.guard import guarded
-    from pysmail.app.send import Mode, execute, prepare
+    from pysmail.app.send import execute, prepare
     from pysmail.app.settings import load_settings
     from pysmail.config.overrides import Overrides
     from pysmail.redact import Scrubber
@@ -80,7 +80,7 @@ def _test_send(to: str, lang: Lang, stream: TextIO, env: dict[str, str], cwd: Pa
 
     def run() -> int:
         settings = load_settings(given, None, env, cwd)
-        return execute(prepare(settings, Mode(), ctx), ctx)
+        return execute(prepare(settings, given.mode, ctx), ctx)
 
     return guarded(run, say=out.line, lang=lang, env=env)
 
