@@ -4,9 +4,9 @@ SMAIL attaches each value to its flag (`-hsmtp.example.com`, `-s"a subject"`), f
 case-sensitive and may come in any order, and the non-option arguments are the recipient list.
 The rules for a value in the NEXT argument, bundling and long options are in docs/settings.md
 ("Command-line rules"); OPTIONS below is the one table that the parser, `usage_text()` and the
-man pages are built from. Each row names the field it sets: one of config's Overrides or Mode
-(what the command line sets over smail.ini, the mode of the run) or of CommandLine (what smail
-answers by itself: --help, --version...).
+man pages are built from. Each row names the field it sets: one of config's Overrides, Mode or
+MessageSettings (what the command line sets over smail.ini, the mode of the run, the message)
+or of CommandLine (what smail answers by itself: --help, --version...).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from pysmail.cli import option_values as conv
-from pysmail.config.model import Charset
+from pysmail.config.model import Charset, MessageSettings
 from pysmail.config.overrides import Mode, Overrides
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
@@ -36,8 +36,8 @@ class Kind(Enum):
 
 @record
 class OptionSpec:
-    """One row of the option table; `field` is the field it sets, of config's Overrides or Mode
-    or of CommandLine."""
+    """One row of the option table; `field` is the field it sets, of config's Overrides, Mode or
+    MessageSettings, or of CommandLine."""
 
     field: str
     kind: Kind
@@ -86,17 +86,17 @@ class CommandLine:
 
 
 # The record that holds each field an OPTIONS row may name.
-_HOLDER: dict[str, type] = {
-    name: holder for holder in (Mode, Overrides, CommandLine) for name in record_fields(holder)
-}
+_RECORDS = (MessageSettings, Mode, Overrides, CommandLine)
+_HOLDER: dict[str, type] = {name: holder for holder in _RECORDS for name in record_fields(holder)}
 
 
 def command_line(values: Mapping[str, Any]) -> CommandLine:
     """The CommandLine of these values, named by field: each goes to the record that holds it."""
-    parts: dict[type, dict[str, Any]] = {Mode: {}, Overrides: {}, CommandLine: {}}
+    parts: dict[type, dict[str, Any]] = {holder: {} for holder in _RECORDS}
     for name, value in values.items():
         parts[_HOLDER[name]][name] = value
-    overrides = Overrides(mode=Mode(**parts[Mode]), **parts[Overrides])
+    message, mode = MessageSettings(**parts[MessageSettings]), Mode(**parts[Mode])
+    overrides = Overrides(message=message, mode=mode, **parts[Overrides])
     return CommandLine(overrides=overrides, **parts[CommandLine])
 
 
@@ -345,9 +345,10 @@ def _unknown_short(arg: str) -> None:
 
 
 def _check_table() -> None:
-    """Every field of CommandLine, Overrides and Mode but the records, `recipients` and `given`
-    has exactly one row."""
-    names = [name for name in _HOLDER if name not in ("overrides", "mode", "recipients", "given")]
+    """Every field of the records but those holding records, `recipients` and `given` has
+    exactly one row."""
+    held = ("overrides", "mode", "message", "recipients", "given")
+    names = [name for name in _HOLDER if name not in held]
     rows = [spec.field for spec in OPTIONS]
     if sorted(names) != sorted(rows):  # pragma: no cover - guarded by a unit test
         raise RuntimeError("OPTIONS and CommandLine disagree")

@@ -1,18 +1,20 @@
 """What the command line may set over smail.ini: the one input of config.merge besides the INI.
 
 config owns these value objects and cli fills them from the parsed command line (every row of
-cli.smail_args.OPTIONS names a field of Overrides, of Mode or of cli's own CommandLine), so
+cli.smail_args.OPTIONS names a field of Overrides, of its Mode or MessageSettings, or of cli's
+own CommandLine), so
 config needs nothing of cli: the dependency points one way, cli -> config. The setup page and
 `smail-token check` build one for their runs.
 """
 
 from __future__ import annotations
 
+from pysmail.config.model import MessageSettings
 from pysmail.record import field, record
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from pysmail.config.model import AuthMode, Charset, TlsMode
+    from pysmail.config.model import AuthMode, TlsMode
     from pysmail.net.proxy import ProxySetting
 
 __all__ = ["Mode", "Overrides"]
@@ -53,23 +55,6 @@ class Overrides:
     auth: AuthMode | None = None
     user: str | None = None
     allow_plaintext_auth: bool = False
-    # message
-    sender: str | None = None
-    subject: str | None = None
-    body_text: str | None = None
-    body_file: str | None = None
-    body_encoding: str | None = None
-    html_file: str | None = None
-    attachments: tuple[str, ...] = ()
-    priority: int | None = None
-    message_id: str | None = None  # "" for a bare -m: generate one
-    charset: Charset | None = None
-    reply_to: tuple[str, ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
-    recipients: tuple[str, ...] = ()
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()
     # the run
     debug: bool = False
     info: bool = False
@@ -79,3 +64,5 @@ class Overrides:
     queue: bool = False
     retry: float | None = None
     mode: Mode = field(default_factory=Mode)
+    # the message: sender, body_encoding and charset None where smail.ini may set them
+    message: MessageSettings = field(default_factory=MessageSettings)

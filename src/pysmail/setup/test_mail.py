@@ -64,17 +64,17 @@ def _test_send(to: str, lang: Lang, stream: TextIO, env: dict[str, str], cwd: Pa
     from pysmail.app.guard import guarded
     from pysmail.app.send import execute, prepare
     from pysmail.app.settings import load_settings
+    from pysmail.config.model import MessageSettings
     from pysmail.config.overrides import Overrides
     from pysmail.redact import Scrubber
     from pysmail.ui.output import Output
 
-    given = Overrides(
+    message = MessageSettings(
         subject=text("setup.test_subject", lang),
         body_text=text("setup.test_body", lang),
-        debug=True,
-        lang=lang,
         recipients=(to,),
     )
+    given = Overrides(debug=True, lang=lang, message=message)
     out = Output(stream, Scrubber())
     ctx = Context(out, env, cwd, lang)
 
