@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from pysmail.cli import option_values as conv
-from pysmail.config.model import Charset, MessageSettings
+from pysmail.config.model import MessageSettings
 from pysmail.config.overrides import Mode, Overrides
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
@@ -140,13 +140,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME", convert=conv.helo),
     OptionSpec("timeout", Kind.VALUE, long="timeout", metavar="SEC", convert=conv.seconds),
     OptionSpec("proxy", Kind.VALUE, long="proxy", metavar="URL", convert=conv.proxy),
-    OptionSpec(
-        "charset",
-        Kind.VALUE,
-        long="charset",
-        metavar="CHARSET",
-        convert=conv.choice(conv.CHARSETS, Charset),
-    ),
+    OptionSpec("charset", Kind.VALUE, long="charset", metavar="CHARSET", convert=conv.charset),
     OptionSpec(
         "body_encoding", Kind.VALUE, long="body-encoding", metavar="ENC", convert=conv.encoding
     ),
@@ -177,8 +171,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "completion",
         Kind.VALUE,
         long="completion",
-        metavar="bash|zsh|powershell",
-        convert=conv.choice(["bash", "zsh", "powershell"], str),
+        metavar="|".join(conv.SHELLS),
+        convert=conv.shell,
     ),
     OptionSpec("setup", Kind.FLAG, long="setup"),
 )
