@@ -91,6 +91,7 @@ class CommandLine:
     charset: Charset | None = None
     body_encoding: str | None = None
     config: str | None = None
+    account: str | None = None  # the [account NAME] of smail.ini
     cafile: str | None = None
     insecure: bool = False
     no_chunking: bool = False
@@ -186,6 +187,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         convert=conv.header,
     ),
     OptionSpec("config", Kind.VALUE, long="config", metavar="PATH", path=True),
+    OptionSpec("account", Kind.VALUE, long="account", metavar="NAME"),
     OptionSpec("dry_run", Kind.FLAG, long="dry-run"),
     OptionSpec("lang", Kind.VALUE, long="lang", metavar="en|ja", convert=conv.lang),
     OptionSpec("version", Kind.FLAG, long="version"),

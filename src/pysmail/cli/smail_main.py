@@ -65,7 +65,7 @@ def _run(argv: Sequence[str], ctx: Context) -> int:
     from pysmail.app.settings import load_settings
     from pysmail.cli.smail_args import overrides
 
-    settings = load_settings(overrides(cmd), cmd.config, ctx.env, ctx.cwd)
+    settings = load_settings(overrides(cmd), cmd.config, ctx.env, ctx.cwd, cmd.account)
     prepared = prepare(settings, _mode(cmd), ctx)
     if settings.info and prepared.spec is not None:
         _info(prepared, ctx)
@@ -94,7 +94,7 @@ def _tool(cmd: CommandLine, ctx: Context) -> int | None:
     elif cmd.queue_list:  # needs no server, only the outbox folder
         from pysmail.app.send import queue_lines
 
-        for line in queue_lines(cmd.config, ctx):
+        for line in queue_lines(cmd.config, ctx, cmd.account):
             out.line(line)
     else:
         return None

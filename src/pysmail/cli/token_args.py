@@ -5,13 +5,18 @@ smail-token [--lang en|ja] login [--provider microsoft|google|generic] [--user A
             [--auth-url URL] [--token-url URL] [--device-url URL] [--tenant T] [--scope S]...
             [--redirect-uri URI] [--port N] [--prompt P] [--no-browser] [--device | --app-only]
             [--certificate PEM [--private-key KEY]]
-            [--timeout S] [--wait S] [--file PATH] [--cafile PATH] [--proxy URL] [--keyring]
-smail-token status [--file PATH]... [--offline]
-smail-token check [--file PATH] [--config smail.ini] [--server HOST] [--port N]
-            [--tls starttls|smtps|none] [--cafile PATH] [-d]
-smail-token revoke|logout [--file PATH]
-smail-token access-token [--file PATH] [--user ADDR] [--sasl xoauth2|oauthbearer]
-smail-token setup [--port N] [--idle MINUTES] [--no-browser]
+            [--timeout S] [--wait S] [--file PATH] [--account NAME] [--cafile PATH]
+            [--proxy URL] [--keyring]
+smail-token status [--file PATH]... [--account NAME] [--offline]
+smail-token check [--file PATH] [--config smail.ini] [--account NAME] [--server HOST]
+            [--port N] [--tls starttls|smtps|none] [--cafile PATH] [-d]
+smail-token revoke|logout [--file PATH] [--account NAME]
+smail-token access-token [--file PATH] [--account NAME] [--user ADDR]
+            [--sasl xoauth2|oauthbearer]
+smail-token setup [--port N] [--idle MINUTES] [--no-browser] [--account NAME]
+
+--account NAME: the token file (and, for check and setup, the settings) of smail.ini's
+[account NAME] section (docs/settings.md 3a); --file, when given too, names the token file.
 
 The client secret never comes from argv: a hidden prompt, --client-secret-file, or
 SMAIL_CLIENT_SECRET. A certificate (--app-only --certificate) is named by its file path only.
@@ -50,6 +55,13 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
     return int(text)
+
+
+_ACCOUNT_HELP = "the [account NAME] of smail.ini (its token file)"
+
+
+def _account(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--account", metavar="NAME", help=_ACCOUNT_HELP)
 
 
 def build_parser() -> _Parser:
@@ -96,6 +108,7 @@ def _parser() -> _Parser:
     login.add_argument("--cafile")
     login.add_argument("--proxy")
     login.add_argument("--file", metavar="PATH")
+    _account(login)
     login.add_argument(
         "--keyring",
         action="store_true",
@@ -104,11 +117,13 @@ def _parser() -> _Parser:
 
     status = sub.add_parser("status", help="show stored accounts (never a token)")
     status.add_argument("--file", metavar="PATH", action="append")
+    _account(status)
     status.add_argument("--offline", action="store_true", help="do not ask the provider")
 
     check = sub.add_parser("check", help="refresh, connect and authenticate (no mail)")
     check.add_argument("--file", metavar="PATH")
     check.add_argument("--config", metavar="PATH")
+    _account(check)
     check.add_argument("--server")
     check.add_argument("--port", type=_port)
     check.add_argument("--tls", choices=("starttls", "smtps", "none"))
@@ -120,9 +135,11 @@ def _parser() -> _Parser:
             name, help="revoke at the provider" + (" and remove" * (name == "logout"))
         )
         cmd.add_argument("--file", metavar="PATH")
+        _account(cmd)
 
     access = sub.add_parser("access-token", help="print a fresh access token")
     access.add_argument("--file", metavar="PATH")
+    _account(access)
     access.add_argument("--user")
     access.add_argument("--sasl", choices=("xoauth2", "oauthbearer"))
 
@@ -130,6 +147,7 @@ def _parser() -> _Parser:
     setup.add_argument("--port", type=_port, help="listen on this port (default 8001)")
     setup.add_argument("--idle", type=_positive, default=15.0, help="stop after MINUTES idle")
     setup.add_argument("--no-browser", action="store_true", help="print the address only")
+    _account(setup)
     return top
 
 
