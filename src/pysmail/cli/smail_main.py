@@ -88,8 +88,9 @@ def _tool(cmd: CommandLine, ctx: Context) -> int | None:
     elif cmd.setup:  # SMAIL's settings screen: the same page as `smail-token setup`
         from pysmail.cli.token_main import main as token_main
 
+        account = [] if cmd.account is None else ["--account", cmd.account]
         return token_main(
-            ["--lang", lang, "setup"], stdout=out.stream, environ=ctx.env, cwd=ctx.cwd
+            ["--lang", lang, "setup", *account], stdout=out.stream, environ=ctx.env, cwd=ctx.cwd
         )
     elif cmd.queue_list:  # needs no server, only the outbox folder
         from pysmail.app.send import queue_lines

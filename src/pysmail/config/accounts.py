@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCOUNT_MSGIDS",
     "NOT_INHERITED",
+    "SMAIL_ONLY",
     "AccountSections",
     "account_sections",
     "account_token_file",
@@ -41,6 +42,7 @@ _POP = "pop_before_smtp"
 # One word of letters, digits and . _ - @ + that starts and ends with a letter or digit: it
 # names a file and a folder (the token file, the outbox) on every OS.
 _NAME = re.compile(r"[^\W_](?:[\w.@+-]{0,62}[^\W_])?")
+SMAIL_ONLY = ""  # as the account asked for: [smail] alone, default_account not applied
 # Keys that hold one mailbox's state: never inherited from [smail] (module docstring).
 NOT_INHERITED = ("oauth_token_file", "outbox_dir")
 # The errors of choosing an account: raised even where a broken smail.ini is otherwise skipped.
@@ -87,13 +89,14 @@ def choose(
 ) -> AccountSections | None:
     """The account to use: `asked` (--account), else `default` (default_account in [smail]),
     else None ([smail] alone). An account is known when its `[account NAME]` section exists.
+    `asked` = "" (SMAIL_ONLY) asks for [smail] alone, whatever default_account says.
 
     Raises:
         ConfigError(CONFIG, "config.unknown_account" | "config.unknown_default_account"):
             the name has no [account NAME] section; the message lists those there are.
     """
     name = asked if asked is not None else default
-    if name is None:
+    if not name:
         return None
     found = accounts.get(name.lower())
     if found is not None and found.main is not None:
