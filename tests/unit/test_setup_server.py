@@ -348,6 +348,7 @@ def test_an_account_is_saved_in_its_own_sections_with_its_own_token_file(tmp_pat
     (tmp_path / "smail.ini").chmod(0o600)
     for running in serve(tmp_path, account="work"):
         assert running.server.session.draft.server == "base.example.test"  # inherited
+        assert "Account: [account work] of smail.ini" in running.page()
         _sign_in(running)
         status, _, _ = running.post({**FORM, "folder": str(tmp_path), "action": "save"})
         assert status == 303

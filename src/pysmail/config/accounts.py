@@ -35,6 +35,7 @@ __all__ = [
     "account_token_file",
     "choose",
     "layered",
+    "token_file_name",
 ]
 
 _WORD = "account"
@@ -124,4 +125,11 @@ def layered(below: Mapping[str, Any], account: Mapping[str, Any]) -> dict[str, A
 def account_token_file(folder: Path, name: str) -> Path:
     """The token file of an account that names none: smail_refreshtoken.NAME.ini in `folder`
     (smail.ini's), never the file of [smail] or of another account."""
-    return folder / f"smail_refreshtoken.{name}.ini"
+    return folder / token_file_name(name)
+
+
+def token_file_name(account: str | None) -> str:
+    """The token file's name beside smail.ini: SMAIL's for [smail], else the account's own."""
+    from pysmail.config.model import OAUTH_TOKEN_FILE_NAME
+
+    return OAUTH_TOKEN_FILE_NAME if account is None else f"smail_refreshtoken.{account}.ini"

@@ -35,7 +35,6 @@ __all__ = [
     "provider_defaults",
     "render_smail_ini",
     "secret_destination",
-    "token_file_name",
     "update_ini",
     "validate",
 ]
@@ -297,15 +296,6 @@ def ini_sections(account: str | None) -> tuple[str, str]:
     if account is None:
         return "smail", "pop_before_smtp"
     return f"account {account}", f"account {account} pop_before_smtp"
-
-
-def token_file_name(account: str | None) -> str:
-    """The token file a sign-in on the page writes beside smail.ini (an account's own: D34)."""
-    from pathlib import Path
-
-    from pysmail.config.accounts import account_token_file
-
-    return TOKEN_FILE_NAME if account is None else account_token_file(Path(), account).name
 
 
 def _smail_keys(draft: Draft, password: str | None, token_file: str) -> dict[str, str | None]:

@@ -153,7 +153,8 @@ def load_existing(cwd: Path, env: Mapping[str, str], account: str | None = None)
     running setup again edits the settings in place: those of `account` (--account; a new one
     starts from [smail]), else of the account default_account names, else [smail]. Unreadable
     files are simply not used."""
-    from pysmail.setup.actions import password_destination, secret_destination, token_file_name
+    from pysmail.config.accounts import token_file_name
+    from pysmail.setup.actions import password_destination, secret_destination
 
     draft = Draft(folder=str(cwd))
     session = Session(draft=draft, cwd=cwd, env=env)

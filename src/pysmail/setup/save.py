@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pysmail.config.accounts import token_file_name
 from pysmail.errors import ConfigError, OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
-from pysmail.setup.actions import token_file_name
 
 if TYPE_CHECKING:
     from pysmail.messages import Lang

@@ -272,6 +272,7 @@ class SetupServer:
             saved=self.saved,
             command=self.command,
             port_note=self.port_note,
+            account=s.account,
         )
         send(req, 200, render_page(view), nonce=nonce)
 
