@@ -106,6 +106,11 @@ def test_smail_token_works_on_the_accounts_token_file(stack: Stack, tmp_path: Pa
     none = run_token(["status", "--account", "alice"], tmp_path)
     assert none.code == 28, none.out + none.err
     assert "smail_refreshtoken.alice.ini" in none.err and "bob" not in none.err
+    default = run_token(["status"], tmp_path)  # default_account = alice: the same file
+    assert default.code == 28 and "smail_refreshtoken.alice.ini" in default.err
+    gone = run_token(["logout", "--account", "bob"], tmp_path)
+    assert gone.code == 0, gone.err
+    assert not (tmp_path / "smail_refreshtoken.bob.ini").exists()
 
 
 def test_login_with_an_account_writes_that_accounts_file(stack: Stack, tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ def _read_smail_ini(
 ) -> tuple[Path, IniSettings] | None:
     """The smail.ini smail would read and what it says (of `account`; [smail] alone when the
     file has no such account yet); None when there is none or it cannot be read."""
-    from pysmail.config.accounts import SMAIL_ONLY
+    from pysmail.config.accounts import ACCOUNT_MSGIDS, SMAIL_ONLY
     from pysmail.config.ini import read_ini
     from pysmail.config.paths import find_config
 
@@ -195,7 +195,7 @@ def _read_smail_ini(
         try:
             return ini_path, read_ini(ini_path, account=account)
         except ConfigError as exc:
-            if exc.msgid not in ("config.unknown_account", "config.unknown_default_account"):
+            if exc.msgid not in ACCOUNT_MSGIDS:
                 raise
             return ini_path, read_ini(ini_path, account=SMAIL_ONLY)
     except SmailError:
