@@ -21,7 +21,16 @@ from pathlib import Path
 
 import pytest
 
-from cli.util import ALICE, BOB, hermetic_env, marker, run_main, smail_command, write_ini
+from cli.util import (
+    ALICE,
+    BOB,
+    free_port,
+    hermetic_env,
+    marker,
+    run_main,
+    smail_command,
+    write_ini,
+)
 from stackutil import Stack
 
 pytestmark = pytest.mark.stack
@@ -81,7 +90,7 @@ def test_batch_and_flush_keep_to_a_per_minute_limit_on_the_server(
     flush_dir.mkdir()
     # --flush: three messages queued while the server is "down" (a port nobody listens on)
     _ini(stack, flush_dir, BOB, "")
-    down = ["-h127.0.0.1", "--port", "9", "--tls", "none", "--queue"]
+    down = ["-h127.0.0.1", "--port", str(free_port()), "--tls", "none", "--queue"]
     flush_marks = [marker(f"paced-flush-{i}") for i in range(COUNT)]
     for mark in flush_marks:
         queued = run_main([*down, "-s" + mark, "-Tx", ALICE], flush_dir)
