@@ -96,31 +96,6 @@ class BatchInterrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInter
         self.maybe_sent = maybe_sent
 
 
-def _pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
-    import math
-    import threading
-
-    lock = threading.Lock()
-
-    def gate(job: Job) -> None:
-        while True:
-            with lock:
-                wait = pacer.delay(len(job.recipients))
-                if math.isinf(wait):
-                    raise SmailError(
-                        ErrCode.HANDLING,
-                        "batch.too_many_recipients",
-                        count=len(job.recipients),
-                        preset=pacer.limits.name,
-                    )
-                if wait <= 0:
-                    pacer.record(len(job.recipients))
-                    return
-            sleep(wait)
-
-    return gate
-
-
 def _in_threads(
     parallel: int,
     work: Callable[[Callable[[], Job | None], Callable[[Result], None]], None],
@@ -170,7 +145,10 @@ def deliver_jobs(
     from pysmail.delivery.scheduler import Aborted, Interrupted, deliver
 
     queue = _Queue(jobs)
-    gate = _pacing_gate(pacer, sleep) if pacer is not None else None
+    from pysmail.delivery.batch.gate import paced
+
+    gate, on_result = paced(pacer, sleep, on_result)
+
     aborted: list[SmailError] = []
     crashed: list[BaseException] = []
 
