@@ -1,0 +1,311 @@
+"""smail-sendmail driven as sendmail is: by real callers (s-nail as mailx, git send-email), and by
+hand with -t, -i, -f/-F, -odq, -bp and -q; every exit code checked (sysexits.h), the mail read
+back over POP3 from the stack's Dovecot. The settings are a smail.ini in the user's settings
+folder, as an installed /usr/sbin/sendmail would find them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.util import (
+    ALICE,
+    BOB,
+    Result,
+    assert_not_delivered,
+    fetch_one,
+    free_port,
+    hermetic_env,
+    marker,
+    printing,
+    raw_header,
+    text_of,
+    write_ini,
+)
+from stackutil import Stack
+
+pytestmark = pytest.mark.stack
+
+CAROL = "carol@example.test"
+REJECTED = "rejected@example.test"  # the stack's Postfix refuses it at RCPT (550 5.1.1)
+EX_USAGE, EX_NOUSER, EX_CONFIG = 64, 67, 78
+
+
+def sendmail_exe() -> str:
+    folder = Path(sys.executable).parent
+    for name in ("smail-sendmail", "smail-sendmail.exe"):
+        if (folder / name).is_file():
+            return str(folder / name)
+    found = shutil.which("smail-sendmail")
+    assert found, "the `smail-sendmail` command is not installed (pip install -e .)"
+    return found
+
+
+def user_ini(folder: Path, keys: str) -> Path:
+    """smail.ini in the user's settings folder (as an installed /usr/sbin/sendmail finds it),
+    with the outbox in `folder`; returns the outbox folder."""
+    spool = folder / "outbox"
+    settings = folder / "xdg" / "pysmail"
+    settings.mkdir(parents=True, exist_ok=True)
+    write_ini(settings, f"[smail]\n{keys}outbox_dir = {spool}\n")
+    return spool
+
+
+def relay_ini(stack: Stack, folder: Path, *, port: int | None = None) -> Path:
+    """The stack's Postfix relay (no AUTH), alice as the sender."""
+    port = port or stack.relay
+    keys = f"server = {stack.relay_host}\nport = {port}\ntls = none\nfrom = {ALICE}\n"
+    return user_ini(folder, keys)
+
+
+def submission_ini(stack: Stack, folder: Path) -> Path:
+    """Dovecot's submission port: STARTTLS, AUTH with alice's password from a command."""
+    keys = (
+        f"server = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nuser = {ALICE}\n"
+        f"password_command = {printing(stack.users[ALICE])}\n"
+    )
+    return user_ini(folder, keys)
+
+
+def sendmail(argv: list[str], message: bytes, folder: Path) -> Result:
+    done = subprocess.run(
+        [sendmail_exe(), *argv],
+        input=message,
+        cwd=folder,
+        env=hermetic_env(folder),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    err = done.stderr.decode("utf-8", "backslashreplace")
+    assert "Traceback" not in err, err
+    return Result(done.returncode, done.stdout.decode("utf-8", "backslashreplace"), err)
+
+
+def queued(spool: Path, sub: str = "") -> list[Path]:
+    return sorted((spool / sub).glob("*.msg")) if (spool / sub).is_dir() else []
+
+
+# -- real callers -------------------------------------------------------------------------------
+
+
+def test_s_nail_sends_through_it_with_cc_and_bcc(stack: Stack, tmp_path: Path) -> None:
+    """mailx as most systems have it: s-nail with `mta` pointing at smail-sendmail (s-nail
+    14.9 calls the variable `mta`; `sendmail` is its old name). It passes `-i -- rcpts`."""
+    snail = shutil.which("s-nail")
+    assert snail, "s-nail is a test dependency (scripts/install-test-deps.sh)"
+    spool = submission_ini(stack, tmp_path)
+    mark = marker("snail")
+    env = {**hermetic_env(tmp_path), "LC_ALL": "C.UTF-8"}
+    argv = [snail, "-:/", "-S", f"mta={sendmail_exe()}", "-S", f"from=Alice <{ALICE}>",
+            "-S", "ttycharset=utf-8", "-s", f"{mark} 日本語",
+            "-c", CAROL, "-b", ALICE, BOB]  # fmt: skip
+    done = subprocess.run(argv, input="本文です\n.\nafter a lone dot\n".encode(), env=env,
+                          cwd=tmp_path, capture_output=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    for user in (BOB, CAROL, ALICE):
+        msg = fetch_one(stack, user, mark)
+        assert str(msg["Subject"]) == f"{mark} 日本語"
+        assert text_of(msg) == "本文です\n.\nafter a lone dot\n"  # s-nail passes -i
+        assert "Bcc" not in msg and msg["Cc"] == CAROL
+        assert raw_header(msg, "Return-Path") == f"<{ALICE}>"
+    assert not queued(spool)
+
+
+def test_s_nail_learns_of_a_refused_recipient(stack: Stack, tmp_path: Path) -> None:
+    snail = shutil.which("s-nail")
+    assert snail, "s-nail is a test dependency (scripts/install-test-deps.sh)"
+    spool = relay_ini(stack, tmp_path)
+    env = hermetic_env(tmp_path)
+    argv = [snail, "-:/", "-S", f"mta={sendmail_exe()}", "-S", "nosave", "-s", "refused", REJECTED]
+    done = subprocess.run(argv, input=b"x\n", env=env, cwd=tmp_path, capture_output=True,
+                          timeout=60, check=False)  # fmt: skip
+    err = done.stderr.decode()
+    assert done.returncode != 0, err
+    assert "smail-sendmail: ERR-0011:" in err and "550 5.1.1" in err, err
+    assert len(queued(spool, "failed")) == 1
+
+
+def test_git_send_email_sends_a_real_patch(stack: Stack, tmp_path: Path) -> None:
+    """Debian's git-email with --sendmail-cmd: a patch made in a throwaway repository arrives
+    byte for byte (its diff lines, a line holding "." included: git passes -i)."""
+    git = shutil.which("git")
+    assert git, "git is a test dependency"
+    spool = relay_ini(stack, tmp_path)
+    env = {**hermetic_env(tmp_path), "GIT_CONFIG_NOSYSTEM": "1"}
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def run_git(*args: str) -> str:
+        done = subprocess.run([git, *args], cwd=repo, env=env, capture_output=True, timeout=60,
+                              check=False)  # fmt: skip
+        assert done.returncode == 0, (args, done.stdout.decode(), done.stderr.decode())
+        return done.stdout.decode()
+
+    mark = marker("patch")
+    run_git("init", "-q")
+    run_git("config", "user.name", "Alice Example")
+    run_git("config", "user.email", ALICE)
+    (repo / "notes.txt").write_text("first\n", encoding="utf-8")
+    run_git("add", "notes.txt")
+    run_git("commit", "-qm", "start")
+    (repo / "notes.txt").write_text("first\n.\nsecond line\n", encoding="utf-8")
+    run_git("commit", "-qam", f"notes: {mark}")
+    patch = run_git("format-patch", "-1", "-o", str(tmp_path / "patches")).strip()
+    sent = run_git("send-email", f"--sendmail-cmd={sendmail_exe()}", f"--to={BOB}",
+                   f"--cc={CAROL}", "--confirm=never", "--suppress-cc=all", patch)  # fmt: skip
+    assert "Result: OK" in sent, sent
+    for user in (BOB, CAROL):
+        msg = fetch_one(stack, user, mark)
+        assert str(msg["Subject"]) == f"[PATCH] notes: {mark}"
+        assert str(msg["From"]) == f"Alice Example <{ALICE}>"
+        body = text_of(msg)
+        assert "-first\n" not in body and "+.\n+second line\n" in body, body
+    assert not queued(spool)
+
+
+# -- -t, -i, -f, -F ------------------------------------------------------------------------------
+
+
+def test_t_sends_to_to_cc_and_bcc_and_removes_bcc(stack: Stack, tmp_path: Path) -> None:
+    relay_ini(stack, tmp_path)
+    mark = marker("dash-t")
+    message = (
+        f"To: Bob <{BOB}>\nCc: {CAROL}\nBcc: Alice <{ALICE}>\nSubject: {mark}\n\nhello\n"
+    ).encode()
+    result = sendmail(["-t", "-i"], message, tmp_path)
+    assert (result.code, result.out, result.err) == (0, "", "")
+    for user in (BOB, CAROL, ALICE):
+        msg = fetch_one(stack, user, mark)
+        assert "Bcc" not in msg and ALICE not in str(msg.get("To", "")) + str(msg["Cc"])
+        assert msg["Date"] and msg["Message-ID"] and str(msg["From"]) == ALICE  # added
+
+
+def test_t_adds_the_command_line_and_f_and_big_f_make_the_from(
+    stack: Stack, tmp_path: Path
+) -> None:
+    relay_ini(stack, tmp_path)
+    mark = marker("t-plus")
+    message = f"To: {BOB}\nSubject: {mark}\n\nhello\n".encode()
+    result = sendmail(["-t", "-F", "Carol Sender", "-f", CAROL, CAROL], message, tmp_path)
+    assert result.code == 0, result.err
+    for user in (BOB, CAROL):
+        msg = fetch_one(stack, user, mark)
+        assert str(msg["From"]) == f"Carol Sender <{CAROL}>"
+        assert raw_header(msg, "Return-Path") == f"<{CAROL}>"
+        assert str(msg["Message-ID"]).endswith("@example.test>")
+
+
+def test_a_lone_dot_ends_the_message_unless_i(stack: Stack, tmp_path: Path) -> None:
+    relay_ini(stack, tmp_path)
+    marks = marker("dot"), marker("dot-i")
+    for mark, argv in zip(marks, (["bob@example.test"], ["-oi", BOB]), strict=True):
+        message = f"Subject: {mark}\n\nbefore\n.\nafter\n".encode()
+        assert sendmail(argv, message, tmp_path).code == 0
+    assert text_of(fetch_one(stack, BOB, marks[0])) == "before\n"
+    assert text_of(fetch_one(stack, BOB, marks[1])) == "before\n.\nafter\n"
+
+
+def test_a_body_without_header_is_sent_as_body(stack: Stack, tmp_path: Path) -> None:
+    relay_ini(stack, tmp_path)
+    mark = marker("bare")
+    assert sendmail([BOB], f"{mark} is the first line\nsecond\n".encode(), tmp_path).code == 0
+    raw = b"".join(m for m in stack.fetch(BOB, expect=1, timeout=20) if mark.encode() in m)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert body == f"{mark} is the first line\r\nsecond\r\n".encode()
+    assert b"\r\nFrom: alice@example.test\r\n" in head and b"\r\nDate: " in head
+
+
+# -- exit codes ----------------------------------------------------------------------------------
+
+
+def test_usage_errors_are_ex_usage_and_send_nothing(stack: Stack, tmp_path: Path) -> None:
+    spool = relay_ini(stack, tmp_path)
+    for argv, start in (
+        (["-k", BOB], 'smail-sendmail: ERR-0017:Option specification error. / Unknown option "-k"'),
+        (["-bd"], "smail-sendmail: ERR-0017:"),
+        (["-bs"], "smail-sendmail: ERR-0017:"),
+        (["-q30m"], "smail-sendmail: ERR-0017:"),
+        ([], "smail-sendmail: ERR-0001:"),  # no recipient
+        (["-t"], "smail-sendmail: ERR-0001:"),  # none in the headers either
+        (["root"], "smail-sendmail: ERR-0001:"),  # no domain: cron's MAILTO must be an address
+    ):
+        result = sendmail(argv, b"Subject: nothing\n\nx\n", tmp_path)
+        assert result.code == EX_USAGE, (argv, result)
+        assert result.err.startswith(start) and result.err.count("\n") == 1, (argv, result.err)
+        assert result.out == ""
+    assert not queued(spool)
+
+
+def test_no_server_is_ex_config(tmp_path: Path) -> None:
+    user_ini(tmp_path, f"from = {ALICE}\n")
+    result = sendmail([BOB], b"Subject: x\n\nx\n", tmp_path)
+    assert result.code == EX_CONFIG and result.err.startswith("smail-sendmail: ERR-0012:")
+
+
+def test_unreachable_server_queues_and_q_sends_later(stack: Stack, tmp_path: Path) -> None:
+    """A temporary failure loses nothing: the message stays in the outbox, the exit code is 0
+    (as sendmail's once a message is queued), -bp lists it and -q sends it."""
+    spool = relay_ini(stack, tmp_path, port=free_port())  # nothing listens there
+    mark = marker("later")
+    result = sendmail(["-i", BOB], f"Subject: {mark}\n\nlater\n".encode(), tmp_path)
+    assert result.code == 0, result.err
+    [kept] = queued(spool)
+    assert result.err.startswith("smail-sendmail: Not sent yet") and str(kept.stem) in result.err
+    assert "smail-sendmail -q" in result.err and result.err.count("\n") == 1
+    listing = sendmail(["-bp"], b"", tmp_path)
+    assert listing.code == 0 and kept.stem in listing.out and BOB in listing.out
+    still_down = sendmail(["-q"], b"", tmp_path)  # not due yet: nothing tried, nothing lost
+    assert still_down.code in (0, 75) and queued(spool) == [kept]
+    relay_ini(stack, tmp_path)  # the server is back
+    for state in spool.glob("*.state"):
+        state.unlink()  # due now instead of after the backoff
+    flushed = sendmail(["-q"], b"", tmp_path)
+    assert flushed.code == 0, flushed
+    assert text_of(fetch_one(stack, BOB, mark)) == "later\n"
+    assert not queued(spool)
+
+
+def test_odq_queues_without_trying(stack: Stack, tmp_path: Path) -> None:
+    spool = relay_ini(stack, tmp_path)
+    mark = marker("odq")
+    result = sendmail(["-odq", BOB], f"Subject: {mark}\n\nqueued\n".encode(), tmp_path)
+    assert (result.code, result.err) == (0, "")
+    assert len(queued(spool)) == 1
+    assert_not_delivered(stack, [BOB], [mark])
+    assert sendmail(["-q"], b"", tmp_path).code == 0
+    fetch_one(stack, BOB, mark)
+
+
+def test_a_refused_recipient_is_ex_nouser_and_the_message_kept(
+    stack: Stack, tmp_path: Path
+) -> None:
+    spool = relay_ini(stack, tmp_path)
+    mark = marker("refused")
+    result = sendmail(["-i", BOB, REJECTED], f"Subject: {mark}\n\nx\n".encode(), tmp_path)
+    assert result.code == EX_NOUSER, result
+    assert result.err.startswith("smail-sendmail: ERR-0011:") and result.err.count("\n") == 1
+    assert "550 5.1.1" in result.err and REJECTED in result.err
+    [failed] = queued(spool, "failed")
+    assert str(failed) in result.err and not queued(spool)
+    assert_not_delivered(stack, [BOB], [mark])  # all or nothing: Bob got nothing either
+
+
+def test_japanese_messages(stack: Stack, tmp_path: Path) -> None:
+    relay_ini(stack, tmp_path)
+    result = sendmail(["--lang", "ja", "-k"], b"", tmp_path)
+    assert result.code == EX_USAGE and "不明なオプション" in result.err
+
+
+def test_help_and_version(tmp_path: Path) -> None:
+    helped = sendmail(["--help"], b"", tmp_path)
+    assert helped.code == 0 and "-t" in helped.out and helped.err == ""
+    version = sendmail(["--version"], b"", tmp_path)
+    assert version.code == 0 and version.out.startswith("smail-sendmail (pysmail) ")
+    assert sendmail(["-bi"], b"", tmp_path).code == 0
