@@ -309,3 +309,14 @@ def test_help_and_version(tmp_path: Path) -> None:
     version = sendmail(["--version"], b"", tmp_path)
     assert version.code == 0 and version.out.startswith("smail-sendmail (pysmail) ")
     assert sendmail(["-bi"], b"", tmp_path).code == 0
+
+
+def test_debug_shows_the_dialogue_and_8bit_text_is_declared(stack: Stack, tmp_path: Path) -> None:
+    relay_ini(stack, tmp_path)
+    mark = marker("8bit")
+    message = f"Subject: {mark}\nContent-Type: text/plain; charset=utf-8\n"
+    message += "Content-Transfer-Encoding: 8bit\n\nこんにちは\n"
+    result = sendmail(["--debug", "-i", BOB], message.encode(), tmp_path)
+    assert result.code == 0, result.err
+    assert f"MAIL FROM:<{ALICE}> BODY=8BITMIME" in result.err and result.out == ""
+    assert text_of(fetch_one(stack, BOB, mark)) == "こんにちは\n"

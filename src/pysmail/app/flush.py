@@ -61,7 +61,7 @@ def flush_outbox(
             from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar, start=finished[1], finish=False)
-        return send_one(env.sender, env.recipients, env.smtputf8, chunks)
+        return send_one(env.sender, env.recipients, env.smtputf8, chunks, eight_bit=env.eight_bit)
 
     ctx.out.bar = bar
     try:

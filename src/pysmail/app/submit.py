@@ -75,7 +75,7 @@ def submit(
         raise UsageError(ErrCode.RECIPIENT, "sendmail.no_recipients")
     sender, rcpts_, smtputf8 = eml_envelope(head, SHOWN, settings.message.sender, rcpts)
     head = complete_head(head, sender=sender, full_name=request.full_name)
-    envelope = Envelope(sender, rcpts_, time.time(), smtputf8=smtputf8)
+    envelope = Envelope(sender, rcpts_, time.time(), smtputf8=smtputf8, eight_bit=True)
     spool = spool_of(settings, ctx.env)
     path = enqueue(spool, envelope, eml_stream(head, rest, source, SHOWN))
     if request.queue_only:
