@@ -18,6 +18,7 @@ from cli.util import (
     BOB,
     Result,
     assert_not_delivered,
+    fetch_marked,
     fetch_one,
     free_port,
     hermetic_env,
@@ -320,3 +321,32 @@ def test_debug_shows_the_dialogue_and_8bit_text_is_declared(stack: Stack, tmp_pa
     assert result.code == 0, result.err
     assert f"MAIL FROM:<{ALICE}> BODY=8BITMIME" in result.err and result.out == ""
     assert text_of(fetch_one(stack, BOB, mark)) == "こんにちは\n"
+
+
+def test_callers_at_once_each_get_their_message_sent(stack: Stack, tmp_path: Path) -> None:
+    """A burst (cron jobs, a web site): the processes share one outbox and its flush lock; each
+    waits its turn, so no message is left behind for a later -q."""
+    spool = relay_ini(stack, tmp_path)
+    mark = marker("burst")
+    procs = [
+        subprocess.Popen(
+            [sendmail_exe(), "-i", BOB],
+            stdin=subprocess.PIPE,
+            cwd=tmp_path,
+            env=hermetic_env(tmp_path),
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for _ in range(6)
+    ]
+    for n, proc in enumerate(procs):  # every message handed over before any is waited for
+        assert proc.stdin is not None
+        proc.stdin.write(f"Subject: {mark}-{n}\n\nx\n".encode())
+        proc.stdin.close()
+    for proc in procs:
+        assert proc.stderr is not None
+        with proc.stderr:
+            err = proc.stderr.read()
+        assert proc.wait(timeout=120) == 0 and err == b"", err
+    assert not queued(spool)
+    got = sorted(str(m["Subject"]) for m in fetch_marked(stack, BOB, mark, 6))
+    assert got == [f"{mark}-{n}" for n in range(6)]

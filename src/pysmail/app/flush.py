@@ -27,9 +27,11 @@ def flush_outbox(
     source: TokenSource | None,
     only: list[Path] | None,
     on_event: Callable[[Event], None] | None = None,
+    lock_wait: float = 0.0,
 ) -> int:
     """Send what is due in the outbox (`--flush`, or the one message just queued).
-    `on_event` (smail-sendmail) gets every event instead of the report lines."""
+    `on_event` (smail-sendmail) gets every event instead of the report lines; `lock_wait`: how
+    long to wait for another process's flush to end (0: leave the work to it)."""
     from pysmail.app.auth import transaction_sender
     from pysmail.app.bars import flush_bar
     from pysmail.app.pacer import pacer
@@ -65,7 +67,10 @@ def flush_outbox(
 
     ctx.out.bar = bar
     try:
-        result = flush(spool, send_entry, report=report, pacer=pacer(settings), only=only)
+        result = flush(
+            spool, send_entry, report=report, pacer=pacer(settings), only=only,
+            lock_timeout=lock_wait,
+        )  # fmt: skip
         if bar is not None:
             bar.finish()
     except KeyboardInterrupt as exc:  # say what is true: queued, sent, or maybe delivered

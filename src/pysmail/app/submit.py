@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["Submission", "submit"]
 
 SHOWN = "-"  # the name of standard input in messages
+# Another process flushing the outbox holds its lock: wait this long for it (it sends only what
+# it was asked to, so this message would otherwise wait for the next `smail-sendmail -q`).
+LOCK_WAIT = 120.0
 
 
 @record
@@ -119,8 +122,13 @@ def _send_queued(
             failed.append(err)
         elif event.kind in ("deferred", "paced"):
             note(describe(event, ctx.lang) + " " + _hint(ctx))
+        elif event.kind == "busy":
+            from pysmail.messages import text
 
-    flush_outbox(settings, ctx, trace, auth, source, [path], on_event)
+            busy = text("sendmail.busy", ctx.lang, wait=f"{LOCK_WAIT:.0f}", path=path)
+            note(busy + " " + _hint(ctx))
+
+    flush_outbox(settings, ctx, trace, auth, source, [path], on_event, LOCK_WAIT)
     if failed:
         raise failed[0]
     return int(ErrCode.OK)

@@ -33,6 +33,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Not sent yet ({reason}); the message is kept in the outbox: {path}.",
         "まだ送信されていません（{reason}）。メッセージは送信待ちフォルダに保存されています: {path}",
     ),
+    "sendmail.busy": (
+        "Another process kept the outbox busy for {wait} s; the message is kept there: {path}.",
+        "別のプロセスが {wait} 秒間送信待ちフォルダを使用中でした。メッセージはそこに保存されています: {path}",
+    ),
     "sendmail.flush_hint": (
         "smail-sendmail -q (or smail --flush) sends it later.",
         "smail-sendmail -q（または smail --flush）で後から送信されます。",
