@@ -20,6 +20,7 @@ from cli.util import (
     assert_not_delivered,
     fetch_marked,
     fetch_one,
+    forbidden,
     free_port,
     hermetic_env,
     marker,
@@ -350,3 +351,24 @@ def test_callers_at_once_each_get_their_message_sent(stack: Stack, tmp_path: Pat
     assert not queued(spool)
     got = sorted(str(m["Subject"]) for m in fetch_marked(stack, BOB, mark, 6))
     assert got == [f"{mark}-{n}" for n in range(6)]
+
+
+def test_oauth_from_the_token_file_with_no_secret_shown(stack: Stack, tmp_path: Path) -> None:
+    """smail's OAuth as is: OAUTH-XOAUTH2, smail_refreshtoken.ini beside smail.ini in the user's
+    settings folder, the token from the real oidc-provider, checked by Dovecot; the --debug
+    transcript shows no secret."""
+    keys = (
+        f"server = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nauth = OAUTH-XOAUTH2\nfrom = {ALICE}\n"
+    )
+    spool = user_ini(tmp_path, keys)
+    _, tokens = stack.write_token_file(tmp_path / "xdg" / "pysmail", ALICE, "mailcli")
+    mark = marker("oauth")
+    result = sendmail(["--debug", "-t"], f"To: {BOB}\nSubject: {mark}\n\nx\n".encode(), tmp_path)
+    assert result.code == 0, result.err
+    assert "AUTH XOAUTH2" in result.err
+    secrets = [tokens["refresh_token"], tokens["access_token"], stack.oidc_clients["mailcli"] or ""]
+    for secret in filter(None, secrets):
+        assert not [f for f in forbidden(secret, ALICE) if f in result.err + result.out]
+    fetch_one(stack, BOB, mark)
+    assert not queued(spool)
