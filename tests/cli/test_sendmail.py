@@ -48,21 +48,21 @@ def sendmail_exe() -> str:
     return found
 
 
-def user_ini(folder: Path, keys: str) -> Path:
+def user_ini(folder: Path, keys: str, sections: str = "") -> Path:
     """smail.ini in the user's settings folder (as an installed /usr/sbin/sendmail finds it),
     with the outbox in `folder`; returns the outbox folder."""
     spool = folder / "outbox"
     settings = folder / "xdg" / "pysmail"
     settings.mkdir(parents=True, exist_ok=True)
-    write_ini(settings, f"[smail]\n{keys}outbox_dir = {spool}\n")
+    write_ini(settings, f"[smail]\n{keys}outbox_dir = {spool}\n{sections}")
     return spool
 
 
-def relay_ini(stack: Stack, folder: Path, *, port: int | None = None) -> Path:
+def relay_ini(stack: Stack, folder: Path, *, port: int | None = None, sections: str = "") -> Path:
     """The stack's Postfix relay (no AUTH), alice as the sender."""
     port = port or stack.relay
     keys = f"server = {stack.relay_host}\nport = {port}\ntls = none\nfrom = {ALICE}\n"
-    return user_ini(folder, keys)
+    return user_ini(folder, keys + f"cafile = {stack.cafile}\n", sections)
 
 
 def submission_ini(stack: Stack, folder: Path) -> Path:
@@ -372,3 +372,29 @@ def test_oauth_from_the_token_file_with_no_secret_shown(stack: Stack, tmp_path: 
         assert not [f for f in forbidden(secret, ALICE) if f in result.err + result.out]
     fetch_one(stack, BOB, mark)
     assert not queued(spool)
+
+
+@pytest.mark.parametrize("failure", ["down", "wrong-password"])
+def test_a_failure_before_the_send_keeps_or_fails_the_queued_message(
+    stack: Stack, tmp_path: Path, failure: str
+) -> None:
+    """POP before SMTP runs after the message is queued: its server down is temporary (kept,
+    exit 0), a wrong password permanent (failed/, EX_NOPERM)."""
+    port = free_port() if failure == "down" else stack.pop3
+    password = "wrong-pw" if failure == "wrong-password" else stack.users[ALICE]
+    pop = (
+        f"[pop_before_smtp]\nenabled = yes\nserver = {stack.host}\nport = {port}\n"
+        f"tls = stls\nuser = {ALICE}\npassword_command = {printing(password)}\n"
+    )
+    spool = relay_ini(stack, tmp_path, sections=pop)
+    mark = marker("pop-" + failure)
+    result = sendmail(["-i", BOB], f"Subject: {mark}\n\nx\n".encode(), tmp_path)
+    if failure == "down":
+        assert result.code == 0 and "ERR-0020" in result.err, result
+        assert len(queued(spool)) == 1 and str(queued(spool)[0]) in result.err
+    else:
+        assert result.code == 77 and result.err.startswith("smail-sendmail: ERR-0022:"), result
+        [failed] = queued(spool, "failed")
+        assert str(failed) in result.err and not queued(spool)
+    assert result.err.count("\n") == 1
+    assert_not_delivered(stack, [BOB], [mark])

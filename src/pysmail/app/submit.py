@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from pysmail.app.context import Context
     from pysmail.config.model import Settings
     from pysmail.delivery.outbox import Event
+    from pysmail.oauth.provider import TokenSource
+    from pysmail.sasl import AuthRequest
     from pysmail.smtp.trace import Trace
 
 __all__ = ["Submission", "submit"]
@@ -71,8 +73,9 @@ def submit(
     )
 
     trace = prepare(settings, Mode(eml=SHOWN), ctx).trace
-    source: BinaryIO = stream if request.ignore_dots else DotEnd(stream)  # type: ignore[assignment]
-    head, rest = split_submitted(*read_head(source, SHOWN))
+    # DotEnd has the one method the readers call, read(size)
+    reader: BinaryIO = stream if request.ignore_dots else DotEnd(stream)  # type: ignore[assignment]
+    head, rest = split_submitted(*read_head(reader, SHOWN))
     rcpts = envelope_recipients(head, request.recipients, extract=request.extract)
     if not rcpts:
         raise UsageError(ErrCode.RECIPIENT, "sendmail.no_recipients")
@@ -80,39 +83,54 @@ def submit(
     head = complete_head(head, sender=sender, full_name=request.full_name)
     envelope = Envelope(sender, rcpts_, time.time(), smtputf8=smtputf8, eight_bit=True)
     spool = spool_of(settings, ctx.env)
-    path = enqueue(spool, envelope, eml_stream(head, rest, source, SHOWN))
+    path = enqueue(spool, envelope, eml_stream(head, rest, reader, SHOWN))
     if request.queue_only:
         return int(ErrCode.OK)
     try:
-        return _send_queued(settings, ctx, trace, path, note)
-    except SmailError as err:
+        auth, source = _log_in(settings, ctx, trace)
+    except SmailError as err:  # before the server had the message: it is still queued
         from pysmail.delivery.retry import classify
 
-        if classify(err).temporary:  # not sent yet, safe in the outbox
+        if classify(err).temporary:
             note(_deferred(err, path, ctx))
             return int(ErrCode.OK)
-        if err.kept is None and path.exists():
-            from pysmail.delivery.outbox.fileformat import error_text, stamp
-            from pysmail.delivery.outbox.spool import FAILED, move_aside
+        from pysmail.delivery.outbox.fileformat import error_text, stamp
+        from pysmail.delivery.outbox.spool import FAILED, move_aside
 
-            reason = f"{stamp(time.time())} ERR-{int(err.code):04d} {error_text(err)}"
-            err.kept = move_aside(path, spool / FAILED, reason)
+        reason = f"{stamp(time.time())} ERR-{int(err.code):04d} {error_text(err)}"
+        err.kept = move_aside(path, spool / FAILED, reason)
         raise
+    return _flush_one(settings, ctx, trace, (auth, source), path, note)
 
 
-def _send_queued(
-    settings: Settings, ctx: Context, trace: Trace | None, path: Path, note: Callable[[str], None]
-) -> int:
-    """Log in and send the one queued message; raise the error of a permanent failure."""
+def _log_in(
+    settings: Settings, ctx: Context, trace: Trace | None
+) -> tuple[AuthRequest | None, TokenSource | None]:
+    """The AUTH request and its token source; POP before SMTP when configured."""
     from pysmail.app.auth import auth_request
-    from pysmail.app.flush import flush_outbox
-    from pysmail.delivery.outbox import describe
 
     auth, source = auth_request(settings, ctx, trace)
     if settings.pop is not None:
         from pysmail.app.auth import pop_before_smtp
 
         pop_before_smtp(settings, settings.pop, trace, ctx, source)
+    return auth, source
+
+
+def _flush_one(
+    settings: Settings,
+    ctx: Context,
+    trace: Trace | None,
+    login: tuple[AuthRequest | None, TokenSource | None],
+    path: Path,
+    note: Callable[[str], None],
+) -> int:
+    """Send the one queued message; raise the error of a permanent failure (the flush has
+    moved the message to failed/). Ctrl+C: the flush's ERR-0016 says where it is."""
+    from pysmail.app.flush import flush_outbox
+    from pysmail.delivery.outbox import describe
+    from pysmail.messages import text
+
     failed: list[SmailError] = []
 
     def on_event(event: Event) -> None:
@@ -123,11 +141,10 @@ def _send_queued(
         elif event.kind in ("deferred", "paced"):
             note(describe(event, ctx.lang) + " " + _hint(ctx))
         elif event.kind == "busy":
-            from pysmail.messages import text
-
             busy = text("sendmail.busy", ctx.lang, wait=f"{LOCK_WAIT:.0f}", path=path)
             note(busy + " " + _hint(ctx))
 
+    auth, source = login
     flush_outbox(settings, ctx, trace, auth, source, [path], on_event, LOCK_WAIT)
     if failed:
         raise failed[0]
