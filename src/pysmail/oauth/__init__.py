@@ -1,5 +1,5 @@
 """OAuth 2.0 access tokens for SMTP/POP3: token file, providers, refresh, cache, lock.
 
-The only entry point the rest of pysmail uses is `pysmail.oauth.provider`
-(`access_token_provider`, `TokenSource`); the other modules are its parts.
+The only entry point the rest of pysmail uses is `pysmail.oauth.provider.TokenSource`; the
+other modules are its parts.
 """

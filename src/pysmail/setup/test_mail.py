@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TextIO
 
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
-from pysmail.messages import text
+from pysmail.messages import Lang, text
 from pysmail.record import replace
 from pysmail.setup.actions import TOKEN_FILE_NAME
-from pysmail.setup.flows import Notice
+from pysmail.setup.flows import Notice, Session
 from pysmail.setup.save import ini_bytes, write_private, write_token_file
-
-if TYPE_CHECKING:
-    from typing import TextIO
-
-    from pysmail.messages import Lang
-    from pysmail.setup.flows import Session
 
 __all__ = ["send_test"]
 
