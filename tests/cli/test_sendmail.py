@@ -215,13 +215,15 @@ def test_a_lone_dot_ends_the_message_unless_i(stack: Stack, tmp_path: Path) -> N
 
 
 def test_a_body_without_header_is_sent_as_body(stack: Stack, tmp_path: Path) -> None:
-    relay_ini(stack, tmp_path)
+    """... and the From added bears the name smail.ini's `from` gives."""
     mark = marker("bare")
+    user_ini(tmp_path, f"server = {stack.relay_host}\nport = {stack.relay}\ntls = none\n"
+             f"from = Alice Example <{ALICE}>\n")  # fmt: skip
     assert sendmail([BOB], f"{mark} is the first line\nsecond\n".encode(), tmp_path).code == 0
     raw = b"".join(m for m in stack.fetch(BOB, expect=1, timeout=20) if mark.encode() in m)
     head, _, body = raw.partition(b"\r\n\r\n")
     assert body == f"{mark} is the first line\r\nsecond\r\n".encode()
-    assert b"\r\nFrom: alice@example.test\r\n" in head and b"\r\nDate: " in head
+    assert b"\r\nFrom: Alice Example <alice@example.test>\r\n" in head and b"\r\nDate: " in head
 
 
 # -- exit codes ----------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def submit(
     if not rcpts:
         raise UsageError(ErrCode.RECIPIENT, "sendmail.no_recipients")
     sender, rcpts_, smtputf8 = eml_envelope(head, SHOWN, settings.message.sender, rcpts)
-    head = complete_head(head, sender=sender, full_name=request.full_name)
+    head = complete_head(head, sender=sender, full_name=_full_name(request, settings))
     envelope = Envelope(sender, rcpts_, time.time(), smtputf8=smtputf8, eight_bit=True)
     spool = spool_of(settings, ctx.env)
     path = enqueue(spool, envelope, eml_stream(head, rest, reader, SHOWN))
@@ -101,6 +101,15 @@ def submit(
         err.kept = move_aside(path, spool / FAILED, reason)
         raise
     return _flush_one(settings, ctx, trace, (auth, source), path, note)
+
+
+def _full_name(request: Submission, settings: Settings) -> str | None:
+    """The name of an added From: -F, else the name the sender has in smail.ini's `from`."""
+    if request.full_name is not None or not settings.message.sender:
+        return request.full_name
+    from pysmail.mime.addresses import parse_address
+
+    return parse_address(settings.message.sender).display or None
 
 
 def _log_in(
