@@ -400,3 +400,23 @@ def test_a_failure_before_the_send_keeps_or_fails_the_queued_message(
         assert str(failed) in result.err and not queued(spool)
     assert result.err.count("\n") == 1
     assert_not_delivered(stack, [BOB], [mark])
+
+
+def test_account_picks_an_account_section(stack: Stack, tmp_path: Path) -> None:
+    """--account NAME: an [account NAME] of smail.ini over [smail] (here: another sender); an
+    unknown one is EX_CONFIG naming the ones that exist, before anything is queued."""
+    spool = relay_ini(stack, tmp_path, sections=f"[account work]\nfrom = Carol <{CAROL}>\n")
+    marks = marker("acct-default"), marker("acct-work")
+    for mark, argv in zip(marks, ([BOB], ["--account", "work", BOB]), strict=True):
+        result = sendmail(["-i", *argv], f"Subject: {mark}\n\nx\n".encode(), tmp_path)
+        assert result.code == 0, result.err
+    assert raw_header(fetch_one(stack, BOB, marks[0]), "Return-Path") == f"<{ALICE}>"
+    work = fetch_one(stack, BOB, marks[1])
+    assert (
+        raw_header(work, "Return-Path") == f"<{CAROL}>" and str(work["From"]) == f"Carol <{CAROL}>"
+    )
+    unknown = sendmail(["--account=home", BOB], b"Subject: x\n\nx\n", tmp_path)
+    assert unknown.code == EX_CONFIG and unknown.err.startswith("smail-sendmail: ERR-0027:")
+    assert "work" in unknown.err and unknown.err.count("\n") == 1
+    assert sendmail(["--account", "work", "-bp"], b"", tmp_path).code == 0
+    assert not queued(spool)

@@ -61,8 +61,9 @@ def submit(
     raise the error of a permanent failure. `note` prints a line (a deferred message)."""
     import time
 
-    from pysmail.app.send import Mode, prepare
+    from pysmail.app.send import prepare
     from pysmail.app.settings import spool_of
+    from pysmail.config.overrides import Mode
     from pysmail.delivery.outbox import Envelope, enqueue
     from pysmail.mime.eml import eml_envelope, eml_stream, read_head
     from pysmail.mime.submission import (

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from pysmail.cli.sendmail_args import SendmailArgs
     from pysmail.config.model import Settings
+    from pysmail.config.overrides import Mode
 
 __all__ = ["NAME", "main", "run"]
 
@@ -92,7 +93,7 @@ def _run(argv: Sequence[str], ctx: Context, out: Output, stdin: BinaryIO) -> int
     if args.action == "list":
         from pysmail.app.send import queue_lines
 
-        for line in queue_lines(args.config, ctx):
+        for line in queue_lines(args.config, ctx, args.account):
             out.line(line)
         return 0
     if args.action == "flush":
@@ -106,22 +107,29 @@ def _run(argv: Sequence[str], ctx: Context, out: Output, stdin: BinaryIO) -> int
         full_name=args.full_name,
         queue_only=args.queue_only,
     )
-    return submit(_settings(args, ctx), stdin, ctx, request, lambda s: ctx.out.line(one_line(s)))
+    from pysmail.config.overrides import Mode
+
+    settings = _settings(args, ctx, Mode(eml="-"))
+    return submit(settings, stdin, ctx, request, lambda s: ctx.out.line(one_line(s)))
 
 
-def _settings(args: SendmailArgs, ctx: Context, *, flush: bool = False) -> Settings:
+def _settings(args: SendmailArgs, ctx: Context, mode: Mode) -> Settings:
     from pysmail.app.settings import load_settings
+    from pysmail.config.model import MessageSettings
     from pysmail.config.overrides import Overrides
 
-    given = Overrides(sender=args.sender, debug=args.debug, lang=args.lang, eml="-", flush=flush)
-    return load_settings(given, args.config, ctx.env, ctx.cwd)
+    message = MessageSettings(sender=args.sender)
+    given = Overrides(debug=args.debug, lang=args.lang, mode=mode, message=message)
+    return load_settings(given, args.config, ctx.env, ctx.cwd, args.account)
 
 
 def _flush(args: SendmailArgs, ctx: Context, out: Output) -> int:
     """-q: what is due in the outbox, sent as `smail --flush` does (its report on stdout)."""
-    from pysmail.app.send import Mode, execute, prepare
+    from pysmail.app.send import execute, prepare
     from pysmail.app.sysexits import sysexit_of_code
+    from pysmail.config.overrides import Mode
 
     run_ctx = Context(out, ctx.env, ctx.cwd, ctx.lang)
-    settings = _settings(args, ctx, flush=True)
-    return sysexit_of_code(execute(prepare(settings, Mode(flush=True), run_ctx), run_ctx))
+    mode = Mode(flush=True)
+    settings = _settings(args, ctx, mode)
+    return sysexit_of_code(execute(prepare(settings, mode, run_ctx), run_ctx))
