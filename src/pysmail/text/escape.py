@@ -16,8 +16,8 @@ import re
 __all__ = ["clip", "escape_controls"]
 
 # C0 but TAB and LF; DEL; C1; ALM, LRM, RLM; the line and paragraph separators; the bidi
-# embeddings, overrides and isolates (LRE..RLO, LRI..PDI). A pattern, not a compiled one: re's
-# cache compiles it for the first line printed, and a run that prints nothing never does (D8).
+# embeddings, overrides and isolates (LRE..RLO, LRI..PDI). A pattern for re's cache, compiled for
+# the first line printed: a run that prints nothing never compiles it (docs/decisions.md D8).
 _CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
