@@ -97,8 +97,9 @@ class BatchInterrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInter
 
 def _pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
     import math
+    import threading
 
-    lock = allocate_lock()
+    lock = threading.Lock()
 
     def gate(job: Job) -> None:
         while True:
