@@ -39,10 +39,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-from oauth_row import ALICE, BOB, REPO, _env, _private, start_stack, stop_stack  # noqa: E402
+from oauth_row import ALICE, BOB, _private, own_stack  # noqa: E402
 
 LINE = re.compile(r"^(\d+)\s+(\d+\.\d+) (\w+)\((\d+)?(.*?)(?: <(\d+\.\d+)>)?$")
 OUT = ("write", "writev", "send", "sendto", "sendmsg")
@@ -144,85 +145,78 @@ def main() -> None:
     opts = ap.parse_args()
     smail = str(Path(opts.smail).absolute())
     python = str(Path(smail).with_name("python"))
-    sys.path.insert(0, str(REPO / "tests"))
-    from stackutil import Stack
-
     work = Path(tempfile.mkdtemp(prefix="pysmail-breakdown-"))
-    os.chmod(work, 0o755)  # Dovecot and Postfix drop privileges and must enter WORK/stack
-    run = work / "stack"
-    folder = work / "e"
-    folder.mkdir(mode=0o700)
-    env = _env(folder)
     try:
-        start_stack(run)
-        stack = Stack.load(run)
-        pw = stack.users[ALICE]
-        _private(folder / "pw", pw + "\n")
-        ini = _private(
-            folder / "smail.ini",
-            f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
-            f"cafile = {stack.cafile}\nauth = plain\nuser = {ALICE}\npassword = {pw}\n"
-            f"from = {ALICE}\n",
-        )
-        body = folder / "body.txt"
-        body.write_text(("The quick brown fox jumps over the lazy dog. " * 22)[:1000] + "\n")
-        eml = folder / "msg.eml"
-        with open(eml, "wb") as out:
-            argv = [smail, "--config", str(ini), "-sS", f"-F{body}", BOB, "--dry-run"]
-            subprocess.run(argv, cwd=folder, env=env, stdout=out, check=True)
-        host, port, ca = stack.host, str(stack.submission), str(stack.cafile)
-        clients = {
-            "pysmail": [smail, "--config", str(ini), "-sS", f"-F{body}", BOB],
-            "msmtp": ["msmtp", "-C", "/dev/null", f"--host={host}", f"--port={port}",
-                      "--tls=on", "--tls-starttls=on", f"--tls-trust-file={ca}",
-                      f"--user={ALICE}", f"--from={ALICE}", "--auth=plain",
-                      f"--passwordeval=cat {folder / 'pw'}", BOB],
-            "Python floor": [python, str(BENCH / "floor_e.py"), host, port, ca, ALICE,
-                             str(folder / "pw"), ALICE, BOB, str(eml)],
-        }  # fmt: skip
-        results: dict[str, list[dict[str, object]]] = {name: [] for name in clients}
-        for i in range(opts.runs + 1):
-            for name, argv in clients.items():
-                trace = folder / f"{name.replace(' ', '_')}.trace"
-                stdin = eml if name == "msmtp" else None  # msmtp reads the finished message
-                phases = run_traced(argv, trace, folder, env, stdin)
-                if i:  # the first round warms the caches
-                    results[name].append(phases)
-        report(results)
-        print()
-        timed = "import time; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
-        ctx = timed.format("import ssl; ssl.create_default_context({})")
-        lazy = timed.format("from pysmail.net.tls import make_tls_context as m; m({}, True)")
-        n = max(opts.runs, 10)
-        # the modules one pysmail send loads, imported alone (what start-up spends on imports)
-        probe = (
-            "import sys\nfrom pysmail.cli.smail_main import main\n"
-            f"main({clients['pysmail'][1:]!r})\nprint(' '.join(sorted(sys.modules)))"
-        )
-        loaded = subprocess.run(
-            [python, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, check=True
-        ).stdout.split()
-        bare = [python, "-c", "import sys; print(*sys.modules)"]
-        here = set(subprocess.run(bare, env=env, capture_output=True, text=True).stdout.split())
-        mods = ", ".join(m for m in loaded if m not in here and not m.startswith("__"))
-        rows = {
-            "`python -c pass` (whole process, ms)": None,
-            f"pysmail's imports of this send ({len(loaded)} modules)": timed.format(
-                f"import {mods}"
-            ),
-            "`import ssl` + `create_default_context()` (system CA store)": ctx.format(""),
-            "`import ssl` + `create_default_context(cafile=...)`": ctx.format(f"cafile={ca!r}"),
-            "pysmail's TLS context, system store (net/tls.py: looked up lazily)": lazy.format(
-                "None"
-            ),
-            "pysmail's TLS context with the cafile": lazy.format(repr(ca)),
-        }
-        print("| in a fresh process | median ms |\n|---|---|")
-        for label, code in rows.items():
-            print(f"| {label} | {fresh(python, code, n, env):.1f} |")
+        with own_stack(work, "e") as (stack, folder, env):
+            measure(stack, folder, env, smail, python, opts.runs)
     finally:
-        stop_stack(run)
         shutil.rmtree(work, ignore_errors=True)  # its smail.ini holds the stack's test password
+
+
+def measure(
+    stack: Any, folder: Path, env: dict[str, str], smail: str, python: str, runs: int
+) -> None:
+    """Time the three clients and the fresh processes; print the two tables."""
+    pw = stack.users[ALICE]
+    _private(folder / "pw", pw + "\n")
+    ini = _private(
+        folder / "smail.ini",
+        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nauth = plain\nuser = {ALICE}\npassword = {pw}\n"
+        f"from = {ALICE}\n",
+    )
+    body = folder / "body.txt"
+    body.write_text(("The quick brown fox jumps over the lazy dog. " * 22)[:1000] + "\n")
+    eml = folder / "msg.eml"
+    with open(eml, "wb") as out:
+        argv = [smail, "--config", str(ini), "-sS", f"-F{body}", BOB, "--dry-run"]
+        subprocess.run(argv, cwd=folder, env=env, stdout=out, check=True)
+    host, port, ca = stack.host, str(stack.submission), str(stack.cafile)
+    clients = {
+        "pysmail": [smail, "--config", str(ini), "-sS", f"-F{body}", BOB],
+        "msmtp": ["msmtp", "-C", "/dev/null", f"--host={host}", f"--port={port}",
+                  "--tls=on", "--tls-starttls=on", f"--tls-trust-file={ca}",
+                  f"--user={ALICE}", f"--from={ALICE}", "--auth=plain",
+                  f"--passwordeval=cat {folder / 'pw'}", BOB],
+        "Python floor": [python, str(BENCH / "floor_e.py"), host, port, ca, ALICE,
+                         str(folder / "pw"), ALICE, BOB, str(eml)],
+    }  # fmt: skip
+    results: dict[str, list[dict[str, object]]] = {name: [] for name in clients}
+    for i in range(runs + 1):
+        for name, argv in clients.items():
+            trace = folder / f"{name.replace(' ', '_')}.trace"
+            stdin = eml if name == "msmtp" else None  # msmtp reads the finished message
+            phases = run_traced(argv, trace, folder, env, stdin)
+            if i:  # the first round warms the caches
+                results[name].append(phases)
+    report(results)
+    print()
+    timed = "import time; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
+    ctx = timed.format("import ssl; ssl.create_default_context({})")
+    lazy = timed.format("from pysmail.net.tls import make_tls_context as m; m({}, True)")
+    n = max(runs, 10)
+    # the modules one pysmail send loads, imported alone (what start-up spends on imports)
+    probe = (
+        "import sys\nfrom pysmail.cli.smail_main import main\n"
+        f"main({clients['pysmail'][1:]!r})\nprint(' '.join(sorted(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [python, "-c", probe], cwd=folder, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    bare = [python, "-c", "import sys; print(*sys.modules)"]
+    here = set(subprocess.run(bare, env=env, capture_output=True, text=True).stdout.split())
+    mods = ", ".join(m for m in loaded if m not in here and not m.startswith("__"))
+    rows = {
+        "`python -c pass` (whole process, ms)": None,
+        f"pysmail's imports of this send ({len(loaded)} modules)": timed.format(f"import {mods}"),
+        "`import ssl` + `create_default_context()` (system CA store)": ctx.format(""),
+        "`import ssl` + `create_default_context(cafile=...)`": ctx.format(f"cafile={ca!r}"),
+        "pysmail's TLS context, system store (net/tls.py: looked up lazily)": lazy.format("None"),
+        "pysmail's TLS context with the cafile": lazy.format(repr(ca)),
+    }
+    print("| in a fresh process | median ms |\n|---|---|")
+    for label, code in rows.items():
+        print(f"| {label} | {fresh(python, code, n, env):.1f} |")
 
 
 def report(results: dict[str, list[dict[str, object]]]) -> None:

@@ -11,9 +11,10 @@ final dot and QUIT in one write, TCP_NODELAY. The password is read from a file, 
 """
 
 import base64
-import socket
 import ssl
 import sys
+
+from rawsend import greeted, read_replies  # bench/, beside this file
 
 
 def main() -> None:
@@ -22,38 +23,21 @@ def main() -> None:
         password = fh.read().strip()
     with open(path, "rb") as fh:
         message = fh.read()
-    sock = socket.create_connection((host, int(port)))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    reader = sock.makefile("rb")
-
-    def replies(n: int) -> None:
-        for _ in range(n):
-            while True:
-                line = reader.readline()
-                if not line:
-                    raise SystemExit("connection closed")
-                if line[3:4] != b"-":
-                    if line[:1] not in (b"2", b"3"):
-                        raise SystemExit(line[:3].decode("ascii", "replace"))
-                    break
-
-    replies(1)
-    sock.sendall(b"EHLO bench.test\r\n")
-    replies(1)
-    sock.sendall(b"STARTTLS\r\n")
-    replies(1)
+    plain_sock, plain_reader = greeted(host, int(port))
+    plain_sock.sendall(b"STARTTLS\r\n")
+    read_replies(plain_reader, 1)
     context = ssl.create_default_context(cafile=cafile)
-    sock = context.wrap_socket(sock, server_hostname=host)
+    sock = context.wrap_socket(plain_sock, server_hostname=host)
     reader = sock.makefile("rb")
     sock.sendall(b"EHLO bench.test\r\n")
-    replies(1)
+    read_replies(reader, 1)
     plain = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
     sock.sendall(f"AUTH PLAIN {plain}\r\n".encode("ascii"))
-    replies(1)
+    read_replies(reader, 1)
     sock.sendall(f"MAIL FROM:<{sender}>\r\nRCPT TO:<{rcpt}>\r\nDATA\r\n".encode("ascii"))
-    replies(3)
+    read_replies(reader, 3)
     sock.sendall(message + b".\r\nQUIT\r\n")
-    replies(2)
+    read_replies(reader, 2)
     sock.close()
 
 
