@@ -1,4 +1,8 @@
-"""Sending what is due in the outbox: `--flush`, or the one message `--queue` just put there."""
+"""Sending what is due in the outbox: `--flush`, or the one message `--queue` just put there.
+
+The messages of one flush go over one connection (docs/decisions.md D39): opened for the first
+message (greeting, EHLO, STARTTLS, AUTH once), kept while it is alive, opened again after a
+failure took it down, closed (QUIT) when the flush ends."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from pysmail.app.context import Context
@@ -14,9 +18,38 @@ if TYPE_CHECKING:
     from pysmail.delivery.outbox import Envelope, Event
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
+    from pysmail.smtp.connection import SmtpConnection
     from pysmail.smtp.trace import Trace
 
 __all__ = ["flush_outbox"]
+
+
+class _Connection:
+    """One SMTP connection for the messages of a flush, each sent and waited for in turn."""
+
+    def __init__(self, connect: Callable[[], SmtpConnection]) -> None:
+        self.connect = connect
+        self.conn: SmtpConnection | None = None
+
+    def send(self, env: Envelope, chunks: Iterable[bytes]) -> object:
+        """One message, all-or-nothing (as smtp.session.send). Raises what it raises."""
+        if self.conn is not None and not self.conn.alive:
+            self.close()
+        if self.conn is None:
+            self.conn = self.connect()
+        ascii_only = all(a.isascii() for a in (env.sender, *env.recipients))
+        try:
+            return self.conn.send(
+                env.sender, env.recipients, chunks, smtputf8=env.smtputf8 or not ascii_only
+            )
+        except KeyboardInterrupt:
+            self.conn.alive = False  # hang up: no QUIT to wait for after Ctrl+C
+            raise
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def flush_outbox(
@@ -28,10 +61,11 @@ def flush_outbox(
     only: list[Path] | None,
 ) -> int:
     """Send what is due in the outbox (`--flush`, or the one message just queued)."""
-    from pysmail.app.auth import transaction_sender
     from pysmail.app.bars import flush_bar
     from pysmail.app.pacer import pacer
     from pysmail.app.settings import spool_of
+    from pysmail.config.params import smtp_params
+    from pysmail.delivery.batch.run import connector
     from pysmail.delivery.outbox import describe, flush, interrupted
 
     spool = spool_of(settings, ctx.env)
@@ -50,14 +84,14 @@ def flush_outbox(
             finished[1] += sizes.get(event.name, 0)
             bar.update(finished[1], count=finished[0])
 
-    send_one = transaction_sender(settings, trace, auth, source)
+    connection = _Connection(connector(smtp_params(settings), auth, source, trace))
 
     def send_entry(env: Envelope, chunks: Iterable[bytes]) -> object:
         if bar is not None:
             from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar, start=finished[1], finish=False)
-        return send_one(env.sender, env.recipients, env.smtputf8, chunks)
+        return connection.send(env, chunks)
 
     ctx.out.bar = bar
     try:
@@ -70,6 +104,7 @@ def flush_outbox(
         after_data = isinstance(exc, DataSentInterrupt)
         raise interrupted(spool, only, sent, after_data=after_data) from exc
     finally:
+        connection.close()
         ctx.out.bar = None
         if bar is not None:
             bar.clear()
