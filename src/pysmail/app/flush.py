@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["flush_outbox"]
 
+IDLE_HANGUP = 10.0  # seconds: a longer pacing wait closes the connection first
+
 
 class _Connection:
     """One SMTP connection for the messages of a flush, each sent and waited for in turn."""
@@ -73,18 +75,19 @@ def flush_outbox(
     bar, sizes = flush_bar(settings, spool, only)
     finished = [0, 0]  # messages done, and their bytes (the bar's base)
     sent: list[str] = []  # for the message of a Ctrl+C
+    connection = _Connection(connector(smtp_params(settings), auth, source, trace))
 
     def report(event: Event) -> None:
         if event.kind == "sent":
             sent.append(event.name)
+        if event.kind == "paced" and event.wait > IDLE_HANGUP:
+            connection.close()  # a server may drop a connection that idles: log in again after
         if not quiet or event.kind not in ("sent", "deferred"):
             ctx.out.line(describe(event, ctx.lang))
         if bar is not None and event.kind in ("sent", "deferred", "failed", "expired"):
             finished[0] += 1
             finished[1] += sizes.get(event.name, 0)
             bar.update(finished[1], count=finished[0])
-
-    connection = _Connection(connector(smtp_params(settings), auth, source, trace))
 
     def send_entry(env: Envelope, chunks: Iterable[bytes]) -> object:
         if bar is not None:
