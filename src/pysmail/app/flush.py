@@ -94,7 +94,11 @@ def flush_outbox(
             from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar, start=finished[1], finish=False)
-        return connection.send(env, chunks)
+        try:
+            return connection.send(env, chunks)
+        finally:
+            if only is not None:  # --queue's own message(s): QUIT before the report line, as ever
+                connection.close()
 
     ctx.out.bar = bar
     try:
