@@ -3,12 +3,14 @@
     python rawsend.py one   HOST PORT MESSAGE        # one message, one connection
     python rawsend.py many  HOST PORT MESSAGE COUNT  # COUNT messages over one pipelined connection
     python rawsend.py file  HOST PORT MESSAGE        # one message sent with sendfile()
+    python rawsend.py bdat  HOST PORT MESSAGE COUNT  # COUNT messages, each MAIL+RCPT+BDAT LAST
 
 MESSAGE must be a finished message: CRLF line ends, already dot-stuffed, ending in CRLF
 (bench/run checks this). The dialogue is the shortest RFC 2920 allows: EHLO, then MAIL, RCPT
 and DATA in one write, then the content, the final dot and the next MAIL/RCPT/DATA (or QUIT)
 in one write, with TCP_NODELAY. One round trip per message is the floor without CHUNKING:
-content may not be sent before the 354 reply.
+content may not be sent before the 354 reply. With CHUNKING (`bdat`) a message is one write,
+envelope and content together (RFC 3030), and its three replies one round trip.
 """
 
 from __future__ import annotations
@@ -55,6 +57,17 @@ def main() -> None:
     def replies(n: int) -> None:
         read_replies(reader, n)
 
+    if mode == "bdat":
+        with open(path, "rb") as fh:
+            data = fh.read()
+        one = b"MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT %d LAST\r\n" % len(data) + data
+        for _ in range(count):
+            sock.sendall(one)
+            replies(3)  # MAIL, RCPT, the message
+        sock.sendall(b"QUIT\r\n")
+        replies(1)
+        sock.close()
+        return
     sock.sendall(ENVELOPE)
     replies(3)
     if mode == "file":

@@ -73,6 +73,27 @@ def test_queue_keeps_what_cannot_go_and_flush_sends_it_later(stack: Stack, tmp_p
     assert stack.fetch(BOB, expect=0) == []
 
 
+def test_a_flush_sends_every_due_message_over_one_connection(stack: Stack, tmp_path: Path) -> None:
+    """D39: one greeting, EHLO and QUIT for the whole flush, each message its transaction."""
+    spool = _outbox_ini(tmp_path)
+    down = free_port()
+    argv = ["-h127.0.0.1", "--port", str(down), "--tls", "none", "-f" + ALICE, "--queue"]
+    marks = [marker(f"one-connection-{n}") for n in range(3)]
+    for mark in marks:
+        assert run_main([*argv, "-s" + mark, "-Tx", BOB], tmp_path).code == 0
+    for state in spool.glob("*.state"):
+        state.unlink()  # due now
+    flushed = run_main([*_relay_args(stack), "--flush", "-d"], tmp_path)
+    assert flushed.code == 0, flushed.out
+    lines = flushed.out.splitlines()
+    assert sum("EHLO " in ln for ln in lines) == 1, flushed.out
+    assert sum("QUIT" in ln for ln in lines) == 1, flushed.out
+    assert sum("MAIL FROM:" in ln for ln in lines) == 3, flushed.out
+    for mark in marks:
+        fetch_one(stack, BOB, mark)
+    assert not list(spool.glob("*.msg"))
+
+
 def test_two_flushes_at_once_never_send_twice(stack: Stack, tmp_path: Path) -> None:
     spool = _outbox_ini(tmp_path)
     down = free_port()

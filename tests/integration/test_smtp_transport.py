@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,15 +21,21 @@ class CountingSocket:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.sends: list[int] = []
+        self.timeouts: list[float] = []
+        self.after_recv: list[Callable[[], object]] = []  # run after each recv(), in turn
 
     def sendall(self, data: bytes) -> None:
         self.sends.append(len(data))
         self.sock.sendall(data)
 
     def recv(self, size: int) -> bytes:
-        return self.sock.recv(size)
+        data = self.sock.recv(size)
+        if self.after_recv:
+            self.after_recv.pop(0)()
+        return data
 
     def settimeout(self, value: float) -> None:
+        self.timeouts.append(value)
         self.sock.settimeout(value)
 
     def getsockname(self) -> tuple[str, int]:
@@ -102,6 +108,23 @@ def test_replies_split_across_reads_and_pipelined_replies(
     assert transport.read_reply() == Reply(250, ("a", "b"))
     assert transport.read_reply() == Reply(250, ("c",))
     assert transport.read_reply() == Reply(550, ("d",))
+
+
+def test_a_reply_in_one_read_changes_no_timeout(
+    pair: tuple[Transport, CountingSocket, socket.socket],
+) -> None:
+    """The socket's own timeout is the whole wait of a first read (D39): a batch's one-read
+    replies cost no settimeout calls; a reply in pieces arms the deadline, then restores."""
+    transport, counting, theirs = pair
+    theirs.sendall(b"250 a\r\n250 b\r\n")
+    assert transport.read_reply() == Reply(250, ("a",))
+    assert transport.read_reply() == Reply(250, ("b",))
+    assert counting.timeouts == []
+    theirs.sendall(b"250-c\r\n")
+    counting.after_recv.append(lambda: theirs.sendall(b"250 d\r\n"))  # once "250-c" is read
+    assert transport.read_reply() == Reply(250, ("c", "d"))
+    assert len(counting.timeouts) == 2
+    assert all(t <= 2.0 for t in counting.timeouts) and counting.timeouts[-1] == 2.0
 
 
 def test_read_reply_flushes_pending_writes_first(

@@ -1,4 +1,8 @@
-"""Sending what is due in the outbox: `--flush`, or the one message `--queue` just put there."""
+"""Sending what is due in the outbox: `--flush`, or the one message `--queue` just put there.
+
+The messages of one flush go over one connection (docs/decisions.md D39): opened for the first
+message (greeting, EHLO, STARTTLS, AUTH once), kept while it is alive, opened again after a
+failure took it down, closed (QUIT) when the flush ends."""
 
 from __future__ import annotations
 
@@ -16,10 +20,45 @@ if TYPE_CHECKING:
     from pysmail.delivery.outbox import Envelope, Event
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
+    from pysmail.smtp.connection import SmtpConnection
     from pysmail.smtp.trace import Trace
     from pysmail.ui.progress import Progress
 
 __all__ = ["flush_outbox"]
+
+IDLE_HANGUP = 10.0  # seconds: a longer pacing wait closes the connection first
+
+
+class _Connection:
+    """One SMTP connection for the messages of a flush, each sent and waited for in turn."""
+
+    def __init__(self, connect: Callable[[], SmtpConnection]) -> None:
+        self.connect = connect
+        self.conn: SmtpConnection | None = None
+
+    def send(self, env: Envelope, chunks: Iterable[bytes]) -> object:
+        """One message, all-or-nothing (as smtp.session.send). Raises what it raises."""
+        if self.conn is not None and not self.conn.alive:
+            self.close()
+        if self.conn is None:
+            self.conn = self.connect()
+        ascii_only = all(a.isascii() for a in (env.sender, *env.recipients))
+        try:
+            return self.conn.send(
+                env.sender,
+                env.recipients,
+                chunks,
+                smtputf8=env.smtputf8 or not ascii_only,
+                eight_bit=env.eight_bit,
+            )
+        except KeyboardInterrupt:
+            self.conn.alive = False  # hang up: no QUIT to wait for after Ctrl+C
+            raise
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def flush_outbox(
@@ -35,9 +74,10 @@ def flush_outbox(
     """Send what is due in the outbox (`--flush`, or the one message just queued).
     `on_event` (smail-sendmail) gets every event instead of the report lines; `lock_wait`: how
     long to wait for another process's flush to end (0: leave the work to it)."""
-    from pysmail.app.auth import transaction_sender
     from pysmail.app.pacer import pacer
     from pysmail.app.settings import spool_of
+    from pysmail.config.params import smtp_params
+    from pysmail.delivery.batch.run import connector
     from pysmail.delivery.outbox import describe, flush, interrupted
 
     spool = spool_of(settings, ctx.env)
@@ -45,10 +85,13 @@ def flush_outbox(
     bar, sizes = _flush_bar(settings, spool, only)
     finished = [0, 0]  # messages done, and their bytes (the bar's base)
     sent: list[str] = []  # for the message of a Ctrl+C
+    connection = _Connection(connector(smtp_params(settings), auth, source, trace))
 
     def report(event: Event) -> None:
         if event.kind == "sent":
             sent.append(event.name)
+        if event.kind == "paced" and event.wait > IDLE_HANGUP:
+            connection.close()  # a server may drop a connection that idles: log in again after
         if on_event is not None:
             on_event(event)
         elif not quiet or event.kind not in ("sent", "deferred"):
@@ -58,14 +101,16 @@ def flush_outbox(
             finished[1] += sizes.get(event.name, 0)
             bar.update(finished[1], count=finished[0])
 
-    send_one = transaction_sender(settings, trace, auth, source)
-
     def send_entry(env: Envelope, chunks: Iterable[bytes]) -> object:
         if bar is not None:
             from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar, start=finished[1], finish=False)
-        return send_one(env.sender, env.recipients, env.smtputf8, chunks, eight_bit=env.eight_bit)
+        try:
+            return connection.send(env, chunks)
+        finally:
+            if only is not None:  # --queue's own message(s): QUIT before the report line, as ever
+                connection.close()
 
     ctx.out.bar = bar
     try:
@@ -81,6 +126,7 @@ def flush_outbox(
         after_data = isinstance(exc, DataSentInterrupt)
         raise interrupted(spool, only, sent, after_data=after_data) from exc
     finally:
+        connection.close()
         ctx.out.bar = None
         if bar is not None:
             bar.clear()

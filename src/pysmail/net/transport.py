@@ -183,13 +183,15 @@ class Transport:
         except OSError as exc:
             raise self._failure("send", exc) from exc
 
-    def receive(self, deadline: Deadline) -> bytes:
-        """The next bytes the server sent, within `deadline` (pysmail.net.deadline, D20).
+    def receive(self, deadline: Deadline | None) -> bytes:
+        """The next bytes the server sent, within `deadline` (pysmail.net.deadline, D20);
+        None: within the socket's own timeout (`timeout`, unless a deadline armed it).
 
         Raises: NetworkError(RECEIVE) on a timeout, a failure or the end of the connection.
         """
         try:
-            deadline.arm(self._sock)
+            if deadline is not None:
+                deadline.arm(self._sock)
             data = self._sock.recv(RECV_SIZE)
         except OSError as exc:
             raise self._failure("receive", exc) from exc
