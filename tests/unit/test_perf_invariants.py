@@ -450,11 +450,16 @@ def test_a_tls_send_adds_ssl_and_nothing_else_heavy(tmp_path: Path, pki: Path) -
     server.start()
     args = ["-h127.0.0.1", "--port", str(server.port), "--tls", "smtps"]
     args += ["--cafile", str(pki / "ca.pem"), "-fa@x", "-sS", "-Tx", "b@y"]
-    code = f"from pysmail.cli.smail_main import main\nrc = main({args!r})\nassert rc == 0, rc\n"
+    # and nothing for the teardown to do: the console script leaves at once (D40)
+    code = (
+        f"import atexit\nfrom pysmail.cli.smail_main import main\nrc = main({args!r})\n"
+        "assert rc == 0, rc\nassert atexit._ncallbacks() == 0\n"
+    )
     loaded = _child_modules(code, tmp_path)
     server.join(10)
     assert b"Subject: S\r\n" in server.data
     assert {"ssl", "_ssl", "pysmail.smtp.session"} <= loaded
+    assert "threading" not in loaded
     assert not loaded & (PLAIN_SEND_FREE_OF - {"ssl", "_ssl"})
 
 
