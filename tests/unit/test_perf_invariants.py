@@ -232,7 +232,8 @@ START_UP_FREE_OF = {
 }
 
 # Never on a plain send: TLS, the email package, secrets and what it brings, INI parsing (no
-# smail.ini here), dates, IDNA, subprocesses, JSON, the OAuth client.
+# smail.ini here), dates, IDNA, subprocesses, JSON, the OAuth client, the Japanese codecs (an
+# ASCII body file is read without them).
 HEAVY = {
     "ssl",
     "_ssl",
@@ -257,6 +258,9 @@ HEAVY = {
     "pysmail.net.proxy",
     "pysmail.net.tunnel",
     "pysmail.smtp.trace",
+    "encodings.cp932",
+    "_codecs_jp",
+    "_multibytecodec",
     *START_UP_FREE_OF,
 }
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).
@@ -449,7 +453,8 @@ def test_a_tls_send_adds_ssl_and_nothing_else_heavy(tmp_path: Path, pki: Path) -
     server = _TinySmtp(context)
     server.start()
     args = ["-h127.0.0.1", "--port", str(server.port), "--tls", "smtps"]
-    args += ["--cafile", str(pki / "ca.pem"), "-fa@x", "-sS", "-Tx", "b@y"]
+    (tmp_path / "body.txt").write_text("An ASCII body file.\n" * 100)
+    args += ["--cafile", str(pki / "ca.pem"), "-fa@x", "-sS", "-Fbody.txt", "b@y"]
     # and nothing for the teardown to do: the console script leaves at once (D40)
     code = (
         f"import atexit\nfrom pysmail.cli.smail_main import main\nrc = main({args!r})\n"
