@@ -566,6 +566,30 @@ def test_a_chosen_bundle_or_cafile_is_loaded_as_before(
     assert _handshake(only, pki, "127.0.0.1") == "ok"
 
 
+def test_the_default_bundle_named_in_ssl_cert_file_is_looked_up_lazily(
+    pki: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SSL_CERT_FILE naming OpenSSL's own default file (directly or through a link) chooses no
+    other store: the hashed folder is read lazily, as when it is unset; verification is the
+    eager context's."""
+    default = ssl.get_default_verify_paths().openssl_cafile
+    link = tmp_path / "bundle.pem"
+    link.symlink_to(default)
+    monkeypatch.setenv("SSL_CERT_DIR", str(pki / "certs"))
+    for named in (default, str(link)):
+        monkeypatch.setenv("SSL_CERT_FILE", named)
+        if sys.platform in ("win32", "darwin") or not os.path.isfile(default):  # pragma: no cover
+            assert transport._lazy_capath() is None  # eager there, or no default file to name
+            continue
+        assert transport._lazy_capath() == str(pki / "certs")
+        lazy = transport.make_tls_context(None, True)
+        assert lazy.cert_store_stats()["x509_ca"] == 0
+        eager = ssl.create_default_context()
+        assert _handshake(lazy, pki, "127.0.0.1") == _handshake(eager, pki, "127.0.0.1") == "ok"
+        mismatch = _handshake(lazy, pki, "127.0.0.9")
+        assert mismatch == _handshake(eager, pki, "127.0.0.9") and "mismatch" in mismatch
+
+
 def test_wire_host_is_what_the_idna_codec_returns() -> None:
     for host in ("127.0.0.1", "smtp.example.com", "example.com.", "", "::1", "a" * 63 + ".x"):
         assert net_transport._wire_host(host) == host.encode("idna")
