@@ -232,7 +232,8 @@ START_UP_FREE_OF = {
 }
 
 # Never on a plain send: TLS, the email package, secrets and what it brings, INI parsing (no
-# smail.ini here), dates, IDNA, subprocesses, JSON, the OAuth client.
+# smail.ini here), dates, IDNA, subprocesses, JSON, the OAuth client, the Japanese codecs (an
+# ASCII body file is read without them).
 HEAVY = {
     "ssl",
     "_ssl",
@@ -257,6 +258,9 @@ HEAVY = {
     "pysmail.net.proxy",
     "pysmail.net.tunnel",
     "pysmail.smtp.trace",
+    "encodings.cp932",
+    "_codecs_jp",
+    "_multibytecodec",
     *START_UP_FREE_OF,
 }
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).
@@ -449,12 +453,18 @@ def test_a_tls_send_adds_ssl_and_nothing_else_heavy(tmp_path: Path, pki: Path) -
     server = _TinySmtp(context)
     server.start()
     args = ["-h127.0.0.1", "--port", str(server.port), "--tls", "smtps"]
-    args += ["--cafile", str(pki / "ca.pem"), "-fa@x", "-sS", "-Tx", "b@y"]
-    code = f"from pysmail.cli.smail_main import main\nrc = main({args!r})\nassert rc == 0, rc\n"
+    (tmp_path / "body.txt").write_text("An ASCII body file.\n" * 100)
+    args += ["--cafile", str(pki / "ca.pem"), "-fa@x", "-sS", "-Fbody.txt", "b@y"]
+    # and nothing for the teardown to do: the console script leaves at once (D40)
+    code = (
+        f"import atexit\nfrom pysmail.cli.smail_main import main\nrc = main({args!r})\n"
+        "assert rc == 0, rc\nassert atexit._ncallbacks() == 0\n"
+    )
     loaded = _child_modules(code, tmp_path)
     server.join(10)
     assert b"Subject: S\r\n" in server.data
     assert {"ssl", "_ssl", "pysmail.smtp.session"} <= loaded
+    assert "threading" not in loaded
     assert not loaded & (PLAIN_SEND_FREE_OF - {"ssl", "_ssl"})
 
 
@@ -554,6 +564,30 @@ def test_a_chosen_bundle_or_cafile_is_loaded_as_before(
     only = transport.make_tls_context(str(pki / "ca.pem"), True)
     assert only.cert_store_stats()["x509_ca"] == 1
     assert _handshake(only, pki, "127.0.0.1") == "ok"
+
+
+def test_the_default_bundle_named_in_ssl_cert_file_is_looked_up_lazily(
+    pki: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """SSL_CERT_FILE naming OpenSSL's own default file (directly or through a link) chooses no
+    other store: the hashed folder is read lazily, as when it is unset; verification is the
+    eager context's."""
+    default = ssl.get_default_verify_paths().openssl_cafile
+    link = tmp_path / "bundle.pem"
+    link.symlink_to(default)
+    monkeypatch.setenv("SSL_CERT_DIR", str(pki / "certs"))
+    for named in (default, str(link)):
+        monkeypatch.setenv("SSL_CERT_FILE", named)
+        if sys.platform in ("win32", "darwin") or not os.path.isfile(default):  # pragma: no cover
+            assert transport._lazy_capath() is None  # eager there, or no default file to name
+            continue
+        assert transport._lazy_capath() == str(pki / "certs")
+        lazy = transport.make_tls_context(None, True)
+        assert lazy.cert_store_stats()["x509_ca"] == 0
+        eager = ssl.create_default_context()
+        assert _handshake(lazy, pki, "127.0.0.1") == _handshake(eager, pki, "127.0.0.1") == "ok"
+        mismatch = _handshake(lazy, pki, "127.0.0.9")
+        assert mismatch == _handshake(eager, pki, "127.0.0.9") and "mismatch" in mismatch
 
 
 def test_wire_host_is_what_the_idna_codec_returns() -> None:

@@ -19,7 +19,27 @@ def console_run(main: Callable[[Sequence[str]], int]) -> NoReturn:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    sys.exit(main(sys.argv[1:]))
+    _leave(main(sys.argv[1:]))
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with `code`. When the interpreter's teardown has nothing left to do for us (the
+    standard streams flushed, no thread module loaded, no atexit handler registered), leave at
+    once instead of tearing down every module and object first (docs/decisions.md D40)."""
+    import atexit
+    import os
+    import sys
+
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: the teardown reports it as before
+        sys.exit(code)
+    callbacks = getattr(atexit, "_ncallbacks", None)  # CPython's count of atexit handlers
+    if "threading" in sys.modules or callbacks is None or callbacks():
+        sys.exit(code)
+    os._exit(code)
 
 
 def early_lang(argv: Sequence[str]) -> str | None:

@@ -71,8 +71,10 @@ def _lazy_capath() -> str | None:
     create_default_context() loads OpenSSL's default CA file (parsed at once) and its default
     CA folder (read lazily, one `<hash>.N` file per issuer looked up). Where the folder is
     hashed and no SSL_CERT_FILE names a file of its own, the folder holds the same store
-    (update-ca-certificates and `openssl rehash` write both), so the file can be skipped.
-    Windows adds its own system stores and macOS builds ship only a file: both load eagerly.
+    (update-ca-certificates and `openssl rehash` write both), so the file can be skipped. An
+    SSL_CERT_FILE that names the default file itself (as many shells and images export it)
+    chooses nothing else. Windows adds its own system stores and macOS builds ship only a
+    file: both load eagerly.
     """
     import os
     import ssl
@@ -83,7 +85,8 @@ def _lazy_capath() -> str | None:
     paths = ssl.get_default_verify_paths()
     if paths.capath is None:
         return None
-    if os.environ.get(paths.openssl_cafile_env) and paths.cafile is not None:
+    chosen = os.environ.get(paths.openssl_cafile_env)
+    if chosen and paths.cafile is not None and not _same_file(chosen, paths.openssl_cafile):
         return None  # a bundle chosen by the user: load it, as create_default_context() does
     try:
         with os.scandir(paths.capath) as entries:
@@ -93,6 +96,16 @@ def _lazy_capath() -> str | None:
     except OSError:
         return None
     return None
+
+
+def _same_file(path: str, other: str) -> bool:
+    """Whether both paths name one file (through links); False when either is missing."""
+    import os
+
+    try:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):
+        return False
 
 
 def _is_hash_name(name: str) -> bool:

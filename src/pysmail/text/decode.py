@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import codecs
 
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
 __all__ = ["BOMS", "EncodingSniffer", "bom_codec", "decode", "detect_encoding"]
 
 # The byte order marks read, and the codec each means (utf-16 reads the BOM's byte order).
@@ -78,7 +82,8 @@ class EncodingSniffer:
 
     Every candidate codec decodes the blocks incrementally and drops out at its first error,
     so memory holds one block, whatever the size of the file. Blocks of ASCII cost no decoding
-    (they are valid in every candidate, and leave no half character behind), and ISO-2022-JP
+    (they are valid in every candidate, and leave no half character behind; the decoders are
+    made at the first block that is not ASCII, so ASCII data loads no codec), and ISO-2022-JP
     is decoded only from the first JIS escape on, while all bytes are 7-bit. `also`: more
     codecs to try, never chosen, only told by fits() (the attachment labeller asks whether
     CP932 text is plain Shift_JIS).
@@ -88,6 +93,7 @@ class EncodingSniffer:
         "_ascii",
         "_bom",
         "_clean",
+        "_codecs",
         "_decoders",
         "_escape",
         "_head",
@@ -105,7 +111,8 @@ class EncodingSniffer:
         self._tail = b""  # the last bytes of the data, for a JIS escape across blocks
         self._escape = False  # a JIS escape sequence was seen
         self._jis: dict[str, codecs.IncrementalDecoder] | None = None
-        self._decoders = {c: codecs.getincrementaldecoder(c)() for c in ("utf-8", "cp932", *also)}
+        self._codecs = ("utf-8", "cp932", *also)
+        self._decoders: dict[str, codecs.IncrementalDecoder] | None = None  # made when needed
 
     def feed(self, block: bytes) -> None:
         """Take the next block of the data."""
@@ -118,7 +125,7 @@ class EncodingSniffer:
         self._feed(block)
 
     def _feed(self, block: bytes) -> None:
-        if not block or not self._decoders:
+        if not block or not self._fitting():
             return
         if self._bom is None:
             self._nul = self._nul or b"\0" in block
@@ -153,7 +160,15 @@ class EncodingSniffer:
             self._jis = {c: codecs.getincrementaldecoder(c)() for c in _ISO2022JP_CODECS}
             self._decode_jis(block[start:], final=False)
 
+    def _fitting(self) -> Collection[str]:
+        """The codecs that read all the data so far (all of them before a decoder was needed)."""
+        return self._codecs if self._decoders is None else self._decoders
+
     def _decode(self, block: bytes, *, final: bool) -> None:
+        if self._decoders is None:
+            if not block:
+                return  # nothing has needed a decoder: every candidate reads the data
+            self._decoders = {c: codecs.getincrementaldecoder(c)() for c in self._codecs}
         for codec, decoder in list(self._decoders.items()):
             try:
                 decoder.decode(block, final)
@@ -182,7 +197,7 @@ class EncodingSniffer:
         if self._ascii and self._escape and self._jis is not None:
             self._decode_jis(b"", final=True)
             return next(iter(self._jis), None)
-        return next((c for c in ("utf-8", "cp932") if c in self._decoders), None)
+        return next((c for c in ("utf-8", "cp932") if c in self._fitting()), None)
 
     @property
     def ascii(self) -> bool:
@@ -191,4 +206,4 @@ class EncodingSniffer:
 
     def fits(self, codec: str) -> bool:
         """Whether all the data read in `codec`, one of those tried (call after codec())."""
-        return codec in self._decoders or (self._jis is not None and codec in self._jis)
+        return codec in self._fitting() or (self._jis is not None and codec in self._jis)
