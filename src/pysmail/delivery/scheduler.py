@@ -198,6 +198,7 @@ class _Scheduler:
         self.ahead: list[tuple[Job, _Made]] = []  # the next job, prepared
         self.trouble: list[BaseException] = []
         self.idled = 0
+        self.hold = False  # at the end of the jobs keep the connection open (delivery/held.py)
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -279,14 +280,16 @@ class _Scheduler:
         current.close()
 
     def hang_up(self, conn: SmtpConnection) -> None:
-        """Read the last message's reply (if it is lost, the message goes round again), QUIT."""
+        """Read the last message's reply (if it is lost, the message goes round again), QUIT
+        (`hold`, delivery/held.py: a connection still alive stays open for the next run)."""
         try:
             self.settle(conn.drain(), conn)
         except NetworkError as err:
             self.lost(conn, None, err)
         self.report()
-        conn.close()
-        self.conn = None
+        if not (self.hold and conn.alive):
+            conn.close()
+            self.conn = None
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -299,6 +302,8 @@ class _Scheduler:
                 if self.conn is None:
                     return
                 self.hang_up(self.conn)
+                if self.hold and not self.retry:
+                    return
                 continue
             conn = self.connection(job)
             if conn is None or not self.passes_gate(job):

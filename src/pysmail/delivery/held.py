@@ -1,0 +1,90 @@
+"""The scheduler kept between runs: one SMTP connection for messages handed over at different
+times (the public API's Mailer, pysmail/api/mailer.py).
+
+`deliver()` (scheduler.py) hangs up when its jobs run out; a `HeldDelivery` runs the same
+scheduler, the same pipelining, BDAT, reconnection and per-message outcomes, but leaves the
+connection open at the end of each `run()` while it is alive. A connection the server closed
+in between (an idle timeout, a 421) is found out by the next message, which goes again over a
+new connection as --batch's do. `close()` hangs up.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pysmail.delivery.scheduler import Interrupted, _Backoff, _Scheduler
+
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pysmail.delivery.scheduler import Job, Result
+    from pysmail.smtp.connection import SmtpConnection
+
+__all__ = ["HeldDelivery"]
+
+
+def _no_job() -> Job | None:
+    return None
+
+
+def _no_result(result: Result) -> None:
+    return None
+
+
+class HeldDelivery:
+    """deliver() over a connection that outlives each run. Not thread-safe (one connection).
+
+    `run(next_job, on_result)` has deliver()'s contract (every job taken ends in one
+    on_result call; Aborted when no connection can be had; Interrupted on Ctrl+C); job tags
+    must be unique over the runs of one HeldDelivery.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], SmtpConnection],
+        *,
+        max_attempts: int = 3,
+        connect_tries: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        scheduler = _Scheduler(_no_job, connect, _no_result, None, max_attempts, None)
+        scheduler.hold = True
+        scheduler.connect_tries = connect_tries
+        scheduler.wait = _Backoff(1.0, 30.0, sleep, None)
+        self._scheduler = scheduler
+
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open now (kept from the last run)."""
+        return self._scheduler.conn is not None
+
+    def run(self, next_job: Callable[[], Job | None], on_result: Callable[[Result], None]) -> None:
+        scheduler = self._scheduler
+        scheduler.next_job = next_job
+        scheduler.on_result = on_result
+        scheduler.failures = 0
+        scheduler.attempts.clear()  # every job of the last run has had its outcome
+        scheduler.maybe.clear()
+        try:
+            scheduler.run()
+        except KeyboardInterrupt as exc:  # say which messages may have been delivered
+            conn = scheduler.conn
+            if conn is not None:
+                conn.alive = False  # hang up: no QUIT to wait for after Ctrl+C
+            raise Interrupted(scheduler.maybe_sent()) from exc
+        finally:
+            scheduler.report()
+            scheduler.next_job, scheduler.on_result = _no_job, _no_result
+
+    def close(self) -> None:
+        """Hang up (a reply still pending read first, then QUIT), if a connection is open."""
+        scheduler = self._scheduler
+        if scheduler.conn is None:
+            return
+        scheduler.hold = False
+        try:
+            scheduler.hang_up(scheduler.conn)
+        finally:
+            scheduler.hold = True
+            scheduler.conn = None

@@ -1,0 +1,160 @@
+"""The public Python API's surface (docs/api.md), pinned: its names and every signature as
+inspect shows it. A change here is a change for every program that imports pysmail: make it on
+purpose, with docs/api.md and the READMEs' "Use from Python".
+"""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+import pysmail
+from pysmail import errors
+
+EXPORTED = {
+    "Account",
+    "AuthError",
+    "ConfigError",
+    "InputError",
+    "Mailer",
+    "Message",
+    "NetworkError",
+    "OAuthError",
+    "Pop3Error",
+    "Receipt",
+    "SmailError",
+    "SmtpReplyError",
+    "UsageError",
+    "__version__",
+    "send",
+}
+
+SIGNATURES = {
+    "send": "(message: 'Message | email.message.Message', *, account: 'Account | None' = None)"
+    " -> 'Receipt'",
+    "Mailer": "(account: 'Account | None' = None) -> 'None'",
+    "Mailer.send": "(self, message: 'Message | email.message.Message') -> 'Receipt'",
+    "Mailer.send_many": "(self, messages: 'Iterable[Message | email.message.Message]')"
+    " -> 'list[Receipt]'",
+    "Mailer.close": "(self) -> 'None'",
+    "Account": "(host: 'str', port: 'int | None' = None, *, user: 'str | None' = None, "
+    "password: 'str | None' = None, tls: 'str' = 'auto', auth: 'str' = 'auto', "
+    "token_file: 'str | os.PathLike[str] | None' = None, sender: 'str | None' = None, "
+    "ca_file: 'str | os.PathLike[str] | None' = None, timeout: 'float | None' = None)"
+    " -> 'None'",
+    "Account.from_file": "(path: 'str | os.PathLike[str] | None' = None, *, "
+    "name: 'str | None' = None) -> 'Account'",
+    "Message": "(sender: 'str | None' = None, to: 'str | Iterable[str]' = (), "
+    "cc: 'str | Iterable[str]' = (), bcc: 'str | Iterable[str]' = (), subject: 'str' = '', "
+    "text: 'str | None' = None, html: 'str | None' = None, "
+    "attachments: 'Iterable[str | os.PathLike[str]]' = (), "
+    "reply_to: 'str | Iterable[str]' = (), "
+    "headers: 'Mapping[str, str] | Iterable[tuple[str, str]]' = (), charset: 'str' = 'auto')"
+    " -> 'None'",
+    "Receipt": "(message_id: 'str', accepted: 'tuple[str, ...]' = (), "
+    "refused: 'dict[str, str] | None' = None, reply: 'str' = '', "
+    "error: 'SmailError | None' = None) -> 'None'",
+}
+
+PROPERTIES = {
+    "Account": {"host", "port", "tls", "user", "auth", "sender", "token_file"},
+    "Receipt": {"ok"},
+    "SmailError": {"err_code"},
+}
+
+EXCEPTIONS = (
+    "SmailError",
+    "UsageError",
+    "InputError",
+    "ConfigError",
+    "NetworkError",
+    "SmtpReplyError",
+    "AuthError",
+    "OAuthError",
+    "Pop3Error",
+)
+
+
+def _named(path: str) -> object:
+    found: object = pysmail
+    for part in path.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def test_the_exported_names() -> None:
+    assert set(pysmail.__all__) == EXPORTED
+    assert set(dir(pysmail)) >= EXPORTED
+    for name in EXPORTED:
+        assert getattr(pysmail, name) is not None
+    with pytest.raises(AttributeError):
+        _ = pysmail.no_such_name  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("path", sorted(SIGNATURES))
+def test_signatures(path: str) -> None:
+    assert str(inspect.signature(_named(path))) == SIGNATURES[path]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("owner", sorted(PROPERTIES))
+def test_properties(owner: str) -> None:
+    cls = getattr(pysmail, owner)
+    for name in PROPERTIES[owner]:
+        assert isinstance(inspect.getattr_static(cls, name), property), name
+
+
+def test_mailer_is_a_context_manager() -> None:
+    assert hasattr(pysmail.Mailer, "__enter__") and hasattr(pysmail.Mailer, "__exit__")
+
+
+@pytest.mark.parametrize("name", EXCEPTIONS)
+def test_the_exceptions_are_pysmails_own(name: str) -> None:
+    cls = getattr(pysmail, name)
+    assert cls is getattr(errors, name)
+    assert issubclass(cls, pysmail.SmailError)
+
+
+def test_every_error_carries_the_public_fields() -> None:
+    from pysmail.exitcodes import ErrCode
+
+    refused = pysmail.SmtpReplyError(
+        ErrCode.HANDLING, "smtp.message_refused", smtp_code=550, reply="550 5.7.1 no"
+    )
+    assert (refused.err_code, refused.transient, refused.reply) == (11, False, "550 5.7.1 no")
+    later = pysmail.SmtpReplyError(
+        ErrCode.TEMPORARY, "smtp.message_refused", smtp_code=451, reply="451 4.3.0 later"
+    )
+    assert (later.err_code, later.transient) == (29, True)
+    usage = pysmail.UsageError(ErrCode.RECIPIENT, "config.no_recipient")
+    assert (usage.err_code, usage.transient, usage.reply) == (1, False, None)
+    assert isinstance(usage.err_code, int) and not isinstance(usage.err_code, ErrCode)
+
+
+def test_the_package_ships_its_types() -> None:
+    from pathlib import Path
+
+    assert (Path(pysmail.__file__).parent / "py.typed").is_file()
+
+
+def test_importing_pysmail_loads_none_of_the_api() -> None:
+    code = "import sys, pysmail; print(sorted(m for m in sys.modules if m.startswith('pysmail')))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.strip() == "['pysmail']"
+
+
+def test_secrets_stay_out_of_repr() -> None:
+    account = pysmail.Account("mail.example.test", 587, user="a@example.test", password="s3cr3t")
+    assert "s3cr3t" not in repr(account)
+    assert account.tls == "starttls" and account.sender == "a@example.test"
+
+
+def test_a_bad_choice_is_an_err_not_a_traceback() -> None:
+    with pytest.raises(pysmail.UsageError) as info:
+        pysmail.Account("mail.example.test", tls="ssl")
+    assert info.value.err_code == 17
+    assert "starttls" in str(info.value)
