@@ -1,0 +1,190 @@
+"""The public Python API (pysmail.send, Mailer, Account, Message) against the real stack: Dovecot
+submission (relaying to Postfix), mail read back over POP3, connections counted in Dovecot's log.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+import pysmail
+from faultproxy import Fault, FaultProxy
+from stackutil import Stack
+
+pytestmark = pytest.mark.stack
+
+ALICE = "alice@example.test"
+BOB = "bob@example.test"
+LOGIN = re.compile(r"submission-login: Info: Login: user=<([^>]+)>")
+
+
+def _account(stack: Stack, user: str = ALICE, password: str | None = None) -> pysmail.Account:
+    return pysmail.Account(
+        stack.host,
+        stack.submission,
+        tls="starttls",
+        user=user,
+        password=stack.users[user] if password is None else password,
+        ca_file=stack.cafile,
+    )
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def _log(stack: Stack) -> Path:
+    return stack.run_dir / "logs" / "dovecot.log"
+
+
+def _logins(stack: Stack, since: int, user: str) -> list[str]:
+    """The submission logins of `user` Dovecot logged after offset `since`."""
+    with _log(stack).open("rb") as stream:
+        stream.seek(since)
+        text = stream.read().decode("utf-8", "replace")
+    return [m.group(0) for m in LOGIN.finditer(text) if m.group(1) == user]
+
+
+@pytest.fixture
+def empty(stack: Stack) -> Iterator[Stack]:
+    stack.clear(ALICE)
+    stack.clear(BOB)
+    yield stack
+
+
+def test_one_shot_send_from_smail_ini(empty: Stack, tmp_path: Path) -> None:
+    stack = empty
+    ini = tmp_path / "smail.ini"
+    ini.write_text(
+        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = {stack.users[ALICE]}\n",
+        encoding="utf-8",
+    )
+    ini.chmod(0o600)
+    account = pysmail.Account.from_file(ini)
+    message = pysmail.Message(to=f"Bob <{BOB}>", subject="one shot", text="hello from Python")
+    receipt = pysmail.send(message, account=account)
+    assert receipt.ok and receipt.accepted == (BOB,) and receipt.refused == {}
+    assert receipt.reply.startswith("250")
+    [got] = [_parse(raw) for raw in stack.fetch(BOB)]
+    assert got["Subject"] == "one shot" and got["From"] == ALICE
+    assert got["Message-ID"] == receipt.message_id
+    assert got.get_content().strip() == "hello from Python"
+
+
+def test_a_mailer_sends_100_messages_over_one_connection(empty: Stack) -> None:
+    stack = empty
+    since = _log(stack).stat().st_size
+    messages = [
+        pysmail.Message(to=ALICE, subject=f"batch {n:03d}", text=f"message {n}") for n in range(100)
+    ]
+    with pysmail.Mailer(_account(stack, BOB)) as mailer:
+        receipts = mailer.send_many(messages[:60])
+        receipts += [mailer.send(message) for message in messages[60:]]
+    assert all(r.ok and r.reply.startswith("250") for r in receipts)
+    got = [_parse(raw) for raw in stack.fetch(ALICE, expect=100, timeout=60)]
+    assert sorted(str(m["Subject"]) for m in got) == [f"batch {n:03d}" for n in range(100)]
+    assert {m["Message-ID"] for m in got} == {r.message_id for r in receipts}
+    deadline = time.monotonic() + 10
+    while not _logins(stack, since, BOB) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the log process may write a moment later
+    assert len(_logins(stack, since, BOB)) == 1, stack.log_tail()
+
+
+def test_email_message_japanese_subject_and_attachment_name(empty: Stack) -> None:
+    stack = empty
+    message = EmailMessage()
+    message["From"] = f"山田 太郎 <{ALICE}>"
+    message["To"] = f"佐藤 花子 <{ALICE}>"
+    message["Bcc"] = BOB
+    message["Subject"] = "月次報告書の送付について（2026年12月分）"
+    message.set_content("お疲れ様です。\n報告書を添付します。\n")
+    data = bytes(range(256)) * 40
+    message.add_attachment(
+        data, maintype="application", subtype="pdf", filename="月次報告書_2026年12月.pdf"
+    )
+    receipt = pysmail.send(message, account=_account(stack))
+    assert receipt.accepted == (ALICE, BOB)
+    assert message["Bcc"] == BOB  # the caller's message is left as it was
+    for user in (ALICE, BOB):
+        [got] = [_parse(raw) for raw in stack.fetch(user)]
+        assert got["Subject"] == "月次報告書の送付について（2026年12月分）"
+        assert str(got["From"]) == f"山田 太郎 <{ALICE}>"
+        assert got["Bcc"] is None  # in the envelope only
+        assert got["Message-ID"] == receipt.message_id
+        [attached] = list(got.iter_attachments())
+        assert attached.get_filename() == "月次報告書_2026年12月.pdf"
+        assert attached.get_content() == data
+        body = got.get_body(("plain",))
+        assert body is not None  # an 8bit part read from CRLF text keeps its CRs
+        assert body.get_content().replace("\r\n", "\n") == "お疲れ様です。\n報告書を添付します。\n"
+
+
+def test_a_refused_recipient_is_a_typed_error(empty: Stack) -> None:
+    stack = empty
+    bad = pysmail.Message(to="rejected@example.test", subject="refused", text="x")
+    with pytest.raises(pysmail.SmtpReplyError) as info:
+        pysmail.send(bad, account=_account(stack))
+    err = info.value
+    assert (err.err_code, err.transient, err.smtp_code) == (11, False, 550)
+    assert err.reply is not None and "550 5.1.1" in err.reply and "no such user" in err.reply
+    assert "ERR-0011" in str(err)
+    # in a batch it is that message's receipt, and the others go
+    with pysmail.Mailer(_account(stack)) as mailer:
+        receipts = mailer.send_many(
+            [pysmail.Message(to=ALICE, subject="before", text="x"), bad]
+            + [pysmail.Message(to=ALICE, subject="after", text="x")]
+        )
+    assert [r.ok for r in receipts] == [True, False, True]
+    assert isinstance(receipts[1].error, pysmail.SmtpReplyError)
+    assert receipts[1].accepted == ()
+    assert "550 5.1.1" in receipts[1].refused["rejected@example.test"]
+    subjects = sorted(str(_parse(raw)["Subject"]) for raw in stack.fetch(ALICE, expect=2))
+    assert subjects == ["after", "before"]
+
+
+def test_a_bad_password_is_a_typed_error(empty: Stack) -> None:
+    stack = empty
+    with pytest.raises(pysmail.AuthError) as info:
+        pysmail.send(
+            pysmail.Message(to=ALICE, subject="never", text="x"),
+            account=_account(stack, password="not-the-password"),
+        )
+    err = info.value
+    assert (err.err_code, err.transient) == (25, False)
+    assert err.reply is not None and err.reply.startswith("535")
+    assert "not-the-password" not in f"{err} {err!r} {err.reply}"
+    assert stack.fetch(ALICE, expect=0) == []
+
+
+def test_a_dropped_connection_is_opened_again(empty: Stack, tmp_path: Path) -> None:
+    """The server's connection goes away between two messages (after the first one's reply):
+    the Mailer finds out with the second and sends it over a new connection, as --batch does.
+    The fault proxy speaks in clear to us (its upstream Dovecot treats it as secured)."""
+    stack = empty
+    ini = tmp_path / "smail.ini"
+    with FaultProxy((stack.host, stack.submission)) as proxy:
+        ini.write_text(
+            f"[smail]\nserver = {proxy.host}\nport = {proxy.port}\ntls = none\n"
+            f"user = {ALICE}\npassword = {stack.users[ALICE]}\nallow_plaintext_auth = yes\n",
+            encoding="utf-8",
+        )
+        ini.chmod(0o600)
+        proxy.script(Fault("after_reply", "drop"), None)
+        with pysmail.Mailer(pysmail.Account.from_file(ini)) as mailer:
+            first = mailer.send(pysmail.Message(to=ALICE, subject="first", text="1"))
+            second = mailer.send(pysmail.Message(to=ALICE, subject="second", text="2"))
+        assert proxy.connections == 2
+    assert first.ok and second.ok
+    got = sorted(str(_parse(raw)["Subject"]) for raw in stack.fetch(ALICE, expect=2))
+    assert got == ["first", "second"]
+    assert stack.fetch(ALICE, expect=0) == []  # each exactly once
