@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,12 +58,15 @@ SIGNATURES = {
     "Receipt": "(message_id: 'str', accepted: 'tuple[str, ...]' = (), "
     "refused: 'dict[str, str] | None' = None, reply: 'str' = '', "
     "error: 'SmailError | None' = None) -> 'None'",
+    "oauth.TokenStore": "(path: 'str | os.PathLike[str]', *, margin: 'float' = 600.0) -> 'None'",
+    "oauth.TokenStore.access_token": "(self) -> 'str'",
 }
 
 PROPERTIES = {
     "Account": {"host", "port", "tls", "user", "auth", "sender", "token_file"},
     "Receipt": {"ok"},
     "SmailError": {"err_code"},
+    "oauth.TokenStore": {"user"},
 }
 
 EXCEPTIONS = (
@@ -79,6 +83,8 @@ EXCEPTIONS = (
 
 
 def _named(path: str) -> object:
+    import pysmail.oauth
+
     found: object = pysmail
     for part in path.split("."):
         found = getattr(found, part)
@@ -101,7 +107,7 @@ def test_signatures(path: str) -> None:
 
 @pytest.mark.parametrize("owner", sorted(PROPERTIES))
 def test_properties(owner: str) -> None:
-    cls = getattr(pysmail, owner)
+    cls = _named(owner)
     for name in PROPERTIES[owner]:
         assert isinstance(inspect.getattr_static(cls, name), property), name
 
@@ -134,17 +140,27 @@ def test_every_error_carries_the_public_fields() -> None:
 
 
 def test_the_package_ships_its_types() -> None:
-    from pathlib import Path
-
     assert (Path(pysmail.__file__).parent / "py.typed").is_file()
 
 
-def test_importing_pysmail_loads_none_of_the_api() -> None:
-    code = "import sys, pysmail; print(sorted(m for m in sys.modules if m.startswith('pysmail')))"
+@pytest.mark.parametrize("package", ["pysmail", "pysmail.oauth"])
+def test_importing_a_package_loads_none_of_the_api(package: str) -> None:
+    code = (
+        f"import sys, {package}; print(sorted(m for m in sys.modules if m.startswith('pysmail')))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     ).stdout
-    assert out.strip() == "['pysmail']"
+    assert out.strip() == str(sorted({"pysmail", package}))
+
+
+def test_the_token_store_is_exported_lazily() -> None:
+    from pysmail.oauth import TokenStore
+    from pysmail.oauth.public import TokenStore as where
+
+    assert TokenStore is where
+    with pytest.raises(AttributeError):
+        _ = pysmail.oauth.NoSuchName  # type: ignore[attr-defined]
 
 
 def test_secrets_stay_out_of_repr() -> None:
@@ -158,3 +174,11 @@ def test_a_bad_choice_is_an_err_not_a_traceback() -> None:
         pysmail.Account("mail.example.test", tls="ssl")
     assert info.value.err_code == 17
     assert "starttls" in str(info.value)
+
+
+def test_a_missing_token_file_is_err_0028(tmp_path: Path) -> None:
+    from pysmail.oauth import TokenStore
+
+    with pytest.raises(pysmail.OAuthError) as info:
+        TokenStore(tmp_path / "smail_refreshtoken.ini")
+    assert (info.value.err_code, info.value.transient) == (28, False)
