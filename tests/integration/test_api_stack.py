@@ -188,3 +188,28 @@ def test_a_dropped_connection_is_opened_again(empty: Stack, tmp_path: Path) -> N
     got = sorted(str(_parse(raw)["Subject"]) for raw in stack.fetch(ALICE, expect=2))
     assert got == ["first", "second"]
     assert stack.fetch(ALICE, expect=0) == []  # each exactly once
+
+
+def test_the_providers_pacing_of_smail_ini_holds(empty: Stack, tmp_path: Path) -> None:
+    """smail.ini's pacing limits hold for a Mailer as for --batch (here: one recipient a
+    message); a message over the limit is that message's error, the others go."""
+    stack = empty
+    ini = tmp_path / "smail.ini"
+    ini.write_text(
+        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = {stack.users[ALICE]}\n"
+        "pacing_recipients_per_message = 1\n",
+        encoding="utf-8",
+    )
+    ini.chmod(0o600)
+    with pysmail.Mailer(pysmail.Account.from_file(ini)) as mailer:
+        receipts = mailer.send_many(
+            [
+                pysmail.Message(to=[ALICE, BOB], subject="two", text="x"),
+                pysmail.Message(to=BOB, subject="one", text="x"),
+            ]
+        )
+    assert [r.ok for r in receipts] == [False, True]
+    assert receipts[0].error is not None and receipts[0].error.err_code == 11
+    assert [str(_parse(raw)["Subject"]) for raw in stack.fetch(BOB)] == ["one"]
+    assert stack.fetch(ALICE, expect=0) == []

@@ -58,6 +58,19 @@ def _connector(account: Account) -> Callable[[], SmtpConnection]:
     return connect
 
 
+def _held(account: Account) -> HeldDelivery:
+    """The Mailer's delivery: its connection, and the provider's pacing of smail.ini."""
+    import time
+
+    from pysmail.app.pacer import pacer
+    from pysmail.delivery.batch.run import pacing_gate
+    from pysmail.delivery.held import HeldDelivery
+
+    paced = pacer(account._settings)
+    gate = pacing_gate(paced, time.sleep) if paced is not None else None
+    return HeldDelivery(_connector(account), gate=gate)
+
+
 class Mailer:
     """One SMTP connection for many messages: `with Mailer(account) as mailer: ...`.
 
@@ -127,9 +140,7 @@ class Mailer:
             receipts[result.job.tag] = _receipt(made, result.reply, result.error)
 
         if self._held is None:
-            from pysmail.delivery.held import HeldDelivery
-
-            self._held = HeldDelivery(_connector(self.account))
+            self._held = _held(self.account)
         try:
             self._held.run(lambda: next(jobs, None), on_result)
         except Aborted as exc:  # no connection: the messages not taken share its error

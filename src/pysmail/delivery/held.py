@@ -35,20 +35,21 @@ def _no_result(result: Result) -> None:
 class HeldDelivery:
     """deliver() over a connection that outlives each run. Not thread-safe (one connection).
 
-    `run(next_job, on_result)` has deliver()'s contract (every job taken ends in one
-    on_result call; Aborted when no connection can be had; Interrupted on Ctrl+C); job tags
-    must be unique over the runs of one HeldDelivery.
+    `gate`: deliver()'s (the provider's pacing). `run(next_job, on_result)` has deliver()'s
+    contract (every job taken ends in one on_result call; Aborted when no connection can be
+    had; Interrupted on Ctrl+C); job tags must be unique within a run.
     """
 
     def __init__(
         self,
         connect: Callable[[], SmtpConnection],
         *,
+        gate: Callable[[Job], None] | None = None,
         max_attempts: int = 3,
         connect_tries: int = 4,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        scheduler = _Scheduler(_no_job, connect, _no_result, None, max_attempts, None)
+        scheduler = _Scheduler(_no_job, connect, _no_result, gate, max_attempts, None)
         scheduler.hold = True
         scheduler.connect_tries = connect_tries
         scheduler.wait = _Backoff(1.0, 30.0, sleep, None)

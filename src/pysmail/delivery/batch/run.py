@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     # (number, envelope recipients, Message-ID) of each message, for the report
     _Planned = list[tuple[int, tuple[str, ...], str]]
 
-__all__ = ["MAX_PARALLEL", "BatchInterrupted", "connector", "deliver_jobs", "run_batch", "send_eml"]
+__all__ = [
+    "MAX_PARALLEL",
+    "BatchInterrupted",
+    "connector",
+    "deliver_jobs",
+    "pacing_gate",
+    "run_batch",
+    "send_eml",
+]
 
 MAX_PARALLEL = 32
 
@@ -96,7 +104,9 @@ class BatchInterrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInter
         self.maybe_sent = maybe_sent
 
 
-def _pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
+def pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
+    """The scheduler's gate (deliver(gate=)): waits until `pacer` lets the job go (several
+    connections share it); a job with more recipients than a message may have fails."""
     import math
     import threading
 
@@ -170,7 +180,7 @@ def deliver_jobs(
     from pysmail.delivery.scheduler import Aborted, Interrupted, deliver
 
     queue = _Queue(jobs)
-    gate = _pacing_gate(pacer, sleep) if pacer is not None else None
+    gate = pacing_gate(pacer, sleep) if pacer is not None else None
     aborted: list[SmailError] = []
     crashed: list[BaseException] = []
 
