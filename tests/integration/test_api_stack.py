@@ -1,5 +1,6 @@
 """The public Python API (pysmail.send, Mailer, Account, Message) against the real stack: Dovecot
-submission (relaying to Postfix), mail read back over POP3, connections counted in Dovecot's log.
+submission (relaying to Postfix), mail read back over POP3, connections counted in Dovecot's log;
+and the READMEs' "Use from Python" example, run as written.
 """
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -22,6 +25,7 @@ pytestmark = pytest.mark.stack
 
 ALICE = "alice@example.test"
 BOB = "bob@example.test"
+ROOT = Path(__file__).resolve().parents[2]
 LOGIN = re.compile(r"submission-login: Info: Login: user=<([^>]+)>")
 
 
@@ -34,6 +38,18 @@ def _account(stack: Stack, user: str = ALICE, password: str | None = None) -> py
         password=stack.users[user] if password is None else password,
         ca_file=stack.cafile,
     )
+
+
+def _ini(stack: Stack, folder: Path, extra: str = "") -> Path:
+    """smail.ini for Dovecot submission as alice (password in the private file)."""
+    path = folder / "smail.ini"
+    path.write_text(
+        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = {stack.users[ALICE]}\n{extra}",
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    return path
 
 
 def _parse(raw: bytes) -> EmailMessage:
@@ -63,14 +79,7 @@ def empty(stack: Stack) -> Iterator[Stack]:
 
 def test_one_shot_send_from_smail_ini(empty: Stack, tmp_path: Path) -> None:
     stack = empty
-    ini = tmp_path / "smail.ini"
-    ini.write_text(
-        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
-        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = {stack.users[ALICE]}\n",
-        encoding="utf-8",
-    )
-    ini.chmod(0o600)
-    account = pysmail.Account.from_file(ini)
+    account = pysmail.Account.from_file(_ini(stack, tmp_path))
     message = pysmail.Message(to=f"Bob <{BOB}>", subject="one shot", text="hello from Python")
     receipt = pysmail.send(message, account=account)
     assert receipt.ok and receipt.accepted == (BOB,) and receipt.refused == {}
@@ -194,14 +203,7 @@ def test_the_providers_pacing_of_smail_ini_holds(empty: Stack, tmp_path: Path) -
     """smail.ini's pacing limits hold for a Mailer as for --batch (here: one recipient a
     message); a message over the limit is that message's error, the others go."""
     stack = empty
-    ini = tmp_path / "smail.ini"
-    ini.write_text(
-        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
-        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = {stack.users[ALICE]}\n"
-        "pacing_recipients_per_message = 1\n",
-        encoding="utf-8",
-    )
-    ini.chmod(0o600)
+    ini = _ini(stack, tmp_path, "pacing_recipients_per_message = 1\n")
     with pysmail.Mailer(pysmail.Account.from_file(ini)) as mailer:
         receipts = mailer.send_many(
             [
@@ -213,3 +215,79 @@ def test_the_providers_pacing_of_smail_ini_holds(empty: Stack, tmp_path: Path) -
     assert receipts[0].error is not None and receipts[0].error.err_code == 11
     assert [str(_parse(raw)["Subject"]) for raw in stack.fetch(BOB)] == ["one"]
     assert stack.fetch(ALICE, expect=0) == []
+
+
+def test_a_compat32_message_as_email_mime_makes_it(empty: Stack) -> None:
+    """email.mime's messages (Django's are such) keep their own policy, written with CRLF."""
+    from email.header import Header
+    from email.mime.application import MIMEApplication
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    stack = empty
+    message = MIMEMultipart()
+    message["Subject"] = Header("見積書の件", "utf-8")
+    message["From"] = ALICE
+    message["To"] = ALICE
+    message["Bcc"] = BOB
+    message.attach(MIMEText("よろしくお願いします。", "plain", "utf-8"))
+    part = MIMEApplication(b"%PDF-1.4\n", "pdf")
+    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", "見積書.pdf"))
+    message.attach(part)
+    receipt = pysmail.send(message, account=_account(stack))
+    assert receipt.accepted == (ALICE, BOB)
+    for user in (ALICE, BOB):
+        [got] = [_parse(raw) for raw in stack.fetch(user)]
+        assert got["Subject"] == "見積書の件" and got["Bcc"] is None
+        assert [p.get_filename() for p in got.iter_attachments()] == ["見積書.pdf"]
+
+
+# -- the READMEs' "Use from Python", run as written (only example.com -> example.test, the
+# stack's own users) --------------------------------------------------------------------------
+
+SECTIONS = {"README.md": "## Use from Python", "README.ja.md": "## Python から使う"}
+
+
+def _example(readme: str) -> str:
+    text = (ROOT / readme).read_text(encoding="utf-8")
+    section = text.split(SECTIONS[readme] + "\n", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert found, f"{readme}: no python block in {SECTIONS[readme]!r}"
+    return found.group(1)
+
+
+def test_both_readmes_show_the_same_code() -> None:
+    def code(readme: str) -> list[str]:  # comments and message texts are translated
+        lines = [ln.split("#")[0].rstrip() for ln in _example(readme).splitlines()]
+        return [re.sub(r'"[^"]*"', '""', ln) for ln in lines]
+
+    assert code("README.md") == code("README.ja.md")
+
+
+@pytest.mark.parametrize("readme", sorted(SECTIONS))
+def test_the_example_sends_through_the_stack(stack: Stack, tmp_path: Path, readme: str) -> None:
+    for user in (ALICE, BOB):
+        stack.clear(user)
+    ini = _ini(stack, tmp_path)
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4\n% a report\n")
+    code = _example(readme).replace("example.com", "example.test")
+    env = {"SMAIL_CONFIG": str(ini), "HOME": str(tmp_path), "PATH": ""}
+    if sys.platform == "win32":  # pragma: no cover - a process needs these there
+        import os
+
+        env.update({k: v for k, v in os.environ.items() if k.upper() in ("SYSTEMROOT", "TEMP")})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ERR-" not in done.stdout, done.stdout
+    got = [_parse(raw) for raw in stack.fetch(BOB, expect=2)]
+    report = next(m for m in got if m["Subject"] == "月次報告")
+    assert [p.get_filename() for p in report.iter_attachments()] == ["report.pdf"]
+    assert len(stack.fetch(ALICE, expect=1)) == 1
