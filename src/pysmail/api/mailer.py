@@ -63,7 +63,7 @@ def _held(account: Account) -> HeldDelivery:
     import time
 
     from pysmail.app.pacer import pacer
-    from pysmail.delivery.batch.run import pacing_gate
+    from pysmail.delivery.gate import pacing_gate
     from pysmail.delivery.held import HeldDelivery
 
     paced = pacer(account._settings)

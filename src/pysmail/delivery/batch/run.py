@@ -29,15 +29,7 @@ if TYPE_CHECKING:
     # (number, envelope recipients, Message-ID) of each message, for the report
     _Planned = list[tuple[int, tuple[str, ...], str]]
 
-__all__ = [
-    "MAX_PARALLEL",
-    "BatchInterrupted",
-    "connector",
-    "deliver_jobs",
-    "pacing_gate",
-    "run_batch",
-    "send_eml",
-]
+__all__ = ["MAX_PARALLEL", "BatchInterrupted", "connector", "deliver_jobs", "run_batch", "send_eml"]
 
 MAX_PARALLEL = 32
 
@@ -104,33 +96,6 @@ class BatchInterrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInter
         self.maybe_sent = maybe_sent
 
 
-def pacing_gate(pacer: Pacer, sleep: Callable[[float], None]) -> Callable[[Job], None]:
-    """The scheduler's gate (deliver(gate=)): waits until `pacer` lets the job go (several
-    connections share it); a job with more recipients than a message may have fails."""
-    import math
-    import threading
-
-    lock = threading.Lock()
-
-    def gate(job: Job) -> None:
-        while True:
-            with lock:
-                wait = pacer.delay(len(job.recipients))
-                if math.isinf(wait):
-                    raise SmailError(
-                        ErrCode.HANDLING,
-                        "batch.too_many_recipients",
-                        count=len(job.recipients),
-                        preset=pacer.limits.name,
-                    )
-                if wait <= 0:
-                    pacer.record(len(job.recipients))
-                    return
-            sleep(wait)
-
-    return gate
-
-
 def _in_threads(
     parallel: int,
     work: Callable[[Callable[[], Job | None], Callable[[Result], None]], None],
@@ -177,6 +142,7 @@ def deliver_jobs(
     """Send `jobs` over `parallel` connections; every job ends in exactly one on_result call
     (one at a time), except the ones never taken when every connection failed: the error is
     returned then (and those jobs are left to the caller). Ctrl+C raises BatchInterrupted."""
+    from pysmail.delivery.gate import pacing_gate
     from pysmail.delivery.scheduler import Aborted, Interrupted, deliver
 
     queue = _Queue(jobs)
