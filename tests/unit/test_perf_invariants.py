@@ -257,6 +257,11 @@ HEAVY = {
     "pysmail.net.proxy",
     "pysmail.net.tunnel",
     "pysmail.smtp.trace",
+    "logging",
+    "django",
+    "pysmail.api",
+    "pysmail.django",
+    "pysmail.logging",
     *START_UP_FREE_OF,
 }
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).

@@ -182,3 +182,47 @@ def test_a_missing_token_file_is_err_0028(tmp_path: Path) -> None:
     with pytest.raises(pysmail.OAuthError) as info:
         TokenStore(tmp_path / "smail_refreshtoken.ini")
     assert (info.value.err_code, info.value.transient) == (28, False)
+
+
+# The front ends on the API (issue 14): Django's email backend and the logging handler. Not
+# exported by `pysmail` (importing pysmail loads neither Django nor logging): imported by name.
+FRONT_ENDS = {
+    "django.EmailBackend": "(host: 'str | None' = None, port: 'int | None' = None, "
+    "username: 'str | None' = None, password: 'str | None' = None, "
+    "use_tls: 'bool | None' = None, fail_silently: 'bool' = False, "
+    "use_ssl: 'bool | None' = None, timeout: 'float | None' = None, *, "
+    "account: 'Account | None' = None, **kwargs: 'object') -> 'None'",
+    "django.EmailBackend.open": "(self) -> 'bool'",
+    "django.EmailBackend.close": "(self) -> 'None'",
+    "django.EmailBackend.send_messages": "(self, email_messages: 'Sequence[EmailMessage]')"
+    " -> 'int'",
+    "logging.SMTPHandler": "(mailhost: 'str | tuple[str, int] | None' = None, "
+    "fromaddr: 'str | None' = None, toaddrs: 'str | Iterable[str]' = (), subject: 'str' = '', "
+    "credentials: 'tuple[str, str] | None' = None, secure: 'tuple[str, ...] | None' = None, "
+    "timeout: 'float' = 5.0, *, account: 'Account | str | None' = None) -> 'None'",
+    "logging.SMTPHandler.getSubject": "(self, record: 'logging.LogRecord') -> 'str'",
+    "logging.SMTPHandler.flush": "(self) -> 'None'",
+}
+
+
+@pytest.mark.parametrize("path", sorted(FRONT_ENDS))
+def test_front_end_signatures(path: str) -> None:
+    import importlib
+
+    module, _, rest = path.partition(".")
+    found: object = importlib.import_module(f"pysmail.{module}")
+    for part in rest.split("."):
+        found = getattr(found, part)
+    assert str(inspect.signature(found)) == FRONT_ENDS[path]  # type: ignore[arg-type]
+
+
+def test_the_front_ends_are_what_they_replace() -> None:
+    import logging
+
+    from django.core.mail.backends.base import BaseEmailBackend
+
+    from pysmail.django import EmailBackend
+    from pysmail.logging import SMTPHandler
+
+    assert issubclass(EmailBackend, BaseEmailBackend)
+    assert issubclass(SMTPHandler, logging.Handler)
