@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
+    from pysmail.api.outgoing import Outgoing
+
 __all__ = ["SMTPHandler"]
 
 
@@ -78,6 +80,9 @@ class SMTPHandler(logging.Handler):
     the outbox; a record it could not send stays there and is tried again with the next record,
     by flush() (which waits for that try, at most about one connection `timeout`), or by
     `smail --flush` of the same outbox.
+
+    Raises (constructor): UsageError (no sender, no recipient, a bad address), ConfigError
+    (smail.ini), ValueError (both mailhost and account; a client certificate in `secure`).
     """
 
     def __init__(
@@ -95,12 +100,9 @@ class SMTPHandler(logging.Handler):
         super().__init__()
         self.account = _mail_account(mailhost, credentials, secure, timeout, account)
         self.fromaddr = fromaddr or self.account.sender
-        if not self.fromaddr:
-            raise ValueError("no sender: give fromaddr, or `from` in smail.ini")
         self.toaddrs = [toaddrs] if isinstance(toaddrs, str) else list(toaddrs)
-        if not self.toaddrs:
-            raise ValueError("no recipient: give toaddrs")
         self.subject = subject
+        self._outgoing(subject, "")  # a missing or bad address is an ERR now, not per record
         self._pending: list[Path] = []  # this handler's records still in the outbox
         # Not logging's handler lock: logging.shutdown() holds that one around flush().
         self._listed = threading.Lock()  # guards _pending
@@ -140,18 +142,20 @@ class SMTPHandler(logging.Handler):
 
     # -- the outbox -------------------------------------------------------------------------
 
+    def _outgoing(self, subject: str, text: str) -> Outgoing:
+        from pysmail.api.message import Message
+        from pysmail.api.outgoing import outgoing
+
+        message = Message(sender=self.fromaddr, to=self.toaddrs, subject=subject, text=text)
+        return outgoing(message, self.account.sender)
+
     def _enqueue(self, subject: str, text: str) -> Path:
         import time
 
-        from pysmail.api.message import Message
-        from pysmail.api.outgoing import outgoing
         from pysmail.app.settings import spool_of
         from pysmail.delivery.outbox import Envelope, enqueue
 
-        made = outgoing(
-            Message(sender=self.fromaddr, to=self.toaddrs, subject=subject, text=text),
-            self.account.sender,
-        )
+        made = self._outgoing(subject, text)
         envelope = Envelope(
             made.sender,
             made.recipients,

@@ -161,3 +161,32 @@ def test_a_django_project_sends_through_pysmail(
     while _logins(stack, since, ALICE) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)  # the log process may write a moment later
     assert _logins(stack, since, ALICE) == 3, stack.log_tail()
+
+
+def test_a_refused_login_fails_silently_or_raises_the_typed_error(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """fail_silently=True: 0 sent, nothing raised; else pysmail.AuthError (ERR-0025, the 535)."""
+    site = SETTINGS.format(alice=ALICE) + _email_settings(stack, tmp_path)
+    site = site.replace(repr(stack.users[ALICE]), repr("not-the-password"))
+    (tmp_path / "site_settings.py").write_text(site, encoding="utf-8")
+    app = APP.split("mark = sys.argv[1]")[0] + (
+        "import pysmail\n"
+        f"print(mail.send_mail('never', 'x', None, [{BOB!r}], fail_silently=True))\n"
+        "try:\n"
+        f"    mail.send_mail('never', 'x', None, [{BOB!r}])\n"
+        "except pysmail.AuthError as err:\n"
+        "    print(err.err_code, err.reply.split()[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", app],
+        cwd=tmp_path,
+        env=hermetic_env(tmp_path),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 0, err
+    assert out.split() == ["0", "25", "535"]
+    assert "not-the-password" not in out + err

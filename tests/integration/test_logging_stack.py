@@ -198,3 +198,21 @@ def test_a_silent_server_never_holds_the_application(stack: Stack, tmp_path: Pat
     assert flushed.code == 0, flushed.out + flushed.err
     assert _bodies(stack, 1) == {f"{mark} stuck": "ERROR app: stuck"}
     assert list((tmp_path / "outbox").glob("*.msg")) == []
+
+
+def test_a_refused_login_is_reported_without_the_password(stack: Stack, tmp_path: Path) -> None:
+    """A 535 is no reason to try again: the record goes to the outbox's failed/ folder, and the
+    one line the handler writes (to stderr, as logging's handleError) shows no password."""
+    ini = write_ini(
+        tmp_path,
+        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = wrong-{stack.users[ALICE]}\n"
+        f"outbox_dir = {tmp_path / 'outbox'}\n",
+    )
+    with _app(tmp_path, ini, marker("logging-refused")) as app:
+        app.do("log refused")
+        assert app.do("flush") == []
+        shown = app.end()
+    assert len(list((tmp_path / "outbox" / "failed").glob("*.msg"))) == 1
+    assert "ERR-0025" in shown
+    assert f"wrong-{stack.users[ALICE]}" not in shown
