@@ -202,15 +202,17 @@ class SMTPHandler(logging.Handler):
 
     def _flush(self, paths: list[Path]) -> None:
         """One `smail --flush` of these outbox files (each one connection), reporting only
-        what did not go for good (quiet about a record deferred for later)."""
+        what did not go for good (quiet about a record deferred for later), in the language
+        of the environment as smail does."""
         from pysmail.app.auth import auth_request
         from pysmail.app.context import Context
         from pysmail.app.flush import flush_outbox
+        from pysmail.messages import detect_lang
         from pysmail.redact import Scrubber
         from pysmail.ui.output import Output
 
-        settings = self.account._settings
+        settings, env = self.account._settings, self.account._env
         out = Output(_Stderr(), Scrubber())  # type: ignore[arg-type]
-        ctx = Context(out, self.account._env, self.account._cwd, "en")
+        ctx = Context(out, env, self.account._cwd, detect_lang(None, dict(env)))
         auth, source = auth_request(settings, ctx, None)
         flush_outbox(settings, ctx, None, auth, source, paths)

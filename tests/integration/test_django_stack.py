@@ -43,7 +43,8 @@ from django.core import mail
 mark = sys.argv[1]
 DATA = bytes(range(256)) * 40
 text = "本文です。\\nよろしくお願いします。\\n"
-counts = [mail.send_mail(f"{mark} 件名の確認", text, None, [BOB])]
+html = "<p>本文です。</p>"
+counts = [mail.send_mail(f"{mark} 件名の確認", text, None, [BOB], html_message=html)]
 message = mail.EmailMessage(
     f"{mark} attachment", "報告書を添付します。", to=[f"佐藤 花子 <{BOB}>"], bcc=[CAROL],
     headers={"To": "undisclosed-recipients:;"},
@@ -144,7 +145,11 @@ def test_a_django_project_sends_through_pysmail(
     )
     plain = got[f"{mark} 件名の確認"]
     assert str(plain["From"]) == f"山田 太郎 <{ALICE}>"
-    assert plain.get_content().replace("\r\n", "\n") == "本文です。\nよろしくお願いします。\n"
+    body = plain.get_body(("plain",))
+    assert body is not None and plain.get_content_type() == "multipart/alternative"
+    assert body.get_content().replace("\r\n", "\n") == "本文です。\nよろしくお願いします。\n"
+    html = plain.get_body(("html",))
+    assert html is not None and "<p>本文です。</p>" in html.get_content()
     # the attachment, its Japanese name intact; the To header Django was given, the envelope
     # its `to` and `bcc` (Carol has it without any header naming her)
     for attached_to in (got[f"{mark} attachment"], _parse(stack.fetch(CAROL)[0])):
