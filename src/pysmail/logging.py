@@ -126,7 +126,7 @@ class SMTPHandler(logging.Handler):
             return
         with self._listed:
             self._pending.append(path)
-        self._start()
+            self._start()
         self._wake.set()
 
     def flush(self) -> None:
@@ -167,11 +167,17 @@ class SMTPHandler(logging.Handler):
         return enqueue(spool, envelope, made.chunks())
 
     def _start(self) -> None:
-        if self._thread is None and not self._closed:
-            self._thread = threading.Thread(
+        """Start the sending thread (again in a child made by fork(), which has none)."""
+        alive = self._thread is not None and self._thread.is_alive()
+        if not alive and not self._closed:
+            thread = threading.Thread(
                 target=self._run, name="pysmail.logging.SMTPHandler", daemon=True
             )
-            self._thread.start()
+            try:
+                thread.start()
+            except RuntimeError:  # no thread now (interpreter shutting down, or a limit):
+                return  # the record waits in the outbox for flush() or the next record
+            self._thread = thread
 
     def _run(self) -> None:
         while True:
