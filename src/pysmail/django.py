@@ -126,7 +126,8 @@ def _prepared(message: EmailMessage, default_sender: str | None) -> Outgoing:
     mime["Bcc"] = ", ".join(recipients)
     made = outgoing(mime, default_sender)
     made.sender, made.recipients = sender, recipients
-    made.smtputf8 = not all(a.isascii() for a in (sender, *recipients))
+    # SMTPUTF8 when an address of the envelope needs it, or the fields were written for it
+    made.smtputf8 = made.smtputf8 or not all(a.isascii() for a in (sender, *recipients))
     return made
 
 
