@@ -104,6 +104,21 @@ def _logins(stack: Stack, since: int, user: str) -> int:
     return sum(1 for m in LOGIN.finditer(text) if m.group(1) == user)
 
 
+def _run(app: str, folder: Path, *args: str) -> tuple[str, str]:
+    """The project's code in a child process (its own settings): its stdout and stderr."""
+    done = subprocess.run(
+        [sys.executable, "-c", app, *args],
+        cwd=folder,
+        env=hermetic_env(folder),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 0, err
+    return out, err
+
+
 def _parse(raw: bytes) -> EmailMessage:
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
@@ -126,16 +141,7 @@ def test_a_django_project_sends_through_pysmail(
     mark = marker("django")
     log = stack.run_dir / "logs" / "dovecot.log"
     since = log.stat().st_size
-    done = subprocess.run(
-        [sys.executable, "-c", app, mark],
-        cwd=tmp_path,
-        env=hermetic_env(tmp_path),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    out, err = done.stdout.decode(), done.stderr.decode()
-    assert done.returncode == 0, err
+    out, err = _run(app, tmp_path, mark)
     assert json.loads(out) == [1, 1, 5, 0]
     assert stack.users[ALICE] not in out + err
 
@@ -183,15 +189,6 @@ def test_a_refused_login_fails_silently_or_raises_the_typed_error(
         "except pysmail.AuthError as err:\n"
         "    print(err.err_code, err.reply.split()[0])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", app],
-        cwd=tmp_path,
-        env=hermetic_env(tmp_path),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    out, err = done.stdout.decode(), done.stderr.decode()
-    assert done.returncode == 0, err
+    out, err = _run(app, tmp_path)
     assert out.split() == ["0", "25", "535"]
     assert "not-the-password" not in out + err
