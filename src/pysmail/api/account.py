@@ -102,7 +102,7 @@ class Account:
         if name is None:
             ini = load_ini(config, env, cwd)
         else:
-            ini = load_ini(config, env, cwd, account=name)  # type: ignore[call-arg]
+            ini = load_ini(config, env, cwd, account=name)
         account = cls.__new__(cls)
         account._setup(ini, env, cwd)
         return account

@@ -30,6 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setup.stopped_interrupt": ("Setup stopped.", "設定を中止しました。"),
     # -- page frame
     "setup.title": ("smail setup", "smail の設定"),
+    "setup.editing_account": (
+        "Account: [account {name}] of smail.ini (its keys go over [smail]'s).",
+        "アカウント: smail.ini の [account {name}]([smail] のキーに重ねて使います)。",
+    ),
     "setup.intro": (
         "Fill in the account, get a refresh token, send a test mail, then save. Everything "
         "stays on this computer; secrets are never shown again once entered.",
@@ -232,8 +236,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setup.save_section": ("Save", "保存"),
     "setup.folder": ("Folder for smail.ini", "smail.ini を置くフォルダー"),
     "setup.help_folder": (
-        "smail looks for smail.ini in the current folder, then in {user_dir}.",
-        "smail は smail.ini を現在のフォルダー、次に {user_dir} で探します。",
+        "smail looks for smail.ini in the current folder, beside the smail command, then in "
+        "{user_dir}.",
+        "smail は smail.ini を現在のフォルダー、smail コマンドと同じフォルダー、次に {user_dir} で"
+        "探します。",
     ),
     "setup.save_button": ("Save", "保存"),
     "setup.saved": ("Saved: {paths}", "保存しました: {paths}"),

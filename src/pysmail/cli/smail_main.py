@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import NoReturn, TextIO
 
-    from pysmail.app.send import Mode, Prepared
+    from pysmail.app.send import Prepared
     from pysmail.cli.smail_args import CommandLine
 
 __all__ = ["main", "run"]
@@ -63,10 +63,10 @@ def _run(argv: Sequence[str], ctx: Context) -> int:
         return answered
     from pysmail.app.send import execute, prepare
     from pysmail.app.settings import load_settings
-    from pysmail.cli.smail_args import overrides
 
-    settings = load_settings(overrides(cmd), cmd.config, ctx.env, ctx.cwd)
-    prepared = prepare(settings, _mode(cmd), ctx)
+    given = cmd.overrides
+    settings = load_settings(given, cmd.config, ctx.env, ctx.cwd, cmd.account)
+    prepared = prepare(settings, given.mode, ctx)
     if settings.info and prepared.spec is not None:
         _info(prepared, ctx)
     return execute(prepared, ctx)
@@ -88,23 +88,18 @@ def _tool(cmd: CommandLine, ctx: Context) -> int | None:
     elif cmd.setup:  # SMAIL's settings screen: the same page as `smail-token setup`
         from pysmail.cli.token_main import main as token_main
 
+        account = [] if cmd.account is None else ["--account", cmd.account]
         return token_main(
-            ["--lang", lang, "setup"], stdout=out.stream, environ=ctx.env, cwd=ctx.cwd
+            ["--lang", lang, "setup", *account], stdout=out.stream, environ=ctx.env, cwd=ctx.cwd
         )
     elif cmd.queue_list:  # needs no server, only the outbox folder
         from pysmail.app.send import queue_lines
 
-        for line in queue_lines(cmd.config, ctx):
+        for line in queue_lines(cmd.config, ctx, cmd.account):
             out.line(line)
     else:
         return None
     return int(ErrCode.OK)
-
-
-def _mode(cmd: CommandLine) -> Mode:
-    from pysmail.app.send import Mode
-
-    return Mode(cmd.flush, cmd.batch, cmd.eml, cmd.report, cmd.attach_dir, cmd.parallel)
 
 
 def _info(prepared: Prepared, ctx: Context) -> None:

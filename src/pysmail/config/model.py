@@ -171,6 +171,7 @@ class IniSettings:
     """smail.ini as read: None where a key is absent; paths already resolved against its folder."""
 
     path: Path | None = None
+    account: str | None = None  # the [account NAME] layered over [smail]; None: [smail] alone
     server: str | None = None
     port: int | None = None
     tls: TlsMode | None = None
@@ -254,7 +255,10 @@ class PopSettings:
 
 @record
 class MessageSettings:
-    """What goes into the message; recipient strings are raw (CC:/BCC: parsed elsewhere)."""
+    """What goes into the message; recipient strings are raw (CC:/BCC: parsed elsewhere).
+
+    Also the command line's message (config.overrides.Overrides.message), which config.merge
+    completes with smail.ini's sender, body_encoding and charset."""
 
     sender: str | None = None
     subject: str | None = None
@@ -265,7 +269,7 @@ class MessageSettings:
     attachments: tuple[str, ...] = ()
     priority: int | None = None
     message_id: str | None = None  # None: none; "": generate one; else this text
-    charset: Charset = Charset.AUTO
+    charset: Charset | None = None  # None only in Overrides (not given): merged, at least AUTO
     reply_to: tuple[str, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
     recipients: tuple[str, ...] = ()  # SMAIL's positional list(s)
@@ -295,6 +299,7 @@ class Settings:
     message: MessageSettings
     pop: PopSettings | None = None  # None: no POP before SMTP
     config_path: Path | None = None
+    account: str | None = None  # the [account NAME] of smail.ini in use (None: [smail] alone)
     max_text_length: int = MAX_TEXT_LENGTH
     debug: bool = False
     info: bool = False
