@@ -86,14 +86,20 @@ def _oauth_settings(stack: Stack, folder: Path) -> str:
 
 
 def _smail_ini_settings(stack: Stack, folder: Path) -> str:
-    """PYSMAIL_CONFIG: smail.ini (OAuth with the token file beside it); EMAIL_* ignored."""
-    stack.write_token_file(folder, ALICE)
+    """PYSMAIL_CONFIG and PYSMAIL_ACCOUNT: the [account oauth] of smail.ini (over [smail], which
+    logs in with a wrong password) and its token file smail_refreshtoken.oauth.ini; EMAIL_*
+    ignored."""
+    path, _ = stack.write_token_file(folder, ALICE)
+    path.rename(folder / "smail_refreshtoken.oauth.ini")
     ini = write_ini(
         folder,
         f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
-        f"cafile = {stack.cafile}\nauth = OAUTH-XOAUTH2\n",
+        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = not-the-password\n\n"
+        "[account oauth]\nauth = OAUTH-XOAUTH2\n",
     )
-    return f"PYSMAIL_CONFIG = {str(ini)!r}\nEMAIL_HOST = 'mail.invalid'\n"
+    return (
+        f"PYSMAIL_CONFIG = {str(ini)!r}\nPYSMAIL_ACCOUNT = 'oauth'\nEMAIL_HOST = 'mail.invalid'\n"
+    )
 
 
 def _logins(stack: Stack, since: int, user: str) -> int:
@@ -128,7 +134,7 @@ def _parse(raw: bytes) -> EmailMessage:
 @pytest.mark.parametrize(
     "configure",
     [_email_settings, _oauth_settings, _smail_ini_settings],
-    ids=["password", "oauth", "smail-ini"],
+    ids=["password", "oauth", "smail-ini-account"],
 )
 def test_a_django_project_sends_through_pysmail(
     stack: Stack, tmp_path: Path, configure: Callable[[Stack, Path], str]
@@ -143,6 +149,8 @@ def test_a_django_project_sends_through_pysmail(
     since = log.stat().st_size
     out, err = _run(app, tmp_path, mark)
     assert json.loads(out) == [1, 1, 5, 0]
+    if configure is not _email_settings:  # OAuth: one refresh, the token cached after it
+        assert stack.token_request_count(grant_type="refresh_token") == 1
     assert stack.users[ALICE] not in out + err
 
     got = {str(m["Subject"]): m for m in map(_parse, stack.fetch(BOB, expect=7, timeout=60))}

@@ -36,13 +36,15 @@ import json, logging, pathlib, sys
 import pysmail
 from pysmail.logging import SMTPHandler
 
-ini, to, mark, spool = sys.argv[1], sys.argv[2], sys.argv[3], pathlib.Path(sys.argv[4])
+where, to, mark, spool = sys.argv[1], sys.argv[2], sys.argv[3], pathlib.Path(sys.argv[4])
+# a smail.ini path, or the name of an [account NAME] of the smail.ini in the current folder
+account = pysmail.Account.from_file(where) if where.endswith(".ini") else where
 
 class Handler(SMTPHandler):
     def getSubject(self, record):
         return f"{mark} {record.getMessage()}"
 
-handler = Handler(account=pysmail.Account.from_file(ini), toaddrs=[to])
+handler = Handler(account=account, toaddrs=[to])
 handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 app = logging.getLogger("app")
 app.addHandler(handler)
@@ -61,7 +63,7 @@ for line in sys.stdin:
 class App:
     """The application: one child process, one command at a time."""
 
-    def __init__(self, folder: Path, ini: Path, mark: str) -> None:
+    def __init__(self, folder: Path, ini: Path | str, mark: str) -> None:
         self.spool = folder / "outbox"
         self.proc = subprocess.Popen(
             [sys.executable, "-c", APP, str(ini), BOB, mark, str(self.spool)],
@@ -91,7 +93,7 @@ class App:
 
 
 @contextmanager
-def _app(folder: Path, ini: Path, mark: str) -> Iterator[App]:
+def _app(folder: Path, ini: Path | str, mark: str) -> Iterator[App]:
     app = App(folder, ini, mark)
     try:
         yield app
@@ -122,16 +124,20 @@ def _bodies(stack: Stack, count: int) -> dict[str, str]:
 
 
 def test_the_handler_delivers_a_record_with_oauth(stack: Stack, tmp_path: Path) -> None:
+    """account="alerts": the [account alerts] of smail.ini (OAuth, its own token file) over
+    [smail] (a password login that would be refused)."""
     stack.clear(BOB)
-    _, tokens = stack.write_token_file(tmp_path, ALICE)
-    ini = write_ini(
+    path, tokens = stack.write_token_file(tmp_path, ALICE)
+    path.rename(tmp_path / "smail_refreshtoken.alerts.ini")
+    write_ini(
         tmp_path,
         f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
-        f"cafile = {stack.cafile}\nauth = OAUTH-XOAUTH2\nfrom = {ALICE}\n"
-        f"outbox_dir = {tmp_path / 'outbox'}\n",
+        f"cafile = {stack.cafile}\nuser = {ALICE}\npassword = not-the-password\n"
+        f"outbox_dir = {tmp_path / 'outbox'}\n\n"
+        f"[account alerts]\nauth = OAUTH-XOAUTH2\nfrom = {ALICE}\n",
     )
     mark = marker("logging")
-    with _app(tmp_path, ini, mark) as app:
+    with _app(tmp_path, "alerts", mark) as app:
         app.do("log 月次処理が失敗しました")
         assert app.do("flush") == []  # sent: nothing of this handler left in the outbox
         shown = app.end()

@@ -59,10 +59,6 @@ def test_a_missing_file_named_is_a_config_error(tmp_path: Path) -> None:
     assert info.value.err_code == 27
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="to be completed: [account NAME] sections come with helper acct's load_ini(account=)",
-)
 def test_from_file_by_account_name(tmp_path: Path) -> None:
     account = pysmail.Account.from_file(_ini(tmp_path), name="shared")
     assert (account.host, account.user) == ("shared.example.test", "team@example.test")
