@@ -22,6 +22,8 @@ the same behaviour from shared methods, built in microseconds:
 
 mypy sees every record as a frozen dataclass (PEP 681 dataclass_transform). Fields must be
 annotated in the class itself; records do not inherit fields from one another.
+
+`SlotValue` is the other style, for the values made for every message (docs/decisions.md D33).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ else:
         return lambda target: target
 
 
-__all__ = ["FrozenInstanceError", "field", "record", "record_fields", "replace"]
+__all__ = ["FrozenInstanceError", "SlotValue", "field", "record", "record_fields", "replace"]
 
 
 class FrozenInstanceError(AttributeError):
@@ -242,3 +244,25 @@ def replace(obj: _T, /, **changes: Any) -> _T:
     values = {name: getattr(obj, name) for name in record_fields(cls)}
     values.update(changes)
     return cls(**values)
+
+
+class SlotValue:
+    """Equality and repr from __slots__, for the values made per message (smtp/protocol.py's
+    Outcome, the scheduler's Job and Result): their __init__ is written out, as a @record's
+    generic one costs eight times as much (docs/decisions.md D33)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SlotValue) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({inner})"

@@ -32,7 +32,9 @@ def settings_for(
     stack: Stack, extra: Sequence[str] = (), recipients: Sequence[str] = ()
 ) -> Settings:
     argv = [f"-h{stack.relay_host}", "--port", str(stack.relay), "--tls", "none", *extra]
-    settings = merge(parse_args([*argv, *(recipients or ["placeholder@example.test"])]), None)
+    settings = merge(
+        parse_args([*argv, *(recipients or ["placeholder@example.test"])]).overrides, None
+    )
     if recipients:
         return settings
     return replace(settings, message=replace(settings.message, recipients=()))
@@ -107,7 +109,9 @@ def test_eml_from_stdin_with_command_line_recipients_and_sender(
 
 def test_eml_without_sender_or_recipients_is_refused_before_connecting(tmp_path: Path) -> None:
     (tmp_path / "m.eml").write_bytes(b"To: a@example.test\n\nbody\n")
-    settings = merge(parse_args(["-h127.0.0.1", "--port", "9", "--tls", "none", "x@x.test"]), None)
+    settings = merge(
+        parse_args(["-h127.0.0.1", "--port", "9", "--tls", "none", "x@x.test"]).overrides, None
+    )
     settings = replace(settings, message=replace(settings.message, recipients=()))
     with pytest.raises(UsageError) as exc:
         send_eml(settings, "m.eml", cwd=tmp_path)

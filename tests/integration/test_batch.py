@@ -37,7 +37,7 @@ BOB = "bob@example.test"
 
 def settings_for(argv: Sequence[str]) -> Settings:
     """Settings as `smail ARGV --batch ...` gives them (no recipient on the command line)."""
-    settings = merge(parse_args([*argv, "placeholder@example.test"]), None)
+    settings = merge(parse_args([*argv, "placeholder@example.test"]).overrides, None)
     return replace(settings, message=replace(settings.message, recipients=()))
 
 

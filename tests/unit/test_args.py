@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pysmail.catalog import CATALOGUE
-from pysmail.cli.smail_args import OPTIONS, CommandLine, Kind, parse_args
+from pysmail.cli.smail_args import OPTIONS, CommandLine, Kind, command_line, parse_args
 from pysmail.cli.usage import option_label, usage_text
-from pysmail.config.model import AuthMode, Charset, TlsMode
+from pysmail.config.model import AuthMode, Charset, MessageSettings, TlsMode
+from pysmail.config.overrides import Mode, Overrides
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 
@@ -283,7 +284,7 @@ GOOD: list[tuple[list[str], dict[str, Any]]] = [
 @pytest.mark.parametrize(("argv", "expected"), GOOD, ids=[" ".join(a)[:60] for a, _ in GOOD])
 def test_parses_as_intended(argv: list[str], expected: dict[str, Any]) -> None:
     got = parse_args(argv)
-    assert dataclasses.replace(got, given=frozenset()) == CommandLine(**expected)
+    assert dataclasses.replace(got, given=frozenset()) == command_line(expected)
     assert got.given == frozenset(expected)
 
 
@@ -368,24 +369,33 @@ def test_errors(argv: list[str], code: ErrCode, msgid: str, params: dict[str, ob
     "codec", ["utf-8", "shift_jis", "cp932", "euc-jp", "iso-2022-jp", "utf-16", "latin-1", "utf-7"]
 )
 def test_body_encoding_accepts_character_sets(codec: str) -> None:
-    assert parse_args([f"--body-encoding={codec}"]).body_encoding is not None
+    assert parse_args([f"--body-encoding={codec}"]).overrides.message.body_encoding is not None
 
 
 def test_file_names_may_hold_any_bytes() -> None:
     """POSIX file names need not be UTF-8: -F, -a, --html, --config... keep the raw bytes."""
     name = "b\udcff.txt"
     got = parse_args([f"-F{name}", f"-a{name}", "--html", name, "--config", name, "--cafile", name])
-    assert (got.body_file, got.attachments, got.html_file) == (name, (name,), name)
-    assert (got.config, got.cafile) == (name, name)
+    message = got.overrides.message
+    assert (message.body_file, message.attachments, message.html_file) == (name, (name,), name)
+    assert (got.config, got.overrides.cafile) == (name, name)
 
 
 def test_too_long_text_is_left_to_the_merge() -> None:
     long = "x" * 40000
-    assert parse_args([f"-s{long}"]).subject == long
+    assert parse_args([f"-s{long}"]).overrides.message.subject == long
+
+
+# the fields an option may set: CommandLine's and those of the records it holds
+_FIELDS = {
+    f.name
+    for record in (CommandLine, Overrides, Mode, MessageSettings)
+    for f in dataclasses.fields(record)
+}
 
 
 def test_table_matches_the_dataclass_and_the_catalogue() -> None:
-    names = {f.name for f in dataclasses.fields(CommandLine)} - {"recipients", "given"}
+    names = _FIELDS - {"overrides", "mode", "message", "recipients", "given"}
     assert sorted(spec.field for spec in OPTIONS) == sorted(names)
     shorts = [s.short for s in OPTIONS if s.short]
     longs = [s.long for s in OPTIONS if s.long]
@@ -436,12 +446,12 @@ def test_any_argv_parses_or_raises_usage_error(argv: list[str]) -> None:
         assert err.code is ErrCode.OPTION and err.msgid in CATALOGUE
         str(err)
     else:
-        assert all(isinstance(r, str) for r in got.recipients)
-        assert got.given <= {f.name for f in dataclasses.fields(CommandLine)}
+        assert all(isinstance(r, str) for r in got.overrides.message.recipients)
+        assert got.given <= _FIELDS
 
 
 @given(st.text())
 def test_attached_value_is_kept_exactly(value: str) -> None:
-    assert parse_args(["-s" + value]).subject == value
-    assert parse_args(["-T" + value]).body_text == value
-    assert parse_args(["--subject=" + value]).subject == value
+    assert parse_args(["-s" + value]).overrides.message.subject == value
+    assert parse_args(["-T" + value]).overrides.message.body_text == value
+    assert parse_args(["--subject=" + value]).overrides.message.subject == value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from pysmail.config.model import (
     Secret,
     TlsMode,
 )
-from pysmail.config.paths import find_config
+from pysmail.config.paths import command_folders, find_config, folders_of_command
 from pysmail.errors import ConfigError, Pop3Error, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.fs.userdirs import user_config_dir
@@ -219,12 +220,16 @@ def test_lookup_order(tmp_path: Path) -> None:
     cwd.mkdir()
     env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
 
+    scripts = tmp_path / "scripts"
+
     def find(explicit: str | None = None) -> Path | None:
-        return find_config(explicit, env, cwd, platform="linux", home=home)
+        return find_config(explicit, env, cwd, platform="linux", home=home, beside=[scripts])
 
     assert find() is None
     user_file = _touch(tmp_path / "xdg" / "pysmail" / "smail.ini")
     assert find() == user_file
+    beside = _touch(scripts / "smail.ini")  # beside the smail command, before the user's folder
+    assert find() == beside
     here = _touch(cwd / "smail.ini")
     assert find() == here
     env_file = _touch(tmp_path / "env.ini")
@@ -232,6 +237,40 @@ def test_lookup_order(tmp_path: Path) -> None:
     assert find() == env_file
     explicit = _touch(cwd / "explicit.ini")
     assert find("explicit.ini") == explicit  # relative to cwd
+
+
+def test_folders_of_the_command(tmp_path: Path) -> None:
+    """The folder of the command as run, and of a link's target (pipx's ~/.local/bin/smail);
+    pip's wrapper names smail.exe without `.exe`; nothing for python -c."""
+    real = _touch(tmp_path / "venv" / "bin" / "smail")
+    assert folders_of_command(str(real)) == (real.parent,)
+    link = tmp_path / "local" / "bin" / "smail"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(real)
+    assert folders_of_command(str(link)) == (link.parent, real.parent)
+    exe = _touch(tmp_path / "Scripts" / "smail.exe")
+    assert folders_of_command(str(exe.with_suffix(""))) == (exe.parent,)
+    assert folders_of_command("-c") == ()
+    assert folders_of_command("") == ()
+    assert folders_of_command(str(tmp_path / "gone")) == ()
+
+
+def test_command_folders_of_this_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A console script: its folder; `python -m pysmail`: this Python's scripts folder; pysmail
+    inside another program's `python -m` (pytest here): none."""
+    import sys
+    import sysconfig
+    import types
+
+    script = _touch(tmp_path / "bin" / "smail")
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    main = types.ModuleType("__main__")
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert command_folders() == (script.parent,)
+    main.__spec__ = importlib.machinery.ModuleSpec("pysmail.__main__", None)
+    assert command_folders() == (Path(sysconfig.get_path("scripts")),)
+    main.__spec__ = importlib.machinery.ModuleSpec("pytest.__main__", None)
+    assert command_folders() == ()
 
 
 def test_lookup_errors(tmp_path: Path) -> None:
@@ -267,7 +306,7 @@ def test_user_config_dir_per_os() -> None:
 
 
 def test_command_line_only_defaults() -> None:
-    s = merge(parse_args(["-hmail.example", "you@x"]), None)
+    s = merge(parse_args(["-hmail.example", "you@x"]).overrides, None)
     assert (s.server.host, s.server.port, s.server.tls) == ("mail.example", 25, TlsMode.NONE)
     assert s.server.tls_verify is True and s.server.timeout == 60.0
     assert s.auth.mode is AuthMode.AUTO and s.auth.user is None and not s.auth.enabled
@@ -287,7 +326,7 @@ helo = ini-helo
 timeout = 30
 cafile = ca.pem
 """
-    s = merge(parse_args(["you@x"]), parse_ini(ini, INI))
+    s = merge(parse_args(["you@x"]).overrides, parse_ini(ini, INI))
     assert (s.server.host, s.server.port, s.server.tls) == ("ini.example", 465, TlsMode.SMTPS)
     assert s.auth.user == "ini@example.com" and s.message.sender == "ini@example.com"
     assert s.message.charset is Charset.ISO_2022_JP and s.server.helo == "ini-helo"
@@ -305,7 +344,7 @@ cafile = ca.pem
         "--insecure",
         "you@x",
     ]
-    s = merge(parse_args(argv), parse_ini(ini, INI))
+    s = merge(parse_args(argv).overrides, parse_ini(ini, INI))
     assert (s.server.host, s.server.port, s.server.tls) == ("cli.example", 2525, TlsMode.STARTTLS)
     assert s.auth.user == "cli@example.com" and s.message.sender == "cli@example.com"
     assert s.message.charset is Charset.UTF_8 and s.server.helo == "cli-helo"
@@ -327,32 +366,32 @@ cafile = ca.pem
     ],
 )
 def test_port_and_tls(argv: list[str], ini: str | None, port: int, tls: TlsMode) -> None:
-    s = merge(parse_args(["-hh", "a@x", *argv]), parse_ini(ini, INI) if ini else None)
+    s = merge(parse_args(["-hh", "a@x", *argv]).overrides, parse_ini(ini, INI) if ini else None)
     assert (s.server.port, s.server.tls) == (port, tls)
 
 
 def test_missing_server_and_recipient() -> None:
     with pytest.raises(UsageError) as info:
-        merge(parse_args(["you@x"]), None)
+        merge(parse_args(["you@x"]).overrides, None)
     assert (info.value.code, info.value.msgid) == (ErrCode.NO_SERVER, "config.no_server")
     with pytest.raises(UsageError) as info:
-        merge(parse_args(["-hh", "-sx", ""]), None)
+        merge(parse_args(["-hh", "-sx", ""]).overrides, None)
     assert (info.value.code, info.value.msgid) == (ErrCode.RECIPIENT, "config.no_recipient")
     # --to/--cc/--bcc count as recipients; the ini server counts as a server
-    s = merge(parse_args(["--bcc=b@x"]), parse_ini("[smail]\nserver=s\n", INI))
+    s = merge(parse_args(["--bcc=b@x"]).overrides, parse_ini("[smail]\nserver=s\n", INI))
     assert s.message.bcc == ("b@x",) and s.server.host == "s"
 
 
 def test_text_limit() -> None:
-    merge(parse_args(["-hh", "a@x", "-s" + "x" * MAX_TEXT_LENGTH]), None)
+    merge(parse_args(["-hh", "a@x", "-s" + "x" * MAX_TEXT_LENGTH]).overrides, None)
     with pytest.raises(UsageError) as info:
-        merge(parse_args(["-hh", "a@x", "-s" + "x" * (MAX_TEXT_LENGTH + 1)]), None)
+        merge(parse_args(["-hh", "a@x", "-s" + "x" * (MAX_TEXT_LENGTH + 1)]).overrides, None)
     assert info.value.code is ErrCode.TOO_LONG
     assert info.value.params == {"option": "-s", "length": 32768, "limit": 32767}
     ini = parse_ini("[smail]\nmax_text_length=10\n", INI)
-    merge(parse_args(["-hh", "a@x", "-T" + "y" * 10]), ini)
+    merge(parse_args(["-hh", "a@x", "-T" + "y" * 10]).overrides, ini)
     with pytest.raises(UsageError) as info:
-        merge(parse_args(["-hh", "a@x", "-T" + "y" * 11]), ini)
+        merge(parse_args(["-hh", "a@x", "-T" + "y" * 11]).overrides, ini)
     assert info.value.code is ErrCode.TOO_LONG and info.value.params["option"] == "-T"
 
 
@@ -370,36 +409,40 @@ def test_text_limit() -> None:
 def test_auth_needing_a_user(mode: str, ini: str | None) -> None:
     settings = parse_ini(ini, INI) if ini else None
     with pytest.raises(ConfigError) as info:
-        merge(parse_args(["-hh", "a@x", f"--auth={mode}"]), settings)
+        merge(parse_args(["-hh", "a@x", f"--auth={mode}"]).overrides, settings)
     assert (info.value.code, info.value.msgid) == (ErrCode.CONFIG, "config.auth_needs_user")
-    s = merge(parse_args(["-hh", "a@x", f"--auth={mode}", "--user=u"]), None)
+    s = merge(parse_args(["-hh", "a@x", f"--auth={mode}", "--user=u"]).overrides, None)
     assert s.auth.enabled and s.auth.user == "u"
 
 
 @pytest.mark.parametrize("mode", ["xoauth2", "oauthbearer"])
 def test_bearer_without_a_source_takes_user_and_token_from_the_token_file(mode: str) -> None:
-    s = merge(parse_args(["-hh", "a@x", f"--auth={mode}"]), parse_ini("[smail]\n", INI))
+    s = merge(parse_args(["-hh", "a@x", f"--auth={mode}"]).overrides, parse_ini("[smail]\n", INI))
     assert s.auth.user is None and s.auth.enabled
     assert s.auth.oauth_token_file == INI.parent / "smail_refreshtoken.ini"
 
 
 def test_oauth_xoauth2_defaults_to_the_token_file_beside_the_ini() -> None:
-    s = merge(parse_args(["-hh", "a@x"]), parse_ini("[smail]\nauth=OAUTH-XOAUTH2\n", INI))
+    s = merge(parse_args(["-hh", "a@x"]).overrides, parse_ini("[smail]\nauth=OAUTH-XOAUTH2\n", INI))
     assert s.auth.mode is AuthMode.OAUTH_XOAUTH2 and s.auth.mode.sasl_name == "XOAUTH2"
     assert s.auth.oauth_token_file == INI.parent / "smail_refreshtoken.ini"
     assert s.auth.enabled
 
 
 def test_sender_falls_back_to_the_account() -> None:
-    s = merge(parse_args(["-hh", "a@x"]), parse_ini("[smail]\nuser=me@example.com\n", INI))
+    s = merge(
+        parse_args(["-hh", "a@x"]).overrides, parse_ini("[smail]\nuser=me@example.com\n", INI)
+    )
     assert s.message.sender == "me@example.com" and s.auth.enabled
-    s = merge(parse_args(["-hh", "a@x"]), parse_ini("[smail]\nuser=me\n", INI))
+    s = merge(parse_args(["-hh", "a@x"]).overrides, parse_ini("[smail]\nuser=me\n", INI))
     assert s.message.sender is None
 
 
 def test_modes_and_message_fields_pass_through() -> None:
     argv = ["-hh", "-d", "-i", "-S", "--dry-run", "--lang=ja", "-p5", "-m", "-Tbody", "-Ff"]
-    s = merge(parse_args([*argv, "a@x,CC:b@x", "--reply-to=r@x", "--header=X-A: 1"]), None)
+    s = merge(
+        parse_args([*argv, "a@x,CC:b@x", "--reply-to=r@x", "--header=X-A: 1"]).overrides, None
+    )
     assert (s.debug, s.info, s.silent, s.dry_run, s.lang) == (True, True, True, True, "ja")
     m = s.message
     assert (m.priority, m.message_id, m.body_text, m.body_file) == (5, "", "body", "f")
@@ -409,14 +452,14 @@ def test_modes_and_message_fields_pass_through() -> None:
 
 def test_allow_plaintext_and_unknown_keys() -> None:
     ini = parse_ini("[smail]\nallow_plaintext_auth=yes\nodd=1\n", INI)
-    s = merge(parse_args(["-hh", "a@x"]), ini)
+    s = merge(parse_args(["-hh", "a@x"]).overrides, ini)
     assert s.auth.allow_plaintext and s.unknown_keys == (("smail", "odd"),)
-    s = merge(parse_args(["-hh", "a@x", "--allow-plaintext-auth"]), None)
+    s = merge(parse_args(["-hh", "a@x", "--allow-plaintext-auth"]).overrides, None)
     assert s.auth.allow_plaintext
 
 
 def test_pop_before_smtp() -> None:
-    s = merge(parse_args(["-hsmtp.x", "a@x"]), parse_ini(GOOD_INI, INI))
+    s = merge(parse_args(["-hsmtp.x", "a@x"]).overrides, parse_ini(GOOD_INI, INI))
     assert s.pop is not None
     assert (s.pop.host, s.pop.port, s.pop.tls, s.pop.apop) == (
         "pop.example.com",
@@ -426,14 +469,20 @@ def test_pop_before_smtp() -> None:
     )
     assert (s.pop.user, s.pop.wait_ms, s.pop.timeout) == ("popuser", 500, 7.0)
     s = merge(
-        parse_args(["-hsmtp.x", "a@x"]), parse_ini("[pop_before_smtp]\nenabled=yes\nuser=u\n", INI)
+        parse_args(["-hsmtp.x", "a@x"]).overrides,
+        parse_ini("[pop_before_smtp]\nenabled=yes\nuser=u\n", INI),
     )
     assert s.pop is not None
     assert (s.pop.host, s.pop.port, s.pop.tls, s.pop.wait_ms) == ("smtp.x", 110, PopTls.NONE, 0)
     with pytest.raises(Pop3Error) as info:
-        merge(parse_args(["-hh", "a@x"]), parse_ini("[pop_before_smtp]\nenabled=yes\n", INI))
+        merge(
+            parse_args(["-hh", "a@x"]).overrides, parse_ini("[pop_before_smtp]\nenabled=yes\n", INI)
+        )
     assert (info.value.code, info.value.msgid) == (ErrCode.POP3_ACCOUNT, "config.pop_no_account")
-    s = merge(parse_args(["-hh", "a@x"]), parse_ini("[pop_before_smtp]\nenabled=no\nuser=u", INI))
+    s = merge(
+        parse_args(["-hh", "a@x"]).overrides,
+        parse_ini("[pop_before_smtp]\nenabled=no\nuser=u", INI),
+    )
     assert s.pop is None
 
 
@@ -451,7 +500,7 @@ def test_every_ini_example_in_the_docs_parses_and_merges() -> None:
     for block in blocks:
         ini = parse_ini(block, INI)
         assert not ini.unknown, ini.unknown
-        merge(parse_args(["-hsmtp.example.com", "you@example.com"]), ini)
+        merge(parse_args(["-hsmtp.example.com", "you@example.com"]).overrides, ini)
 
 
 def test_every_key_is_documented() -> None:

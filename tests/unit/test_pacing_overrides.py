@@ -26,7 +26,9 @@ KEYS = (
 
 
 def settings(ini_text: str) -> Settings:
-    return merge(parse_args(["-hsmtp.example.com", "you@example.com"]), parse_ini(ini_text, INI))
+    return merge(
+        parse_args(["-hsmtp.example.com", "you@example.com"]).overrides, parse_ini(ini_text, INI)
+    )
 
 
 def limits(ini_text: str) -> Limits | None:

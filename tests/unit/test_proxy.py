@@ -235,7 +235,7 @@ INI = Path("/nowhere/smail.ini")
 
 def _settings(ini_text: str, *argv: str) -> Settings:
     return merge(
-        parse_args(["-hsmtp.example.com", "-fme@example.com", *argv, "you@x"]),
+        parse_args(["-hsmtp.example.com", "-fme@example.com", *argv, "you@x"]).overrides,
         parse_ini(ini_text, INI),
     )
 

@@ -203,3 +203,18 @@ def test_status_arithmetic() -> None:
     )
     assert token_status(app, None, now).rule == "token.rule_app_only"
     assert parse_iso("2026-01-01T00:00:00Z") == 1767225600.0 and parse_iso("junk") is None
+
+
+def test_login_options_are_the_login_command_line() -> None:
+    """Every LoginOptions field is the `smail-token login` option of its name; --scope a tuple."""
+    from pysmail.app.token.login import login_options
+    from pysmail.cli.token_args import parse_args
+    from pysmail.oauth.login import LoginOptions
+
+    argv = ["login", "--provider", "google", "--scope", "a b", "--scope", "c", "--public"]
+    got = login_options(parse_args([*argv, "--wait", "5", "--port", "8080", "--keyring"]))
+    expected = LoginOptions(
+        provider="google", scope=("a b", "c"), public=True, wait=5.0, port=8080, keyring=True
+    )
+    assert got == expected
+    assert login_options(parse_args(["login"])) == LoginOptions()

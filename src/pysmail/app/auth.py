@@ -52,9 +52,9 @@ def auth_request(
     mechanism = auth.mode.sasl_name or "auto"
     if auth.token_from_file:
         from pysmail.app.settings import token_file
-        from pysmail.oauth.provider import access_token_provider
+        from pysmail.oauth.provider import TokenSource
 
-        source = access_token_provider(
+        source = TokenSource(
             token_file(settings, ctx.env, ctx.cwd),
             trace=trace.note if trace is not None else None,
             scrubber=ctx.out.scrubber,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from pysmail.app.context import Context
     from pysmail.config.model import Settings
+    from pysmail.config.overrides import Mode
     from pysmail.delivery.scheduler import Job
     from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
@@ -28,24 +29,7 @@ if TYPE_CHECKING:
     from pysmail.smtp.trace import Trace
     from pysmail.ui.output import Output
 
-__all__ = ["Mode", "Prepared", "execute", "prepare", "queue_lines", "write_message"]
-
-
-@record
-class Mode:
-    """Which messages a run sends: one (the default), the outbox (--flush), the files of --eml,
-    or the rows of --batch (with --report, --attach-dir and --parallel)."""
-
-    flush: bool = False
-    batch: str | None = None
-    eml: str | None = None
-    report: str | None = None
-    attach_dir: str | None = None
-    parallel: int | None = None
-
-    @property
-    def single(self) -> bool:
-        return not (self.flush or self.batch or self.eml)
+__all__ = ["Prepared", "execute", "prepare", "queue_lines", "write_message"]
 
 
 @record

@@ -2,7 +2,7 @@
 
 One lookup table, kept in one file per area so each subsystem owns its texts: titles (the
 ERR-xxxx lines), batch, cli, config, info (the -i block and the main command), mime, oauth and
-oauth_refusals, outbox, smtp, pop3, token and token_status (smail-token), setup. Each entry is
+oauth_refusals, outbox, smtp, pop3, token, token_help and token_status (smail-token), setup. Each entry is
 (english, japanese); placeholders use str.format names. A unit test checks both languages cover
 every id and use the same placeholders.
 """
@@ -23,6 +23,7 @@ from pysmail.catalog import (
     smtp,
     titles,
     token,
+    token_help,
     token_status,
 )
 
@@ -43,6 +44,7 @@ for _area in (
     smtp.MESSAGES,
     pop3.MESSAGES,
     token.MESSAGES,
+    token_help.MESSAGES,
     token_status.MESSAGES,
     setup.MESSAGES,
 ):

@@ -232,8 +232,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setup.save_section": ("Save", "保存"),
     "setup.folder": ("Folder for smail.ini", "smail.ini を置くフォルダー"),
     "setup.help_folder": (
-        "smail looks for smail.ini in the current folder, then in {user_dir}.",
-        "smail は smail.ini を現在のフォルダー、次に {user_dir} で探します。",
+        "smail looks for smail.ini in the current folder, beside the smail command, then in "
+        "{user_dir}.",
+        "smail は smail.ini を現在のフォルダー、smail コマンドと同じフォルダー、次に {user_dir} で"
+        "探します。",
     ),
     "setup.save_button": ("Save", "保存"),
     "setup.saved": ("Saved: {paths}", "保存しました: {paths}"),

@@ -15,6 +15,7 @@ after -F, -a, --html, --config, --cafile, both attached (`-Frep<TAB>`, SMAIL's s
 from __future__ import annotations
 
 from pysmail import __version__
+from pysmail.cli.option_values import SHELLS
 from pysmail.cli.smail_args import OPTIONS, Kind, OptionSpec
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
@@ -22,8 +23,6 @@ from pysmail.messages import LANGS, Lang, text
 from pysmail.record import record
 
 __all__ = ["SHELLS", "completion_script", "value_kind"]
-
-SHELLS = ("bash", "zsh", "powershell")
 
 # What an option's value is, by CommandLine field; a field not named here takes free text.
 _FILES = frozenset({"body_file", "html_file", "config", "cafile", "attach_dir"})

@@ -86,7 +86,9 @@ _SMAIL_FILES: tuple[tuple[str, str], ...] = (
     (
         "smail.ini",
         "The settings file. The first one found is used: --config PATH; the file named by the "
-        "environment variable SMAIL_CONFIG; smail.ini in the current folder; smail.ini in the user "
+        "environment variable SMAIL_CONFIG; smail.ini in the current folder; smail.ini beside the "
+        "smail command (the folder of the command run: the scripts folder of a pip or pipx "
+        "install; with python -m pysmail, that Python's scripts folder); smail.ini in the user "
         "settings folder: %APPDATA%\\pysmail on Windows, ~/Library/Application Support/pysmail "
         "on macOS, $XDG_CONFIG_HOME/pysmail or ~/.config/pysmail elsewhere. Without one, "
         "everything comes from the command line. -i shows which file was used.",

@@ -127,3 +127,5 @@ AUTH = [m.value for m in AuthMode]
 CHARSETS = [m.value for m in Charset]
 tls, auth = choice(TLS, TlsMode), choice(AUTH, AuthMode)
 charset, lang = choice(CHARSETS, Charset), choice(LANGS, str)
+SHELLS = ("bash", "zsh", "powershell")  # --completion's (cli.completion writes their scripts)
+shell = choice(SHELLS, str)

@@ -4,28 +4,28 @@ SMAIL attaches each value to its flag (`-hsmtp.example.com`, `-s"a subject"`), f
 case-sensitive and may come in any order, and the non-option arguments are the recipient list.
 The rules for a value in the NEXT argument, bundling and long options are in docs/settings.md
 ("Command-line rules"); OPTIONS below is the one table that the parser, `usage_text()` and the
-man pages are built from.
+man pages are built from. Each row names the field it sets: one of config's Overrides, Mode or
+MessageSettings (what the command line sets over smail.ini, the mode of the run, the message)
+or of CommandLine (what smail answers by itself: --help, --version...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 
 from pysmail.cli import option_values as conv
-from pysmail.config.model import AuthMode, Charset, TlsMode
+from pysmail.config.model import MessageSettings
+from pysmail.config.overrides import Mode, Overrides
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
-from pysmail.record import record, record_fields
+from pysmail.record import field, record, record_fields
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Any
 
-    from pysmail.config.overrides import Overrides
-    from pysmail.net.proxy import ProxySetting
-
-__all__ = ["OPTIONS", "CommandLine", "Kind", "OptionSpec", "overrides", "parse_args"]
+__all__ = ["OPTIONS", "CommandLine", "Kind", "OptionSpec", "command_line", "parse_args"]
 
 
 class Kind(Enum):
@@ -36,7 +36,8 @@ class Kind(Enum):
 
 @record
 class OptionSpec:
-    """One row of the option table; `field` is the CommandLine field it sets."""
+    """One row of the option table; `field` is the field it sets, of config's Overrides, Mode or
+    MessageSettings, or of CommandLine."""
 
     field: str
     kind: Kind
@@ -65,64 +66,38 @@ class OptionSpec:
 
 @record
 class CommandLine:
-    """What the command line said; None / () / False where an option was not given.
+    """What the command line said: what it sets over smail.ini and the mode of the run
+    (`overrides`, config's value objects), and what smail answers by itself; None / () / False
+    where an option was not given.
 
     `given` names the fields that were set. Recipient strings are kept raw: SMAIL's positional
     list may hold `CC:`/`BCC:` prefixes, and --to/--cc/--bcc values may be comma-separated.
     """
 
-    host: str | None = None
-    sender: str | None = None
-    subject: str | None = None
-    body_file: str | None = None
-    body_text: str | None = None
-    attachments: tuple[str, ...] = ()
-    priority: int | None = None
+    overrides: Overrides = field(default_factory=Overrides)
     tz_adjust: bool = False
-    silent: bool = False
-    debug: bool = False
-    info: bool = False
-    message_id: str | None = None  # "" for a bare -m: generate one
     help: bool = False
-    port: int | None = None
-    tls: TlsMode | None = None
-    auth: AuthMode | None = None
-    user: str | None = None
-    charset: Charset | None = None
-    body_encoding: str | None = None
     config: str | None = None
-    cafile: str | None = None
-    insecure: bool = False
-    no_chunking: bool = False
-    allow_plaintext_auth: bool = False
-    reply_to: tuple[str, ...] = ()
-    headers: tuple[tuple[str, str], ...] = ()
-    html_file: str | None = None
-    dry_run: bool = False
-    helo: str | None = None
-    timeout: float | None = None
-    proxy: ProxySetting | None = None  # "none": no proxy, overriding smail.ini
-    lang: str | None = None
     version: bool = False
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()
-    recipients: tuple[str, ...] = ()
-    # reliability (docs/reliability.md)
-    queue: bool = False
-    flush: bool = False
     queue_list: bool = False
-    retry: float | None = None
-    # bulk sending and finished messages (docs/batch.md)
-    batch: str | None = None
-    eml: str | None = None
-    report: str | None = None
-    attach_dir: str | None = None
-    parallel: int | None = None
-    # tools
     completion: str | None = None
     setup: bool = False
     given: frozenset[str] = frozenset()
+
+
+# The record that holds each field an OPTIONS row may name.
+_RECORDS = (MessageSettings, Mode, Overrides, CommandLine)
+_HOLDER: dict[str, type] = {name: holder for holder in _RECORDS for name in record_fields(holder)}
+
+
+def command_line(values: Mapping[str, Any]) -> CommandLine:
+    """The CommandLine of these values, named by field: each goes to the record that holds it."""
+    parts: dict[type, dict[str, Any]] = {holder: {} for holder in _RECORDS}
+    for name, value in values.items():
+        parts[_HOLDER[name]][name] = value
+    message, mode = MessageSettings(**parts[MessageSettings]), Mode(**parts[Mode])
+    overrides = Overrides(message=message, mode=mode, **parts[Overrides])
+    return CommandLine(overrides=overrides, **parts[CommandLine])
 
 
 OPTIONS: tuple[OptionSpec, ...] = (
@@ -165,13 +140,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("helo", Kind.VALUE, long="helo", metavar="NAME", convert=conv.helo),
     OptionSpec("timeout", Kind.VALUE, long="timeout", metavar="SEC", convert=conv.seconds),
     OptionSpec("proxy", Kind.VALUE, long="proxy", metavar="URL", convert=conv.proxy),
-    OptionSpec(
-        "charset",
-        Kind.VALUE,
-        long="charset",
-        metavar="CHARSET",
-        convert=conv.choice(conv.CHARSETS, Charset),
-    ),
+    OptionSpec("charset", Kind.VALUE, long="charset", metavar="CHARSET", convert=conv.charset),
     OptionSpec(
         "body_encoding", Kind.VALUE, long="body-encoding", metavar="ENC", convert=conv.encoding
     ),
@@ -202,8 +171,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "completion",
         Kind.VALUE,
         long="completion",
-        metavar="bash|zsh|powershell",
-        convert=conv.choice(["bash", "zsh", "powershell"], str),
+        metavar="|".join(conv.SHELLS),
+        convert=conv.shell,
     ),
     OptionSpec("setup", Kind.FLAG, long="setup"),
 )
@@ -282,7 +251,7 @@ class _Parser:
         if self.recipients:
             self.given.add("recipients")
         self.values["given"] = frozenset(self.given)
-        return CommandLine(**self.values)
+        return command_line(self.values)
 
     def _next_value(self) -> str | None:
         """The next argument, taken as this option's value; None at the end."""
@@ -370,18 +339,13 @@ def _unknown_short(arg: str) -> None:
 
 
 def _check_table() -> None:
-    """Every CommandLine field but `recipients` and `given` has exactly one row."""
-    names = [name for name in record_fields(CommandLine) if name not in ("recipients", "given")]
+    """Every field of the records but those holding records, `recipients` and `given` has
+    exactly one row."""
+    held = ("overrides", "mode", "message", "recipients", "given")
+    names = [name for name in _HOLDER if name not in held]
     rows = [spec.field for spec in OPTIONS]
     if sorted(names) != sorted(rows):  # pragma: no cover - guarded by a unit test
         raise RuntimeError("OPTIONS and CommandLine disagree")
 
 
 _check_table()
-
-
-def overrides(cmd: CommandLine) -> Overrides:
-    """What config.merge reads of the command line, as config's own value object."""
-    from pysmail.config.overrides import Overrides
-
-    return Overrides(**{name: getattr(cmd, name) for name in record_fields(Overrides)})

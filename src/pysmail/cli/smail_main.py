@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import NoReturn, TextIO
 
-    from pysmail.app.send import Mode, Prepared
+    from pysmail.app.send import Prepared
     from pysmail.cli.smail_args import CommandLine
 
 __all__ = ["main", "run"]
@@ -63,10 +63,10 @@ def _run(argv: Sequence[str], ctx: Context) -> int:
         return answered
     from pysmail.app.send import execute, prepare
     from pysmail.app.settings import load_settings
-    from pysmail.cli.smail_args import overrides
 
-    settings = load_settings(overrides(cmd), cmd.config, ctx.env, ctx.cwd)
-    prepared = prepare(settings, _mode(cmd), ctx)
+    given = cmd.overrides
+    settings = load_settings(given, cmd.config, ctx.env, ctx.cwd)
+    prepared = prepare(settings, given.mode, ctx)
     if settings.info and prepared.spec is not None:
         _info(prepared, ctx)
     return execute(prepared, ctx)
@@ -99,12 +99,6 @@ def _tool(cmd: CommandLine, ctx: Context) -> int | None:
     else:
         return None
     return int(ErrCode.OK)
-
-
-def _mode(cmd: CommandLine) -> Mode:
-    from pysmail.app.send import Mode
-
-    return Mode(cmd.flush, cmd.batch, cmd.eml, cmd.report, cmd.attach_dir, cmd.parallel)
 
 
 def _info(prepared: Prepared, ctx: Context) -> None:

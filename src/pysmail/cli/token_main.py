@@ -73,7 +73,7 @@ def main(
 def _run(argv: Sequence[str], ctx: TokenContext) -> int:
     from pysmail.cli.token_args import parse_args
 
-    opts = parse_args(argv)
+    opts = parse_args(argv, ctx.lang)
     command = {
         "login": _login,
         "status": _status,

@@ -75,7 +75,7 @@ def merge(cmdline: Overrides, ini: IniSettings | None, *, need_recipient: bool =
     return Settings(
         server=server,
         auth=auth,
-        message=_message(cmdline, ini, auth.user),
+        message=_message(cmdline.message, ini, auth.user),
         pop=_pop(ini, host, server.timeout, cmdline.proxy),
         config_path=ini.path,
         max_text_length=limit,
@@ -97,7 +97,7 @@ def merge(cmdline: Overrides, ini: IniSettings | None, *, need_recipient: bool =
 
 def _check_lengths(cmdline: Overrides, limit: int) -> None:
     """-s and -T within max_text_length."""
-    for option, value in (("-s", cmdline.subject), ("-T", cmdline.body_text)):
+    for option, value in (("-s", cmdline.message.subject), ("-T", cmdline.message.body_text)):
         if value is not None and len(value) > limit:
             raise UsageError(
                 ErrCode.TOO_LONG,
@@ -111,9 +111,9 @@ def _check_lengths(cmdline: Overrides, limit: int) -> None:
 def _check_recipients(cmdline: Overrides) -> None:
     """A single send needs a recipient; --batch and --eml bring theirs, --flush sends what is
     queued."""
-    needs_recipient = not (cmdline.batch or cmdline.eml or cmdline.flush)
-    recipients = (*cmdline.recipients, *cmdline.to, *cmdline.cc, *cmdline.bcc)
-    if needs_recipient and not any(r.strip() for r in recipients):
+    given = cmdline.message
+    recipients = (*given.recipients, *given.to, *given.cc, *given.bcc)
+    if cmdline.mode.single and not any(r.strip() for r in recipients):
         raise UsageError(ErrCode.RECIPIENT, "config.no_recipient")
 
 
@@ -133,27 +133,18 @@ def _server(cmdline: Overrides, ini: IniSettings, host: str) -> ServerSettings:
     )
 
 
-def _message(cmdline: Overrides, ini: IniSettings, user: str | None) -> MessageSettings:
-    sender = _first(cmdline.sender, ini.sender)
+def _message(given: MessageSettings, ini: IniSettings, user: str | None) -> MessageSettings:
+    """The command line's message with smail.ini's sender, body_encoding and charset."""
+    from pysmail.record import replace  # D8
+
+    sender = _first(given.sender, ini.sender)
     if sender is None and user and "@" in user:
         sender = user  # SMAIL real uses send without -f: the SMTP account is the address
-    return MessageSettings(
+    return replace(
+        given,
         sender=sender,
-        subject=cmdline.subject,
-        body_text=cmdline.body_text,
-        body_file=cmdline.body_file,
-        body_encoding=_first(cmdline.body_encoding, ini.body_encoding),
-        html_file=cmdline.html_file,
-        attachments=cmdline.attachments,
-        priority=cmdline.priority,
-        message_id=cmdline.message_id,
-        charset=_first(cmdline.charset, ini.charset) or Charset.AUTO,
-        reply_to=cmdline.reply_to,
-        headers=cmdline.headers,
-        recipients=cmdline.recipients,
-        to=cmdline.to,
-        cc=cmdline.cc,
-        bcc=cmdline.bcc,
+        body_encoding=_first(given.body_encoding, ini.body_encoding),
+        charset=_first(given.charset, ini.charset) or Charset.AUTO,
     )
 
 

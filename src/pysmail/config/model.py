@@ -254,7 +254,10 @@ class PopSettings:
 
 @record
 class MessageSettings:
-    """What goes into the message; recipient strings are raw (CC:/BCC: parsed elsewhere)."""
+    """What goes into the message; recipient strings are raw (CC:/BCC: parsed elsewhere).
+
+    Also the command line's message (config.overrides.Overrides.message), which config.merge
+    completes with smail.ini's sender, body_encoding and charset."""
 
     sender: str | None = None
     subject: str | None = None
@@ -265,7 +268,7 @@ class MessageSettings:
     attachments: tuple[str, ...] = ()
     priority: int | None = None
     message_id: str | None = None  # None: none; "": generate one; else this text
-    charset: Charset = Charset.AUTO
+    charset: Charset | None = None  # None only in Overrides (not given): merged, at least AUTO
     reply_to: tuple[str, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
     recipients: tuple[str, ...] = ()  # SMAIL's positional list(s)

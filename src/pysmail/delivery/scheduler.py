@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 
 from pysmail.delivery.retry import backoff, classify
 from pysmail.errors import NetworkError, SmailError
-from pysmail.smtp.protocol import SlotValue, goes_again
+from pysmail.record import SlotValue
+from pysmail.smtp.protocol import goes_again
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:

@@ -11,14 +11,9 @@ import os
 
 from pysmail.errors import InputError
 from pysmail.exitcodes import ErrCode
+from pysmail.mime import headers
 from pysmail.mime.bodyfile import normalise_newlines
 from pysmail.mime.charsets import CHARSETS
-from pysmail.mime.headers import (
-    LINE_LIMIT,
-    encode_words,
-    header_charset,
-    quote_string,
-)
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -168,8 +163,8 @@ def text_attachment_type(path: Path, media_type: str) -> str:
 
 def _plain_param(param: str, value: str) -> str | None:
     """` param="value"` when value is printable ASCII and the line fits, else None."""
-    line = f" {param}={quote_string(value)}"
-    if value.isascii() and value.isprintable() and len(line) + 1 <= LINE_LIMIT:
+    line = f" {param}={headers.quote_string(value)}"
+    if value.isascii() and value.isprintable() and len(line) + 1 <= headers.LINE_LIMIT:
         return line
     return None
 
@@ -179,7 +174,9 @@ def _rfc2047_param(param: str, value: str, charset: str) -> str:
     what Japanese mail clients (Outlook, Becky!, older Thunderbird) read for file names.
     """
     start = f" {param}=" + '"'
-    words = encode_words(value, header_charset(value, charset), first_limit=LINE_LIMIT - len(start))
+    words = headers.encode_words(
+        value, headers.header_charset(value, charset), first_limit=headers.LINE_LIMIT - len(start)
+    )
     return start + "\r\n ".join(words) + '"'
 
 
@@ -193,12 +190,12 @@ def _rfc2231_param(param: str, value: str) -> str:
         for ch in value
     ]
     single = f" {param}*=UTF-8''" + "".join(units)
-    if len(single) + 1 <= LINE_LIMIT:
+    if len(single) + 1 <= headers.LINE_LIMIT:
         return single
     lines: list[str] = []
     line, empty = f" {param}*0*=UTF-8''", True
     for unit in units:
-        if len(line) + len(unit) + 1 > LINE_LIMIT and not empty:
+        if len(line) + len(unit) + 1 > headers.LINE_LIMIT and not empty:
             lines.append(line)
             line = f" {param}*{len(lines)}*="
         line, empty = line + unit, False

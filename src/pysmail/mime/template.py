@@ -17,15 +17,8 @@ from __future__ import annotations
 
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.mime import headers
 from pysmail.mime.charsets import AUTO, can_encode, choose_charset, normalise_charset
-from pysmail.mime.headers import (
-    address_field,
-    check_name,
-    check_value,
-    format_date,
-    message_id,
-    unstructured_field,
-)
 from pysmail.mime.layout import Leaf, Multi, set_boundaries, stream, text_leaf
 from pysmail.mime.parts import attachment_fields
 
@@ -105,9 +98,9 @@ def charset_texts(
 
 
 def _check_addresses(name: str, addresses: Sequence[Address]) -> None:
-    for address in addresses:  # what address_field() refuses, without formatting the field
-        check_value(name, address.display)
-        check_value(name, address.addr)
+    for address in addresses:  # what headers.address_field() refuses, without formatting the field
+        headers.check_value(name, address.display)
+        headers.check_value(name, address.addr)
 
 
 def _check_shared(spec: MessageSpec, subject: str) -> str:
@@ -115,13 +108,13 @@ def _check_shared(spec: MessageSpec, subject: str) -> str:
     for. Raises UsageError(OPTION, ...)."""
     if spec.priority is not None and not 1 <= spec.priority <= 9:
         raise UsageError(ErrCode.OPTION, "mime.bad_priority", priority=spec.priority)
-    check_value("Subject", subject)
-    check_value("X-Mailer", spec.mailer)
+    headers.check_value("Subject", subject)
+    headers.check_value("X-Mailer", spec.mailer)
     for name, value in spec.extra_headers:
-        check_name(name)
+        headers.check_name(name)
         if name.lower() in _RESERVED or name.lower().startswith("content-"):
             raise UsageError(ErrCode.OPTION, "mime.reserved_header", header=name)
-        check_value(name, value)
+        headers.check_value(name, value)
     return normalise_charset(spec.charset)
 
 
@@ -132,17 +125,18 @@ class _Shared:
     __slots__ = ("extra", "from_", "middle", "reply_to")
 
     def __init__(self, spec: MessageSpec, charset: str) -> None:
-        self.from_ = address_field("From", [spec.from_], charset) + "\r\n"
+        self.from_ = headers.address_field("From", [spec.from_], charset) + "\r\n"
         self.reply_to = ""
         if spec.reply_to:
-            self.reply_to = address_field("Reply-To", spec.reply_to, charset) + "\r\n"
-        middle = unstructured_field("X-Mailer", spec.mailer, charset) + "\r\n"
+            self.reply_to = headers.address_field("Reply-To", spec.reply_to, charset) + "\r\n"
+        middle = headers.unstructured_field("X-Mailer", spec.mailer, charset) + "\r\n"
         if spec.priority is not None:
             importance = "high" if spec.priority <= _HIGH_PRIORITY_MAX else "low"
             middle += f"X-Priority: {spec.priority}\r\nImportance: {importance}\r\n"
         self.middle = middle + "MIME-Version: 1.0\r\n"
         self.extra = "".join(
-            unstructured_field(name, value, charset) + "\r\n" for name, value in spec.extra_headers
+            headers.unstructured_field(name, value, charset) + "\r\n"
+            for name, value in spec.extra_headers
         )
 
 
@@ -201,7 +195,7 @@ class MessageTemplate:
         mid = spec.message_id if fill.message_id is None else fill.message_id
         date = spec.date if fill.date is None else fill.date
         if mid is not None:
-            mid = message_id(mid, spec.from_.wire_addr.rpartition("@")[2], timestamp=date)
+            mid = headers.message_id(mid, spec.from_.wire_addr.rpartition("@")[2], timestamp=date)
         root = self._layout(fill, charset)
         set_boundaries(root)
         self._ready = True
@@ -214,7 +208,7 @@ class MessageTemplate:
         its addresses those after it; what the spec holds is checked until a message passed."""
         spec = self.spec
         if self._ready:
-            check_value("Subject", subject)
+            headers.check_value("Subject", subject)
         else:
             self._requested = _check_shared(spec, subject)
         charset = self._charset(fill, subject, to, cc)
@@ -314,9 +308,9 @@ class MessageTemplate:
             shared = self._shared[charset] = _Shared(self.spec, charset)
         lines = [shared.from_]
         if message.to:
-            lines.append(address_field("To", message.to, charset) + "\r\n")
+            lines.append(headers.address_field("To", message.to, charset) + "\r\n")
         if message.cc:
-            lines.append(address_field("Cc", message.cc, charset) + "\r\n")
+            lines.append(headers.address_field("Cc", message.cc, charset) + "\r\n")
         lines += (shared.reply_to, self._subject(message, charset), "Date: ", message.date, "\r\n")
         if message.message_id is not None:
             lines += ("Message-ID: ", message.message_id, "\r\n")
@@ -325,19 +319,19 @@ class MessageTemplate:
 
     def _subject(self, message: Prepared, charset: str) -> str:
         if message.fill.subject is not None:
-            return unstructured_field("Subject", message.subject, charset) + "\r\n"
+            return headers.unstructured_field("Subject", message.subject, charset) + "\r\n"
         found = self._subjects.get(charset)  # the spec's: formatted once per charset
         if found is None:
             found = self._subjects[charset] = (
-                unstructured_field("Subject", message.subject, charset) + "\r\n"
+                headers.unstructured_field("Subject", message.subject, charset) + "\r\n"
             )
         return found
 
     def _date(self, timestamp: float | None) -> str:
         if timestamp is None:
-            return format_date(None)
+            return headers.format_date(None)
         if self._dates is None or self._dates[0] != timestamp:
-            self._dates = (timestamp, format_date(timestamp))
+            self._dates = (timestamp, headers.format_date(timestamp))
         return self._dates[1]
 
 

@@ -23,10 +23,6 @@ from pysmail.oauth.providers import GENERIC, GOOGLE, MICROSOFT, PRESETS, AuthMet
 from pysmail.record import record
 from pysmail.redact import Scrubber
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    import argparse
-
 __all__ = ["Console", "Endpoints", "LoginOptions", "run_login", "save_login"]
 
 GENERIC_SCOPES = ("openid", "offline_access", "email")
@@ -143,7 +139,7 @@ def _from_preset(template: str | None, tenant: str) -> str | None:
     return template.format(tenant=tenant) if template else None
 
 
-def endpoints(opts: LoginOptions | argparse.Namespace, preset: Preset, http: HttpPort) -> Endpoints:
+def endpoints(opts: LoginOptions, preset: Preset, http: HttpPort) -> Endpoints:
     """Explicit URLs win; then discovery (--issuer); then the preset (with the tenant)."""
     found = Endpoints(None, None, None, None)
     if opts.issuer:

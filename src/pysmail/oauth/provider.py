@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     _T = TypeVar("_T")
 
-__all__ = ["DEFAULT_MARGIN", "TokenSource", "access_token_provider"]
+__all__ = ["DEFAULT_MARGIN", "TokenSource"]
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 
@@ -334,28 +334,3 @@ def _stamp(when: float | None) -> str:
     if when is None:
         return "unknown"
     return dt.datetime.fromtimestamp(when).astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
-
-
-def access_token_provider(
-    token_file: Path | str,
-    *,
-    margin: float = DEFAULT_MARGIN,
-    timeout: float | None = None,
-    proxy: str | None = None,
-    cafile: str | None = None,
-    trace: Callable[[str], None] | None = None,
-    scrubber: Scrubber | None = None,
-) -> TokenSource:
-    """A TokenSource for `token_file` (see TokenSource); reads the file now.
-
-    Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_missing" | ...).
-    """
-    return TokenSource(
-        token_file,
-        margin=margin,
-        timeout=timeout,
-        proxy=proxy,
-        cafile=cafile,
-        trace=trace,
-        scrubber=scrubber,
-    )

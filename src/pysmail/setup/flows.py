@@ -8,7 +8,6 @@ every text a page may show goes through the Session's Scrubber first.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from enum import Enum
 
     from pysmail.config.model import IniSettings
+    from pysmail.oauth.login import LoginOptions
     from pysmail.oauth.providers import Preset
 
 __all__ = ["Login", "Notice", "Pending", "Session", "finish_login", "load_existing",
@@ -276,22 +276,20 @@ def start_login(session: Session, http: HttpPort, redirect: str, lang: Lang) -> 
     return authorize_url(plan, state, challenge_s256(verifier))
 
 
-def _endpoint_options(draft: Draft, preset: Preset) -> argparse.Namespace:
+def _endpoint_options(draft: Draft, preset: Preset) -> LoginOptions:
     """The options `smail-token login` would have for the page's account fields."""
+    from pysmail.oauth.login import LoginOptions
     from pysmail.oauth.providers import GENERIC
 
-    return argparse.Namespace(
+    return LoginOptions(
         issuer=draft.issuer if preset is GENERIC else None,
         tenant=draft.tenant or None if draft.provider == "microsoft" else None,
         timeout=DEFAULT_OAUTH_TIMEOUT,
-        auth_url=None,
-        token_url=None,
-        device_url=None,
     )
 
 
 def _endpoints(
-    opts: argparse.Namespace, preset: Preset, http: HttpPort
+    opts: LoginOptions, preset: Preset, http: HttpPort
 ) -> tuple[str, str, tuple[str, ...] | None]:
     """The provider's authorization and token endpoints and the client authentications it
     names; OAuthError when an endpoint is missing."""

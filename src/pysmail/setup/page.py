@@ -5,7 +5,7 @@ only booleans for them)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pysmail.messages import Lang, text
 from pysmail.record import field, record
@@ -21,10 +21,6 @@ from pysmail.setup.actions import (
 )
 from pysmail.setup.assets import SCRIPT, STYLE
 from pysmail.setup.flows import Notice
-
-TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 __all__ = ["PageView", "render_done", "render_launcher", "render_page", "render_refusal"]
 

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TextIO
 
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
-from pysmail.messages import text
+from pysmail.messages import Lang, text
 from pysmail.record import replace
 from pysmail.setup.actions import TOKEN_FILE_NAME
-from pysmail.setup.flows import Notice
+from pysmail.setup.flows import Notice, Session
 from pysmail.setup.save import ini_bytes, write_private, write_token_file
-
-if TYPE_CHECKING:
-    from typing import TextIO
-
-    from pysmail.messages import Lang
-    from pysmail.setup.flows import Session
 
 __all__ = ["send_test"]
 
@@ -62,25 +56,25 @@ def _test_send(to: str, lang: Lang, stream: TextIO, env: dict[str, str], cwd: Pa
     transcript and any ERR block written to `stream`."""
     from pysmail.app.context import Context
     from pysmail.app.guard import guarded
-    from pysmail.app.send import Mode, execute, prepare
+    from pysmail.app.send import execute, prepare
     from pysmail.app.settings import load_settings
+    from pysmail.config.model import MessageSettings
     from pysmail.config.overrides import Overrides
     from pysmail.redact import Scrubber
     from pysmail.ui.output import Output
 
-    given = Overrides(
+    message = MessageSettings(
         subject=text("setup.test_subject", lang),
         body_text=text("setup.test_body", lang),
-        debug=True,
-        lang=lang,
         recipients=(to,),
     )
+    given = Overrides(debug=True, lang=lang, message=message)
     out = Output(stream, Scrubber())
     ctx = Context(out, env, cwd, lang)
 
     def run() -> int:
         settings = load_settings(given, None, env, cwd)
-        return execute(prepare(settings, Mode(), ctx), ctx)
+        return execute(prepare(settings, given.mode, ctx), ctx)
 
     return guarded(run, say=out.line, lang=lang, env=env)
 

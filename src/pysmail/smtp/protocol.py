@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.record import SlotValue
 from pysmail.smtp.replies import Chunker, Reply, SmtpStatus, UnsafeCommand, format_command
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
@@ -42,7 +43,6 @@ __all__ = [
     "READY",
     "Group",
     "Outcome",
-    "SlotValue",
     "SmtpProtocol",
     "goes_again",
     "pipelines_across",
@@ -53,28 +53,6 @@ RSET = b"RSET\r\n"
 DATA = b"DATA\r\n"
 READY = "READY"  # no transaction open: the next group starts with MAIL
 RSET_FIRST = "RSET_FIRST"  # a refused transaction may still be open: RSET before the next MAIL
-
-
-class SlotValue:
-    """Equality and repr from __slots__, for the values made per message (Outcome, the
-    scheduler's Job and Result): their __init__ is written out, as a @record's generic one
-    costs eight times as much (docs/decisions.md D33)."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SlotValue) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
-        return f"{type(self).__name__}({inner})"
 
 
 class Outcome(SlotValue):

@@ -80,7 +80,7 @@ class SmtpParams:
     verify: bool = True
     timeout: float = 60.0
     helo: str | None = None
-    proxy: ProxyUrl | None = None  # HTTP CONNECT or SOCKS5 tunnel (smtp/proxy.py)
+    proxy: ProxyUrl | None = None  # HTTP CONNECT or SOCKS5 tunnel (net/proxy.py)
     chunking: bool = True  # BDAT when the server offers CHUNKING (RFC 3030); False: DATA
 
 

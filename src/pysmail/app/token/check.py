@@ -38,7 +38,7 @@ class SmtpTarget:
 def _smtp_params(target: SmtpTarget, ctx: TokenContext, doc: TokenFile) -> tuple[object, str, str]:
     """(SmtpParams, user, mechanism) from smail.ini (found as smail finds it) and overrides."""
     from pysmail.app.settings import load_settings
-    from pysmail.config.model import TlsMode
+    from pysmail.config.model import MessageSettings, TlsMode
     from pysmail.config.overrides import Overrides
     from pysmail.errors import UsageError
 
@@ -48,7 +48,7 @@ def _smtp_params(target: SmtpTarget, ctx: TokenContext, doc: TokenFile) -> tuple
         port=target.port,
         tls=TlsMode(target.tls) if target.tls else None,
         cafile=target.cafile,
-        recipients=("check@invalid",),  # merge wants one; nothing is sent
+        message=MessageSettings(recipients=("check@invalid",)),  # merge wants one; none is sent
     )
     try:
         settings = load_settings(given, config, ctx.env, ctx.cwd)

@@ -54,33 +54,13 @@ def open_browser(url: str) -> bool:
 
 
 def login_options(opts: argparse.Namespace) -> LoginOptions:
-    """The `login` command line as the use-case's options."""
+    """The `login` command line as the use-case's options: each field is the option of its name
+    (argparse's dest), --scope's list made a tuple."""
     from pysmail.oauth.login import LoginOptions
+    from pysmail.record import record_fields
 
-    return LoginOptions(
-        provider=opts.provider,
-        user=opts.user,
-        client_id=opts.client_id,
-        client_secret_file=opts.client_secret_file,
-        public=opts.public,
-        issuer=opts.issuer,
-        auth_url=opts.auth_url,
-        token_url=opts.token_url,
-        device_url=opts.device_url,
-        tenant=opts.tenant,
-        scope=tuple(opts.scope or ()),
-        redirect_uri=opts.redirect_uri,
-        port=opts.port,
-        prompt=opts.prompt,
-        no_browser=opts.no_browser,
-        device=opts.device,
-        app_only=opts.app_only,
-        certificate=opts.certificate,
-        private_key=opts.private_key,
-        timeout=opts.timeout,
-        wait=opts.wait,
-        keyring=opts.keyring,
-    )
+    given = {name: getattr(opts, name) for name in record_fields(LoginOptions)}
+    return LoginOptions(**{**given, "scope": tuple(opts.scope or ())})
 
 
 def login(opts: argparse.Namespace, ctx: TokenContext) -> None:
