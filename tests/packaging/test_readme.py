@@ -177,7 +177,7 @@ def _key_table(text: str, section: str) -> set[str]:
 @pytest.mark.parametrize(
     ("section", "keys"),
     [
-        (ini.MAIN_SECTION, set(ini._MAIN_KEYS) | set(ini._SECRET_KEYS)),
+        (ini.MAIN_SECTION, set(ini._SMAIL_KEYS) | set(ini._SECRET_KEYS)),
         (ini.POP_SECTION, set(ini._POP_KEYS) | set(ini._SECRET_KEYS)),
     ],
 )

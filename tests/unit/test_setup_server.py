@@ -123,11 +123,13 @@ FORM = {
 }
 
 
-def serve(folder: Path) -> Iterator[Running]:
+def serve(folder: Path, account: str | None = None) -> Iterator[Running]:
     """The setup server over `folder` (the current folder), serving in a thread until closed."""
     provider = FakeProvider()
     env = {"HOME": str(folder / "home"), "LANG": "C"}
-    server = SetupServer(cwd=folder, env=env, lang="en", port=0, idle=60, http=provider)
+    server = SetupServer(
+        cwd=folder, env=env, lang="en", port=0, idle=60, http=provider, account=account
+    )
     result: dict[str, str] = {}
     thread = threading.Thread(target=lambda: result.setdefault("r", server.serve()), daemon=True)
     thread.start()
@@ -336,3 +338,33 @@ def test_existing_files_prefill_the_page(tmp_path: Path) -> None:
             "microsoft", "me@contoso.com", "cid-1", "contoso.onmicrosoft.com")  # fmt: skip
         assert server.session.stored_token == tmp_path / "smail_refreshtoken.ini"
         assert server.session.client_secret == SECRET
+
+
+def test_an_account_is_saved_in_its_own_sections_with_its_own_token_file(tmp_path: Path) -> None:
+    """`smail-token setup --account work`: [account work] and smail_refreshtoken.work.ini; the
+    [smail] section and its token file stay as they were (docs/settings.md 3a)."""
+    old = "[smail]\nserver = base.example.test\nuser = base@example.test\n"
+    (tmp_path / "smail.ini").write_text(old)
+    (tmp_path / "smail.ini").chmod(0o600)
+    for running in serve(tmp_path, account="work"):
+        assert running.server.session.draft.server == "base.example.test"  # inherited
+        assert "Account: [account work] of smail.ini" in running.page()
+        _sign_in(running)
+        status, _, _ = running.post({**FORM, "folder": str(tmp_path), "action": "save"})
+        assert status == 303
+        page = running.page()
+        assert "smail --account work -s" in page
+    text = (tmp_path / "smail.ini").read_text()
+    assert text.startswith(old) and "[account work]" in text
+    token_path = tmp_path / "smail_refreshtoken.work.ini"
+    ini = read_ini(tmp_path / "smail.ini", account="work")
+    assert (ini.account, ini.server) == ("work", "mail.example.test")
+    assert ini.user == "alice@example.test" and ini.oauth_token_file == token_path
+    assert read_token_file(token_path).refresh_token == REFRESH
+    assert read_ini(tmp_path / "smail.ini").server == "base.example.test"
+    assert not (tmp_path / "smail_refreshtoken.ini").exists()
+    # setup again for the same account: the page starts from what was saved for it
+    for again in serve(tmp_path, account="WORK"):
+        session = again.server.session
+        assert session.account == "work" and session.stored_token == token_path
+        assert session.draft.server == "mail.example.test"

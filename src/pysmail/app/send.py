@@ -43,12 +43,13 @@ class Prepared:
     recipients: Recipients | None = None
 
 
-def queue_lines(config: str | None, ctx: Context) -> list[str]:
-    """--queue-list: the outbox as listed (needs no server, only the outbox folder)."""
+def queue_lines(config: str | None, ctx: Context, account: str | None = None) -> list[str]:
+    """--queue-list: the outbox (of `account`) as listed (needs no server, only its folder)."""
     from pysmail.app.settings import load_ini, spool
     from pysmail.delivery.outbox import list_lines
 
-    return list(list_lines(spool(load_ini(config, ctx.env, ctx.cwd), ctx.env), ctx.lang))
+    ini = load_ini(config, ctx.env, ctx.cwd, account)
+    return list(list_lines(spool(ini, ctx.env), ctx.lang))
 
 
 def prepare(settings: Settings, mode: Mode, ctx: Context) -> Prepared:

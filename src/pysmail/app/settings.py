@@ -15,30 +15,50 @@ if TYPE_CHECKING:
 __all__ = ["home", "load_ini", "load_settings", "spool", "spool_of", "token_file"]
 
 
-def load_ini(config: str | None, env: Mapping[str, str], cwd: Path) -> IniSettings | None:
-    """smail.ini (`config`: the -c path, else the usual search), or None when there is none."""
+def load_ini(
+    config: str | None, env: Mapping[str, str], cwd: Path, account: str | None = None
+) -> IniSettings | None:
+    """smail.ini (`config`: the -c path, else the usual search), or None when there is none;
+    `account`: its [account NAME] over [smail] (--account; None: default_account, else [smail]).
+
+    Raises: ConfigError(CONFIG, "config.account_without_file"): an account but no file; and
+    what config.ini.read_ini raises ("config.unknown_account" among them).
+    """
     from pysmail.config.paths import find_config
 
     path = find_config(config, env, cwd, home=home(env))
     if path is None:
+        if account is not None:
+            from pysmail.errors import ConfigError
+            from pysmail.exitcodes import ErrCode
+
+            raise ConfigError(ErrCode.CONFIG, "config.account_without_file", name=account)
         return None
     from pysmail.config.ini import read_ini
 
-    return read_ini(path, explicit=config is not None)
+    return read_ini(path, explicit=config is not None, account=account)
 
 
 def spool(ini: IniSettings | None, env: Mapping[str, str]) -> Path:
-    """The outbox folder: `outbox_dir` in smail.ini, else the per-user data folder."""
-    from pysmail.delivery.outbox import default_spool
-
+    """The outbox folder: `outbox_dir` in smail.ini, else the per-user data folder (an
+    account's own folder beside it: docs/decisions.md D34)."""
     if ini is not None and ini.outbox_dir is not None:
         return ini.outbox_dir
-    return default_spool(env, home=home(env))
+    return _default_spool(env, ini.account if ini is not None else None)
 
 
 def spool_of(settings: Settings, env: Mapping[str, str]) -> Path:
     """The outbox folder of merged settings."""
-    return settings.reliability.outbox_dir or spool(None, env)
+    return settings.reliability.outbox_dir or _default_spool(env, settings.account)
+
+
+def _default_spool(env: Mapping[str, str], account: str | None) -> Path:
+    """The per-user outbox folder; `outbox-NAME` beside it for an account, so that a --flush
+    of one account never sends another's queued mail through its own server."""
+    from pysmail.delivery.outbox import default_spool
+
+    folder = default_spool(env, home=home(env))
+    return folder if account is None else folder.with_name(f"{folder.name}-{account}")
 
 
 def home(env: Mapping[str, str]) -> Path | None:
@@ -47,12 +67,17 @@ def home(env: Mapping[str, str]) -> Path | None:
 
 
 def load_settings(
-    given: Overrides, config: str | None, env: Mapping[str, str], cwd: Path
+    given: Overrides,
+    config: str | None,
+    env: Mapping[str, str],
+    cwd: Path,
+    account: str | None = None,
 ) -> Settings:
-    """The effective settings: defaults < smail.ini < the command line."""
+    """The effective settings: defaults < smail.ini (its `account`: see load_ini) < the
+    command line."""
     from pysmail.config.merge import merge
 
-    return merge(given, load_ini(config, env, cwd))
+    return merge(given, load_ini(config, env, cwd, account))
 
 
 def token_file(settings: Settings, env: Mapping[str, str], cwd: Path) -> Path:

@@ -231,6 +231,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Settings file to use instead of the usual smail.ini lookup.",
         "通常の smail.ini の代わりに使う設定ファイル。",
     ),
+    "cli.help.account": (
+        "Use the [account NAME] section of smail.ini (over [smail]).",
+        "smail.ini の [account NAME] セクションを使う([smail] に重ねて)。",
+    ),
     "cli.help.dry_run": (
         "Print what would be sent (--flush: the outbox); connect to nothing, send nothing.",
         "送信する内容を表示するだけで、どこにも接続せず送信しません(--flush は送信キュー)。",

@@ -56,6 +56,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "設定ファイル {path} の [{section}] {key}=「{value}」は正しくありません"
         "(指定できる値: {expected})。",
     ),
+    # --- choosing an [account NAME] (config/accounts.py; docs/settings.md 3a) ---
+    "config.unknown_account": (
+        'The settings file {path} has no account "{name}" (no [account {name}] section). '
+        "Its accounts: {accounts}.",
+        "設定ファイル {path} にアカウント「{name}」はありません([account {name}] セクションが"
+        "ありません)。このファイルのアカウント: {accounts}",
+    ),
+    "config.unknown_default_account": (
+        "default_account = {name} in [smail] of the settings file {path} names no account "
+        "(no [account {name}] section). Its accounts: {accounts}.",
+        "設定ファイル {path} の [smail] の default_account = {name} に当たるアカウントが"
+        "ありません([account {name}] セクションがありません)。このファイルのアカウント: "
+        "{accounts}",
+    ),
+    "config.account_without_file": (
+        'The account "{name}" was asked for, but no settings file was found: put smail.ini in '
+        "the current folder or in the user settings folder, or name it with --config or "
+        "SMAIL_CONFIG.",
+        "アカウント「{name}」が指定されましたが、設定ファイルが見つかりません: smail.ini を"
+        "カレントフォルダかユーザー設定フォルダに置くか、--config または SMAIL_CONFIG で"
+        "指定して下さい。",
+    ),
     # --- merging the command line and smail.ini ---
     "config.no_server": (
         "No mail server: give -h<host> or set server= in smail.ini.",

@@ -6,6 +6,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "#---------------------- pysmail {version} 情報 -------------------",
     ),
     "info.config": ("#Settings file         : {value}", "#設定ファイル          : {value}"),
+    "info.settings_account": (
+        "#Settings account      : {value}",
+        "#設定のアカウント      : {value}",
+    ),
     "info.pop": ("#POP before SMTP       : {value}", "#POP before SMTP       : {value}"),
     "info.apop": ("#APOP                  : {value}", "#APOP                  : {value}"),
     "info.auth": ("#SMTP auth             : {value}", "#SMTP 認証             : {value}"),

@@ -30,6 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setup.stopped_interrupt": ("Setup stopped.", "設定を中止しました。"),
     # -- page frame
     "setup.title": ("smail setup", "smail の設定"),
+    "setup.editing_account": (
+        "Account: [account {name}] of smail.ini (its keys go over [smail]'s).",
+        "アカウント: smail.ini の [account {name}]([smail] のキーに重ねて使います)。",
+    ),
     "setup.intro": (
         "Fill in the account, get a refresh token, send a test mail, then save. Everything "
         "stays on this computer; secrets are never shown again once entered.",

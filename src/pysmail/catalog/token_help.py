@@ -56,6 +56,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "トークンファイル（既定: smail.ini の oauth_token_file、なければ smail.ini の隣、"
         "現在のフォルダー、ユーザー設定フォルダーの smail_refreshtoken.ini）",
     ),
+    "token.help.account": (
+        "the [account NAME] of smail.ini (its token file: smail_refreshtoken.NAME.ini unless it "
+        "names one)",
+        "smail.ini の [account NAME]（そのトークンファイル: 指定がなければ "
+        "smail_refreshtoken.NAME.ini）",
+    ),
     "token.help.user": ("mail address (the SMTP user name)", "メールアドレス（SMTP のユーザー名）"),
     "token.help.no_browser": (
         "print the URL only (do not open a browser)",

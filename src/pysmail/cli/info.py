@@ -85,6 +85,7 @@ def _account_rows(
     )
     rows: list[tuple[str, object]] = [
         ("info.config", f"[{settings.config_path}]" if settings.config_path else none),
+        *([("info.settings_account", f"[{settings.account}]")] if settings.account else []),
         ("info.pop", pop_value),
         ("info.apop", _yes_no(bool(pop and pop.apop), lang)),
         ("info.auth", _auth_value(settings.auth, lang)),

@@ -78,6 +78,7 @@ class CommandLine:
     tz_adjust: bool = False
     help: bool = False
     config: str | None = None
+    account: str | None = None  # the [account NAME] of smail.ini
     version: bool = False
     queue_list: bool = False
     completion: str | None = None
@@ -155,6 +156,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         convert=conv.header,
     ),
     OptionSpec("config", Kind.VALUE, long="config", metavar="PATH", path=True),
+    OptionSpec("account", Kind.VALUE, long="account", metavar="NAME"),
     OptionSpec("dry_run", Kind.FLAG, long="dry-run"),
     OptionSpec("lang", Kind.VALUE, long="lang", metavar="en|ja", convert=conv.lang),
     OptionSpec("version", Kind.FLAG, long="version"),

@@ -65,7 +65,7 @@ def _run(argv: Sequence[str], ctx: Context) -> int:
     from pysmail.app.settings import load_settings
 
     given = cmd.overrides
-    settings = load_settings(given, cmd.config, ctx.env, ctx.cwd)
+    settings = load_settings(given, cmd.config, ctx.env, ctx.cwd, cmd.account)
     prepared = prepare(settings, given.mode, ctx)
     if settings.info and prepared.spec is not None:
         _info(prepared, ctx)
@@ -88,13 +88,14 @@ def _tool(cmd: CommandLine, ctx: Context) -> int | None:
     elif cmd.setup:  # SMAIL's settings screen: the same page as `smail-token setup`
         from pysmail.cli.token_main import main as token_main
 
+        account = [] if cmd.account is None else ["--account", cmd.account]
         return token_main(
-            ["--lang", lang, "setup"], stdout=out.stream, environ=ctx.env, cwd=ctx.cwd
+            ["--lang", lang, "setup", *account], stdout=out.stream, environ=ctx.env, cwd=ctx.cwd
         )
     elif cmd.queue_list:  # needs no server, only the outbox folder
         from pysmail.app.send import queue_lines
 
-        for line in queue_lines(cmd.config, ctx):
+        for line in queue_lines(cmd.config, ctx, cmd.account):
             out.line(line)
     else:
         return None

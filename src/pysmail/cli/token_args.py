@@ -5,13 +5,18 @@ smail-token [--lang en|ja] login [--provider microsoft|google|generic] [--user A
             [--auth-url URL] [--token-url URL] [--device-url URL] [--tenant T] [--scope S]...
             [--redirect-uri URI] [--port N] [--prompt P] [--no-browser] [--device | --app-only]
             [--certificate PEM [--private-key KEY]]
-            [--timeout S] [--wait S] [--file PATH] [--cafile PATH] [--proxy URL] [--keyring]
-smail-token status [--file PATH]... [--offline]
-smail-token check [--file PATH] [--config smail.ini] [--server HOST] [--port N]
-            [--tls starttls|smtps|none] [--cafile PATH] [-d]
-smail-token revoke|logout [--file PATH]
-smail-token access-token [--file PATH] [--user ADDR] [--sasl xoauth2|oauthbearer]
-smail-token setup [--port N] [--idle MINUTES] [--no-browser]
+            [--timeout S] [--wait S] [--file PATH] [--account NAME] [--cafile PATH]
+            [--proxy URL] [--keyring]
+smail-token status [--file PATH]... [--account NAME] [--offline]
+smail-token check [--file PATH] [--config smail.ini] [--account NAME] [--server HOST]
+            [--port N] [--tls starttls|smtps|none] [--cafile PATH] [-d]
+smail-token revoke|logout [--file PATH] [--account NAME]
+smail-token access-token [--file PATH] [--account NAME] [--user ADDR]
+            [--sasl xoauth2|oauthbearer]
+smail-token setup [--port N] [--idle MINUTES] [--no-browser] [--account NAME]
+
+--account NAME: the token file (and, for check and setup, the settings) of smail.ini's
+[account NAME] section (docs/settings.md 3a); --file, when given too, names the token file.
 
 The client secret never comes from argv: a hidden prompt, --client-secret-file, or
 SMAIL_CLIENT_SECRET. A certificate (--app-only --certificate) is named by its file path only.
@@ -85,6 +90,10 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _account(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--account", metavar="NAME")
+
+
 def build_parser(lang: Lang = "en") -> _Parser:
     """The smail-token argument parser (also the source of its man page), its help texts in
     `lang` (catalog/token_help.py)."""
@@ -128,15 +137,18 @@ def _parser(lang: Lang) -> _Parser:
     login.add_argument("--cafile")
     login.add_argument("--proxy")
     login.add_argument("--file", metavar="PATH")
+    _account(login)
     login.add_argument("--keyring", action="store_true")
 
     status = command("status")
     status.add_argument("--file", metavar="PATH", action="append")
+    _account(status)
     status.add_argument("--offline", action="store_true")
 
     check = command("check")
     check.add_argument("--file", metavar="PATH")
     check.add_argument("--config", metavar="PATH")
+    _account(check)
     check.add_argument("--server")
     check.add_argument("--port", type=_port)
     check.add_argument("--tls", choices=("starttls", "smtps", "none"))
@@ -144,10 +156,13 @@ def _parser(lang: Lang) -> _Parser:
     check.add_argument("-d", "--debug", action="store_true")
 
     for name in ("revoke", "logout"):
-        command(name).add_argument("--file", metavar="PATH")
+        cmd = command(name)
+        cmd.add_argument("--file", metavar="PATH")
+        _account(cmd)
 
     access = command("access-token")
     access.add_argument("--file", metavar="PATH")
+    _account(access)
     access.add_argument("--user")
     access.add_argument("--sasl", choices=("xoauth2", "oauthbearer"))
 
@@ -155,6 +170,7 @@ def _parser(lang: Lang) -> _Parser:
     setup.add_argument("--port", type=_port)
     setup.add_argument("--idle", type=_positive, default=15.0, metavar="MINUTES")
     setup.add_argument("--no-browser", action="store_true")
+    _account(setup)
     return top
 
 

@@ -74,6 +74,10 @@ def _run(argv: Sequence[str], ctx: TokenContext) -> int:
     from pysmail.cli.token_args import parse_args
 
     opts = parse_args(argv, ctx.lang)
+    if getattr(opts, "account", None) is not None:
+        from pysmail.record import replace
+
+        ctx = replace(ctx, account=opts.account)
     command = {
         "login": _login,
         "status": _status,

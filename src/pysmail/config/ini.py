@@ -156,6 +156,8 @@ _MAIN_KEYS: dict[str, tuple[str, _Parser]] = {
     "pacing_recipients_per_day": ("pacing_recipients_per_day", _int_in(0, _PACING_MAX)),
     "pacing_recipients_per_message": ("pacing_recipients_per_message", _int_in(0, _PACING_MAX)),
 }
+# [smail] alone: the account to use when no --account is given (config.accounts)
+_SMAIL_KEYS = {**_MAIN_KEYS, "default_account": ("default_account", _text)}
 _POP_KEYS: dict[str, tuple[str, _Parser]] = {
     "enabled": ("enabled", _bool),
     "server": ("server", _text),
@@ -189,16 +191,17 @@ def decode_ini_as(data: bytes, path: Path) -> tuple[str, str]:
         raise ConfigError(ErrCode.CONFIG, "config.encoding", path=str(path)) from None
 
 
-def read_ini(path: Path, *, explicit: bool = False) -> IniSettings:
+def read_ini(path: Path, *, explicit: bool = False, account: str | None = None) -> IniSettings:
     """Read and parse one settings file, refusing one that others can change (fs.trust).
 
     explicit: the user named the file with --config. Such a file is read even when others can
     change it, but its password_command is never run (docs/settings.md section 1).
+    account: the `[account NAME]` to use (--account); None: `default_account`, else [smail].
 
     Raises:
         ConfigError(ErrCode.CONFIG, ...): unreadable, undecodable, bad syntax or a bad value;
             "config.untrusted_owner" | "config.untrusted_writable": not explicit and someone
-            else owns it or may change it.
+            else owns it or may change it; "config.unknown_account" (see parse_ini).
     """
     from pysmail.fs.trust import read_checked, settings_refusal
 
@@ -211,7 +214,7 @@ def read_ini(path: Path, *, explicit: bool = False) -> IniSettings:
     refusal = settings_refusal(path, verdict, explicit=explicit)
     if refusal is not None and not explicit:
         raise refusal
-    ini = parse_ini(decode_ini(data, path), path)
+    ini = parse_ini(decode_ini(data, path), path, account)
     if refusal is None:
         return ini
     from pysmail.record import replace
@@ -220,15 +223,43 @@ def read_ini(path: Path, *, explicit: bool = False) -> IniSettings:
     return replace(ini, secret=replace(ini.secret, command_refused=refusal), pop=pop)
 
 
-def parse_ini(text: str, path: Path) -> IniSettings:
+def parse_ini(text: str, path: Path, account: str | None = None) -> IniSettings:
     """Parse the text of `path` (pure: `path` is only named in messages and anchors paths).
 
     Section and key names are case-insensitive; unknown sections and keys are kept in
-    `unknown` and otherwise ignored. A repeated key: the last one wins.
+    `unknown` and otherwise ignored. A repeated key: the last one wins. `account`: the
+    `[account NAME]` whose keys go over [smail]'s (config.accounts); None: the one
+    `default_account` names, else [smail] alone.
 
     Raises:
-        ConfigError(ErrCode.CONFIG, "config.syntax" | "config.bad_value").
+        ConfigError(ErrCode.CONFIG, "config.syntax" | "config.bad_value" |
+            "config.unknown_account" | "config.unknown_default_account").
     """
+    from pysmail.config.accounts import account_sections, account_token_file, choose, layered
+
+    parser = _parser(text, path)
+    sections = {name.lower(): name for name in parser.sections()}
+    accounts = account_sections(sections.values())
+    owned = {s for a in accounts.values() if a.main for s in (a.main, a.pop) if s is not None}
+    unknown: list[tuple[str, str]] = [
+        (name, "*")
+        for low, name in sections.items()
+        if low not in (MAIN_SECTION, POP_SECTION) and name not in owned
+    ]
+    reader = _SectionReader(parser, path, unknown)
+    main = reader.read(sections.get(MAIN_SECTION), _SMAIL_KEYS)
+    pop = reader.read(sections.get(POP_SECTION), _POP_KEYS)
+    chosen = choose(account, main.pop("default_account", None), accounts, path)
+    if chosen is not None:
+        main = layered(main, reader.read(chosen.main, _MAIN_KEYS))
+        pop = layered(pop, reader.read(chosen.pop, _POP_KEYS))
+        main["account"] = chosen.name
+        main.setdefault("oauth_token_file", account_token_file(path.parent, chosen.name))
+    return IniSettings(path=path, pop=IniPop(**pop), unknown=tuple(unknown), **main)
+
+
+def _parser(text: str, path: Path) -> configparser.ConfigParser:
+    """The parsed INI text. Raises ConfigError(CONFIG, "config.syntax") naming the line."""
     import configparser
 
     # No interpolation (a "%" in a password is a "%"), no DEFAULT section magic, no inline
@@ -244,39 +275,46 @@ def parse_ini(text: str, path: Path) -> IniSettings:
         if line is None and isinstance(exc, configparser.ParsingError) and exc.errors:
             line = exc.errors[0][0]
         raise ConfigError(ErrCode.CONFIG, "config.syntax", path=str(path), line=line) from None
+    return parser
 
-    base = path.parent
-    sections = {name.lower(): name for name in parser.sections()}
-    unknown: list[tuple[str, str]] = [
-        (name, "*") for low, name in sections.items() if low not in (MAIN_SECTION, POP_SECTION)
-    ]
 
-    def read(section: str, table: dict[str, tuple[str, _Parser]]) -> dict[str, Any]:
+class _SectionReader:
+    """Typed values of one section at a time; unknown keys are added to `unknown`."""
+
+    __slots__ = ("base", "parser", "path", "unknown")
+
+    def __init__(
+        self, parser: configparser.ConfigParser, path: Path, unknown: list[tuple[str, str]]
+    ) -> None:
+        self.parser = parser
+        self.path = path
+        self.base = path.parent
+        self.unknown = unknown
+
+    def read(self, real: str | None, table: dict[str, tuple[str, _Parser]]) -> dict[str, Any]:
+        """{field: value} of the keys set in section `real` (None: absent), and `secret` when
+        a password source is set. Raises ConfigError(CONFIG, "config.bad_value")."""
         values: dict[str, Any] = {}
-        real = sections.get(section)
         if real is None:
             return values
-        items = parser[real]
+        items = self.parser[real]
         for key, raw in items.items():
             value = raw.strip()
             if key in _SECRET_KEYS:
                 continue
             if key not in table:
-                unknown.append((real, key))
+                self.unknown.append((real, key))
                 continue
             if not value:
                 continue  # `key=` with nothing: as if absent
             target, parse = table[key]
             try:
-                values[target] = parse(value, base)
+                values[target] = parse(value, self.base)
             except _Bad as bad:
-                raise _bad_value(path, real, key, _shown(key, value), bad) from None
-        values["secret"] = _secret_sources(items, path, real)
+                raise _bad_value(self.path, real, key, _shown(key, value), bad) from None
+        if any((items.get(key) or "").strip() for key in _SECRET_KEYS):
+            values["secret"] = _secret_sources(items, self.path, real)
         return values
-
-    main = read(MAIN_SECTION, _MAIN_KEYS)
-    pop = IniPop(**read(POP_SECTION, _POP_KEYS))
-    return IniSettings(path=path, pop=pop, unknown=tuple(unknown), **main)
 
 
 def _bad_value(path: Path, section: str, key: str, shown: str, bad: _Bad) -> ConfigError:

@@ -78,6 +78,7 @@ def merge(cmdline: Overrides, ini: IniSettings | None, *, need_recipient: bool =
         message=_message(cmdline.message, ini, auth.user),
         pop=_pop(ini, host, server.timeout, cmdline.proxy),
         config_path=ini.path,
+        account=ini.account,
         max_text_length=limit,
         debug=cmdline.debug,
         info=cmdline.info,

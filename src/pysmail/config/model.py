@@ -171,6 +171,7 @@ class IniSettings:
     """smail.ini as read: None where a key is absent; paths already resolved against its folder."""
 
     path: Path | None = None
+    account: str | None = None  # the [account NAME] layered over [smail]; None: [smail] alone
     server: str | None = None
     port: int | None = None
     tls: TlsMode | None = None
@@ -298,6 +299,7 @@ class Settings:
     message: MessageSettings
     pop: PopSettings | None = None  # None: no POP before SMTP
     config_path: Path | None = None
+    account: str | None = None  # the [account NAME] of smail.ini in use (None: [smail] alone)
     max_text_length: int = MAX_TEXT_LENGTH
     debug: bool = False
     info: bool = False

@@ -31,6 +31,7 @@ __all__ = [
     "apply_defaults",
     "draft_from_form",
     "password_destination",
+    "ini_sections",
     "provider_defaults",
     "render_smail_ini",
     "secret_destination",
@@ -278,13 +279,23 @@ IniUpdates = Mapping[str, Mapping[str, "str | None"]]
 
 
 def smail_ini_values(
-    draft: Draft, *, password: str | None, token_file: str = TOKEN_FILE_NAME
+    draft: Draft,
+    *,
+    password: str | None,
+    token_file: str = TOKEN_FILE_NAME,
+    account: str | None = None,
 ) -> dict[str, dict[str, str | None]]:
-    """The keys the page manages, per section; None removes a key. See docs/settings.md."""
-    return {
-        "smail": _smail_keys(draft, password, token_file),
-        "pop_before_smtp": _pop_keys(draft),
-    }
+    """The keys the page manages, per section; None removes a key. See docs/settings.md.
+    `account`: the keys go to [account NAME] and [account NAME pop_before_smtp] (3a)."""
+    main, pop = ini_sections(account)
+    return {main: _smail_keys(draft, password, token_file), pop: _pop_keys(draft)}
+
+
+def ini_sections(account: str | None) -> tuple[str, str]:
+    """The two sections the page writes: [smail] and [pop_before_smtp], or an account's."""
+    if account is None:
+        return "smail", "pop_before_smtp"
+    return f"account {account}", f"account {account} pop_before_smtp"
 
 
 def _smail_keys(draft: Draft, password: str | None, token_file: str) -> dict[str, str | None]:
@@ -327,14 +338,17 @@ def render_smail_ini(
     *,
     password: str | None = None,
     token_file: str = TOKEN_FILE_NAME,
+    account: str | None = None,
 ) -> str:
     """smail.ini's new text: `old` (None: a new file) with the managed keys set. `token_file`
-    is written as oauth_token_file (relative to smail.ini's folder) when the auth is OAuth.
+    is written as oauth_token_file (relative to smail.ini's folder) when the auth is OAuth;
+    `account`: in that account's sections, [smail] and the other accounts left as they are.
 
     Raises: UnsafeValue (the password, or any value, with a control character)."""
-    updates = smail_ini_values(draft, password=password, token_file=token_file)
-    if not draft.pop_enabled and (old is None or "[pop_before_smtp]" not in old.lower()):
-        updates = {"smail": updates["smail"]}  # no empty section in a new file
+    updates = smail_ini_values(draft, password=password, token_file=token_file, account=account)
+    main, pop = ini_sections(account)
+    if not draft.pop_enabled and (old is None or f"[{pop}]" not in old.lower()):
+        updates = {main: updates[main]}  # no empty section in a new file
     return update_ini(old, updates, newline, header=_HEADER)
 
 
@@ -363,9 +377,14 @@ def redirect_uri(provider: str, port: int) -> str:
     return f"http://{host}:{port}{CALLBACK_PATH}"
 
 
-def command_line(folder: str, cwd: str, user_dir: str, windows: bool) -> str:
-    """How to run smail with smail.ini saved in `folder` (absolute paths compared as given)."""
+def command_line(
+    folder: str, cwd: str, user_dir: str, windows: bool, account: str | None = None
+) -> str:
+    """How to run smail with smail.ini saved in `folder` (absolute paths compared as given),
+    with `--account NAME` when the page saved an account."""
     example = '-s"Test" -T"Hello" you@example.com'
+    if account is not None:
+        example = f"--account {account} {example}"
     quote = '"' if windows else "'"
     if folder in (cwd, user_dir):
         return f"smail {example}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from pysmail.errors import OAuthError, SmailError
+from pysmail.errors import ConfigError, OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, format_error, text
 from pysmail.oauth.authorize import LoginPlan
@@ -88,6 +88,7 @@ class Session:
         self.client_secret = client_secret
         self.password = password
         self.stored_token: Path | None = None  # an existing token file with a refresh token
+        self.account: str | None = None  # the [account NAME] the page edits; None: [smail]
         self.login: Login | None = None
         self.pending: Pending | None = None
         self.errors: dict[str, str] = {}
@@ -147,21 +148,28 @@ class Session:
 # -- prefill from the files smail would use ----------------------------------------------------
 
 
-def load_existing(cwd: Path, env: Mapping[str, str]) -> Session:
+def load_existing(cwd: Path, env: Mapping[str, str], account: str | None = None) -> Session:
     """A Session prefilled from the smail.ini smail would read (and its token file), so that
-    running setup again edits the settings in place. Unreadable files are simply not used."""
+    running setup again edits the settings in place: those of `account` (--account; a new one
+    starts from [smail]), else of the account default_account names, else [smail]. Unreadable
+    files are simply not used."""
+    from pysmail.config.accounts import token_file_name
     from pysmail.setup.actions import password_destination, secret_destination
 
     draft = Draft(folder=str(cwd))
     session = Session(draft=draft, cwd=cwd, env=env)
-    token_path = cwd / TOKEN_FILE_NAME
-    found = _read_smail_ini(cwd, env)
+    token_path = cwd / token_file_name(account)
+    found = _read_smail_ini(cwd, env, account)
     if found is not None:
         ini_path, ini = found
         draft = _draft_from_ini(draft, ini, ini_path.parent)
         if ini.secret.password is not None:
             session.password = ini.secret.password.reveal()
-        token_path = ini.oauth_token_file or ini_path.parent / TOKEN_FILE_NAME
+        account = ini.account or account
+        token_path = ini.oauth_token_file or ini_path.parent / token_file_name(account)
+        if ini.account is None and account is not None:  # a new account: its own token file
+            token_path = ini_path.parent / token_file_name(account)
+    session.account = account
     session.draft = _with_token_file(session, draft, token_path)
     session.learn(session.password, session.client_secret)
     # the stored secrets belong where the files send them
@@ -170,9 +178,12 @@ def load_existing(cwd: Path, env: Mapping[str, str]) -> Session:
     return session
 
 
-def _read_smail_ini(cwd: Path, env: Mapping[str, str]) -> tuple[Path, IniSettings] | None:
-    """The smail.ini smail would read and what it says; None when there is none or it cannot
-    be read."""
+def _read_smail_ini(
+    cwd: Path, env: Mapping[str, str], account: str | None
+) -> tuple[Path, IniSettings] | None:
+    """The smail.ini smail would read and what it says (of `account`; [smail] alone when the
+    file has no such account yet); None when there is none or it cannot be read."""
+    from pysmail.config.accounts import ACCOUNT_MSGIDS, SMAIL_ONLY
     from pysmail.config.ini import read_ini
     from pysmail.config.paths import find_config
 
@@ -181,7 +192,12 @@ def _read_smail_ini(cwd: Path, env: Mapping[str, str]) -> tuple[Path, IniSetting
         ini_path = find_config(None, env, cwd, home=home)
         if ini_path is None:
             return None
-        return ini_path, read_ini(ini_path)
+        try:
+            return ini_path, read_ini(ini_path, account=account)
+        except ConfigError as exc:
+            if exc.msgid not in ACCOUNT_MSGIDS:
+                raise
+            return ini_path, read_ini(ini_path, account=SMAIL_ONLY)
     except SmailError:
         return None
 

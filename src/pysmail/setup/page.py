@@ -42,10 +42,18 @@ class PageView:
     saved: tuple[str, ...] = ()
     command: str = ""
     port_note: str = ""
+    account: str | None = None  # the [account NAME] of smail.ini being edited
 
 
 def e(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def _account_line(view: PageView, t: Callable[..., str]) -> str:
+    """Which [account NAME] of smail.ini the page edits (docs/settings.md 3a); none: [smail]."""
+    if view.account is None:
+        return ""
+    return f"<p><strong>{e(t('setup.editing_account', name=view.account))}</strong></p>"
 
 
 def _head(lang: Lang, title: str, nonce: str) -> str:
@@ -189,7 +197,7 @@ def render_page(view: PageView) -> bytes:
     base = f"/?k={e(view.key)}"
     body = (
         f"<body><header><h1>{e(t('setup.title'))}</h1>{_language_switch(view, t, base)}</header>"
-        f"<main><p>{e(t('setup.intro'))}</p>{_alerts(view, t)}"
+        f"<main><p>{e(t('setup.intro'))}</p>{_account_line(view, t)}{_alerts(view, t)}"
         f'<form id="setup" method="post" action="{base}&amp;lang={e(lang)}" '
         f'accept-charset="utf-8" autocomplete="off">'
         f'<input type="hidden" name="csrf" value="{e(view.csrf)}">'

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pysmail.config.accounts import token_file_name
 from pysmail.errors import ConfigError, OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
-from pysmail.setup.actions import TOKEN_FILE_NAME
 
 if TYPE_CHECKING:
     from pysmail.messages import Lang
@@ -34,8 +34,9 @@ def _newline() -> str:
     return "\r\n" if sys.platform == "win32" else "\n"
 
 
-def ini_bytes(session: Session, path: Path, token_file: str) -> bytes:
-    """smail.ini's new bytes: the old file's lines, line endings and encoding kept.
+def ini_bytes(session: Session, path: Path, token_file: str, account: str | None = None) -> bytes:
+    """smail.ini's new bytes: the old file's lines, line endings and encoding kept; the page's
+    keys in [smail], or in the sections of `account`.
 
     Raises: ConfigError(CONFIG, "config.unsafe_value"): a value (the password) holds a line
     break or another control character; nothing is written.
@@ -50,9 +51,12 @@ def ini_bytes(session: Session, path: Path, token_file: str) -> bytes:
         old, encoding = None, ""
     try:
         text = render_smail_ini(
-            session.draft, old, _newline(), password=session.password, token_file=token_file
+            session.draft, old, _newline(), password=session.password, token_file=token_file,
+            account=account,
+        )  # fmt: skip
+        values = smail_ini_values(
+            session.draft, password=session.password, token_file=token_file, account=account
         )
-        values = smail_ini_values(session.draft, password=session.password, token_file=token_file)
         return encode_ini(text, encoding or "utf-8", values)
     except UnsafeValue as exc:
         raise ConfigError(ErrCode.CONFIG, "config.unsafe_value", path=path, key=exc.key) from None
@@ -73,7 +77,7 @@ def _token_reference(session: Session, folder: Path) -> str | None:
     """oauth_token_file for smail.ini in `folder`: the new login's file beside it, or the token
     file that already exists (relative when beside it); None when there is none."""
     if session.login is not None:
-        return TOKEN_FILE_NAME
+        return token_file_name(session.account)
     if session.stored_token is not None:
         stored = session.stored_token
         return stored.name if stored.parent == folder else str(stored)
@@ -90,9 +94,10 @@ def save(session: Session, lang: Lang) -> list[Path]:
         raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
     written: list[Path] = []
     ini_path = folder / "smail.ini"
-    ini_data = ini_bytes(session, ini_path, token_ref or TOKEN_FILE_NAME)  # refused: no file
+    own_token = token_file_name(session.account)
+    ini_data = ini_bytes(session, ini_path, token_ref or own_token, session.account)  # or no file
     if session.login is not None and session.draft.uses_oauth:
-        token_path = folder / TOKEN_FILE_NAME
+        token_path = folder / own_token
         folder.mkdir(parents=True, exist_ok=True)
         write_token_file(session, token_path)
         session.stored_token, session.login = token_path, None
@@ -116,6 +121,6 @@ def save_for_page(session: Session, lang: Lang) -> tuple[tuple[str, ...], str]:
     folder = str(paths[0].parent)
     command = command_line(
         folder, str(session.cwd.absolute()), str(user_config_dir(env, home=home)),
-        sys.platform == "win32",
+        sys.platform == "win32", session.account,
     )  # fmt: skip
     return tuple(str(p) for p in paths), command

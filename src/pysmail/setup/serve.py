@@ -19,7 +19,7 @@ def setup(ctx: TokenContext, *, port: int | None, idle: float, browser: bool) ->
 
     with SetupServer(
         cwd=ctx.cwd, env=ctx.env, lang=ctx.lang, port=port, idle=idle * 60,
-        http=ctx.http,
+        http=ctx.http, account=ctx.account,
     ) as server:  # fmt: skip
         minutes = f"{idle:g}"
         ctx.out.line(ctx.text("setup.listening", url=server.url, minutes=minutes))

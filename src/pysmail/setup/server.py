@@ -66,6 +66,7 @@ class SetupServer:
         idle: float = DEFAULT_IDLE,
         http: HttpPort | None = None,
         clock: Callable[[], float] = time.monotonic,
+        account: str | None = None,
     ) -> None:
         import secrets
 
@@ -75,7 +76,7 @@ class SetupServer:
         self.idle = idle
         self.key = secrets.token_urlsafe(24)
         self.csrf = secrets.token_urlsafe(24)
-        self.session: Session = load_existing(cwd, env)
+        self.session: Session = load_existing(cwd, env, account)
         self.saved: tuple[str, ...] = ()
         self.command = ""
         self._http = http
@@ -271,6 +272,7 @@ class SetupServer:
             saved=self.saved,
             command=self.command,
             port_note=self.port_note,
+            account=s.account,
         )
         send(req, 200, render_page(view), nonce=nonce)
 

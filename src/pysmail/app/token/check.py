@@ -51,7 +51,7 @@ def _smtp_params(target: SmtpTarget, ctx: TokenContext, doc: TokenFile) -> tuple
         message=MessageSettings(recipients=("check@invalid",)),  # merge wants one; none is sent
     )
     try:
-        settings = load_settings(given, config, ctx.env, ctx.cwd)
+        settings = load_settings(given, config, ctx.env, ctx.cwd, ctx.account)
     except UsageError as exc:
         if exc.code is ErrCode.NO_SERVER:
             raise UsageError(ErrCode.NO_SERVER, "token.no_server") from exc
@@ -70,7 +70,8 @@ def check(file: str | None, target: SmtpTarget, ctx: TokenContext, *, debug: boo
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.session import SmtpParams
 
-    path = token_path(file, ctx)
+    config = str(ctx.cwd / target.config) if target.config else None
+    path = token_path(file, ctx, config=config)
     doc = load_token(path, ctx.out.scrubber)
     trace = _trace(ctx) if debug else None
     source = _token_source(path, doc, ctx, trace)

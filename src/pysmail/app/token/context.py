@@ -20,7 +20,8 @@ __all__ = ["TokenContext"]
 @record
 class TokenContext:
     """What every smail-token command shares: two outputs (stdout, stderr), the environment,
-    the folder, the language, stdin, whether to prompt, the browser and the HTTP port."""
+    the folder, the language, stdin, whether to prompt, the browser, the HTTP port and the
+    [account NAME] of smail.ini (--account)."""
 
     out: Output
     err: Output
@@ -31,6 +32,7 @@ class TokenContext:
     interactive: bool
     browser: Callable[[str], bool] | None
     http: HttpPort | None
+    account: str | None = None
 
     def text(self, msgid: str, **params: object) -> str:
         return text(msgid, self.lang, **params)

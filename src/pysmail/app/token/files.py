@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from pysmail.app.token.context import TokenContext
+    from pysmail.config.model import IniSettings
     from pysmail.oauth.http import HttpPort
     from pysmail.oauth.tokenfile import TokenFile
     from pysmail.redact import Scrubber
@@ -18,20 +19,26 @@ if TYPE_CHECKING:
 __all__ = ["app_only", "default_token_file", "http_port", "load_token", "stamp", "token_path"]
 
 
-def default_token_file(env: Mapping[str, str], cwd: Path, *, for_write: bool) -> Path:
-    """Where smail looks: smail.ini's oauth_token_file, else beside smail.ini; else the current
-    folder (where SmailRefreshToken writes it); else the user's settings folder."""
-    from pysmail.config.ini import read_ini
+def default_token_file(
+    env: Mapping[str, str],
+    cwd: Path,
+    *,
+    for_write: bool,
+    account: str | None = None,
+    config: str | None = None,
+) -> Path:
+    """Where smail looks: smail.ini's oauth_token_file (of `account`: docs/decisions.md D34),
+    else beside smail.ini; else the current folder (where SmailRefreshToken writes it); else
+    the user's settings folder. `config`: smail.ini named with --config.
+
+    Raises: ConfigError of choosing the account (config.accounts.ACCOUNT_MSGIDS; with
+    `account` any error of reading smail.ini): the file of another account is never guessed.
+    """
     from pysmail.config.model import OAUTH_TOKEN_FILE_NAME
-    from pysmail.config.paths import find_config
     from pysmail.fs.userdirs import user_config_dir
 
     home = Path(env["HOME"]) if env.get("HOME") else None
-    try:
-        ini_path = find_config(None, env, cwd, home=home)
-        ini = read_ini(ini_path) if ini_path is not None else None
-    except SmailError:
-        ini_path, ini = None, None
+    ini, ini_path = _settings_file(env, cwd, account, config)
     if ini is not None and ini.oauth_token_file is not None:
         return ini.oauth_token_file
     if ini_path is not None:
@@ -42,10 +49,37 @@ def default_token_file(env: Mapping[str, str], cwd: Path, *, for_write: bool) ->
     return user_config_dir(env, home=home) / OAUTH_TOKEN_FILE_NAME
 
 
-def token_path(given: str | None, ctx: TokenContext, *, for_write: bool = False) -> Path:
+def _settings_file(
+    env: Mapping[str, str], cwd: Path, account: str | None, config: str | None
+) -> tuple[IniSettings | None, Path | None]:
+    """(smail.ini as read, its path): (None, path) when it cannot be read, (None, None) when
+    there is none. Raises as default_token_file."""
+    from pysmail.app.settings import home, load_ini
+    from pysmail.config.accounts import ACCOUNT_MSGIDS
+    from pysmail.config.paths import find_config
+
+    try:
+        ini = load_ini(config, env, cwd, account)
+    except SmailError as exc:
+        if account is not None or exc.msgid in ACCOUNT_MSGIDS:
+            raise
+        ini = None
+    if ini is not None:
+        return ini, ini.path
+    try:
+        return None, find_config(config, env, cwd, home=home(env))
+    except SmailError:
+        return None, None
+
+
+def token_path(
+    given: str | None, ctx: TokenContext, *, for_write: bool = False, config: str | None = None
+) -> Path:
     if given:
         return ctx.cwd / given
-    return default_token_file(ctx.env, ctx.cwd, for_write=for_write)
+    return default_token_file(
+        ctx.env, ctx.cwd, for_write=for_write, account=ctx.account, config=config
+    )
 
 
 def load_token(path: Path, scrubber: Scrubber, *, resolve: bool = True) -> TokenFile:
