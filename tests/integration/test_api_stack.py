@@ -242,6 +242,28 @@ def test_a_compat32_message_as_email_mime_makes_it(empty: Stack) -> None:
         assert [p.get_filename() for p in got.iter_attachments()] == ["見積書.pdf"]
 
 
+def test_two_accounts_of_one_file(empty: Stack, tmp_path: Path) -> None:
+    """[smail] logs in as alice, [account bob] (inheriting the server) as bob: each account's
+    messages go with its own login (Dovecot's log) and its own sender."""
+    stack = empty
+    ini = _ini(stack, tmp_path, f"\n[account bob]\nuser = {BOB}\npassword = {stack.users[BOB]}\n")
+    since = _log(stack).stat().st_size
+    mine = pysmail.send(
+        pysmail.Message(to=ALICE, subject="as alice", text="x"),
+        account=pysmail.Account.from_file(ini),
+    )
+    shared = pysmail.Account.from_file(ini, name="bob")
+    assert (shared.host, shared.user, shared.sender) == (stack.host, BOB, BOB)
+    theirs = pysmail.send(pysmail.Message(to=ALICE, subject="as bob", text="x"), account=shared)
+    got = {str(m["Subject"]): m for m in map(_parse, stack.fetch(ALICE, expect=2))}
+    assert got["as alice"]["From"] == ALICE and got["as alice"]["Message-ID"] == mine.message_id
+    assert got["as bob"]["From"] == BOB and got["as bob"]["Message-ID"] == theirs.message_id
+    deadline = time.monotonic() + 10
+    while not _logins(stack, since, BOB) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the log process may write a moment later
+    assert len(_logins(stack, since, ALICE)) == len(_logins(stack, since, BOB)) == 1
+
+
 # -- the READMEs' "Use from Python", run as written (only example.com -> example.test, the
 # stack's own users) --------------------------------------------------------------------------
 

@@ -63,3 +63,18 @@ def test_from_file_by_account_name(tmp_path: Path) -> None:
     account = pysmail.Account.from_file(_ini(tmp_path), name="shared")
     assert (account.host, account.user) == ("shared.example.test", "team@example.test")
     assert account.port == 587  # inherited from [smail]
+    assert account.sender == "team@example.test"
+
+
+def test_an_unknown_account_names_those_that_exist(tmp_path: Path) -> None:
+    with pytest.raises(pysmail.ConfigError) as info:
+        pysmail.Account.from_file(_ini(tmp_path), name="nosuch")
+    assert info.value.err_code == 27
+    assert "nosuch" in str(info.value) and "shared" in str(info.value)
+
+
+def test_default_account_is_used_without_a_name(tmp_path: Path) -> None:
+    path = _ini(tmp_path)
+    path.write_text(INI.replace("[smail]\n", "[smail]\ndefault_account = shared\n"), "utf-8")
+    assert pysmail.Account.from_file(path).host == "shared.example.test"
+    assert pysmail.Account.from_file(path, name="").host == "mail.example.test"  # [smail] alone

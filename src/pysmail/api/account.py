@@ -94,15 +94,17 @@ class Account:
         cls, path: str | os.PathLike[str] | None = None, *, name: str | None = None
     ) -> Account:
         """The account of smail.ini: `path`, else where `smail` looks (SMAIL_CONFIG, the
-        current folder, the user's settings folder). `name`: its [account NAME] section."""
+        current folder, the user's settings folder). `name`: its [account NAME] section over
+        [smail], as `smail --account NAME`; None: `default_account`, else [smail].
+
+        Raises: ConfigError ERR-0027 for an account the file does not have (the message names
+        those it has) or an account without a settings file; UsageError ERR-0012 when no
+        server is set (no settings file at all)."""
         from pysmail.app.settings import load_ini
 
         env, cwd = os.environ, Path.cwd()
         config = os.fspath(path) if path is not None else None
-        if name is None:
-            ini = load_ini(config, env, cwd)
-        else:
-            ini = load_ini(config, env, cwd, account=name)
+        ini = load_ini(config, env, cwd, account=name)
         account = cls.__new__(cls)
         account._setup(ini, env, cwd)
         return account

@@ -70,10 +70,12 @@ class HeldDelivery:
         try:
             scheduler.run()
         except KeyboardInterrupt as exc:  # say which messages may have been delivered
-            conn = scheduler.conn
+            maybe = scheduler.maybe_sent()
+            conn, scheduler.conn = scheduler.conn, None
             if conn is not None:
                 conn.alive = False  # hang up: no QUIT to wait for after Ctrl+C
-            raise Interrupted(scheduler.maybe_sent()) from exc
+                conn.close()
+            raise Interrupted(maybe) from exc
         finally:
             scheduler.report()
             scheduler.next_job, scheduler.on_result = _no_job, _no_result
