@@ -1,9 +1,10 @@
 #!/bin/sh
 # Install what the test suite needs on Debian/Ubuntu (CI: Debian 12, as root, no systemd/init):
 # the real mail stack of scripts/stack.py (Dovecot, Postfix, openssl), msmtp and swaks as peer
-# clients, the test OAuth server (Node.js + `npm ci` of scripts/stack/oidc: oidc-provider), then
-# pysmail itself with its test extras into .venv (scripts/test runs .venv/bin/python; Debian's own
-# python3 refuses pip installs, PEP 668). Idempotent: safe to run again.
+# clients, s-nail and git send-email as callers of smail-sendmail, the test OAuth server
+# (Node.js + `npm ci` of scripts/stack/oidc: oidc-provider), then pysmail itself with its test
+# extras into .venv (scripts/test runs .venv/bin/python; Debian's own python3 refuses pip
+# installs, PEP 668). Idempotent: safe to run again.
 #
 #   sh scripts/install-test-deps.sh        # as root, or with sudo available
 set -eu
@@ -16,6 +17,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 PACKAGES="dovecot-core dovecot-submissiond dovecot-pop3d dovecot-lmtpd postfix msmtp swaks openssl tinyproxy dante-server"
+# real callers of smail-sendmail (tests/cli/test_sendmail.py): mailx, and git send-email
+# (git-email's Mail::Address is in libmailtools-perl, only a Recommends)
+PACKAGES="$PACKAGES s-nail git-email libmailtools-perl"
 PACKAGES="$PACKAGES chromium"  # tests/browser: Playwright drives /usr/bin/chromium
 # man -l checks the generated man pages; zsh runs the completion tests; swaks needs Net::SSLeay for TLS
 PACKAGES="$PACKAGES man-db groff-base zsh libnet-ssleay-perl"

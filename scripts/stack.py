@@ -18,7 +18,9 @@ introspection (XOAUTH2, OAUTHBEARER). Everything listens on loopback only:
     Node     127.0.0.1: oidc (issuer http://127.0.0.1:PORT; clients mailcli, mailcli-post,
              mailcli-short, mailcli-public, dovecot; secrets generated per run; and
              mailcli-jwt: app-only with private_key_jwt, its RSA key and self-signed
-             certificate made per run in RUN/client-cert, the key mode 0600)
+             certificate made per run in RUN/client-cert, the key mode 0600). App-only
+             tokens act for the mailboxes APP_GRANTS gives their client (Dovecot's second
+             oauth2 passdb, dovecot-oauth2-app.conf.ext), as Exchange Online's grant does
 
 `start` writes RUN/stack.json (host, mismatch_host, ports, cafile, users, oidc issuer and client
 secrets, pids; mode 0600) and returns once every service greets; it always starts afresh
@@ -79,6 +81,14 @@ SHORT_AT_TTL = 4
 # private_key_jwt (RFC 7523 2.2), client credentials only: the server knows the public key of a
 # per-run certificate (RUN/client-cert), as a Microsoft app registration holds a certificate.
 JWT_CLIENT = "mailcli-jwt"
+# App-only grants, as Exchange Online holds them for an application (SMTP.SendAsApp and the
+# service principal's permission on each mailbox): the mailboxes a client's client-credentials
+# tokens may act for. A client not listed (mailcli-post, mailcli-short) has no grant: Dovecot
+# answers its token 454, as Exchange would refuse it.
+APP_GRANTS: dict[str, tuple[str, ...]] = {
+    "mailcli": ("alice@example.test",),
+    JWT_CLIENT: ("alice@example.test", "carol@example.test"),
+}
 LOG_NAMES = ("dovecot.log", "dovecot.out", "postfix.log", "postfix.out", "oidc.out")
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
@@ -280,6 +290,7 @@ def _write_oidc_config(run: Path, port: int) -> dict[str, Any]:
         "clients": {cid: secret for cid, secret in clients.items() if secret is not None},
         # only the certificate (public): the server never sees the key
         "jwt_clients": {JWT_CLIENT: {"certificate": jwt_client["certificate"]}},
+        "app_grants": {cid: list(boxes) for cid, boxes in APP_GRANTS.items()},
     }
     folder = run / "oidc"
     folder.mkdir(mode=0o700)
@@ -293,6 +304,7 @@ def _write_oidc_config(run: Path, port: int) -> dict[str, Any]:
         "short_at_ttl": SHORT_AT_TTL,
         "clients": clients,
         "jwt_client": jwt_client,
+        "app_grants": {cid: list(boxes) for cid, boxes in APP_GRANTS.items()},
         "config": str(path),
     }
 
@@ -332,15 +344,17 @@ def _write_configs(run: Path, ports: dict[str, int], oidc: dict[str, Any]) -> No
     passwd = dove / "users.passwd"
     passwd.write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in USERS.items()))
     grp.getgrnam("dovecot")  # fail early with KeyError if Dovecot is not installed properly
-    oauth2 = dove / "dovecot-oauth2.conf.ext"
-    text = _render(
-        "dovecot-oauth2.conf.ext.tmpl",
-        {**values, "DOVECOT_CLIENT_SECRET": oidc["clients"]["dovecot"]},
-    )
-    with os.fdopen(os.open(oauth2, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
-        out.write(text)  # never readable by others, not even for a moment
+    private_files = [passwd]
+    for name in ("dovecot-oauth2.conf.ext", "dovecot-oauth2-app.conf.ext"):
+        oauth2 = dove / name
+        text = _render(
+            f"{name}.tmpl", {**values, "DOVECOT_CLIENT_SECRET": oidc["clients"]["dovecot"]}
+        )
+        with os.fdopen(os.open(oauth2, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(text)  # never readable by others, not even for a moment
+        private_files.append(oauth2)
     # Read by the Dovecot auth process (group dovecot); never world-readable (pitfall 13).
-    for private in (passwd, oauth2):
+    for private in private_files:
         os.chmod(private, 0o640)
         _chown(private, "root", "dovecot")
 

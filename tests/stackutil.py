@@ -30,6 +30,11 @@ The TEST-ONLY OAuth 2.0 authorization server (oidc-provider, scripts/stack/oidc/
                           thumbprint (as Microsoft does)
     stack.client_certificate  its certificate (PEM, 0644)   stack.client_key  its key (PEM, 0600)
     stack.client_pem      certificate + key in one PEM (0600)
+    stack.app_grants      {"mailcli": ["alice@example.test"], "mailcli-jwt": [alice, carol]}:
+                          the mailboxes each client's client-credentials tokens may act for
+                          (Exchange: SMTP.SendAsApp + the mailbox permission). Dovecot lets such
+                          a token in only as one of them (535 otherwise); a client not listed
+                          has no grant and its token gets 454 (no user at all)
     stack.issue_tokens(user, client_id="mailcli", scope="openid offline_access email",
                        redirect_uri=None) -> dict     a real token response (access_token,
                           refresh_token, id_token, expires_in, scope, token_type) from the
@@ -184,6 +189,7 @@ class Stack:
     client_certificate: str = ""
     client_key: str = ""
     client_pem: str = ""
+    app_grants: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, run_dir: str | Path) -> Stack:
@@ -212,6 +218,7 @@ class Stack:
             client_certificate=jwt.get("certificate", ""),
             client_key=jwt.get("private_key", ""),
             client_pem=jwt.get("pem", ""),
+            app_grants=dict(info["oidc"].get("app_grants", {})),
         )
 
     def ssl_context(self) -> ssl.SSLContext:

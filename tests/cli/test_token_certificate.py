@@ -18,10 +18,22 @@ from pathlib import Path
 
 import pytest
 
-from cli.util import ALICE, Result, forbidden, run_main, run_token, write_ini
+from cli.util import (
+    ALICE,
+    BOB,
+    Result,
+    fetch_one,
+    forbidden,
+    marker,
+    run_main,
+    run_token,
+    write_ini,
+)
 from stackutil import Stack
 
 pytestmark = pytest.mark.stack
+
+CAROL = "carol@example.test"
 
 
 token = run_token
@@ -57,12 +69,15 @@ def _clean(runs: Iterable[object], secrets: Iterable[str]) -> None:
                 assert form not in text, f"secret leaked ({form[:5]}...)"
 
 
-def _smail_ini(stack: Stack, folder: Path) -> None:
-    write_ini(
-        folder,
+def _ini_text(stack: Stack, sender: str) -> str:
+    return (
         f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
-        f"cafile = {stack.cafile}\nauth = OAUTH-XOAUTH2\nfrom = {ALICE}\n",
+        f"cafile = {stack.cafile}\nauth = OAUTH-XOAUTH2\nfrom = {sender}\n"
     )
+
+
+def _smail_ini(stack: Stack, folder: Path) -> None:
+    write_ini(folder, _ini_text(stack, ALICE))
 
 
 def test_certificate_login_access_token_status_and_smail(stack: Stack, tmp_path: Path) -> None:
@@ -95,21 +110,56 @@ def test_certificate_login_access_token_status_and_smail(stack: Stack, tmp_path:
     assert "none (app-only)" in status.out and "the certificate's expiry applies" in status.out
     assert f"SHA-1 thumbprint {thumbprint}, valid until" in status.out
 
-    # smail-token check and smail take it as the secret-based app-only file: Dovecot refuses
-    # a token without a user with 454 (Exchange would take it with SMTP.SendAsApp)
+    # smail-token check and smail take it as the secret-based app-only file: the stack grants
+    # mailcli-jwt's application alice's mailbox (as Exchange does with SMTP.SendAsApp and the
+    # mailbox permission), so the send is delivered and read back over POP3
+    assert ALICE in stack.app_grants[stack.jwt_client]
     _smail_ini(stack, tmp_path)
     check = token(["check"], tmp_path)
-    assert check.code == 29, check.out + check.err
-    assert "did not accept the app-only token" in check.err and "454" in check.err
+    assert check.code == 0, check.out + check.err
     stack.reset_token_stats()
-    sent = run_main(["-sapp-only", "-Tx", ALICE, "-d"], tmp_path)
-    assert sent.code == 29, sent.out
-    assert "[Try get access token from" in sent.out and "Traceback" not in sent.out
-    requests = stack.token_requests()
-    assert requests and all(r["client_auth"] == "private_key_jwt" for r in requests)
-    assert all(r["grant_type"] == "client_credentials" and r["status"] == 200 for r in requests)
+    mark = marker("app-only-certificate")
+    sent = run_main(["-s" + mark, "-Tsigned by a certificate", BOB, "-d"], tmp_path)
+    assert sent.code == 0, sent.out
+    assert "[Try get access token from" in sent.out and "Recv: 235" in sent.out
+    assert [(r["grant_type"], r["client_auth"], r["status"]) for r in stack.token_requests()] == [
+        ("client_credentials", "private_key_jwt", 200)
+    ]
+    assert "signed by a certificate" in fetch_one(stack, BOB, mark).get_content()
     _clean([login, fresh, status, check, sent], _key_texts(stack.client_key))
     _clean([login, status, check, sent], [fresh.out.strip()])  # printed on purpose by fresh only
+
+
+def test_certificate_app_only_pop_before_smtp_and_a_second_mailbox(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """One application, two granted mailboxes (alice, carol): carol's send goes through POP
+    before SMTP with the same app-only token (Exchange: POP.AccessAsApp beside SMTP.SendAsApp,
+    one token for both), then SMTP; bob, not granted, is refused at POP3 already."""
+    assert CAROL in stack.app_grants[stack.jwt_client]
+    login = _login(stack, tmp_path, stack.client_pem)
+    assert login.code == 0, login.err
+    path = tmp_path / "smail_refreshtoken.ini"
+    path.write_text(path.read_text().replace(f"UserID={ALICE}", f"UserID={CAROL}"))
+    pop = (
+        f"[pop_before_smtp]\nenabled = yes\nserver = {stack.host}\nport = {stack.pop3}\n"
+        "tls = stls\n"
+    )
+    write_ini(tmp_path, _ini_text(stack, CAROL) + pop + f"user = {CAROL}\n")
+    stack.reset_token_stats()
+    mark = marker("app-only-pop")
+    sent = run_main(["-s" + mark, "-Tx", BOB, "-d"], tmp_path)
+    assert sent.code == 0, sent.out
+    assert "AUTH XOAUTH2" in sent.out and "+OK" in sent.out and "Recv: 235" in sent.out
+    assert stack.token_request_count(grant_type="client_credentials") == 1  # one for both
+    assert fetch_one(stack, BOB, mark)["From"] == CAROL
+    # bob's mailbox is not granted: POP3 refuses the token (ERR-0022, the POP login)
+    path.write_text(path.read_text().replace(f"UserID={CAROL}", f"UserID={BOB}"))
+    write_ini(tmp_path, _ini_text(stack, BOB) + pop + f"user = {BOB}\n")
+    refused = run_main(["-s" + mark, "-Tx", ALICE], tmp_path)
+    assert refused.code == 22, refused.out
+    assert "Traceback" not in refused.out
+    _clean([login, sent, refused], _key_texts(stack.client_key))
 
 
 def test_certificate_and_key_in_separate_files(stack: Stack, tmp_path: Path) -> None:

@@ -13,7 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from cli.util import ALICE, Result, forbidden, run_main, run_token, write_ini
+from cli.util import (
+    ALICE,
+    BOB,
+    Result,
+    assert_not_delivered,
+    fetch_one,
+    forbidden,
+    marker,
+    run_main,
+    run_token,
+    write_ini,
+)
 from pysmail.oauth.tokenfile import read_token_file
 from stackutil import Stack
 
@@ -163,32 +174,93 @@ def test_access_token_for_other_programs(stack: Stack, tmp_path: Path) -> None:
     assert plain.err == "" and blob.err == ""
 
 
-def test_app_only_login_check_gets_454(stack: Stack, tmp_path: Path) -> None:
-    secret = stack.oidc_clients["mailcli"]
-    login = token(
+def _app_only_login(stack: Stack, folder: Path, client: str, user: str) -> Result:
+    secret = stack.oidc_clients[client]
+    return token(
         ["login", "--app-only", "--provider", "generic", "--issuer", stack.oidc_issuer,
-         "--user", ALICE, "--client-id", "mailcli"], tmp_path, secret,
+         "--user", user, "--client-id", client], folder, secret,
     )  # fmt: skip
+
+
+def test_app_only_send_for_a_granted_mailbox_is_delivered(stack: Stack, tmp_path: Path) -> None:
+    """The stack grants mailcli's application alice's mailbox (Exchange: SMTP.SendAsApp and
+    Add-MailboxPermission): check passes, smail sends as alice, bob reads it over POP3."""
+    assert stack.app_grants["mailcli"] == [ALICE]
+    secret = stack.oidc_clients["mailcli"] or ""
+    login = _app_only_login(stack, tmp_path, "mailcli", ALICE)
     assert login.code == 0, login.err
     assert "App-only settings" in login.out
-    path = tmp_path / "smail_refreshtoken.ini"
-    text = path.read_text()
+    text = (tmp_path / "smail_refreshtoken.ini").read_text()
     assert "Grant=client_credentials" in text and "RefreshToken=\n" in text
     _smail_ini(stack, tmp_path)
     status = token(["status"], tmp_path)
     assert "none (app-only)" in status.out
     check = token(["check"], tmp_path)
+    assert check.code == 0, check.out + check.err
+    assert "XOAUTH2" in check.out and ALICE in check.out
+    stack.reset_token_stats()
+    mark = marker("app-only-secret")
+    sent = run_main(["-s" + mark, "-Tapp-only body", BOB, "-d"], tmp_path)
+    assert sent.code == 0, sent.out
+    assert "[Try get access token from" in sent.out and "Recv: 235" in sent.out
+    assert stack.token_request_count(grant_type="client_credentials") == 1
+    got = fetch_one(stack, BOB, mark)
+    assert got["From"] == ALICE and "app-only body" in got.get_content()
+    _clean([login, status, check, sent], [secret])
+
+
+def test_app_only_send_for_a_mailbox_not_granted_names_the_grant(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """bob's mailbox is not granted to mailcli: 535 from the server, ERR-0025 saying which
+    permission the application lacks (Exchange: 535 5.7.3, the same fix)."""
+    assert BOB not in stack.app_grants["mailcli"]
+    secret = stack.oidc_clients["mailcli"] or ""
+    assert _app_only_login(stack, tmp_path, "mailcli", BOB).code == 0
+    write_ini(
+        tmp_path,
+        f"[smail]\nserver = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+        f"cafile = {stack.cafile}\nauth = OAUTH-XOAUTH2\nfrom = {BOB}\n",
+    )
+    check = token(["check"], tmp_path)
+    assert check.code == 25, check.out + check.err
+    assert f"refused the app-only token for the mailbox {BOB}" in check.err
+    assert f"Add-MailboxPermission -Identity {BOB}" in check.err
+    assert "SMTP.SendAsApp" in check.err and "535" in check.err
+    mark = marker("app-only-not-granted")
+    sent = run_main(["-s" + mark, "-Tx", ALICE], tmp_path)
+    assert sent.code == 25, sent.out
+    assert sent.out.startswith("ERR-0025:") and "Traceback" not in sent.out
+    assert f"Add-MailboxPermission -Identity {BOB}" in sent.out
+    ja = run_main(["-s" + mark, "-Tx", ALICE, "--lang", "ja"], tmp_path)
+    assert ja.code == 25 and "許可されたメールボックス" in ja.out
+    assert "mailbox-not-granted-to-this-application" in stack.log_text()  # Dovecot's reason
+    assert_not_delivered(stack, [ALICE], [mark])
+    _clean([check, sent, ja], [secret])
+
+
+def test_app_only_without_any_grant_gets_454(stack: Stack, tmp_path: Path) -> None:
+    """mailcli-post's application holds no mailbox at all: its token names no user and Dovecot
+    answers 454 4.7.0 (pitfall 10): exit 29, the grant named as the likely cause."""
+    assert "mailcli-post" not in stack.app_grants
+    secret = stack.oidc_clients["mailcli-post"] or ""
+    login = _app_only_login(stack, tmp_path, "mailcli-post", ALICE)
+    assert login.code == 0, login.err
+    _smail_ini(stack, tmp_path)
+    check = token(["check"], tmp_path)
     assert check.code == 29, check.out + check.err  # Dovecot: 454 4.7.0 (token without a user)
-    assert "did not accept the app-only token" in check.err
+    assert "answered the app-only token for" in check.err and "temporary failure" in check.err
     assert "SMTP.SendAsApp" in check.err and "454" in check.err
     fresh = token(["access-token"], tmp_path)
     assert fresh.code == 0 and stack.introspect(fresh.out.strip())["active"] is True
     # smail itself takes app-only files: a client-credentials token per need, no refresh token
+    stack.reset_token_stats()
     sent = run_main(["-sapp-only", "-Tx", ALICE, "-d"], tmp_path)
     assert sent.code == 29, sent.out  # the same 454 from Dovecot, through smail
     assert "[Try get access token from" in sent.out and "Traceback" not in sent.out
+    assert "Add-MailboxPermission" in sent.out
     assert stack.token_request_count(grant_type="client_credentials") >= 1
-    _clean([login, status, check, sent], [secret or ""])
+    _clean([login, check, sent], [secret])
 
 
 def test_bad_secret_app_only_invalid_client(stack: Stack, tmp_path: Path) -> None:

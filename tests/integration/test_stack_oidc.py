@@ -189,12 +189,47 @@ def test_revoked_token_gets_json_error_then_535(stack: Stack) -> None:
 
 
 def test_client_credentials_token_has_no_user_454(stack: Stack) -> None:
-    """No `sub`: Dovecot answers 454 temporary failure, not 535 (pitfall 10)."""
-    status, tokens = stack.token_request("mailcli", {"grant_type": "client_credentials"})
+    """A client without a grant: its token names no mailbox and no `sub`, and Dovecot answers
+    454 temporary failure, not 535 (pitfall 10)."""
+    assert "mailcli-post" not in stack.app_grants
+    status, tokens = stack.token_request("mailcli-post", {"grant_type": "client_credentials"})
     assert status == 200, tokens
+    assert "mailboxes" not in stack.introspect(tokens["access_token"])
     with _smtp_tls(stack) as smtp:
         code, reply = _xoauth2_two_step(smtp, ALICE, tokens["access_token"])
     assert code == 454, reply
+
+
+def test_client_credentials_token_acts_for_granted_mailboxes_only(stack: Stack) -> None:
+    """Exchange's app-only model: the application may log in as a mailbox it was granted
+    (XOAUTH2, OAUTHBEARER, POP3), and as no other; the introspection answer names the grant."""
+    status, tokens = stack.token_request("mailcli", {"grant_type": "client_credentials"})
+    assert status == 200, tokens
+    token = tokens["access_token"]
+    facts = stack.introspect(token)
+    assert facts["mailboxes"] == ",".join(stack.app_grants["mailcli"]) == ALICE
+    assert facts["sub"] == "app:mailcli" and "username" not in facts
+    with _smtp_tls(stack) as smtp:
+        assert _xoauth2_two_step(smtp, ALICE, token)[0] == 235
+        _send(smtp, "app-only " + uuid.uuid4().hex)
+    with _smtp_tls(stack) as smtp:
+        code, reply = smtp.docmd(
+            "AUTH", "OAUTHBEARER " + _oauthbearer(ALICE, token, stack.host, stack.submission)
+        )
+        assert code == 235, reply
+    with _smtp_tls(stack) as smtp:
+        code, reply = _xoauth2_two_step(smtp, BOB, token)
+        assert code == 334 and _challenge(reply) == XOAUTH2_401
+        assert smtp.docmd("")[0] == 535  # not granted: refused, not a temporary failure
+    assert "mailbox-not-granted-to-this-application" in stack.log_text()
+    pop = poplib.POP3(stack.host, stack.pop3, timeout=10)
+    try:
+        pop.stls(context=stack.ssl_context())
+        reply = pop._shortcmd("AUTH XOAUTH2 " + _xoauth2(ALICE, token))  # type: ignore[attr-defined]
+        assert reply.startswith(b"+OK"), reply
+    finally:
+        pop.quit()
+    stack.clear(BOB)
 
 
 # --------------------------------------------------------------------------- tokens

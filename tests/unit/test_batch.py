@@ -525,6 +525,24 @@ def test_gate_failure_fails_only_that_message() -> None:
     assert results[2].error is not None and server.delivered == [1, 3]
 
 
+@pytest.mark.usefixtures("idling")
+def test_the_gate_decides_after_the_message_before_is_answered() -> None:
+    """Pacing counts a message from the server's reply: when the gate is asked about a
+    message, every earlier one has been reported (no pipelining across a paced run)."""
+    server = FakeServer()
+    results: list[Result] = []
+    seen_at_gate: list[list[int]] = []
+
+    def gate(job: Job) -> None:
+        seen_at_gate.append([r.job.tag for r in results])
+
+    jobs = iter([Job(n, "s@x", (f"r{n}@x",), lambda: [b"m\r\n"]) for n in range(1, 5)])
+    deliver(lambda: next(jobs, None), server.connect, results.append,  # type: ignore[arg-type]
+            gate=gate, sleep=lambda _s: None)  # fmt: skip
+    assert seen_at_gate == [[], [1], [1, 2], [1, 2, 3]]
+    assert server.delivered == [1, 2, 3, 4]
+
+
 def test_composed_bytes_match_compose_bytes() -> None:
     rows = read_rows(b"to,name\na@x.test,Ann\n", "l.csv")
     [p] = plan_rows(rows, "l.csv", _base(), _templates())

@@ -64,7 +64,8 @@ def test_given_encoding_wrong() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["no-such-codec", "base64", "rot13", "punycode", "undefined", "unicode_escape", "idna"]
+    "name",
+    ["no-such-codec", "base64", "rot13", "punycode", "undefined", "unicode_escape", "idna", "\x00"],
 )
 def test_unknown_encoding(name: str) -> None:
     with pytest.raises(UsageError) as info:

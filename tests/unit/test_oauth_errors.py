@@ -167,3 +167,30 @@ def test_nothing_to_add() -> None:
     assert explain_auth_failure(temp, user="u", token="t") is None
     odd = _auth_error("504 5.5.4 Unrecognized authentication type")
     assert explain_auth_failure(odd, user="u", token=None) is None
+
+
+@pytest.mark.parametrize(
+    ("error", "msgid"),
+    [
+        (AuthError(ErrCode.AUTH_FAILED, "smtp.auth_failed", reply="535 5.7.3 Authentication "
+                   "unsuccessful", host="smtp.office365.com"), "oauth.app_only_not_granted"),
+        (AuthError(ErrCode.TEMPORARY, "smtp.auth_temporary", reply="454 4.7.0 Temporary "
+                   "authentication failure.", host="h"), "oauth.app_only_no_mailbox"),
+        (AuthError(ErrCode.AUTH_FAILED, "smtp.auth_failed", reply="535 5.7.139 Authentication "
+                   "unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+                   host="h"), "oauth.smtp_auth_disabled"),
+        (AuthError(ErrCode.AUTH_UNAVAILABLE, "smtp.auth_refused", reply="504 5.5.4 no",
+                   host="h"), None),
+    ],
+)  # fmt: skip
+def test_app_only_refusals_name_the_grant(error: AuthError, msgid: str | None) -> None:
+    """An app-only token refused: 535 (Exchange's 5.7.3) -> the mailbox is not granted to the
+    application; 454 -> no grant at all (or a real temporary failure); both name the fix."""
+    better = explain_auth_failure(error, user="box@contoso.example", token="t", app_only=True)
+    assert (better.msgid if better is not None else None) == msgid
+    if better is not None:
+        assert better.code is error.code and better.reply == error.reply
+        text = format_error(better, "en") + format_error(better, "ja")
+        if msgid != "oauth.smtp_auth_disabled":
+            assert "Add-MailboxPermission -Identity box@contoso.example" in text
+            assert "SMTP.SendAsApp" in text

@@ -34,6 +34,7 @@ envelopes = st.builds(
     created=st.floats(allow_nan=False, allow_infinity=False),
     message_id=st.none() | st.text(),
     smtputf8=st.booleans(),
+    eight_bit=st.booleans(),
 )
 
 
@@ -60,7 +61,12 @@ def test_file_round_trip(tmp_path: Path, envelope: Envelope, chunks: list[bytes]
     if want_id is None:
         want_id = outbox.find_message_id(b"".join(chunks))
     assert got == Envelope(
-        envelope.sender, envelope.recipients, envelope.created, want_id, envelope.smtputf8
+        envelope.sender,
+        envelope.recipients,
+        envelope.created,
+        want_id,
+        envelope.smtputf8,
+        envelope.eight_bit,
     )
     assert data == b"".join(chunks)
     path.unlink()

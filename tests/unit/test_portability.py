@@ -127,6 +127,27 @@ def test_retry_shared_raises_at_once_elsewhere_and_for_other_errors() -> None:
     assert len(calls) == 1 and naps == []
 
 
+def test_which_windows_errors_mean_another_process_has_the_file() -> None:
+    # recorded winerror values of MoveFileEx/DeleteFile against a file held open elsewhere
+    # (errno 0: on Linux an OSError with errno 13 would be a PermissionError by itself)
+    assert atomic.shared_file_busy(_oserror(0, 5))  # ERROR_ACCESS_DENIED
+    assert atomic.shared_file_busy(_oserror(0, 32))  # ERROR_SHARING_VIOLATION
+    assert atomic.shared_file_busy(_oserror(0, 33))  # ERROR_LOCK_VIOLATION
+    assert atomic.shared_file_busy(PermissionError(errno.EACCES, "denied"))
+    assert not atomic.shared_file_busy(_oserror(0, 2))  # ERROR_FILE_NOT_FOUND
+    assert not atomic.shared_file_busy(_oserror(errno.EXDEV))  # another drive: no retry helps
+    naps: list[float] = []
+    calls: list[int] = []
+
+    def held_then_free() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise _oserror(0, 32)
+
+    atomic.retry_shared(held_then_free, windows=True, sleep=naps.append)
+    assert len(calls) == 2 and len(naps) == 1
+
+
 @pytest.fixture
 def as_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     """retry_shared behaves as on Windows (without sleeping) for the outbox."""
@@ -225,7 +246,11 @@ class _FakeMsvcrt(types.ModuleType):
 def windows_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[_FakeMsvcrt]:
     fake = _FakeMsvcrt()
     monkeypatch.setitem(sys.modules, "msvcrt", fake)
-    namespace: dict[str, Any] = {"os": os, "__name__": "lock_win32"}
+    namespace: dict[str, Any] = {
+        "os": os,
+        "__name__": "lock_win32",
+        "windows_lock_busy": oslock.windows_lock_busy,
+    }
     exec(compile(_windows_block(SRC / "fs" / "oslock.py"), "oslock.py", "exec"), namespace)
     for name in ("try_lock", "unlock", "is_busy"):
         monkeypatch.setattr(oslock, name, namespace[name])
@@ -262,10 +287,32 @@ def test_the_windows_lock_seeks_to_byte_zero_first(
 
 
 def test_the_windows_busy_errors(windows_lock: _FakeMsvcrt) -> None:
-    # _locking: EACCES when LK_NBLCK finds the bytes locked, EDEADLOCK after LK_LOCK's 10 tries
-    assert oslock.is_busy(OSError(errno.EACCES, "locked"))
-    assert oslock.is_busy(OSError(errno.EDEADLK, "deadlock"))
-    assert not oslock.is_busy(OSError(errno.EBADF, "bad fd"))
+    # _locking: EACCES when LK_NBLCK finds the bytes locked, EDEADLOCK after LK_LOCK's 10 tries;
+    # the numbers are the MSVC runtime's (recorded), not this OS's errno module
+    assert oslock.is_busy(OSError(13, "Permission denied"))  # EACCES
+    assert oslock.is_busy(OSError(36, "Resource deadlock avoided"))  # EDEADLOCK on Windows
+    assert not oslock.is_busy(OSError(9, "bad fd"))  # EBADF
+    assert not oslock.is_busy(OSError(35, "x"))  # Linux's EDEADLK: not a Windows value
+    assert not oslock.windows_lock_busy(None)
+
+
+# --- acl: the pieces of a security descriptor fs.winacl asks for -------------------------------
+
+
+def test_the_private_descriptor_and_the_acl_size() -> None:
+    from pysmail.fs.acl import acl_size, private_sddl
+
+    sid = "S-1-5-21-1004336348-1177238915-682003330-1001"  # a recorded user SID
+    # protected DACL (no inheritance), one ACE: allow, full file access, that user only
+    assert private_sddl(sid) == f"D:P(A;;FA;;;{sid})"
+    with pytest.raises(ValueError):
+        private_sddl("")  # an empty SID would make "for nobody" unreadable, never silently
+    # a recorded ACL header: revision 2, AclSize 0x001c (28), AceCount 1
+    assert acl_size(bytes.fromhex("02001c0001000000")) == 28
+    with pytest.raises(ValueError):
+        acl_size(b"\x02\x00")
+    with pytest.raises(ValueError):
+        acl_size(bytes.fromhex("0200040000000000"))  # smaller than its own header
 
 
 def test_signals_named_sigbreak_are_held_too(monkeypatch: pytest.MonkeyPatch) -> None:

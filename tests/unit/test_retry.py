@@ -381,3 +381,26 @@ def test_presets_and_overrides() -> None:
         limits_for("nosuchprovider")
     with pytest.raises(KeyError):
         limits_for("gmail", {"per_hour": 3})
+
+
+def test_a_message_counts_from_when_it_was_done_once_settled() -> None:
+    """A batch lets a message through (record) before it goes and settles it when the server
+    has taken it: the window is then counted from the server's acceptance, so a slow first
+    transfer (TLS, AUTH) cannot let the third message of a 2-a-minute limit in early (the
+    stack measured 59.986 s between the first and the third before this)."""
+    now = [0.0]
+    pacer = Pacer(Limits("x", per_minute=2), clock=lambda: now[0])
+    first = pacer.record()
+    now[0] = 0.01
+    second = pacer.record()
+    now[0] = 0.5  # the first is accepted only now, the second just after
+    pacer.settle(first)
+    now[0] = 0.51
+    pacer.settle(second)
+    now[0] = 60.2
+    assert pacer.delay() == pytest.approx(0.3)  # from 0.5, not from 0.0
+    now[0] = 60.5
+    assert pacer.delay() == 0.0
+    assert [t for t, _ in pacer.history()] == [0.5, 0.51]
+    pacer.settle((123.0, 1))  # unknown (pruned) events are ignored
+    assert len(pacer.history()) == 2

@@ -8,7 +8,8 @@
 // config.json (written per run by scripts/stack.py, mode 0600, never committed):
 //   {"host": "127.0.0.1", "port": 12345, "issuer": "http://127.0.0.1:12345",
 //    "short_at_ttl": 4, "cookie_keys": ["..."], "clients": {"mailcli": "<secret>", ...},
-//    "jwt_clients": {"mailcli-jwt": {"certificate": "RUN/client-cert/client.crt"}}}
+//    "jwt_clients": {"mailcli-jwt": {"certificate": "RUN/client-cert/client.crt"}},
+//    "app_grants": {"mailcli": ["alice@example.test"], ...}}
 //
 // oidc-provider 9.13.3 (panva), configured as /work/shared/docs/test-stack.md section 3 says:
 //   clients  mailcli (client_secret_basic), mailcli-post (client_secret_post), mailcli-short
@@ -19,6 +20,14 @@
 //            jwt_clients (its public key is the client's jwks; the assertion's x5t header must be
 //            that certificate's SHA-1 thumbprint, as Microsoft identifies a certificate).
 //   accounts any login is accepted and becomes `sub`; tokens carry {username, email} = the login.
+//   app-only (client credentials) as Exchange Online grants it: app_grants lists, per client,
+//            the mailboxes its application may act for (Exchange: SMTP.SendAsApp and the
+//            service principal's mailbox permission). The introspection answer of such a token
+//            names them: {"sub": "app:<client>", "mailboxes": "a@x,b@x"}, and Dovecot's second
+//            oauth2 passdb (dovecot-oauth2-app.conf.ext.tmpl) lets XOAUTH2/OAUTHBEARER in only
+//            as one of them. A client without a grant gets a token naming no mailbox and no
+//            sub: Dovecot answers 454 (test-stack.md pitfall 10). A user's token names the
+//            user's own mailbox ("mailboxes": the login).
 //   PKCE S256 required; refresh tokens only with offline_access (and prompt=consent), rotated on
 //   every use; opaque access tokens (introspectable).
 //
@@ -50,6 +59,10 @@ if (!configPath) {
 }
 const cfg = JSON.parse(readFileSync(configPath, 'utf8'));
 const { clients: secrets } = cfg;
+// client id -> the mailboxes its application is granted (lower case, as Dovecot's %Lu)
+const grants = Object.fromEntries(
+  Object.entries(cfg.app_grants || {}).map(([id, boxes]) => [id, boxes.map((b) => b.toLowerCase())]),
+);
 
 const LOOPBACK_REDIRECTS = [
   'http://127.0.0.1/callback',
@@ -142,8 +155,14 @@ const configuration = {
   scopes: ['openid', 'offline_access', 'email', 'profile', 'mail'],
   async extraTokenClaims(_ctx, token) {
     // top-level in the introspection response of opaque tokens (Dovecot username_attribute)
-    if (!token.accountId) return undefined;
-    return { username: token.accountId, email: token.accountId };
+    if (token.accountId) {
+      const mailbox = token.accountId.toLowerCase();
+      return { username: token.accountId, email: token.accountId, mailboxes: mailbox };
+    }
+    // client credentials: the mailboxes the application is granted, if any (see the header)
+    const granted = grants[token.clientId];
+    if (!granted || granted.length === 0) return undefined;
+    return { sub: `app:${token.clientId}`, mailboxes: granted.join(',') };
   },
   async assertJwtClientAuthClaimsAndHeader(_ctx, _claims, header, client) {
     // Microsoft finds the certificate by the x5t header: hold the client to the same rule

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from pysmail.api.message import Message, Receipt
     from pysmail.api.outgoing import Outgoing
+    from pysmail.delivery.batch.gate import PacingGate
     from pysmail.delivery.held import HeldDelivery
     from pysmail.delivery.scheduler import Result
     from pysmail.errors import SmailError
@@ -58,17 +59,19 @@ def _connector(account: Account) -> Callable[[], SmtpConnection]:
     return connect
 
 
-def _held(account: Account) -> HeldDelivery:
-    """The Mailer's delivery: its connection, and the provider's pacing of smail.ini."""
+def _held(account: Account) -> tuple[HeldDelivery, PacingGate | None]:
+    """The Mailer's delivery: its connection, and the provider's pacing of smail.ini (the
+    pacing gate of --batch: its `reporting` settles each message from its reply)."""
     import time
 
     from pysmail.app.pacer import pacer
-    from pysmail.delivery.gate import pacing_gate
+    from pysmail.delivery.batch.gate import PacingGate
     from pysmail.delivery.held import HeldDelivery
 
     paced = pacer(account._settings)
-    gate = pacing_gate(paced, time.sleep) if paced is not None else None
-    return HeldDelivery(_connector(account), gate=gate)
+    pacing = PacingGate(paced, time.sleep) if paced is not None else None
+    gate = pacing.gate if pacing is not None else None
+    return HeldDelivery(_connector(account), gate=gate), pacing
 
 
 class Mailer:
@@ -83,6 +86,7 @@ class Mailer:
     def __init__(self, account: Account | None = None) -> None:
         self.account = account if account is not None else Account.from_file()
         self._held: HeldDelivery | None = None
+        self._pacing: PacingGate | None = None
         self._tags = 0
 
     def __enter__(self) -> Mailer:
@@ -140,9 +144,10 @@ class Mailer:
             receipts[result.job.tag] = _receipt(made, result.reply, result.error)
 
         if self._held is None:
-            self._held = _held(self.account)
+            self._held, self._pacing = _held(self.account)
+        report = self._pacing.reporting(on_result) if self._pacing is not None else on_result
         try:
-            self._held.run(lambda: next(jobs, None), on_result)
+            self._held.run(lambda: next(jobs, None), report)
         except Aborted as exc:  # no connection: the messages not taken share its error
             for tag in range(first, self._tags):
                 receipts.setdefault(tag, _receipt(ready[tag - first], None, exc.error))

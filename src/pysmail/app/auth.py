@@ -6,6 +6,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from typing import Protocol
 
     from pysmail.app.context import Context
     from pysmail.config.model import PopSettings, SecretSources, Settings
@@ -14,6 +15,20 @@ if TYPE_CHECKING:
     from pysmail.redact import Scrubber
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.trace import Trace
+
+    class SendOne(Protocol):
+        """One SMTP transaction (transaction_sender)."""
+
+        def __call__(
+            self,
+            sender: str,
+            recipients: Sequence[str],
+            smtputf8: bool,
+            chunks: Iterable[bytes],
+            *,
+            eight_bit: bool = False,
+        ) -> object: ...
+
 
 __all__ = ["auth_request", "pop_before_smtp", "transaction_sender"]
 
@@ -104,22 +119,29 @@ def transaction_sender(
     trace: Trace | None,
     auth: AuthRequest | None,
     source: TokenSource | None,
-) -> Callable[[str, Sequence[str], bool, Iterable[bytes]], object]:
-    """`send_one(sender, recipients, smtputf8, chunks)`: one SMTP transaction; when the server
-    refuses an OAuth token (401-style), the token is refreshed once and the transaction tried
-    again (AUTH fails before any of the message is read, so the same chunks serve)."""
+) -> SendOne:
+    """`send_one(sender, recipients, smtputf8, chunks, eight_bit=False)`: one SMTP transaction;
+    when the server refuses an OAuth token (401-style), the token is refreshed once and the
+    transaction tried again (AUTH fails before any of the message is read, so the same chunks
+    serve). `eight_bit`: BODY=8BITMIME where offered (a finished message)."""
     from pysmail.config.params import smtp_params
     from pysmail.smtp.session import send
 
     params = smtp_params(settings)
 
     def send_one(
-        sender: str, recipients: Sequence[str], smtputf8: bool, chunks: Iterable[bytes]
+        sender: str,
+        recipients: Sequence[str],
+        smtputf8: bool,
+        chunks: Iterable[bytes],
+        *,
+        eight_bit: bool = False,
     ) -> object:
         def attempt() -> object:
             return send(
-                params, sender, recipients, chunks, auth=auth, trace=trace, smtputf8=smtputf8
-            )
+                params, sender, recipients, chunks, auth=auth, trace=trace, smtputf8=smtputf8,
+                eight_bit=eight_bit,
+            )  # fmt: skip
 
         return attempt() if source is None else source.with_refresh(attempt)
 

@@ -6,7 +6,7 @@ from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from pathlib import Path
 
     from pysmail.app.context import Context
@@ -26,8 +26,12 @@ def flush_outbox(
     auth: AuthRequest | None,
     source: TokenSource | None,
     only: list[Path] | None,
+    on_event: Callable[[Event], None] | None = None,
+    lock_wait: float = 0.0,
 ) -> int:
-    """Send what is due in the outbox (`--flush`, or the one message just queued)."""
+    """Send what is due in the outbox (`--flush`, or the one message just queued).
+    `on_event` (smail-sendmail) gets every event instead of the report lines; `lock_wait`: how
+    long to wait for another process's flush to end (0: leave the work to it)."""
     from pysmail.app.auth import transaction_sender
     from pysmail.app.bars import flush_bar
     from pysmail.app.pacer import pacer
@@ -43,7 +47,9 @@ def flush_outbox(
     def report(event: Event) -> None:
         if event.kind == "sent":
             sent.append(event.name)
-        if not quiet or event.kind not in ("sent", "deferred"):
+        if on_event is not None:
+            on_event(event)
+        elif not quiet or event.kind not in ("sent", "deferred"):
             ctx.out.line(describe(event, ctx.lang))
         if bar is not None and event.kind in ("sent", "deferred", "failed", "expired"):
             finished[0] += 1
@@ -57,11 +63,14 @@ def flush_outbox(
             from pysmail.ui.progress import counted
 
             chunks = counted(chunks, bar, start=finished[1], finish=False)
-        return send_one(env.sender, env.recipients, env.smtputf8, chunks)
+        return send_one(env.sender, env.recipients, env.smtputf8, chunks, eight_bit=env.eight_bit)
 
     ctx.out.bar = bar
     try:
-        result = flush(spool, send_entry, report=report, pacer=pacer(settings), only=only)
+        result = flush(
+            spool, send_entry, report=report, pacer=pacer(settings), only=only,
+            lock_timeout=lock_wait,
+        )  # fmt: skip
         if bar is not None:
             bar.finish()
     except KeyboardInterrupt as exc:  # say what is true: queued, sent, or maybe delivered

@@ -6,6 +6,8 @@ and for the setup page's test mail.
 A SmailError prints its ERR block and exits with its code; Ctrl+C is ERR-0016 ("interrupted");
 MemoryError is SMAIL's ERR-0014; any other exception is a bug and still ends in ERR-0016, never a
 traceback (PYSMAIL_TRACEBACK=1 shows it, for a bug report). `say=None` prints nothing (-S).
+`exit_code` maps the error to another exit code than its ErrCode (smail-sendmail's sysexits,
+pysmail.app.sysexits.sysexit); the block printed is the same.
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ def guarded(
     say: Callable[[str], None] | None,
     lang: Lang,
     env: Mapping[str, str],
+    exit_code: Callable[[SmailError], int] | None = None,
 ) -> int:
     """`run()`'s exit code, or the code of what it raised (see the module docstring)."""
 
     def fail(err: SmailError) -> int:
         if say is not None:
             say(format_error(err, lang))
-        return int(err.code)
+        return int(err.code) if exit_code is None else exit_code(err)
 
     try:
         return run()

@@ -2,9 +2,9 @@
 
 One lookup table, kept in one file per area so each subsystem owns its texts: titles (the
 ERR-xxxx lines), batch, cli, config, info (the -i block and the main command), mime, oauth and
-oauth_refusals, outbox, smtp, pop3, token, token_help and token_status (smail-token), setup. Each entry is
-(english, japanese); placeholders use str.format names. A unit test checks both languages cover
-every id and use the same placeholders.
+oauth_refusals, outbox, smtp, pop3, sendmail (smail-sendmail), token, token_help and
+token_status (smail-token), setup. Each entry is (english, japanese); placeholders use str.format
+names. A unit test checks both languages cover every id and use the same placeholders.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pysmail.catalog import (
     oauth_refusals,
     outbox,
     pop3,
+    sendmail,
     setup,
     smtp,
     titles,
@@ -43,6 +44,7 @@ for _area in (
     outbox.MESSAGES,
     smtp.MESSAGES,
     pop3.MESSAGES,
+    sendmail.MESSAGES,
     token.MESSAGES,
     token_help.MESSAGES,
     token_status.MESSAGES,

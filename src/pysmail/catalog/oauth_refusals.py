@@ -227,6 +227,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{host} は期限切れ間近のトークンを拒否しました（5.5.127）。トークン: {claims}。"
         "更新マージンは既定の 600 秒以上にして下さい。",
     ),
+    # app-only tokens (client credentials) refused by the SMTP server: the application's grant
+    "oauth.app_only_not_granted": (
+        "{host} refused the app-only token for the mailbox {user}. Token: {claims}. An "
+        "application may send only as a mailbox it has been granted. Microsoft 365: the app "
+        "needs the application permission SMTP.SendAsApp (Office 365 Exchange Online) with "
+        "admin consent, its service principal registered in Exchange (New-ServicePrincipal "
+        "-AppId <client id> -ObjectId <object id of the enterprise application>), and this "
+        "mailbox granted to it: Add-MailboxPermission -Identity {user} -User <that service "
+        "principal> -AccessRights FullAccess. Or make UserID a mailbox the app is granted.",
+        "{host} がメールボックス {user} へのアプリ専用トークンを拒否しました。トークン: {claims}。"
+        "アプリケーションは許可されたメールボックスとしてのみ送信できます。Microsoft 365 では、"
+        "アプリにアプリケーションのアクセス許可 SMTP.SendAsApp（Office 365 Exchange Online）と"
+        "管理者の同意、Exchange へのサービスプリンシパル登録（New-ServicePrincipal -AppId "
+        "<クライアント ID> -ObjectId <エンタープライズ アプリケーションのオブジェクト ID>）、"
+        "このメールボックスへの権限付与（Add-MailboxPermission -Identity {user} -User <その"
+        "サービスプリンシパル> -AccessRights FullAccess）が必要です。または UserID をアプリに"
+        "許可されたメールボックスにして下さい。",
+    ),
+    "oauth.app_only_no_mailbox": (
+        "{host} answered the app-only token for {user} with a temporary failure. Token: "
+        "{claims}. A server that finds no mailbox at all that the token may act for answers "
+        "so: the application has no grant yet. Microsoft 365: the app needs the application "
+        "permission SMTP.SendAsApp (Office 365 Exchange Online) with admin consent, its service "
+        "principal registered in Exchange (New-ServicePrincipal) and this mailbox granted to it "
+        "(Add-MailboxPermission -Identity {user} -User <that service principal> -AccessRights "
+        "FullAccess). If all that is in place, try again later (a new permission takes a while "
+        "to apply).",
+        "{host} は {user} へのアプリ専用トークンに一時的な失敗を返しました。トークン: {claims}。"
+        "トークンが扱えるメールボックスが一つも見つからないサーバーはこう応答します（アプリケー"
+        "ションにまだ権限がありません）。Microsoft 365 では、アプリにアプリケーションのアクセス"
+        "許可 SMTP.SendAsApp（Office 365 Exchange Online）と管理者の同意、Exchange へのサービス"
+        "プリンシパル登録（New-ServicePrincipal）、このメールボックスへの権限付与"
+        "（Add-MailboxPermission -Identity {user} -User <そのサービスプリンシパル> "
+        "-AccessRights FullAccess）が必要です。すべて設定済みの場合は、しばらくしてから再試行"
+        "して下さい（新しい権限の反映には時間がかかります）。",
+    ),
     "oauth.smtp_token_refused": (
         "{host} refused the access token for {user} even after a refresh ({detail}). Token: "
         "{claims}. Check that UserID is the account that signed in and that the app may "

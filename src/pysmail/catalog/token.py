@@ -127,17 +127,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{path} はアプリ専用（クライアント資格情報）の設定で、{what} するリフレッシュトークンは"
         "ありません。",
     ),
-    "token.app_only_refused": (
-        "{host} did not accept the app-only token for {user} ({claims}). App-only sending needs: "
-        "the application permission SMTP.SendAsApp (Office 365 Exchange Online) with admin "
-        "consent, the app's service principal registered in Exchange (New-ServicePrincipal) and "
-        "a mailbox permission for it on {user} (Add-MailboxPermission), and a user name that is "
-        "that mailbox.",
-        "{host} は {user} 用のアプリ専用トークンを受け付けませんでした（{claims}）。アプリ専用送信には、"
-        "アプリケーションのアクセス許可 SMTP.SendAsApp（Office 365 Exchange Online）と管理者の同意、"
-        "Exchange へのサービスプリンシパル登録（New-ServicePrincipal）、{user} のメールボックスへの"
-        "権限付与（Add-MailboxPermission）、そのメールボックスのユーザー名が必要です。",
-    ),
     "token.no_server": (
         "No SMTP server to check: no smail.ini was found (or it has no server=). Give --config "
         "PATH, or --server HOST.",

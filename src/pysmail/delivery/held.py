@@ -2,8 +2,9 @@
 times (the public API's Mailer, pysmail/api/mailer.py).
 
 `deliver()` (scheduler.py) hangs up when its jobs run out; a `HeldDelivery` runs the same
-scheduler, the same pipelining, BDAT, reconnection and per-message outcomes, but leaves the
-connection open at the end of each `run()` while it is alive. A connection the server closed
+scheduler, the same pipelining, BDAT, reconnection and per-message outcomes, but with its `hold`
+flag: out of jobs, the scheduler returns with the connection open, the last reply is read here,
+and the connection stays open after each `run()` while it is alive. A connection the server closed
 in between (an idle timeout, a 421) is found out by the next message, which goes again over a
 new connection as --batch's do. `close()` hangs up.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import time
 
 from pysmail.delivery.scheduler import Interrupted, _Backoff, _Scheduler
+from pysmail.errors import NetworkError
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -69,6 +71,8 @@ class HeldDelivery:
         scheduler.maybe.clear()
         try:
             scheduler.run()
+            while self._rest():  # the last message goes again, over a new connection
+                scheduler.run()
         except KeyboardInterrupt as exc:  # say which messages may have been delivered
             maybe = scheduler.maybe_sent()
             conn, scheduler.conn = scheduler.conn, None
@@ -80,14 +84,25 @@ class HeldDelivery:
             scheduler.report()
             scheduler.next_job, scheduler.on_result = _no_job, _no_result
 
+    def _rest(self) -> bool:
+        """Out of jobs: read the last message's reply and keep the connection while it lives
+        (the scheduler's hang_up, without the QUIT). True when a message must go again."""
+        scheduler = self._scheduler
+        conn = scheduler.conn
+        if conn is None:
+            return False
+        try:
+            scheduler.settle(conn.drain(), conn)
+        except NetworkError as err:  # lost: what was in flight goes again
+            scheduler.lost(conn, None, err)
+        scheduler.report()
+        if not conn.alive:  # lost, or a 421
+            conn.close()
+            scheduler.conn = None
+        return bool(scheduler.retry)
+
     def close(self) -> None:
         """Hang up (a reply still pending read first, then QUIT), if a connection is open."""
         scheduler = self._scheduler
-        if scheduler.conn is None:
-            return
-        scheduler.hold = False
-        try:
+        if scheduler.conn is not None:
             scheduler.hang_up(scheduler.conn)
-        finally:
-            scheduler.hold = True
-            scheduler.conn = None

@@ -79,12 +79,28 @@ class Pacer:
             waits.append(self._recipient_wait(now, recipients, lim.recipients_per_day))
         return max(waits)
 
-    def record(self, recipients: int = 1) -> None:
-        """A message to `recipients` addresses was sent now."""
+    def record(self, recipients: int = 1) -> tuple[float, int]:
+        """A message to `recipients` addresses was sent now, or is about to be (then settle()
+        the returned event when the server has taken it). Returns the event."""
         now = self._clock()
-        self._events.append((now, recipients))
+        event = (now, recipients)
+        self._events.append(event)
         self._events.sort()
         self._prune(now)
+        return event
+
+    def settle(self, event: tuple[float, int]) -> None:
+        """The message recorded as `event` before it went is done now: count it from now.
+
+        A provider counts a message when it accepts it, after the transfer; counted from the
+        moment it was let through, a message whose transfer took longer than a later one's
+        (the first of a connection: TLS and AUTH) would let that later one in before the
+        window has passed on the server's clock."""
+        try:
+            self._events.remove(event)
+        except ValueError:  # pruned meanwhile (a day old): nothing to move
+            return
+        self.record(event[1])
 
     # -- windows -------------------------------------------------------------------------------
 

@@ -108,9 +108,10 @@ def deliver(
     A 4xx to MAIL on a connection that already carried messages is taken as a per-session
     limit: new connection, same message. `max_per_connection` reconnects proactively. After
     a lost data reply, later connections stop pipelining across messages (pipeline_across).
-    `gate(job)` runs before each message (pacing: it may sleep, or raise SmailError to fail
-    the job). A connection that cannot be opened is retried `connect_tries` times with
-    backoff; then Aborted(error) is raised (jobs not yet taken stay untaken).
+    `gate(job)` runs before each message, once the one before it is answered and reported
+    (pacing: it may sleep, or raise SmailError to fail the job). A connection that cannot be
+    opened is retried `connect_tries` times with backoff; then Aborted(error) is raised (jobs
+    not yet taken stay untaken).
 
     While a connection waits for the server (its `idle` hook), the successes learnt so far
     are reported and the next job is taken from `next_job()` with its chunks made: that work
@@ -199,7 +200,7 @@ class _Scheduler:
         self.ahead: list[tuple[Job, _Made]] = []  # the next job, prepared
         self.trouble: list[BaseException] = []
         self.idled = 0
-        self.hold = False  # at the end of the jobs keep the connection open (delivery/held.py)
+        self.hold = False  # out of jobs: return, the connection open (delivery/held.py)
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -281,16 +282,14 @@ class _Scheduler:
         current.close()
 
     def hang_up(self, conn: SmtpConnection) -> None:
-        """Read the last message's reply (if it is lost, the message goes round again), QUIT
-        (`hold`, delivery/held.py: a connection still alive stays open for the next run)."""
+        """Read the last message's reply (if it is lost, the message goes round again), QUIT."""
         try:
             self.settle(conn.drain(), conn)
         except NetworkError as err:
             self.lost(conn, None, err)
         self.report()
-        if not (self.hold and conn.alive):
-            conn.close()
-            self.conn = None
+        conn.close()
+        self.conn = None
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -300,14 +299,12 @@ class _Scheduler:
                 raise self.trouble.pop()
             job, made = self.take()
             if job is None:
-                if self.conn is None:
+                if self.conn is None or self.hold:
                     return
                 self.hang_up(self.conn)
-                if self.hold and not self.retry:
-                    return
                 continue
             conn = self.connection(job)
-            if conn is None or not self.passes_gate(job):
+            if conn is None or not self.passes_gate(job, conn):
                 continue
             self.submit(conn, job, made)
 
@@ -351,11 +348,18 @@ class _Scheduler:
         self.ahead.clear()
         raise Aborted(err) from err
 
-    def passes_gate(self, job: Job) -> bool:
+    def passes_gate(self, job: Job, conn: SmtpConnection) -> bool:
         if self.gate is None:
             return True
-        try:
+        try:  # pacing counts from the server's reply: the message in flight is reported first
+            self.settle(conn.drain(), conn)
+            self.report()
             self.gate(job)
+        except NetworkError as err:  # lost meanwhile: `job` waits for the next connection
+            self.lost(conn, None, err)
+            self.conn = None
+            self.retry.appendleft(job)
+            return False
         except SmailError as err:
             self.report()
             self.on_result(Result(job, None, err, self.attempts.get(job.tag, 0)))

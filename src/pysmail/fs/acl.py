@@ -16,8 +16,10 @@ from pysmail.record import record
 
 __all__ = [
     "Ace",
+    "acl_size",
     "dacl_verdict",
     "parse_acl",
+    "private_sddl",
     "sid_from_str",
     "sid_to_str",
     "well_known_name",
@@ -201,6 +203,28 @@ def sid_from_str(text: str) -> bytes:
         + authority.to_bytes(6, "big")
         + struct.pack(f"<{len(subs)}I", *subs)
     )
+
+
+def acl_size(header: bytes) -> int:
+    """The AclSize of an ACL from its first 8 bytes (revision, sbz1, AclSize, AceCount, sbz2):
+    how many bytes fs.winacl copies out of the security descriptor.
+
+    Raises: ValueError for a header too short or a size smaller than the header.
+    """
+    if len(header) < 8:
+        raise ValueError("truncated ACL")
+    size: int = struct.unpack_from("<H", header, 2)[0]
+    if size < 8:
+        raise ValueError("bad ACL size")
+    return size
+
+
+def private_sddl(sid: str) -> str:
+    """The security descriptor, in SDDL, of a file private to `sid`: a protected DACL (no
+    inherited entries, "P") with one allow ACE of full file access ("FA") for that SID."""
+    if not sid.startswith("S-1-"):
+        raise ValueError(f"not a SID: {sid!r}")
+    return f"D:P(A;;FA;;;{sid})"
 
 
 def parse_acl(data: bytes) -> list[Ace]:

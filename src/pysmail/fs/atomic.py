@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["PendingWrite", "retry_shared", "write_atomic"]
+__all__ = ["PendingWrite", "retry_shared", "shared_file_busy", "write_atomic"]
 
 # Windows refuses to replace a file another process has open without FILE_SHARE_DELETE (a reader
 # that does not take our lock). Such opens are short, so retry for a little while.
@@ -100,6 +100,17 @@ def write_atomic(path: Path, data: bytes, *, through_link: bool = False) -> None
         pending.commit(data)
 
 
+# winerror.h: what MoveFileEx/DeleteFile answer while another process holds the file open
+# without FILE_SHARE_DELETE (a virus scanner, an indexer, a reader): ERROR_ACCESS_DENIED,
+# ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION. CPython turns all three into PermissionError.
+_SHARING_WINERRORS = (5, 32, 33)
+
+
+def shared_file_busy(exc: OSError) -> bool:
+    """Whether a failed rename or unlink on Windows means "another process has it open"."""
+    return isinstance(exc, PermissionError) or getattr(exc, "winerror", None) in _SHARING_WINERRORS
+
+
 def retry_shared(
     action: Callable[[], object],
     *,
@@ -117,8 +128,8 @@ def retry_shared(
         try:
             action()
             return
-        except PermissionError:
-            if not windows or attempt == _REPLACE_RETRIES - 1:
+        except OSError as exc:
+            if not windows or not shared_file_busy(exc) or attempt == _REPLACE_RETRIES - 1:
                 raise
             sleep(_REPLACE_PAUSE)
 

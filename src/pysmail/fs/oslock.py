@@ -1,7 +1,8 @@
 """The operating system's file lock, one call each: msvcrt.locking on Windows, flock on POSIX.
 
-Nothing is decided here but which errors mean "another process holds it" (`is_busy`); the
-waiting is fs.lock.wait_for_lock. The Windows branch runs on Linux against a fake msvcrt
+Nothing is decided here but which errors mean "another process holds it" (`is_busy`; on Windows
+the pure `windows_lock_busy`, with the runtime's recorded errno values); the waiting is
+fs.lock.wait_for_lock. The Windows branch runs on Linux against a fake msvcrt
 (tests/unit/test_portability.py), never on Windows yet.
 """
 
@@ -11,7 +12,18 @@ import errno
 import os
 import sys
 
-__all__ = ["is_busy", "try_lock", "unlock"]
+__all__ = ["WINDOWS_BUSY_ERRNOS", "is_busy", "try_lock", "unlock", "windows_lock_busy"]
+
+# The MSVC runtime's errno values (its errno.h, not this OS's errno module: EDEADLK is 35 on
+# Linux, 11 on macOS, 36 on Windows) that msvcrt.locking sets when another handle holds the
+# byte: EACCES (13) from LK_NBLCK, EDEADLOCK (36) after LK_LOCK's ten tries.
+WINDOWS_BUSY_ERRNOS = (13, 36)
+
+
+def windows_lock_busy(code: int | None) -> bool:
+    """Whether an OSError errno from msvcrt.locking means "another process holds the lock"."""
+    return code in WINDOWS_BUSY_ERRNOS
+
 
 if sys.platform == "win32":  # pragma: no cover - Windows only
     import msvcrt
@@ -26,9 +38,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
     def is_busy(exc: OSError) -> bool:
-        import errno  # the block also runs alone, in tests/unit/test_portability.py
-
-        return exc.errno in (errno.EACCES, errno.EDEADLK)
+        return windows_lock_busy(exc.errno)
 
 else:
     import fcntl

@@ -10,7 +10,6 @@ nobody has run it there yet. Imported only on Windows (ctypes costs start-up tim
 
 from __future__ import annotations
 
-import struct
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +17,10 @@ from pathlib import Path
 from pysmail.fs.acl import (
     GENERIC_WRITE,
     Ace,
+    acl_size,
     dacl_verdict,
     parse_acl,
+    private_sddl,
     sid_from_str,
     sid_to_str,
     well_known_name,
@@ -224,8 +225,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
                 sids[owner_sid] = raw
             aces: list[Ace] | None = None
             if dacl.value:  # NULL when the DACL is absent or a NULL DACL: everyone
-                header = ctypes.string_at(dacl.value, 8)
-                acl = ctypes.string_at(dacl.value, struct.unpack_from("<H", header, 2)[0])
+                acl = ctypes.string_at(dacl.value, acl_size(ctypes.string_at(dacl.value, 8)))
                 aces = parse_acl(acl)
                 for ace in aces:  # keep the binary SIDs for naming the culprit
                     if ace.sid and ace.sid not in sids:
@@ -253,7 +253,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
         """
         api = _api()
         descriptor = ctypes.c_void_p()
-        sddl = f"D:P(A;;FA;;;{_current_sid()})"
+        sddl = private_sddl(_current_sid())
         if not api.ConvertSddl(sddl, _SDDL_REVISION_1, ctypes.byref(descriptor), None):
             raise _last_error()
         if not descriptor.value:

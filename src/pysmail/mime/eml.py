@@ -39,6 +39,7 @@ __all__ = [
     "eml_message_id",
     "eml_stream",
     "file_chunks",
+    "header_addresses",
     "header_values",
     "open_eml",
     "read_head",
@@ -188,7 +189,7 @@ def eml_message_id(head: bytes) -> str:
     return (header_values(head, "message-id") or [""])[0]
 
 
-def _header_addresses(head: bytes, names: Iterable[str], code: ErrCode) -> list[Address]:
+def header_addresses(head: bytes, names: Iterable[str], code: ErrCode) -> list[Address]:
     """Every address of the `names` fields, read by pysmail's one address parser (not
     email.utils.getaddresses, whose readings differ: CVE-2023-27043)."""
     from pysmail.mime.addresses import parse_address_list
@@ -216,14 +217,14 @@ def eml_envelope(
     if sender:
         from_addr = parse_address(sender, code=ErrCode.OPTION).wire_addr
     else:
-        found = _header_addresses(head, ["from"], ErrCode.RECIPIENT)
+        found = header_addresses(head, ["from"], ErrCode.RECIPIENT)
         if not found:
             raise UsageError(ErrCode.OPTION, "batch.eml_no_sender", path=path)
         from_addr = found[0].wire_addr
     if recipients:
         rcpts = tuple(dict.fromkeys(recipients))
     else:
-        addrs = _header_addresses(head, ["to", "cc", "bcc"], ErrCode.RECIPIENT)
+        addrs = header_addresses(head, ["to", "cc", "bcc"], ErrCode.RECIPIENT)
         rcpts = tuple(dict.fromkeys(a.wire_addr for a in addrs))
     if not rcpts:
         raise UsageError(ErrCode.RECIPIENT, "batch.eml_no_recipient", path=path)

@@ -74,14 +74,16 @@ def provider_error(err: ProviderError, preset: str, url: str, path: object) -> O
     )
 
 
-def explain_auth_failure(err: AuthError, *, user: str, token: str | None) -> AuthError | None:
+def explain_auth_failure(
+    err: AuthError, *, user: str, token: str | None, app_only: bool = False
+) -> AuthError | None:
     """A clearer AuthError for a refused XOAUTH2/OAUTHBEARER login, or None when none applies.
 
     `token` is the access token that was refused: only its JWT claims (aud, scp, upn, exp) are
     shown, decoded without verification. The server's reply and the 334 JSON detail are kept.
+    `app_only`: the token came from the client credentials grant (an app-only file), whose
+    refusals mean the application's grant on the mailbox (docs/oauth.md).
     """
-    if err.code is not ErrCode.AUTH_FAILED:
-        return None
     reply = err.reply or ""
     claims = describe_claims(jwt_claims(token)) if token else "(no token)"
     common: dict[str, object] = {
@@ -90,6 +92,10 @@ def explain_auth_failure(err: AuthError, *, user: str, token: str | None) -> Aut
         "claims": claims,
         "detail": err.params.get("detail") or "-",
     }
+    if app_only:
+        return _app_only_refusal(err, reply, common)
+    if err.code is not ErrCode.AUTH_FAILED:
+        return None
     for status in enhanced_codes(reply):
         msgid = SMTP_FIXES.get(status)
         if msgid is not None:
@@ -97,3 +103,19 @@ def explain_auth_failure(err: AuthError, *, user: str, token: str | None) -> Aut
     if err.params.get("detail") or reply.startswith("535"):
         return AuthError(ErrCode.AUTH_FAILED, "oauth.smtp_token_refused", reply=err.reply, **common)
     return None
+
+
+def _app_only_refusal(err: AuthError, reply: str, common: dict[str, object]) -> AuthError | None:
+    """An app-only token refused: 5xx -> the mailbox is not granted to the application
+    (Exchange answers 535 5.7.3), 4xx -> no grant at all (the test stack's Dovecot, whose
+    introspection then names no mailbox, answers 454) or a real temporary failure. SMTP AUTH
+    switched off (5.7.139) keeps its own message."""
+    if "5.7.139" in enhanced_codes(reply):
+        return AuthError(err.code, SMTP_FIXES["5.7.139"], reply=err.reply, **common)
+    msgid = {
+        ErrCode.AUTH_FAILED: "oauth.app_only_not_granted",
+        ErrCode.TEMPORARY: "oauth.app_only_no_mailbox",
+    }.get(err.code)
+    if msgid is None:
+        return None
+    return AuthError(err.code, msgid, reply=err.reply, **common)

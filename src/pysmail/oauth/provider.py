@@ -76,6 +76,7 @@ class TokenSource:
         self._clock = clock
         doc = self._read()
         self.user = doc.user
+        self.app_only = doc.app_only
         self.resolved: Resolved = resolve(doc)
         self.timeout = timeout if timeout is not None else doc.timeout
         self.lock_timeout = lock_timeout if lock_timeout is not None else 3 * self.timeout + 30
@@ -131,7 +132,8 @@ class TokenSource:
         from pysmail.oauth.errors import explain_auth_failure
 
         token = self._current or self._refused
-        return explain_auth_failure(err, user=self.user, token=token) or err
+        found = explain_auth_failure(err, user=self.user, token=token, app_only=self.app_only)
+        return found or err
 
     # -- internals -----------------------------------------------------------------------
 
@@ -214,7 +216,7 @@ class TokenSource:
         credentials grant with its Scope= (Microsoft's app-only scope by default)."""
         from pysmail.oauth.flow import refresh_request
 
-        if (doc.get("Grant") or "").lower() != "client_credentials":
+        if not doc.app_only:
             return refresh_request(
                 token_uri=token_uri,
                 client_id=doc.client_id,

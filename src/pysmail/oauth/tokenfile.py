@@ -115,6 +115,11 @@ class TokenFile:
         return self.get("RefreshToken") or ""
 
     @property
+    def app_only(self) -> bool:
+        """Grant=client_credentials: the client's own credentials get each access token."""
+        return (self.get("Grant") or "").lower() == "client_credentials"
+
+    @property
     def timeout(self) -> float:
         """OAUTH2_TIME_OUT in seconds; DEFAULT_TIMEOUT when absent or not a positive number.
 
@@ -248,8 +253,7 @@ def require_keys(parsed: TokenFile) -> TokenFile:
 
     Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete").
     """
-    app_only = (parsed.get("Grant") or "").lower() == "client_credentials"
-    for key in ("ClientID",) if app_only else ("RefreshToken", "ClientID"):
+    for key in ("ClientID",) if parsed.app_only else ("RefreshToken", "ClientID"):
         if not parsed.get(key):
             raise OAuthError(
                 ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_incomplete", path=parsed.path, key=key

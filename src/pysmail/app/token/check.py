@@ -123,18 +123,15 @@ def _authenticate(
 ) -> None:
     """AUTH at the server; a refusal the token source may retry is tried once more with a new
     token, the others explained."""
-    from pysmail.oauth.flow import describe_claims, jwt_claims
+    from pysmail.oauth.errors import explain_auth_failure
     from pysmail.oauth.health import authenticate_only
 
     try:
         authenticate_only(params, auth, trace)
     except AuthError as err:
         if isinstance(source, AppOnlySource):
-            claims = describe_claims(jwt_claims(source.token)) if source.token else "-"
-            raise AuthError(
-                err.code, "token.app_only_refused", reply=err.reply, host=params.host,
-                user=auth.user, claims=claims,
-            ) from err  # fmt: skip
+            found = explain_auth_failure(err, user=auth.user, token=source.token, app_only=True)
+            raise (found or err) from err
         if not source.retryable(err):
             raise source.explain(err) from err
         source.invalidate()

@@ -98,7 +98,7 @@ def load_token(path: Path, scrubber: Scrubber, *, resolve: bool = True) -> Token
 
 
 def app_only(doc: TokenFile) -> bool:
-    return (doc.get("Grant") or "").lower() == "client_credentials"
+    return doc.app_only
 
 
 def http_port(ctx: TokenContext, doc: TokenFile | None = None, **kw: str | None) -> HttpPort:

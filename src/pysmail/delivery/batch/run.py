@@ -142,11 +142,13 @@ def deliver_jobs(
     """Send `jobs` over `parallel` connections; every job ends in exactly one on_result call
     (one at a time), except the ones never taken when every connection failed: the error is
     returned then (and those jobs are left to the caller). Ctrl+C raises BatchInterrupted."""
-    from pysmail.delivery.gate import pacing_gate
     from pysmail.delivery.scheduler import Aborted, Interrupted, deliver
 
     queue = _Queue(jobs)
-    gate = pacing_gate(pacer, sleep) if pacer is not None else None
+    from pysmail.delivery.batch.gate import paced
+
+    gate, on_result = paced(pacer, sleep, on_result)
+
     aborted: list[SmailError] = []
     crashed: list[BaseException] = []
 

@@ -38,6 +38,9 @@ class Envelope:
     created: float
     message_id: str | None = None
     smtputf8: bool = False
+    # A finished message as a program handed it (smail-sendmail): it may hold 8-bit text, so
+    # MAIL FROM declares BODY=8BITMIME where the server offers it, as `smail --eml` does.
+    eight_bit: bool = False
 
 
 class QueueState:
@@ -97,6 +100,8 @@ def encode_header(envelope: Envelope) -> bytes:
         "message_id": envelope.message_id,
         "smtputf8": envelope.smtputf8,
     }
+    if envelope.eight_bit:  # only then: the files of composed messages stay as they were
+        doc["eight_bit"] = True
     line = json.dumps(doc, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     return MAGIC + line.encode("ascii") + b"\n"
 
@@ -120,6 +125,7 @@ def _envelope(doc: object) -> Envelope:
         raise ValueError("envelope is not an object")
     sender, rcpts, created = doc.get("from"), doc.get("rcpts"), doc.get("created")
     mid, utf8 = doc.get("message_id"), doc.get("smtputf8", False)
+    eight_bit = doc.get("eight_bit", False)
     if not isinstance(sender, str) or not isinstance(rcpts, list):
         raise ValueError("envelope without sender or recipients")
     if not all(isinstance(r, str) for r in rcpts):
@@ -127,9 +133,9 @@ def _envelope(doc: object) -> Envelope:
     created = _created(created)
     if not (mid is None or isinstance(mid, str)):
         raise ValueError("bad creation time or Message-ID")
-    if not isinstance(utf8, bool):
-        raise ValueError("bad smtputf8 flag")
-    return Envelope(sender, tuple(rcpts), created, mid, utf8)
+    if not isinstance(utf8, bool) or not isinstance(eight_bit, bool):
+        raise ValueError("bad smtputf8 or eight_bit flag")
+    return Envelope(sender, tuple(rcpts), created, mid, utf8, eight_bit)
 
 
 def _created(value: object) -> float:
