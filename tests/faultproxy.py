@@ -143,13 +143,15 @@ class FaultProxy:
     """A threaded TCP proxy on `host` (default 127.0.0.2, a name the stack's certificate
     covers) in front of `upstream`; one fault at most per connection, from `script()`
     (consumed in order, one entry per connection) or else from `plan(number)`. With
-    `chunking=False` the client is not told about CHUNKING (see the module docstring)."""
+    `chunking=False` the client is not told about CHUNKING (see the module docstring). `port`:
+    listen there (a proxy stopped and started again on its port: a server down, then up)."""
 
     def __init__(
         self,
         upstream: tuple[str, int],
         *,
         host: str = "127.0.0.2",
+        port: int = 0,
         source: str | None = "127.0.0.2",
         plan: Callable[[int], Fault | None] | None = None,
         timeout: float = 30.0,
@@ -161,7 +163,7 @@ class FaultProxy:
         self.source = source
         self.plan = plan
         self.timeout = timeout
-        self.port = 0
+        self.port = port  # 0: a free one, chosen by start()
         self.connections = 0
         self.applied: list[tuple[int, Fault]] = []
         self.verbs: list[tuple[int, str]] = []  # (connection number, "MAIL" / "BDAT 12 LAST" ...)
@@ -180,7 +182,7 @@ class FaultProxy:
             self._script.extend(faults)
 
     def start(self) -> FaultProxy:
-        listener = socket.create_server((self.host, 0))
+        listener = socket.create_server((self.host, self.port))
         listener.settimeout(0.2)
         self.port = listener.getsockname()[1]
         self._listener = listener

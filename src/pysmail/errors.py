@@ -1,8 +1,8 @@
 """One exception tree for pysmail; every error knows its exit code and its catalogue message.
 
-SmailError                      base; .code (ErrCode), .msgid (catalogue id), .params, .reply,
-                                and what a retry needs: .transient, .scope (a Step), .smtp_code,
-                                .http_status (see SmailError)
+SmailError                      base; .code (ErrCode; .err_code its number), .msgid (catalogue
+                                id), .params, .reply, and what a retry needs: .transient,
+                                .scope (a Step), .smtp_code, .http_status (see SmailError)
 +-- UsageError                  command line: OPTION, TOO_LONG, RECIPIENT, NO_SERVER
 +-- InputError                  files given by the user: BODY_FILE, ATTACHMENT, ENCODING
 +-- ConfigError                 smail.ini and secrets: CONFIG, AUTH_UNAVAILABLE (no secret)
@@ -98,6 +98,12 @@ class SmailError(Exception):
         self.transient: bool = _optional(bool, transient, "transient", guess_transient)
         self.scope: Step = _optional(Step, scope, "scope", guess_scope)
         super().__init__(code, msgid, params, reply)
+
+    @property
+    def err_code(self) -> int:
+        """SMAIL's error number (the xxxx of `ERR-xxxx`, smail's exit code): the public API's
+        name for `int(code)`."""
+        return int(self.code)
 
     def _infer(self) -> tuple[bool, Step]:
         """(transient, scope) when the raise site did not say."""

@@ -139,3 +139,19 @@ def test_smtp_imports_no_policy() -> None:
         if _package(target) in forbidden
     )
     assert offenders == []
+
+
+# The front ends built on the public API (issue 14: the Django backend and the logging
+# handler); every other package is below api/ and must not import it.
+API_USERS = {"api", "django", "logging"}
+
+
+def test_nothing_below_the_public_api_imports_it() -> None:
+    offenders = sorted(
+        f"{module} -> {target}"
+        for module, targets in _imports().items()
+        if _package(module) not in API_USERS and module not in ENTRY_POINTS
+        for target in targets
+        if _package(target) == "api"
+    )
+    assert offenders == []

@@ -261,6 +261,11 @@ HEAVY = {
     "encodings.cp932",
     "_codecs_jp",
     "_multibytecodec",
+    "logging",
+    "django",
+    "pysmail.api",
+    "pysmail.django",
+    "pysmail.logging",
     *START_UP_FREE_OF,
 }
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).

@@ -51,8 +51,9 @@ def tls_for_port(port: int | None) -> TlsMode:
     return {465: TlsMode.SMTPS, 587: TlsMode.STARTTLS}.get(port or 0, TlsMode.NONE)
 
 
-def merge(cmdline: Overrides, ini: IniSettings | None) -> Settings:
-    """The effective settings for one run.
+def merge(cmdline: Overrides, ini: IniSettings | None, *, need_recipient: bool = True) -> Settings:
+    """The effective settings for one run (`need_recipient=False`: settings for messages that
+    bring their own recipients, as the public API's Account).
 
     Raises:
         UsageError(ErrCode.TOO_LONG, "config.text_too_long"): -s or -T over max_text_length.
@@ -67,7 +68,8 @@ def merge(cmdline: Overrides, ini: IniSettings | None) -> Settings:
     host = _first(cmdline.host, ini.server)
     if host is None:
         raise UsageError(ErrCode.NO_SERVER, "config.no_server")
-    _check_recipients(cmdline)
+    if need_recipient:
+        _check_recipients(cmdline)
     server = _server(cmdline, ini, host)
     auth = _auth(cmdline, ini)
     return Settings(

@@ -200,6 +200,7 @@ class _Scheduler:
         self.ahead: list[tuple[Job, _Made]] = []  # the next job, prepared
         self.trouble: list[BaseException] = []
         self.idled = 0
+        self.hold = False  # out of jobs: return, the connection open (delivery/held.py)
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -298,7 +299,7 @@ class _Scheduler:
                 raise self.trouble.pop()
             job, made = self.take()
             if job is None:
-                if self.conn is None:
+                if self.conn is None or self.hold:
                     return
                 self.hang_up(self.conn)
                 continue
