@@ -17,6 +17,7 @@ from pysmail.config.model import (
 from pysmail.config.values import DAY, encoding_name, number_in, seconds_in
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.userdirs import expand_home
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def _encoding(value: str, _base: Path) -> str:
 
 def _path(value: str, base: Path) -> Path:
     """A path relative to the INI file's folder; `~` is the home folder."""
-    path = Path(value).expanduser()
+    path = expand_home(value)
     return path if path.is_absolute() else base / path
 
 

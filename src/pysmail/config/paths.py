@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
-from pysmail.fs.userdirs import user_config_dir
+from pysmail.fs.userdirs import expand_home, user_config_dir
 
 __all__ = ["CONFIG_ENV", "CONFIG_NAME", "command_folders", "find_config", "folders_of_command"]
 
@@ -102,5 +102,5 @@ def folders_of_command(argv0: str) -> tuple[Path, ...]:
 
 
 def _anchor(value: str, cwd: Path) -> Path:
-    path = Path(value).expanduser()
+    path = expand_home(value)
     return path if path.is_absolute() else cwd / path

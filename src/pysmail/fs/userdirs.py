@@ -6,9 +6,19 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["APP_DIR_NAME", "user_config_dir", "user_data_dir"]
+__all__ = ["APP_DIR_NAME", "expand_home", "user_config_dir", "user_data_dir"]
 
 APP_DIR_NAME = "pysmail"
+
+
+def expand_home(value: str) -> Path:
+    """`value` as a path with a leading `~` or `~user` made the home folder, as a shell does:
+    a `~name` of no such user (or no home folder to be found) stays as written, so that it is
+    reported as a file that is not there, never as a crash."""
+    try:
+        return Path(value).expanduser()
+    except RuntimeError:  # "Could not determine home directory."
+        return Path(value)
 
 
 # kind -> (Windows variable, its fallback under the home folder, XDG variable, XDG fallback)

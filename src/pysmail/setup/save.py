@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pysmail.config.accounts import token_file_name
 from pysmail.errors import ConfigError, OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.userdirs import expand_home
 
 if TYPE_CHECKING:
     from pysmail.messages import Lang
@@ -88,7 +89,7 @@ def save(session: Session, lang: Lang) -> list[Path]:
     """Write smail.ini (and smail_refreshtoken.ini after a sign-in) in the draft's folder,
     atomically and private to the owner, like `smail-token login` writes its file. Returns
     the paths written. Raises SmailError (a file cannot be written; OAuth without a token)."""
-    folder = (session.cwd / Path(session.draft.folder).expanduser()).absolute()
+    folder = (session.cwd / expand_home(session.draft.folder)).absolute()
     token_ref = _token_reference(session, folder)
     if session.draft.uses_oauth and token_ref is None:
         raise OAuthError(ErrCode.NO_ACCESS_TOKEN, "setup.needs_token")
