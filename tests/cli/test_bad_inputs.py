@@ -318,6 +318,19 @@ ROWS: list[Row] = [
     # -- settings files ---------------------------------------------------------------------
     Row("config-option-missing-file", ["--config", "nope.ini"], ErrCode.CONFIG, ini=None),
     Row("config-env-missing-file", [], ErrCode.CONFIG, ini=None, env={"SMAIL_CONFIG": "nope.ini"}),
+    Row(  # `~name` of no such user stays as written, as in a shell: a file that is not there
+        "config-env-no-such-user",
+        [],
+        ErrCode.CONFIG,
+        ini=None,
+        env={"SMAIL_CONFIG": "~no-such-user-pysmail/smail.ini"},
+    ),
+    Row(
+        "ini-cafile-no-such-user",
+        [],
+        ErrCode.TLS,
+        ini=GOOD + "cafile = ~no-such-user-pysmail/c.pem\n",
+    ),
     Row("ini-syntax-error", [], ErrCode.CONFIG, ini=GOOD + "this line has no equals sign\n"),
     Row("ini-key-before-section", [], ErrCode.CONFIG, ini="server = x\n" + GOOD),
     Row(
@@ -743,6 +756,24 @@ def test_closed_stdout_gives_no_traceback(tmp_path: Path, extra: list[str]) -> N
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
     assert b"BrokenPipeError" not in done.stderr
     assert done.stderr == b"" and done.returncode == 0
+
+
+@pytest.mark.parametrize("stream", ["1", "2"])
+def test_a_closed_standard_stream_gives_no_traceback(tmp_path: Path, stream: str) -> None:
+    """`smail ... >&-` (or `2>&-`): the stream is not there at all; the send goes on, and the
+    exit code tells the truth."""
+    argv = ["-hlocalhost", "-fa@b.test", "--dry-run", "c@d.test"]
+    done = subprocess.run(
+        ["sh", "-c", f'exec "$@" {stream}>&-', "sh", *smail_command(), *argv],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        env=hermetic_env(tmp_path),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert b"Traceback" not in done.stderr + done.stdout, done.stderr.decode(errors="replace")
+    assert done.returncode == 0
 
 
 def test_zz_no_bad_row_was_delivered(stack: Stack, ctx: dict[str, str], tmp_path: Path) -> None:

@@ -12,9 +12,17 @@ __all__ = ["console_run", "early_lang"]
 
 def console_run(main: Callable[[Sequence[str]], int]) -> NoReturn:
     """A console script's `run()`: exit with `main(argv)`'s code; a console that cannot show a
-    character (a Windows code page) gets an escape instead of a UnicodeEncodeError."""
+    character (a Windows code page) gets an escape instead of a UnicodeEncodeError, and a
+    standard stream that is not there at all (closed by the caller) swallows what is written."""
+    import os
     import sys
 
+    # Started with a standard stream closed (`smail ... >&-`): Python then has None there. What
+    # would go to it goes nowhere, as after a broken pipe (ui/output.py); the exit code tells.
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives to the exit)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
