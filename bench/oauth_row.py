@@ -21,14 +21,17 @@ No token, password or secret is ever printed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -95,79 +98,89 @@ def stop_stack(run: Path) -> None:
     )
 
 
-def measure(work: Path, smail: str, body: Path, n: int = 100, peer: bool = True) -> OAuthRow:
-    """Start the stack in WORK/stack, time n rounds of sends, stop the stack (always)."""
-    row = OAuthRow(n=n)
+@contextlib.contextmanager
+def own_stack(work: Path, name: str) -> Iterator[tuple[Any, Path, dict[str, str]]]:
+    """Its own copy of the real stack in WORK/stack, stopped at the end (also on failure); with
+    the tests' client view of it (tests/stackutil.py Stack), a private folder WORK/NAME for the
+    clients' files and a clean environment for them."""
     sys.path.insert(0, str(REPO / "tests"))
-    from stackutil import Stack  # stdlib only; the tests' client view of the stack
+    from stackutil import Stack  # stdlib only
 
     os.chmod(work, 0o755)  # Dovecot and Postfix drop privileges and must enter WORK/stack
     run = work / "stack"
-    folder = work / "oauth"
+    folder = work / name
     folder.mkdir(mode=0o700)
-    env = _env(folder)
     try:
         start_stack(run)
-        stack = Stack.load(run)
-        server = f"server = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
-        server += f"cafile = {stack.cafile}\n"
-        (folder / "o").mkdir()
-        (folder / "p").mkdir()
-        oauth_ini = _private(
-            folder / "o" / "smail.ini",
-            f"[smail]\n{server}auth = oauth-xoauth2\nfrom = {ALICE}\n",
-        )
-        pw_ini = _private(
-            folder / "p" / "smail.ini",
-            f"[smail]\n{server}auth = plain\nuser = {ALICE}\n"
-            f"password = {stack.users[ALICE]}\nfrom = {ALICE}\n",
-        )
-        msg = ["-sS", f"-F{body}"]
-        clients: dict[str, tuple[list[str], Path | None]] = {  # name -> (argv, stdin)
-            "pysmail OAuth": ([smail, "--config", str(oauth_ini), *msg, ALICE], None),
-            "pysmail password": ([smail, "--config", str(pw_ini), *msg, BOB], None),
-        }
-        if peer and shutil.which("msmtp"):
-            # msmtp's token: issued before the pysmail token file, whose writing resets the
-            # token counter, so the count below is pysmail's alone.
-            token = stack.issue_tokens(ALICE)["access_token"]
-            eml = folder / "msg.eml"
-            with open(eml, "wb") as out:  # pysmail's finished message (msmtp has no MIME writer)
-                subprocess.run(
-                    [*clients["pysmail password"][0], "--dry-run"],
-                    cwd=folder,
-                    env=env,
-                    stdout=out,
-                    check=True,
-                )
-            _private(folder / "m-token", token + "\n")
-            _private(folder / "m-pw", stack.users[ALICE] + "\n")
-            msmtp = [
-                "msmtp", "-C", "/dev/null", f"--host={stack.host}", f"--port={stack.submission}",
-                "--tls=on", "--tls-starttls=on", f"--tls-trust-file={stack.cafile}",
-                f"--user={ALICE}", f"--from={ALICE}",
-            ]  # fmt: skip
-            clients["msmtp OAuth"] = (
-                [*msmtp, "--auth=xoauth2", f"--passwordeval=cat {folder / 'm-token'}", BOB],
-                eml,
-            )
-            clients["msmtp password"] = (
-                [*msmtp, "--auth=plain", f"--passwordeval=cat {folder / 'm-pw'}", BOB],
-                eml,
-            )
-        stack.write_token_file(folder / "o", ALICE)  # a fresh refresh token; counter reset
-        times: dict[str, list[float]] = {name: [] for name in clients}
-        for _ in range(n):
-            for name, (argv, stdin) in clients.items():
-                times[name].append(_timed(argv, folder, env, stdin))
-        row.token_requests = stack.token_request_count()
-        row.medians = {name: statistics.median(t) for name, t in times.items()}
-        row.first_oauth_send = times["pysmail OAuth"][0]
-        row.expected = {ALICE: n, BOB: n * (len(clients) - 1)}
-        for user, count in row.expected.items():
-            row.delivered[user] = len(stack.fetch(user, expect=count, timeout=60))
-    except (RuntimeError, OSError, AssertionError, subprocess.SubprocessError) as exc:
-        row.error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        yield Stack.load(run), folder, _env(folder)
     finally:
         stop_stack(run)
+
+
+def measure(work: Path, smail: str, body: Path, n: int = 100, peer: bool = True) -> OAuthRow:
+    """Start the stack in WORK/stack, time n rounds of sends, stop the stack (always)."""
+    row = OAuthRow(n=n)
+    try:
+        with own_stack(work, "oauth") as (stack, folder, env):
+            server = f"server = {stack.host}\nport = {stack.submission}\ntls = starttls\n"
+            server += f"cafile = {stack.cafile}\n"
+            (folder / "o").mkdir()
+            (folder / "p").mkdir()
+            oauth_ini = _private(
+                folder / "o" / "smail.ini",
+                f"[smail]\n{server}auth = oauth-xoauth2\nfrom = {ALICE}\n",
+            )
+            pw_ini = _private(
+                folder / "p" / "smail.ini",
+                f"[smail]\n{server}auth = plain\nuser = {ALICE}\n"
+                f"password = {stack.users[ALICE]}\nfrom = {ALICE}\n",
+            )
+            msg = ["-sS", f"-F{body}"]
+            clients: dict[str, tuple[list[str], Path | None]] = {  # name -> (argv, stdin)
+                "pysmail OAuth": ([smail, "--config", str(oauth_ini), *msg, ALICE], None),
+                "pysmail password": ([smail, "--config", str(pw_ini), *msg, BOB], None),
+            }
+            if peer and shutil.which("msmtp"):
+                # msmtp's token: issued before the pysmail token file, whose writing resets the
+                # token counter, so the count below is pysmail's alone.
+                token = stack.issue_tokens(ALICE)["access_token"]
+                eml = folder / "msg.eml"
+                # pysmail's finished message (msmtp has no MIME writer)
+                with open(eml, "wb") as out:
+                    subprocess.run(
+                        [*clients["pysmail password"][0], "--dry-run"],
+                        cwd=folder,
+                        env=env,
+                        stdout=out,
+                        check=True,
+                    )
+                _private(folder / "m-token", token + "\n")
+                _private(folder / "m-pw", stack.users[ALICE] + "\n")
+                msmtp = [
+                    "msmtp", "-C", "/dev/null",
+                    f"--host={stack.host}", f"--port={stack.submission}",
+                    "--tls=on", "--tls-starttls=on", f"--tls-trust-file={stack.cafile}",
+                    f"--user={ALICE}", f"--from={ALICE}",
+                ]  # fmt: skip
+                clients["msmtp OAuth"] = (
+                    [*msmtp, "--auth=xoauth2", f"--passwordeval=cat {folder / 'm-token'}", BOB],
+                    eml,
+                )
+                clients["msmtp password"] = (
+                    [*msmtp, "--auth=plain", f"--passwordeval=cat {folder / 'm-pw'}", BOB],
+                    eml,
+                )
+            stack.write_token_file(folder / "o", ALICE)  # a fresh refresh token; counter reset
+            times: dict[str, list[float]] = {name: [] for name in clients}
+            for _ in range(n):
+                for name, (argv, stdin) in clients.items():
+                    times[name].append(_timed(argv, folder, env, stdin))
+            row.token_requests = stack.token_request_count()
+            row.medians = {name: statistics.median(t) for name, t in times.items()}
+            row.first_oauth_send = times["pysmail OAuth"][0]
+            row.expected = {ALICE: n, BOB: n * (len(clients) - 1)}
+            for user, count in row.expected.items():
+                row.delivered[user] = len(stack.fetch(user, expect=count, timeout=60))
+    except (RuntimeError, OSError, AssertionError, subprocess.SubprocessError) as exc:
+        row.error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
     return row

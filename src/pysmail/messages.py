@@ -1,11 +1,14 @@
-"""Choosing the language and rendering catalogue messages (the ERR-xxxx block)."""
+"""Choosing the language and rendering catalogue messages (the ERR-xxxx block).
+
+The catalogue (pysmail.catalog, every text in two languages) is read by the first lookup: a run
+that shows no message, such as a plain successful send, never loads it (docs/decisions.md D8).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 
-from pysmail.catalog import CATALOGUE, TITLES
 from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
@@ -62,12 +65,16 @@ def ui_lang(langid: int) -> Lang:
 
 def text(msgid: str, lang: Lang, /, **params: object) -> str:
     """The catalogue text of `msgid` in `lang`, with its placeholders filled."""
+    from pysmail.catalog import CATALOGUE
+
     en, ja = CATALOGUE[msgid]
     template = ja if lang == "ja" else en
     return template.format(**params)
 
 
 def title(code: ErrCode, lang: Lang) -> str:
+    from pysmail.catalog import TITLES
+
     en, ja = TITLES[code]
     return ja if lang == "ja" else en
 

@@ -1,11 +1,12 @@
-"""Masking secrets in anything shown to a person: known secrets, their base64 forms, AUTH lines."""
+"""Masking secrets in anything shown to a person: known secrets and their base64 forms (the
+-d transcript masks its AUTH, PASS and APOP lines itself: pysmail.smtp.trace)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-__all__ = ["MASK", "MIN_SECRET_LENGTH", "Scrubber", "base64_forms", "mask_command"]
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "Scrubber", "base64_forms"]
 
 MASK = "****"
 # The safety net learns only secrets at least this long. A shorter one (`test`) occurs in ordinary
@@ -80,21 +81,3 @@ class Scrubber:
             plain = [re.escape(s) for s in sorted(self._plain, key=len, reverse=True)]
             self._pattern = re.compile("|".join(plain + encoded))
         return self._pattern.sub(MASK, text)
-
-
-_COMMAND_MASKS = (
-    # AUTH <mechanism> <initial response>: keep the mechanism, mask the rest.
-    (re.compile(r"^(\s*AUTH\s+\S+)\s+\S.*$", re.IGNORECASE | re.DOTALL), r"\1 " + MASK),
-    # POP3 PASS <password> and APOP <user> <digest>.
-    (re.compile(r"^(\s*PASS)\s.*$", re.IGNORECASE | re.DOTALL), r"\1 " + MASK),
-    (re.compile(r"^(\s*APOP\s+\S+)\s+\S.*$", re.IGNORECASE | re.DOTALL), r"\1 " + MASK),
-)
-
-
-def mask_command(line: str) -> str:
-    """A protocol command as it may be shown: AUTH, PASS and APOP arguments become `****`."""
-    for pattern, replacement in _COMMAND_MASKS:
-        masked, count = pattern.subn(replacement, line)
-        if count:
-            return masked
-    return line

@@ -262,12 +262,15 @@ HEAVY = {
 # Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).
 LIBRARY_FREE_OF = {"dataclasses", "inspect", "pathlib", "typing", "urllib", "pysmail.sasl", *HEAVY}
 # Not loaded by a whole plain send without AUTH: smail_main needs pathlib, nothing else here.
+# A send that succeeds shows no message, so it reads no catalogue (pysmail.messages looks a text
+# up when one is shown).
 PLAIN_SEND_FREE_OF = {
     "dataclasses",
     "inspect",
     "typing",
     "pysmail.sasl",
     "pysmail.delivery.outbox",
+    "pysmail.catalog",
     *HEAVY,
 }
 LIBRARY = [
@@ -420,6 +423,24 @@ def test_a_plain_send_imports_nothing_heavy(tmp_path: Path) -> None:
     assert b"Subject: S\r\n" in server.data
     assert "pysmail.smtp.session" in loaded
     assert not loaded & PLAIN_SEND_FREE_OF
+
+
+def test_a_batch_on_one_connection_starts_no_thread_module(tmp_path: Path) -> None:
+    """--batch without --parallel runs in the main thread: its locks come from _thread, and
+    threading (and what it brings) stays out, as for a single send."""
+    server = _TinySmtp()
+    server.start()
+    (tmp_path / "rows.csv").write_text("to\nb@y\nc@y\n")
+    args = ["-h127.0.0.1", "--port", str(server.port), "-fa@x", "-sS", "-Tx", "--batch", "rows.csv"]
+    code = (
+        "import io\nfrom pysmail.cli.smail_main import main\n"
+        f"rc = main({args!r}, stdout=io.StringIO())\nassert rc == 0, rc\n"
+    )
+    loaded = _child_modules(code, tmp_path)
+    server.join(10)
+    assert server.data.count(b"Subject: S\r\n") == 2
+    assert "pysmail.delivery.batch.run" in loaded
+    assert not loaded & (PLAIN_SEND_FREE_OF - {"pysmail.catalog"})
 
 
 def test_a_tls_send_adds_ssl_and_nothing_else_heavy(tmp_path: Path, pki: Path) -> None:

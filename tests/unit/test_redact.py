@@ -7,8 +7,8 @@ import base64
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pysmail.redact import MASK, MIN_SECRET_LENGTH, Scrubber, base64_forms, mask_command
-from pysmail.smtp.trace import Trace
+from pysmail.redact import MASK, MIN_SECRET_LENGTH, Scrubber, base64_forms
+from pysmail.smtp.trace import Trace, mask_command
 
 
 def _b64(data: bytes) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import text
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.trace import Trace
+    from pysmail.ui.progress import Progress
 
 __all__ = ["deliver"]
 
@@ -38,7 +41,6 @@ def deliver(
     import time
 
     from pysmail.app.auth import transaction_sender
-    from pysmail.app.bars import send_bar
     from pysmail.app.settings import spool_of
     from pysmail.mime.compose import compose, freeze, needs_smtputf8
 
@@ -62,7 +64,7 @@ def deliver(
     from pysmail.delivery.retry import DataSentInterrupt, send_tracked
 
     send_one = transaction_sender(settings, trace, auth, source)
-    bar = send_bar(settings, spec)
+    bar = _send_bar(settings, spec)
     ctx.out.bar = bar
 
     def once() -> object:
@@ -100,6 +102,30 @@ def deliver(
         if bar is not None:
             bar.clear()
     return int(ErrCode.OK)
+
+
+def _send_bar(settings: Settings, spec: MessageSpec) -> Progress | None:
+    """A progress bar for a message with large attachments (together >= progress.LARGE), on
+    a terminal and without -S; None otherwise. The plain small send looks at nothing but the
+    file sizes and never imports pysmail.ui.progress."""
+    if not spec.attachments:
+        return None
+    try:
+        attached = [p.stat().st_size for p in spec.attachments]
+    except OSError:
+        return None  # composing reports it
+    if sum(attached) < 1024 * 1024:  # progress.LARGE, without importing the module
+        return None
+    from pysmail.ui.progress import Progress, base64_size, terminal
+
+    stream = terminal(sys.stderr, settings.silent)
+    if stream is None:
+        return None
+    texts = sum(len(t.encode("utf-8", "replace")) for t in (spec.text, spec.html) if t)
+    # Estimated: base64 attachments, texts a third bigger (quoted-printable or base64), and
+    # a few KB of header fields and MIME part headers. counted() raises it if it was short.
+    total = sum(base64_size(n) for n in attached) + texts * 4 // 3 + 2048 + 256 * len(attached)
+    return Progress(stream, total)
 
 
 def _with_retry(

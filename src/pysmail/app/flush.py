@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.trace import Trace
+    from pysmail.ui.progress import Progress
 
 __all__ = ["flush_outbox"]
 
@@ -33,14 +36,13 @@ def flush_outbox(
     `on_event` (smail-sendmail) gets every event instead of the report lines; `lock_wait`: how
     long to wait for another process's flush to end (0: leave the work to it)."""
     from pysmail.app.auth import transaction_sender
-    from pysmail.app.bars import flush_bar
     from pysmail.app.pacer import pacer
     from pysmail.app.settings import spool_of
     from pysmail.delivery.outbox import describe, flush, interrupted
 
     spool = spool_of(settings, ctx.env)
     quiet = only is not None and not settings.debug
-    bar, sizes = flush_bar(settings, spool, only)
+    bar, sizes = _flush_bar(settings, spool, only)
     finished = [0, 0]  # messages done, and their bytes (the bar's base)
     sent: list[str] = []  # for the message of a Ctrl+C
 
@@ -85,3 +87,36 @@ def flush_outbox(
     if only is not None and not result.failed:
         return int(ErrCode.OK)  # --queue: sent, or safely in the outbox for the next --flush
     return result.exit_code()
+
+
+def _flush_bar(
+    settings: Settings, spool: Path, only: list[Path] | None
+) -> tuple[Progress | None, dict[str, int]]:
+    """The bar of a flush on a terminal without -S (bytes, and N/M messages), with the size of
+    every message due. `--queue` (`only`): a bar only for a large message."""
+    from pysmail.ui.progress import LARGE, Progress, terminal
+
+    stream = terminal(sys.stderr, settings.silent)
+    if stream is None:
+        return None, {}
+    sizes = _due_sizes(spool, only)
+    total = sum(sizes.values())
+    if not sizes or (only is not None and total < LARGE):
+        return None, sizes
+    count_total = len(sizes) if only is None else None
+    return Progress(stream, total, count_total=count_total), sizes
+
+
+def _due_sizes(spool: Path, only: list[Path] | None) -> dict[str, int]:
+    """name -> size of each message a flush sends: those named in `only`, else every one whose
+    next try is due."""
+    import time
+
+    from pysmail.delivery.outbox import entries
+
+    found, _bad = entries(spool)
+    if only is not None:
+        wanted = {p.name for p in only}
+        return {e.name: e.size for e in found if e.path.name in wanted}
+    now = time.time()
+    return {e.name: e.size for e in found if e.state.next_try <= now}

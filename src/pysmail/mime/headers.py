@@ -43,9 +43,10 @@ WORD_LIMIT = 75  # RFC 2047 2: an encoded-word may not be more than 75 character
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Patterns for re's cache, compiled when first used (docs/decisions.md D8).
 # RFC 5322 atext: what a display name word may hold without quoting.
-_ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+")
-_FTEXT = re.compile(r"[\x21-\x39\x3b-\x7e]+")  # RFC 5322 field name: printable ASCII but ":"
+_ATEXT = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"
+_FTEXT = r"[\x21-\x39\x3b-\x7e]+"  # RFC 5322 field name: printable ASCII but ":"
 _MSGID_FORBIDDEN = frozenset('<>"\\()[],;: \t')
 
 
@@ -66,7 +67,7 @@ def check_name(name: str) -> None:
     Raises:
         UsageError(OPTION, "mime.bad_header_name")
     """
-    if not _FTEXT.fullmatch(name) or len(name) + 2 + WORD_LIMIT > LINE_MAX:
+    if not re.fullmatch(_FTEXT, name) or len(name) + 2 + WORD_LIMIT > LINE_MAX:
         raise UsageError(ErrCode.OPTION, "mime.bad_header_name", header=shown(name[:100]))
 
 
@@ -185,7 +186,7 @@ def _display_atoms(display: str, charset: str) -> list[str]:
         return []
     if display.isascii() and display.isprintable() and "=?" not in display:
         words = display.split(" ")
-        if all(_ATEXT.fullmatch(w) and len(w) <= WORD_LIMIT for w in words):
+        if all(re.fullmatch(_ATEXT, w) and len(w) <= WORD_LIMIT for w in words):
             return words
         quoted = quote_string(display)
         if len(quoted) <= WORD_LIMIT:

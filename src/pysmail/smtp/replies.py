@@ -57,7 +57,8 @@ class UnsafeCommand(ValueError):
     """A command argument holds CR, LF or NUL, which would let it inject further commands."""
 
 
-_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)")
+# a pattern for re's cache, compiled when first used (docs/decisions.md D8)
+_ENHANCED = r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)"
 
 
 class Reply(tuple[int, tuple[str, ...]]):
@@ -97,7 +98,7 @@ class Reply(tuple[int, tuple[str, ...]]):
     @property
     def enhanced(self) -> str | None:
         """The RFC 3463 enhanced status code (`5.1.1`) at the start of the text, if present."""
-        match = _ENHANCED.match(self.lines[0]) if self.lines else None
+        match = re.match(_ENHANCED, self.lines[0]) if self.lines else None
         return f"{match[1]}.{match[2]}.{match[3]}" if match else None
 
     @property

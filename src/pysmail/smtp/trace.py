@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from pysmail.redact import MASK, Scrubber, mask_command
+from pysmail.redact import MASK, Scrubber
 
-__all__ = ["DataTrace", "Trace"]
+__all__ = ["DataTrace", "Trace", "mask_command"]
 
 # The header block is shown; past this size it is cut (a message with no blank line at all).
 MAX_HEADER_SHOWN = 64 * 1024
@@ -105,3 +106,21 @@ def _header_end(data: bytearray) -> tuple[int, int]:
     if lf >= 0:
         return lf + 1, 1
     return -1, 0
+
+
+_COMMAND_MASKS = (
+    # AUTH <mechanism> <initial response>: keep the mechanism, mask the rest.
+    (re.compile(r"^(\s*AUTH\s+\S+)\s+\S.*$", re.IGNORECASE | re.DOTALL), r"\1 " + MASK),
+    # POP3 PASS <password> and APOP <user> <digest>.
+    (re.compile(r"^(\s*PASS)\s.*$", re.IGNORECASE | re.DOTALL), r"\1 " + MASK),
+    (re.compile(r"^(\s*APOP\s+\S+)\s+\S.*$", re.IGNORECASE | re.DOTALL), r"\1 " + MASK),
+)
+
+
+def mask_command(line: str) -> str:
+    """A protocol command as it may be shown: AUTH, PASS and APOP arguments become `****`."""
+    for pattern, replacement in _COMMAND_MASKS:
+        masked, count = pattern.subn(replacement, line)
+        if count:
+            return masked
+    return line

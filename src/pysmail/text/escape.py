@@ -16,10 +16,9 @@ import re
 __all__ = ["clip", "escape_controls"]
 
 # C0 but TAB and LF; DEL; C1; ALM, LRM, RLM; the line and paragraph separators; the bidi
-# embeddings, overrides and isolates (LRE..RLO, LRI..PDI).
-_CONTROLS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+# embeddings, overrides and isolates (LRE..RLO, LRI..PDI). A pattern for re's cache, compiled for
+# the first line printed: a run that prints nothing never compiles it (docs/decisions.md D8).
+_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -29,7 +28,7 @@ def _escaped(match: re.Match[str]) -> str:
 
 def escape_controls(text: str) -> str:
     """`text` with every control character (see the module docstring) as a visible escape."""
-    return _CONTROLS.sub(_escaped, text)
+    return re.sub(_CONTROLS, _escaped, text)
 
 
 def clip(text: str, limit: int = 80) -> str:

@@ -5,6 +5,7 @@ report_row() are pure."""
 from __future__ import annotations
 
 import time
+from _thread import allocate_lock  # threading.Lock, without the threading module (D8)
 
 from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
@@ -119,11 +120,9 @@ class Outcomes:
         silent: bool,
         stream: TextIO | None,
     ) -> None:
-        import threading
-
         from pysmail.ui.progress import Progress
 
-        self.lock = threading.Lock()  # record() and interrupted() (the main thread)
+        self.lock = allocate_lock()  # record() and interrupted() (the main thread)
         self.closed = False
         self.planned = planned
         self.info = {row: (rcpts, msgid) for row, rcpts, msgid in planned}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from _thread import allocate_lock  # threading.Lock, without the threading module (D8)
 from pathlib import Path
 
 from pysmail.config.params import smtp_params
@@ -62,10 +63,8 @@ class _Queue:
     Ctrl+C)."""
 
     def __init__(self, jobs: Sequence[Job]) -> None:
-        import threading
-
         self._jobs = iter(jobs)
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._taken: list[int] = []
         self.stopped = False
 
