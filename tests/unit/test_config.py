@@ -510,3 +510,10 @@ def test_every_key_is_documented() -> None:
     keys = [*ini_module._MAIN_KEYS, *ini_module._POP_KEYS, *ini_module._SECRET_KEYS]
     for key in keys:
         assert f"| `{key}` |" in text or f"`{key}`," in text, key
+
+
+def test_a_home_of_no_such_user_stays_as_written() -> None:
+    """`~name` of a user that does not exist: kept as written, as a shell keeps it (it was a
+    RuntimeError from pathlib, ERR-0016), so the file is reported as not there."""
+    ini = parse_ini("[smail]\ncafile = ~no-such-user-pysmail/c.pem\n", INI)
+    assert ini.cafile == INI.parent / "~no-such-user-pysmail" / "c.pem"
