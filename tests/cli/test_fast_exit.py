@@ -75,6 +75,25 @@ def test_leave_tears_down_when_something_may_need_it(setup: str) -> None:
     assert ("atexit\n" in done.stderr) == ("atexit" in setup)
 
 
+def test_leave_lets_a_profiler_write_its_results(tmp_path: Path) -> None:
+    """`python -m cProfile -o FILE smail ...` writes FILE after the script has ended: a run
+    under a profiler (or a tracer: a debugger, coverage) takes the interpreter's own exit."""
+    script = tmp_path / "run.py"
+    script.write_text(
+        f"import sys\nsys.path.insert(0, {str(SRC)!r})\n"
+        "from pysmail.cli.guard import _leave\n_leave(3)\n"
+    )
+    prof = tmp_path / "run.prof"
+    done = subprocess.run(
+        [sys.executable, "-I", "-m", "cProfile", "-o", str(prof), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr  # cProfile's own: it takes the SystemExit
+    assert prof.is_file() and prof.stat().st_size > 0
+
+
 @pytest.mark.stack
 def test_a_queued_message_is_whole_in_the_outbox(stack: Stack, tmp_path: Path) -> None:
     spool = tmp_path / "outbox"

@@ -32,7 +32,8 @@ def console_run(main: Callable[[Sequence[str]], int]) -> NoReturn:
 
 def _leave(code: int) -> NoReturn:
     """Exit with `code`. When the interpreter's teardown has nothing left to do for us (the
-    standard streams flushed, no thread module loaded, no atexit handler registered), leave at
+    standard streams flushed, no thread module loaded, no atexit handler registered, no profiler
+    or tracer that writes its results at the end), leave at
     once instead of tearing down every module and object first (docs/decisions.md D40)."""
     import atexit
     import os
@@ -45,7 +46,8 @@ def _leave(code: int) -> NoReturn:
     except (OSError, ValueError):  # a closed pipe or stream: the teardown reports it as before
         sys.exit(code)
     callbacks = getattr(atexit, "_ncallbacks", None)  # CPython's count of atexit handlers
-    if "threading" in sys.modules or callbacks is None or callbacks():
+    watched = sys.getprofile() is not None or sys.gettrace() is not None  # cProfile, a debugger
+    if watched or "threading" in sys.modules or callbacks is None or callbacks():
         sys.exit(code)
     os._exit(code)
 
