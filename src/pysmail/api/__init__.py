@@ -6,34 +6,19 @@ exceptions. The names are exported lazily by pysmail/__init__.py; this package s
 
 from __future__ import annotations
 
-from pysmail.api.account import Account
-from pysmail.api.mailer import Mailer, send
-from pysmail.api.message import Message, Receipt
-from pysmail.errors import (
-    AuthError,
-    ConfigError,
-    InputError,
-    NetworkError,
-    OAuthError,
-    Pop3Error,
-    SmailError,
-    SmtpReplyError,
-    UsageError,
-)
-
-__all__ = [
-    "Account",
-    "AuthError",
-    "ConfigError",
-    "InputError",
-    "Mailer",
-    "Message",
-    "NetworkError",
-    "OAuthError",
-    "Pop3Error",
-    "Receipt",
-    "SmailError",
-    "SmtpReplyError",
-    "UsageError",
-    "send",
-]
+# Re-exported as `name as name` (PEP 484): the list of public names is pysmail/__init__.py's
+# `__all__`, kept once; tests/unit/test_public_api.py pins it.
+from pysmail.api.account import Account as Account
+from pysmail.api.mailer import Mailer as Mailer
+from pysmail.api.mailer import send as send
+from pysmail.api.message import Message as Message
+from pysmail.api.message import Receipt as Receipt
+from pysmail.errors import AuthError as AuthError
+from pysmail.errors import ConfigError as ConfigError
+from pysmail.errors import InputError as InputError
+from pysmail.errors import NetworkError as NetworkError
+from pysmail.errors import OAuthError as OAuthError
+from pysmail.errors import Pop3Error as Pop3Error
+from pysmail.errors import SmailError as SmailError
+from pysmail.errors import SmtpReplyError as SmtpReplyError
+from pysmail.errors import UsageError as UsageError
