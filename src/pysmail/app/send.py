@@ -99,7 +99,7 @@ def execute(run: Prepared, ctx: Context) -> int:
     if run.spec is not None and run.recipients is not None:
         from pysmail.app.deliver import deliver
 
-        return deliver(settings, run.spec, run.recipients, trace, ctx, auth, source)
+        return deliver(run, ctx, auth, source)
     if mode.flush:
         from pysmail.app.flush import flush_outbox
 
