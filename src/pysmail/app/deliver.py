@@ -39,10 +39,10 @@ def deliver(
     from pysmail.app.settings import spool_of
     from pysmail.mime.compose import compose, freeze, needs_smtputf8
 
-    settings, trace, recipients = run.settings, run.trace, run.recipients
-    assert run.spec is not None and recipients is not None  # a single send: prepare() made both
+    settings, trace = run.settings, run.trace
+    spec, recipients = run.single()
     rel = settings.reliability
-    spec = freeze(run.spec)  # every attempt and every kept copy: the same Date and Message-ID
+    spec = freeze(spec)  # every attempt and every kept copy: the same Date and Message-ID
     sender, rcpts = spec.from_.wire_addr, tuple(recipients.envelope())
     smtputf8 = needs_smtputf8(spec) or recipients.needs_smtputf8
 

@@ -96,11 +96,11 @@ def _info(prepared: Prepared, ctx: Context) -> None:
     from pysmail.cli.info import info_block
 
     settings = prepared.settings
-    assert prepared.spec is not None and prepared.recipients is not None
+    spec, recipients = prepared.single()
     oauth_file = None
     if settings.auth.enabled and settings.auth.token_from_file:
         from pysmail.app.settings import token_file
 
         oauth_file = token_file(settings, ctx.env, ctx.cwd)
     out = ctx.out
-    out.line(info_block(settings, prepared.spec, prepared.recipients, ctx.lang, oauth_file))
+    out.line(info_block(settings, spec, recipients, ctx.lang, oauth_file))
