@@ -25,7 +25,17 @@ from __future__ import annotations
 from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import SlotValue
-from pysmail.smtp.replies import Chunker, Reply, SmtpStatus, UnsafeCommand, format_command
+from pysmail.smtp.replies import (
+    CHUNK_SIZE,
+    Chunker,
+    DataContent,
+    Reply,
+    SmtpStatus,
+    UnsafeCommand,
+    bdat_frame,
+    format_command,
+    safe_argument,
+)
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -77,7 +87,8 @@ class Group:
     """One message's pipelined commands: `lines` ([RSET,] MAIL, RCPT..., [DATA]), and when the
     data joins them (one recipient): `data_in_group` (DATA) or `bdat_in_group` (the whole
     message as `frames`, one BDAT LAST). With CHUNKING, `frames` are the first chunks cut and
-    `chunker`/`rest` make the others; `rest` is None when the message fitted one chunk."""
+    `chunker`/`rest` make the others; `rest` is None when the message fitted one chunk.
+    `block`: the message as one block of DataContent (written as it is), else None."""
 
     __slots__ = (
         "lines",
@@ -87,6 +98,7 @@ class Group:
         "frames",
         "chunker",
         "rest",
+        "block",
     )
 
     def __init__(
@@ -98,6 +110,7 @@ class Group:
         frames: list[Frame],
         chunker: Chunker | None,
         rest: Iterator[bytes] | None,
+        block: DataContent | None = None,
     ) -> None:
         self.lines = lines
         self.recipients = recipients
@@ -106,16 +119,21 @@ class Group:
         self.frames = frames
         self.chunker = chunker
         self.rest = rest
+        self.block = block
 
     def all_passed(self, replies: Sequence[Reply]) -> bool:
         """Every reply came, each 2xx (DATA's 354): nothing to judge (the fast path)."""
-        lines = self.lines
-        if len(replies) != len(lines):
+        last = len(self.lines)
+        if len(replies) != last:
             return False
-        last = len(lines) - 1 if self.data_in_group else len(lines)
-        return all(rep.kind == 2 for rep in replies[:last]) and (
-            not self.data_in_group or replies[last].code == SmtpStatus.START_INPUT
-        )
+        if self.data_in_group:
+            last -= 1
+            if replies[last].code != SmtpStatus.START_INPUT:
+                return False
+        for rep in replies[:last]:  # noqa: SIM110 - a loop, not all(): no call per reply
+            if not 200 <= rep.code < 300:
+                return False
+        return True
 
 
 def pipelines_across(pipelining: bool, greeting: str) -> bool:
@@ -196,22 +214,35 @@ class SmtpProtocol:
     ) -> Group:
         """The message's command group. With CHUNKING the stream is read until a first chunk
         is cut (nothing is written before this). Raises UsageError for an unsafe address."""
-        mail = self._mail_line(sender, smtputf8, eight_bit)
-        rcpts = [_command("RCPT", f"TO:<{r}>") for r in recipients]
+        mail = self._mail_lines.get((sender, smtputf8, eight_bit)) or self._mail_line(
+            sender, smtputf8, eight_bit
+        )
+        rcpts = _rcpt_lines(recipients)
         # One recipient: the data may join the group, since a refused RCPT means refused data
         # (DATA answered 503/554, or the BDAT chunk discarded). With several, all-or-nothing
         # needs every RCPT reply before any data goes out.
         one = self.pipelining and len(rcpts) == 1
-        chunker: Chunker | None = None
-        frames: list[Frame] = []
-        rest: Iterator[bytes] | None = None
-        if self.chunking:
-            chunker = Chunker()
-            frames, rest = _first_frames(chunker, chunks)
-        bdat_in_group = one and chunker is not None and rest is None  # one chunk: the whole
-        data_in_group = one and chunker is None
-        lines = [mail, *rcpts] + ([DATA] if data_in_group else [])
-        return Group(lines, recipients, data_in_group, bdat_in_group, frames, chunker, rest)
+        block, frames, chunker, rest = self._content(chunks)
+        bdat_in_group = one and self.chunking and rest is None  # one chunk: the whole
+        data_in_group = one and not self.chunking
+        lines = [mail, *rcpts, DATA] if data_in_group else [mail, *rcpts]
+        return Group(lines, recipients, data_in_group, bdat_in_group, frames, chunker, rest, block)
+
+    def _content(
+        self, chunks: Iterable[bytes]
+    ) -> tuple[DataContent | None, list[Frame], Chunker | None, Iterator[bytes] | None]:
+        """(the message as one block of DataContent, or None; with CHUNKING its first frames,
+        the chunker and the rest of the stream, which is None when it fitted one chunk)."""
+        # One block of DataContent (a --batch row) is safe as DATA and as BDAT content as it is.
+        one_block = type(chunks) is tuple and len(chunks) == 1 and type(chunks[0]) is DataContent
+        block: DataContent | None = chunks[0] if one_block else None  # type: ignore[index]
+        if not self.chunking:
+            return block, [], None, None
+        if block is not None and len(block) < CHUNK_SIZE:  # what a Chunker would cut
+            return block, [bdat_frame([block], len(block), True)], None, None
+        chunker = Chunker()
+        frames, rest = _first_frames(chunker, chunks)
+        return block, frames, chunker, rest
 
     def group_lines(self, group: Group) -> list[bytes]:
         """The lines to write for `group`, RSET first when a refused transaction may be open
@@ -221,13 +252,12 @@ class SmtpProtocol:
         return group.lines
 
     def _mail_line(self, sender: str, smtputf8: bool, eight_bit: bool) -> bytes:
-        mail = self._mail_lines.get((sender, smtputf8, eight_bit))
-        if mail is None:  # the same for every message of a batch: formatted once
-            params = ["SMTPUTF8"] if smtputf8 else []
-            if (eight_bit or smtputf8) and self.extensions.has("8BITMIME"):
-                params.append("BODY=8BITMIME")
-            mail = _command("MAIL", f"FROM:<{sender}>", *params)
-            self._mail_lines[(sender, smtputf8, eight_bit)] = mail
+        """The MAIL command, formatted once: the same for every message of a batch."""
+        params = ["SMTPUTF8"] if smtputf8 else []
+        if (eight_bit or smtputf8) and self.extensions.has("8BITMIME"):
+            params.append("BODY=8BITMIME")
+        mail = _command("MAIL", f"FROM:<{sender}>", *params)
+        self._mail_lines[(sender, smtputf8, eight_bit)] = mail
         return mail
 
     def judge_group(
@@ -353,6 +383,13 @@ def frames_of(group: Group) -> Iterator[Frame]:
         for piece in rest:
             yield from chunker.feed(piece)
         yield chunker.finish()
+
+
+def _rcpt_lines(recipients: Sequence[str]) -> list[bytes]:
+    """The RCPT commands as format_command() writes them, the addresses checked at once."""
+    if not safe_argument("".join(recipients)):
+        return [_command("RCPT", f"TO:<{r}>") for r in recipients]
+    return [b"RCPT TO:<%s>\r\n" % r.encode("utf-8") for r in recipients]
 
 
 def _command(verb: str, *args: str) -> bytes:

@@ -23,8 +23,11 @@ __all__ = [
     "ReplyParser",
     "SmtpStatus",
     "UnsafeCommand",
+    "bdat_frame",
     "data_content",
     "format_command",
+    "is_data_content",
+    "safe_argument",
     "parse_ehlo",
     "unstuff",
 ]
@@ -141,7 +144,8 @@ class ReplyParser:
             if raw[3:4] == b" " and self._code is None and raw[:1] in b"2345" and raw[:3].isdigit():
                 # the common case, a one-line reply: no state to keep
                 text = raw[4:-1] if raw[-1:] == b"\r" else raw[4:]
-                replies.append(Reply(int(raw[:3]), (text.decode("utf-8", "replace"),)))
+                lines = (text.decode("utf-8", "replace"),)
+                replies.append(_new_reply(Reply, (int(raw[:3]), lines)))  # Reply(code, lines)
                 continue
             reply = self._line(raw[:-1] if raw[-1:] == b"\r" else raw)
             if reply is not None:
@@ -168,6 +172,9 @@ class ReplyParser:
         self._lines = []
         self._code = None
         return reply
+
+
+_new_reply = tuple.__new__
 
 
 def _show(raw: bytes) -> str:
@@ -217,10 +224,15 @@ def parse_ehlo(reply: Reply) -> Extensions:
     return Extensions(reply.lines[0] if reply.lines else "", keywords)
 
 
+def safe_argument(text: str) -> bool:
+    """No CR, LF or NUL in `text`: as a command's argument it cannot inject another command."""
+    return "\r" not in text and "\n" not in text and "\0" not in text
+
+
 def format_command(verb: str, *args: str) -> bytes:
     """`verb args...` + CRLF as UTF-8 bytes; refuse CR, LF and NUL anywhere in it."""
     line = " ".join((verb, *args)) if args else verb
-    if any(ch in line for ch in "\r\n\0"):
+    if not safe_argument(line):
         raise UnsafeCommand(line)
     return line.encode("utf-8") + b"\r\n"
 
@@ -323,11 +335,15 @@ class Chunker:
         return self._cut(last=True)
 
     def _cut(self, last: bool) -> Frame:
-        command = b"BDAT %d%s\r\n" % (self._length, b" LAST" if last else b"")
-        frame = (command, self._pieces)
+        frame = bdat_frame(self._pieces, self._length, last)
         self._pieces = []
         self._length = 0
         return frame
+
+
+def bdat_frame(pieces: list[bytes], length: int, last: bool) -> Frame:
+    """One BDAT chunk: `BDAT <length>[ LAST]` CRLF and its content, `pieces` (`length` bytes)."""
+    return (b"BDAT %d%s\r\n" % (length, b" LAST" if last else b""), pieces)
 
 
 def unstuff(data: bytes) -> bytes:
@@ -348,17 +364,20 @@ class DataContent(bytes):
 
 
 def data_content(message: bytes) -> bytes:
-    """`message` marked as DataContent when dot-stuffing would not change it: every CR and LF
-    in a CRLF pair, no line starting with ".", a final CRLF. Else `message` itself, stuffed as
-    it is sent. A composed message usually qualifies; checking it (four scans at C speed) costs
-    a tenth of stuffing it."""
+    """`message` marked as DataContent when dot-stuffing would not change it (is_data_content),
+    else `message` itself, stuffed as it is sent. A composed message usually qualifies;
+    checking it (four scans at C speed) costs a tenth of stuffing it."""
+    return DataContent(message) if is_data_content(message) else message
+
+
+def is_data_content(message: bytes) -> bool:
+    """Dot-stuffing would not change `message`: every CR and LF in a CRLF pair, no line
+    starting with ".", a final CRLF. Two such blocks joined are such a block too."""
     crlf = message.count(b"\r\n")
-    if (
+    return (
         message.endswith(b"\r\n")
         and message[:1] != b"."
         and b"\n." not in message
         and message.count(b"\r") == crlf
         and message.count(b"\n") == crlf
-    ):
-        return DataContent(message)
-    return message
+    )
