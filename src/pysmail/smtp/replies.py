@@ -60,6 +60,11 @@ class UnsafeCommand(ValueError):
     """A command argument holds CR, LF or NUL, which would let it inject further commands."""
 
 
+# The first digit of a reply code, as bytes' items (ints). Not `raw[:1] in b"2345"`: `in` on
+# bytes first tries its operand as an int, and raising and clearing that TypeError costs more
+# than the rest of framing a one-line reply (docs/decisions.md D44).
+_KINDS = frozenset(b"2345")
+
 # a pattern for re's cache, compiled when first used (docs/decisions.md D8)
 _ENHANCED = r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)"
 
@@ -141,7 +146,7 @@ class ReplyParser:
         for raw in complete:
             if len(raw) > limit:
                 raise MalformedReply(f"reply line longer than {limit} bytes")
-            if raw[3:4] == b" " and self._code is None and raw[:1] in b"2345" and raw[:3].isdigit():
+            if raw[3:4] == b" " and self._code is None and raw[0] in _KINDS and raw[:3].isdigit():
                 # the common case, a one-line reply: no state to keep
                 text = raw[4:-1] if raw[-1:] == b"\r" else raw[4:]
                 lines = (text.decode("utf-8", "replace"),)
@@ -154,7 +159,7 @@ class ReplyParser:
         return replies
 
     def _line(self, raw: bytes) -> Reply | None:
-        if len(raw) < 3 or not raw[:3].isdigit() or raw[:1] not in b"2345":
+        if len(raw) < 3 or not raw[:3].isdigit() or raw[0] not in _KINDS:
             raise MalformedReply(f"not a reply line: {_show(raw)}")
         if len(raw) > 3 and raw[3:4] not in b" -":
             raise MalformedReply(f"bad separator after the code: {_show(raw)}")
@@ -377,7 +382,7 @@ def is_data_content(message: bytes) -> bool:
     return (
         message.endswith(b"\r\n")
         and message[:1] != b"."
-        and b"\n." not in message
+        and message.find(b"\n.") < 0  # not `in`: see _KINDS
         and message.count(b"\r") == crlf
         and message.count(b"\n") == crlf
     )
