@@ -30,7 +30,7 @@ from contextlib import suppress
 
 from pysmail.errors import NetworkError, SmailError
 from pysmail.smtp.protocol import DATA, RSET, Outcome, SmtpProtocol, frames_of
-from pysmail.smtp.replies import DotStuffer, Extensions, Reply, SmtpStatus
+from pysmail.smtp.replies import DotStuffer, Extensions, Reply, SmtpStatus, one_block
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -68,9 +68,6 @@ class SmtpConnection:
         chunking: bool = True,
     ) -> None:
         self.transport = transport
-        self.extensions = extensions
-        self.host = host
-        self.scrubber = scrubber
         self.trace = trace
         self.timeout = timeout
         self.alive = True
@@ -177,10 +174,9 @@ class SmtpConnection:
         was not. SmailError(RECIPIENT) for CR/LF in an address.
         """
         refused = self._submit(tag, sender, recipients, chunks, smtputf8, eight_bit)
-        known = self._known  # what take_known() does, without its call per message
+        known, self._known = self._known, []  # take_known(), without its call per message
         if refused is not None:
             known.append(refused)
-        self._known = []
         return known
 
     def take_known(self) -> list[Outcome]:
@@ -242,7 +238,7 @@ class SmtpConnection:
             reply = self._command(DATA)
             if reply.code != SmtpStatus.START_INPUT:
                 return self.protocol.data_refused(tag, reply)
-        self._stream(group, chunks)
+        self._stream(chunks)
         self.pending = tag
         return None
 
@@ -271,9 +267,10 @@ class SmtpConnection:
         self.alive = False
         self.transport.close()
 
-    def _stream(self, group: Group, chunks: Iterable[bytes]) -> None:
-        if self.trace is None and group.block is not None:
-            self.transport.write(group.block)  # what DotStuffer would write, without the calls
+    def _stream(self, chunks: Iterable[bytes]) -> None:
+        block = one_block(chunks)
+        if self.trace is None and block is not None:
+            self.transport.write(block)  # what DotStuffer would write, without the calls
             self.transport.write(b".\r\n")
             return
         stuffer = DotStuffer()

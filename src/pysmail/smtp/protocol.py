@@ -25,17 +25,7 @@ from __future__ import annotations
 from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import SlotValue
-from pysmail.smtp.replies import (
-    CHUNK_SIZE,
-    Chunker,
-    DataContent,
-    Reply,
-    SmtpStatus,
-    UnsafeCommand,
-    bdat_frame,
-    format_command,
-    safe_argument,
-)
+from pysmail.smtp.replies import Chunker, SmtpStatus, UnsafeCommand, format_command, one_block
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -43,7 +33,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from pysmail.redact import Scrubber
-    from pysmail.smtp.replies import Extensions, Frame
+    from pysmail.smtp.replies import Extensions, Frame, Reply
 
     Stage = Literal["mail", "rcpt", "data", "message", "pacing"]
 
@@ -87,8 +77,7 @@ class Group:
     """One message's pipelined commands: `lines` ([RSET,] MAIL, RCPT..., [DATA]), and when the
     data joins them (one recipient): `data_in_group` (DATA) or `bdat_in_group` (the whole
     message as `frames`, one BDAT LAST). With CHUNKING, `frames` are the first chunks cut and
-    `chunker`/`rest` make the others; `rest` is None when the message fitted one chunk.
-    `block`: the message as one block of DataContent (written as it is), else None."""
+    `chunker`/`rest` make the others; `rest` is None when the message fitted one chunk."""
 
     __slots__ = (
         "lines",
@@ -98,7 +87,6 @@ class Group:
         "frames",
         "chunker",
         "rest",
-        "block",
     )
 
     def __init__(
@@ -110,7 +98,6 @@ class Group:
         frames: list[Frame],
         chunker: Chunker | None,
         rest: Iterator[bytes] | None,
-        block: DataContent | None = None,
     ) -> None:
         self.lines = lines
         self.recipients = recipients
@@ -119,7 +106,6 @@ class Group:
         self.frames = frames
         self.chunker = chunker
         self.rest = rest
-        self.block = block
 
     def all_passed(self, replies: Sequence[Reply]) -> bool:
         """Every reply came, each 2xx (DATA's 354): nothing to judge (the fast path)."""
@@ -217,32 +203,31 @@ class SmtpProtocol:
         mail = self._mail_lines.get((sender, smtputf8, eight_bit)) or self._mail_line(
             sender, smtputf8, eight_bit
         )
-        rcpts = _rcpt_lines(recipients)
+        rcpts = [_command("RCPT", f"TO:<{r}>") for r in recipients]
         # One recipient: the data may join the group, since a refused RCPT means refused data
         # (DATA answered 503/554, or the BDAT chunk discarded). With several, all-or-nothing
         # needs every RCPT reply before any data goes out.
         one = self.pipelining and len(rcpts) == 1
-        block, frames, chunker, rest = self._content(chunks)
+        frames, chunker, rest = self._frames(chunks)
         bdat_in_group = one and self.chunking and rest is None  # one chunk: the whole
         data_in_group = one and not self.chunking
         lines = [mail, *rcpts, DATA] if data_in_group else [mail, *rcpts]
-        return Group(lines, recipients, data_in_group, bdat_in_group, frames, chunker, rest, block)
+        return Group(lines, recipients, data_in_group, bdat_in_group, frames, chunker, rest)
 
-    def _content(
+    def _frames(
         self, chunks: Iterable[bytes]
-    ) -> tuple[DataContent | None, list[Frame], Chunker | None, Iterator[bytes] | None]:
-        """(the message as one block of DataContent, or None; with CHUNKING its first frames,
-        the chunker and the rest of the stream, which is None when it fitted one chunk)."""
-        # One block of DataContent (a --batch row) is safe as DATA and as BDAT content as it is.
-        one_block = type(chunks) is tuple and len(chunks) == 1 and type(chunks[0]) is DataContent
-        block: DataContent | None = chunks[0] if one_block else None  # type: ignore[index]
+    ) -> tuple[list[Frame], Chunker | None, Iterator[bytes] | None]:
+        """With CHUNKING: the first BDAT frames, the chunker and the rest of the stream (None
+        when the message fitted one chunk). Without: nothing, the data goes after DATA."""
         if not self.chunking:
-            return block, [], None, None
-        if block is not None and len(block) < CHUNK_SIZE:  # what a Chunker would cut
-            return block, [bdat_frame([block], len(block), True)], None, None
+            return [], None, None
+        block = one_block(chunks)  # BDAT content as it is: framed without a Chunker
+        whole = Chunker.whole(block) if block is not None else None
+        if whole is not None:
+            return [whole], None, None
         chunker = Chunker()
         frames, rest = _first_frames(chunker, chunks)
-        return block, frames, chunker, rest
+        return frames, chunker, rest
 
     def group_lines(self, group: Group) -> list[bytes]:
         """The lines to write for `group`, RSET first when a refused transaction may be open
@@ -383,13 +368,6 @@ def frames_of(group: Group) -> Iterator[Frame]:
         for piece in rest:
             yield from chunker.feed(piece)
         yield chunker.finish()
-
-
-def _rcpt_lines(recipients: Sequence[str]) -> list[bytes]:
-    """The RCPT commands as format_command() writes them, the addresses checked at once."""
-    if not safe_argument("".join(recipients)):
-        return [_command("RCPT", f"TO:<{r}>") for r in recipients]
-    return [b"RCPT TO:<%s>\r\n" % r.encode("utf-8") for r in recipients]
 
 
 def _command(verb: str, *args: str) -> bytes:

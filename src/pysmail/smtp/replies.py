@@ -9,6 +9,8 @@ from operator import itemgetter as _itemgetter
 from pysmail.record import record
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "CHUNK_SIZE",
@@ -23,11 +25,10 @@ __all__ = [
     "ReplyParser",
     "SmtpStatus",
     "UnsafeCommand",
-    "bdat_frame",
     "data_content",
     "format_command",
     "is_data_content",
-    "safe_argument",
+    "one_block",
     "parse_ehlo",
     "unstuff",
 ]
@@ -229,15 +230,10 @@ def parse_ehlo(reply: Reply) -> Extensions:
     return Extensions(reply.lines[0] if reply.lines else "", keywords)
 
 
-def safe_argument(text: str) -> bool:
-    """No CR, LF or NUL in `text`: as a command's argument it cannot inject another command."""
-    return "\r" not in text and "\n" not in text and "\0" not in text
-
-
 def format_command(verb: str, *args: str) -> bytes:
     """`verb args...` + CRLF as UTF-8 bytes; refuse CR, LF and NUL anywhere in it."""
     line = " ".join((verb, *args)) if args else verb
-    if not safe_argument(line):
+    if "\r" in line or "\n" in line or "\0" in line:  # not any(): no generator per command
         raise UnsafeCommand(line)
     return line.encode("utf-8") + b"\r\n"
 
@@ -340,13 +336,20 @@ class Chunker:
         return self._cut(last=True)
 
     def _cut(self, last: bool) -> Frame:
-        frame = bdat_frame(self._pieces, self._length, last)
+        frame = _frame(self._pieces, self._length, last)
         self._pieces = []
         self._length = 0
         return frame
 
+    @staticmethod
+    def whole(content: DataContent) -> Frame | None:
+        """`content` (DataContent: BDAT content as it is) as the one frame a Chunker cuts of
+        it, `BDAT n LAST`; None when a Chunker would cut it in more (CHUNK_SIZE or more)."""
+        size = len(content)
+        return _frame([content], size, True) if size < CHUNK_SIZE else None
 
-def bdat_frame(pieces: list[bytes], length: int, last: bool) -> Frame:
+
+def _frame(pieces: list[bytes], length: int, last: bool) -> Frame:
     """One BDAT chunk: `BDAT <length>[ LAST]` CRLF and its content, `pieces` (`length` bytes)."""
     return (b"BDAT %d%s\r\n" % (length, b" LAST" if last else b""), pieces)
 
@@ -366,6 +369,14 @@ class DataContent(bytes):
 
     __slots__ = ()
     smtp_safe = True
+
+
+def one_block(chunks: Iterable[bytes]) -> DataContent | None:
+    """The message when `chunks` is one block of DataContent (a --batch message: written as
+    it is, as DATA or BDAT content), else None."""
+    if type(chunks) is tuple and len(chunks) == 1 and type(chunks[0]) is DataContent:
+        return chunks[0]
+    return None
 
 
 def data_content(message: bytes) -> bytes:
