@@ -11,6 +11,7 @@ now (so checked) and written again when it is sent, the attachments read then.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 
 from pysmail.delivery.batch.rows import RESERVED
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["KEEP_COMPOSED", "Planned", "base_spec", "cli_recipients", "plan_rows"]
 
 KEEP_COMPOSED = 64 * 1024 * 1024  # bytes of composed messages a batch keeps in memory
+_WIRE_ADDR = attrgetter("wire_addr")  # without a generator frame per row
 
 
 class Planned:
@@ -136,9 +138,8 @@ def _row_recipients(
         to.extend(extra.to)
         cc.extend(extra.cc)
         bcc.extend(extra.bcc)
-    everyone = (*to, *cc, *bcc)
-    envelope = tuple(dict.fromkeys(a.wire_addr for a in everyone))
-    utf8 = any(a.needs_smtputf8 for a in everyone)
+    envelope = tuple(dict.fromkeys(map(_WIRE_ADDR, (*to, *cc, *bcc))))
+    utf8 = not "".join(envelope).isascii()  # an address's needs_smtputf8, for all at once
     return tuple(to), tuple(cc), envelope, utf8
 
 
