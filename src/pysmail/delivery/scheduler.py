@@ -304,7 +304,7 @@ class _Scheduler:
                 self.hang_up(self.conn)
                 continue
             conn = self.connection(job)
-            if conn is None or not self.passes_gate(job, conn):
+            if conn is None or (self.gate is not None and not self.passes_gate(job, conn)):
                 continue
             self.submit(conn, job, made)
 

@@ -15,6 +15,8 @@ streams the parts (attachments read from disk as they are sent). render() does b
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.mime import headers
@@ -51,6 +53,7 @@ _RESERVED = frozenset(
     }
 )
 _HIGH_PRIORITY_MAX = 4  # smail-spec 3.7: -p1..-p4 high importance, -p5..-p9 low
+_DISPLAY = attrgetter("display")  # an address's display name, without a Python call per row
 
 
 class Fill:
@@ -98,9 +101,8 @@ def charset_texts(
 
 
 def _check_addresses(name: str, addresses: Sequence[Address]) -> None:
-    for address in addresses:  # what headers.address_field() refuses, without formatting the field
-        headers.check_value(name, address.display)
-        headers.check_value(name, address.addr)
+    for address in addresses:  # what address_field() refuses (the error names only the field)
+        headers.check_value(name, address.display + address.addr)
 
 
 def _check_shared(spec: MessageSpec, subject: str) -> str:
@@ -151,11 +153,14 @@ class MessageTemplate:
     read again for every message."""
 
     __slots__ = (
+        "_checked",
         "_dates",
+        "_domain",
         "_fits",
         "_leaves",
         "_ready",
         "_requested",
+        "_roots",
         "_shared",
         "_subjects",
         "spec",
@@ -169,7 +174,10 @@ class MessageTemplate:
         self._shared: dict[str, _Shared] = {}
         self._subjects: dict[str, str] = {}
         self._leaves: dict[tuple[str, str], Leaf] = {}
+        self._roots: dict[str, Leaf] = {}  # the spec's one part, per charset: shared as it is
         self._dates: tuple[float, str] | None = None
+        self._checked = ""  # the last Subject that passed its check
+        self._domain = ""  # the sender's domain, for generated Message-IDs
 
     @classmethod
     def compile(cls, spec: MessageSpec) -> MessageTemplate:
@@ -195,9 +203,9 @@ class MessageTemplate:
         mid = spec.message_id if fill.message_id is None else fill.message_id
         date = spec.date if fill.date is None else fill.date
         if mid is not None:
-            mid = headers.message_id(mid, spec.from_.wire_addr.rpartition("@")[2], timestamp=date)
-        root = self._layout(fill, charset)
-        set_boundaries(root)
+            self._domain = self._domain or spec.from_.wire_addr.rpartition("@")[2]
+            mid = headers.message_id(mid, self._domain, timestamp=date)
+        root = self._root(fill, charset)
         self._ready = True
         return Prepared(self, fill, charset, to, cc, subject, mid, self._date(date), root)
 
@@ -207,15 +215,17 @@ class MessageTemplate:
         """The message's charset, once its fields passed compose()'s checks before it, and
         its addresses those after it; what the spec holds is checked until a message passed."""
         spec = self.spec
-        if self._ready:
-            headers.check_value("Subject", subject)
-        else:
+        if not self._ready:
             self._requested = _check_shared(spec, subject)
+        elif subject != self._checked:  # a batch's shared subject is checked once
+            headers.check_value("Subject", subject)
+        self._checked = subject
         charset = self._charset(fill, subject, to, cc)
         if not self._ready:
             _check_addresses("From", (spec.from_,))
         _check_addresses("To", to)
-        _check_addresses("Cc", cc)
+        if cc:
+            _check_addresses("Cc", cc)
         if not self._ready:
             _check_addresses("Reply-To", spec.reply_to)
         return charset
@@ -227,9 +237,8 @@ class MessageTemplate:
     ) -> str:
         """resolve_charset() of the message: what the spec gives was looked at once."""
         own = [] if fill.subject is None else [subject]
-        own += [a.display for a in to]
-        own += [a.display for a in cc]
-        own += [t for t in (fill.text, fill.html) if t is not None]
+        own += map(_DISPLAY, (*to, *cc))
+        own += filter(None, (fill.text, fill.html))  # "" needs no charset
         requested = self._requested
         if requested == AUTO:
             return self._auto(fill, own)
@@ -244,7 +253,7 @@ class MessageTemplate:
 
     def _auto(self, fill: Fill, own: Sequence[str]) -> str:
         """choose_charset()'s "auto": US-ASCII, else ISO-2022-JP when it writes all, else UTF-8."""
-        if all(t.isascii() for t in own) and self._fits_shared(fill, "us-ascii"):
+        if "".join(own).isascii() and self._fits_shared(fill, "us-ascii"):
             return "us-ascii"
         jis = "iso-2022-jp"
         if self._fits_shared(fill, jis) and all(can_encode(t, jis) for t in own):
@@ -286,6 +295,19 @@ class MessageTemplate:
         if fill.html is not None or spec.html is not None:
             texts.append(self._text("html", fill.html, spec.html, charset))
         return texts
+
+    def _root(self, fill: Fill, charset: str) -> Leaf | Multi:
+        """The message's parts, boundaries set. The spec's text alone (a row that changes no
+        part) is one Leaf per charset, laid out once and shared."""
+        shared = fill.text is None and fill.html is None and fill.attachments is None
+        root: Leaf | Multi | None = self._roots.get(charset) if shared else None
+        if root is None:
+            root = self._layout(fill, charset)
+            if isinstance(root, Multi):
+                set_boundaries(root)  # each message its own
+            elif shared:
+                self._roots[charset] = root
+        return root
 
     def _layout(self, fill: Fill, charset: str) -> Leaf | Multi:
         attachments = self.spec.attachments if fill.attachments is None else fill.attachments
@@ -366,3 +388,9 @@ class Prepared:
     def chunks(self) -> Iterator[bytes]:
         """The header block now, then the parts as they are iterated."""
         return stream(self.template.head(self), self.root)
+
+    @property
+    def one_body(self) -> bytes | None:
+        """The body of a message of one part held in memory (a text: all but its head), or None."""
+        root = self.root
+        return root.body if isinstance(root, Leaf) and isinstance(root.body, bytes) else None

@@ -30,7 +30,7 @@ from contextlib import suppress
 
 from pysmail.errors import NetworkError, SmailError
 from pysmail.smtp.protocol import DATA, RSET, Outcome, SmtpProtocol, frames_of
-from pysmail.smtp.replies import DataContent, DotStuffer, Extensions, Reply, SmtpStatus
+from pysmail.smtp.replies import DotStuffer, Extensions, Reply, SmtpStatus, one_block
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -68,9 +68,6 @@ class SmtpConnection:
         chunking: bool = True,
     ) -> None:
         self.transport = transport
-        self.extensions = extensions
-        self.host = host
-        self.scrubber = scrubber
         self.trace = trace
         self.timeout = timeout
         self.alive = True
@@ -120,12 +117,18 @@ class SmtpConnection:
         if self.trace is not None:
             self.trace.send(line.decode("utf-8", "replace").rstrip("\r\n"))
 
-    def _write_group(self, lines: list[bytes]) -> None:
-        if self.trace is None:
-            self.transport.write(b"".join(lines))
-        else:
+    def _write_group(self, group: Group, lines: list[bytes]) -> None:
+        """The group's commands, and the message when it joins them as one BDAT LAST."""
+        if self.trace is not None:
             for line in lines:
                 self._write(line)
+            if group.bdat_in_group:
+                self._put_frames(iter(group.frames))
+            return
+        if group.bdat_in_group:  # one frame, its pieces in memory: nothing to read or stream
+            command, pieces = group.frames[0]
+            lines = [*lines, command, *pieces]
+        self.transport.write(b"".join(lines))
 
     def _flush(self) -> None:
         try:
@@ -171,9 +174,10 @@ class SmtpConnection:
         was not. SmailError(RECIPIENT) for CR/LF in an address.
         """
         refused = self._submit(tag, sender, recipients, chunks, smtputf8, eight_bit)
+        known, self._known = self._known, []  # take_known(), without its call per message
         if refused is not None:
-            self._known.append(refused)
-        return self.take_known()
+            known.append(refused)
+        return known
 
     def take_known(self) -> list[Outcome]:
         """The outcomes learnt and not yet returned (after submit() raised)."""
@@ -203,9 +207,7 @@ class SmtpConnection:
             self._settle_pending()  # first: a refused BDAT LAST asks for RSET (below)
         lines = proto.group_lines(group)
         if self.pipelining:
-            self._write_group(lines)
-            if group.bdat_in_group:
-                self._put_frames(iter(group.frames))
+            self._write_group(group, lines)
             if self.idle is not None:
                 # The pending data's end and this group go out in one write now.
                 self._flush()
@@ -225,7 +227,7 @@ class SmtpConnection:
 
     def _send_data(self, tag: int, group: Group, chunks: Iterable[bytes]) -> Outcome | None:
         """The data after an accepted group: BDAT chunks, or DATA and the dot-stuffed lines."""
-        if group.chunker is not None:
+        if self.chunking:
             if not group.bdat_in_group:
                 refusal = self._put_frames(frames_of(group))
                 if refusal is not None:
@@ -266,13 +268,9 @@ class SmtpConnection:
         self.transport.close()
 
     def _stream(self, chunks: Iterable[bytes]) -> None:
-        if (
-            self.trace is None
-            and type(chunks) is tuple
-            and len(chunks) == 1
-            and type(chunks[0]) is DataContent
-        ):
-            self.transport.write(chunks[0])  # what DotStuffer would write, without the calls
+        block = one_block(chunks)
+        if self.trace is None and block is not None:
+            self.transport.write(block)  # what DotStuffer would write, without the calls
             self.transport.write(b".\r\n")
             return
         stuffer = DotStuffer()

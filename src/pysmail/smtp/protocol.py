@@ -25,7 +25,7 @@ from __future__ import annotations
 from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import SlotValue
-from pysmail.smtp.replies import Chunker, Reply, SmtpStatus, UnsafeCommand, format_command
+from pysmail.smtp.replies import Chunker, SmtpStatus, UnsafeCommand, format_command, one_block
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from pysmail.redact import Scrubber
-    from pysmail.smtp.replies import Extensions, Frame
+    from pysmail.smtp.replies import Extensions, Frame, Reply
 
     Stage = Literal["mail", "rcpt", "data", "message", "pacing"]
 
@@ -109,13 +109,17 @@ class Group:
 
     def all_passed(self, replies: Sequence[Reply]) -> bool:
         """Every reply came, each 2xx (DATA's 354): nothing to judge (the fast path)."""
-        lines = self.lines
-        if len(replies) != len(lines):
+        last = len(self.lines)
+        if len(replies) != last:
             return False
-        last = len(lines) - 1 if self.data_in_group else len(lines)
-        return all(rep.kind == 2 for rep in replies[:last]) and (
-            not self.data_in_group or replies[last].code == SmtpStatus.START_INPUT
-        )
+        if self.data_in_group:
+            last -= 1
+            if replies[last].code != SmtpStatus.START_INPUT:
+                return False
+        for rep in replies[:last]:  # noqa: SIM110 - a loop, not all(): no call per reply
+            if not 200 <= rep.code < 300:
+                return False
+        return True
 
 
 def pipelines_across(pipelining: bool, greeting: str) -> bool:
@@ -196,22 +200,34 @@ class SmtpProtocol:
     ) -> Group:
         """The message's command group. With CHUNKING the stream is read until a first chunk
         is cut (nothing is written before this). Raises UsageError for an unsafe address."""
-        mail = self._mail_line(sender, smtputf8, eight_bit)
+        mail = self._mail_lines.get((sender, smtputf8, eight_bit)) or self._mail_line(
+            sender, smtputf8, eight_bit
+        )
         rcpts = [_command("RCPT", f"TO:<{r}>") for r in recipients]
         # One recipient: the data may join the group, since a refused RCPT means refused data
         # (DATA answered 503/554, or the BDAT chunk discarded). With several, all-or-nothing
         # needs every RCPT reply before any data goes out.
         one = self.pipelining and len(rcpts) == 1
-        chunker: Chunker | None = None
-        frames: list[Frame] = []
-        rest: Iterator[bytes] | None = None
-        if self.chunking:
-            chunker = Chunker()
-            frames, rest = _first_frames(chunker, chunks)
-        bdat_in_group = one and chunker is not None and rest is None  # one chunk: the whole
-        data_in_group = one and chunker is None
-        lines = [mail, *rcpts] + ([DATA] if data_in_group else [])
+        frames, chunker, rest = self._frames(chunks)
+        bdat_in_group = one and self.chunking and rest is None  # one chunk: the whole
+        data_in_group = one and not self.chunking
+        lines = [mail, *rcpts, DATA] if data_in_group else [mail, *rcpts]
         return Group(lines, recipients, data_in_group, bdat_in_group, frames, chunker, rest)
+
+    def _frames(
+        self, chunks: Iterable[bytes]
+    ) -> tuple[list[Frame], Chunker | None, Iterator[bytes] | None]:
+        """With CHUNKING: the first BDAT frames, the chunker and the rest of the stream (None
+        when the message fitted one chunk). Without: nothing, the data goes after DATA."""
+        if not self.chunking:
+            return [], None, None
+        block = one_block(chunks)  # BDAT content as it is: framed without a Chunker
+        whole = Chunker.whole(block) if block is not None else None
+        if whole is not None:
+            return [whole], None, None
+        chunker = Chunker()
+        frames, rest = _first_frames(chunker, chunks)
+        return frames, chunker, rest
 
     def group_lines(self, group: Group) -> list[bytes]:
         """The lines to write for `group`, RSET first when a refused transaction may be open
@@ -221,13 +237,12 @@ class SmtpProtocol:
         return group.lines
 
     def _mail_line(self, sender: str, smtputf8: bool, eight_bit: bool) -> bytes:
-        mail = self._mail_lines.get((sender, smtputf8, eight_bit))
-        if mail is None:  # the same for every message of a batch: formatted once
-            params = ["SMTPUTF8"] if smtputf8 else []
-            if (eight_bit or smtputf8) and self.extensions.has("8BITMIME"):
-                params.append("BODY=8BITMIME")
-            mail = _command("MAIL", f"FROM:<{sender}>", *params)
-            self._mail_lines[(sender, smtputf8, eight_bit)] = mail
+        """The MAIL command, formatted once: the same for every message of a batch."""
+        params = ["SMTPUTF8"] if smtputf8 else []
+        if (eight_bit or smtputf8) and self.extensions.has("8BITMIME"):
+            params.append("BODY=8BITMIME")
+        mail = _command("MAIL", f"FROM:<{sender}>", *params)
+        self._mail_lines[(sender, smtputf8, eight_bit)] = mail
         return mail
 
     def judge_group(

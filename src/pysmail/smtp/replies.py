@@ -8,6 +8,8 @@ from operator import itemgetter as _itemgetter
 from pysmail.record import record
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "CHUNK_SIZE",
@@ -24,6 +26,8 @@ __all__ = [
     "UnsafeCommand",
     "data_content",
     "format_command",
+    "is_data_content",
+    "one_block",
     "parse_ehlo",
     "unstuff",
 ]
@@ -55,6 +59,11 @@ class MalformedReply(ValueError):
 class UnsafeCommand(ValueError):
     """A command argument holds CR, LF or NUL, which would let it inject further commands."""
 
+
+# The first digit of a reply code, as bytes' items (ints). Not `raw[:1] in b"2345"`: `in` on
+# bytes first tries its operand as an int, and raising and clearing that TypeError costs more
+# than the rest of framing a one-line reply (docs/decisions.md D44).
+_KINDS = frozenset(b"2345")
 
 # a pattern for re's cache, compiled when first used (docs/decisions.md D8)
 _ENHANCED = r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)"
@@ -137,10 +146,11 @@ class ReplyParser:
         for raw in complete:
             if len(raw) > limit:
                 raise MalformedReply(f"reply line longer than {limit} bytes")
-            if raw[3:4] == b" " and self._code is None and raw[:1] in b"2345" and raw[:3].isdigit():
+            if raw[3:4] == b" " and self._code is None and raw[0] in _KINDS and raw[:3].isdigit():
                 # the common case, a one-line reply: no state to keep
                 text = raw[4:-1] if raw[-1:] == b"\r" else raw[4:]
-                replies.append(Reply(int(raw[:3]), (text.decode("utf-8", "replace"),)))
+                lines = (text.decode("utf-8", "replace"),)
+                replies.append(_new_reply(Reply, (int(raw[:3]), lines)))  # Reply(code, lines)
                 continue
             reply = self._line(raw[:-1] if raw[-1:] == b"\r" else raw)
             if reply is not None:
@@ -149,7 +159,7 @@ class ReplyParser:
         return replies
 
     def _line(self, raw: bytes) -> Reply | None:
-        if len(raw) < 3 or not raw[:3].isdigit() or raw[:1] not in b"2345":
+        if len(raw) < 3 or not raw[:3].isdigit() or raw[0] not in _KINDS:
             raise MalformedReply(f"not a reply line: {_show(raw)}")
         if len(raw) > 3 and raw[3:4] not in b" -":
             raise MalformedReply(f"bad separator after the code: {_show(raw)}")
@@ -167,6 +177,9 @@ class ReplyParser:
         self._lines = []
         self._code = None
         return reply
+
+
+_new_reply = tuple.__new__
 
 
 def _show(raw: bytes) -> str:
@@ -219,7 +232,7 @@ def parse_ehlo(reply: Reply) -> Extensions:
 def format_command(verb: str, *args: str) -> bytes:
     """`verb args...` + CRLF as UTF-8 bytes; refuse CR, LF and NUL anywhere in it."""
     line = " ".join((verb, *args)) if args else verb
-    if any(ch in line for ch in "\r\n\0"):
+    if "\r" in line or "\n" in line or "\0" in line:  # not any(): no generator per command
         raise UnsafeCommand(line)
     return line.encode("utf-8") + b"\r\n"
 
@@ -322,11 +335,22 @@ class Chunker:
         return self._cut(last=True)
 
     def _cut(self, last: bool) -> Frame:
-        command = b"BDAT %d%s\r\n" % (self._length, b" LAST" if last else b"")
-        frame = (command, self._pieces)
+        frame = _frame(self._pieces, self._length, last)
         self._pieces = []
         self._length = 0
         return frame
+
+    @staticmethod
+    def whole(content: DataContent) -> Frame | None:
+        """`content` (DataContent: BDAT content as it is) as the one frame a Chunker cuts of
+        it, `BDAT n LAST`; None when a Chunker would cut it in more (CHUNK_SIZE or more)."""
+        size = len(content)
+        return _frame([content], size, True) if size < CHUNK_SIZE else None
+
+
+def _frame(pieces: list[bytes], length: int, last: bool) -> Frame:
+    """One BDAT chunk: `BDAT <length>[ LAST]` CRLF and its content, `pieces` (`length` bytes)."""
+    return (b"BDAT %d%s\r\n" % (length, b" LAST" if last else b""), pieces)
 
 
 def unstuff(data: bytes) -> bytes:
@@ -346,18 +370,29 @@ class DataContent(bytes):
     smtp_safe = True
 
 
+def one_block(chunks: Iterable[bytes]) -> DataContent | None:
+    """The message when `chunks` is one block of DataContent (a --batch message: written as
+    it is, as DATA or BDAT content), else None."""
+    if type(chunks) is tuple and len(chunks) == 1 and type(chunks[0]) is DataContent:
+        return chunks[0]
+    return None
+
+
 def data_content(message: bytes) -> bytes:
-    """`message` marked as DataContent when dot-stuffing would not change it: every CR and LF
-    in a CRLF pair, no line starting with ".", a final CRLF. Else `message` itself, stuffed as
-    it is sent. A composed message usually qualifies; checking it (four scans at C speed) costs
-    a tenth of stuffing it."""
+    """`message` marked as DataContent when dot-stuffing would not change it (is_data_content),
+    else `message` itself, stuffed as it is sent. A composed message usually qualifies;
+    checking it (four scans at C speed) costs a tenth of stuffing it."""
+    return DataContent(message) if is_data_content(message) else message
+
+
+def is_data_content(message: bytes) -> bool:
+    """Dot-stuffing would not change `message`: every CR and LF in a CRLF pair, no line
+    starting with ".", a final CRLF. Two such blocks joined are such a block too."""
     crlf = message.count(b"\r\n")
-    if (
+    return (
         message.endswith(b"\r\n")
         and message[:1] != b"."
-        and b"\n." not in message
+        and message.find(b"\n.") < 0  # not `in`: see _KINDS
         and message.count(b"\r") == crlf
         and message.count(b"\n") == crlf
-    ):
-        return DataContent(message)
-    return message
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from time import monotonic
 
 from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
@@ -44,15 +45,18 @@ class SmtpTransport(Transport):
         slowly its bytes trickle in (pysmail.net.deadline, D20). The first read of a wait
         keeps the socket's own timeout, which is that whole span: only a reply that comes in
         pieces arms the socket with what is left (and restores it after), so a batch's
-        one-read replies cost no timeout changes (docs/decisions.md D39).
+        one-read replies cost no timeout changes (docs/decisions.md D39), and a reply already
+        framed (a batch reads four from one read) costs no flush and no clock (D44).
         """
-        self.flush()
+        if self._out:
+            self.flush()
         if self._replies:
             return self._replies.popleft()
-        deadline = Deadline(self.timeout)
+        started = monotonic()
         self._feed(self.receive(None))
         if self._replies:
             return self._replies.popleft()
+        deadline = Deadline(self.timeout - (monotonic() - started))  # what is left of the span
         try:
             while not self._replies:
                 self._feed(self.receive(deadline))

@@ -11,6 +11,7 @@ now (so checked) and written again when it is sent, the attachments read then.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 
 from pysmail.delivery.batch.rows import RESERVED
@@ -19,7 +20,7 @@ from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.mime.headers import now
 from pysmail.mime.template import Fill, MessageTemplate
-from pysmail.smtp.replies import data_content
+from pysmail.smtp.replies import DataContent, data_content, is_data_content
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["KEEP_COMPOSED", "Planned", "base_spec", "cli_recipients", "plan_rows"]
 
 KEEP_COMPOSED = 64 * 1024 * 1024  # bytes of composed messages a batch keeps in memory
+_WIRE_ADDR = attrgetter("wire_addr")  # without a generator frame per row
 
 
 class Planned:
@@ -47,6 +49,7 @@ class Planned:
     planning, or written on each call from what planning prepared), else None."""
 
     __slots__ = (
+        "_body",
         "_data",
         "_fill",
         "_prepared",
@@ -67,12 +70,14 @@ class Planned:
         message_id: str,
         *,
         prepared: Prepared | None = None,
+        body: bytes = b"",
         data: bytes | None = None,
     ) -> None:
         self.row = row
         self._template = template
         self._fill = fill  # what the row changes of the template's spec
         self._prepared = prepared  # written on each call of chunks()
+        self._body = body  # `prepared`'s one body: DataContent when it needs no dot-stuffing
         self._data = data  # kept composed
         self.recipients = recipients  # envelope, To then Cc then Bcc
         self.smtputf8 = smtputf8
@@ -96,16 +101,21 @@ class Planned:
 
     @property
     def data(self) -> bytes | None:
-        if self._prepared is not None:
-            return data_content(b"".join(self._prepared.chunks()))
-        return self._data
+        chunks = self.chunks()
+        return chunks[0] if isinstance(chunks, tuple) else None
 
     def chunks(self) -> Iterable[bytes]:
         """The message's bytes: written from what planning found, or composed afresh
         (attachments read from disk)."""
-        data = self.data
-        if data is not None:
-            return (data,)
+        prepared = self._prepared
+        if prepared is not None:  # one text part: its header block now, its body checked once
+            head = self._template.head(prepared)
+            body = self._body
+            if type(body) is DataContent and is_data_content(head):
+                return (DataContent(head + body),)  # two such blocks joined are one
+            return (data_content(head + body),)
+        if self._data is not None:
+            return (self._data,)
         return self._template.render(self._fill)
 
 
@@ -128,9 +138,8 @@ def _row_recipients(
         to.extend(extra.to)
         cc.extend(extra.cc)
         bcc.extend(extra.bcc)
-    everyone = (*to, *cc, *bcc)
-    envelope = tuple(dict.fromkeys(a.wire_addr for a in everyone))
-    utf8 = any(a.needs_smtputf8 for a in everyone)
+    envelope = tuple(dict.fromkeys(map(_WIRE_ADDR, (*to, *cc, *bcc))))
+    utf8 = not "".join(envelope).isascii()  # an address's needs_smtputf8, for all at once
     return tuple(to), tuple(cc), envelope, utf8
 
 
@@ -207,6 +216,7 @@ class _Planner:
         self.checked: set[Path] = set(base.attachments)
         self.columns: dict[tuple[str, ...], dict[str, str]] = {}
         self.recipients: dict[tuple[str | None, ...], _Rcpts] = {}
+        self.bodies: dict[bytes, bytes] = {}  # the spec's one-part body -> data_content() of it
 
     def _column(self, values: dict[str, str]) -> dict[str, str]:
         """Reserved name -> the row's column holding it (the first, whatever its case), as
@@ -228,10 +238,8 @@ class _Planner:
             found = self.recipients[key] = _row_recipients(key, row.number, self.path, self.extra)
         return found
 
-    def _attachments(self, listed: str | None, row: Row) -> tuple[Path, ...] | None:
+    def _attachments(self, listed: str, row: Row) -> tuple[Path, ...] | None:
         """The message's attachments when the row adds some (checked once each), else None."""
-        if not listed:
-            return None
         from pysmail.mime.parts import check_attachments
 
         names = [name.strip() for name in listed.split(",")]
@@ -251,7 +259,7 @@ class _Planner:
         to, cc, envelope, utf8 = self._recipients((to_cell, cc_cell, bcc_cell), row)
         if subject is None and self.subject is not None:
             subject = render(self.subject, values, row.number)
-        attachments = self._attachments(listed, row)
+        attachments = self._attachments(listed, row) if listed else None
         text = None if self.text is None else render(self.text, values, row.number)
         html = None if self.html is None else render(self.html, values, row.number)
         fill = Fill(
@@ -260,6 +268,15 @@ class _Planner:
             date=self.date if self.one_part and attachments is None else None,
         )  # fmt: skip
         return fill, envelope, utf8
+
+    def _body(self, fill: Fill, prepared: Prepared) -> bytes:
+        """The body of a one-part message; the spec's (the rows share it) as data_content()
+        made it, checked once for the batch."""
+        body = prepared.one_body
+        assert body is not None  # one part, a text
+        if fill.text is None and fill.html is None:
+            return self.bodies.get(body) or self.bodies.setdefault(body, data_content(body))
+        return body
 
     def plan(self, row: Row) -> Planned:
         """The row as a message. Raises its error (UsageError, InputError)."""
@@ -273,7 +290,10 @@ class _Planner:
             # composed again when sent, the attachments read then
             return Planned(row.number, self.template, fill, envelope, utf8, mid)
         if self.one_part:  # written when sent, while the server works on the message before
-            return Planned(row.number, self.template, fill, envelope, utf8, mid, prepared=prepared)
+            body = self._body(fill, prepared)
+            return Planned(
+                row.number, self.template, fill, envelope, utf8, mid, prepared=prepared, body=body
+            )
         data = None
         if self.kept < KEEP_COMPOSED:
             data = b"".join(prepared.chunks())

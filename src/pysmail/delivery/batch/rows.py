@@ -141,8 +141,8 @@ def _csv_rows(text: str, path: str) -> list[Row]:
         names = _column_names(header, path)
         rows: list[Row] = []
         for record in reader:
-            if not any(cell.strip() for cell in record):
-                continue  # blank line
+            if not "".join(record).strip():
+                continue  # blank line: every cell empty or white space
             number = len(rows) + 1
             if len(record) > len(names):
                 reason = f"{len(record)} fields, the header has {len(names)}"
