@@ -74,3 +74,20 @@ def test_language_detection() -> None:
     assert detect_lang(None, {"LC_ALL": "en_US.UTF-8", "LANG": "ja_JP.UTF-8"}) == "en"
     assert detect_lang("ja", {"LANG": "C"}) == "ja"
     assert detect_lang("en", {"LANG": "ja_JP"}) == "en"
+
+
+def test_the_json_files_hold_the_python_dicts_exactly() -> None:
+    """The step to data files (docs/decisions.md D41): each area's .json, read back, is its
+    MESSAGES dict (every id, both languages, same order); titles.json is TITLES by ERR number."""
+    import importlib
+    import json
+
+    for path in sorted(SRC.joinpath("catalog").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if path.stem == "titles":
+            assert {ErrCode(int(k)): tuple(v) for k, v in data.items()} == TITLES
+            assert [int(k) for k in data] == [int(code) for code in TITLES]
+            continue
+        messages = importlib.import_module(f"pysmail.catalog.{path.stem}").MESSAGES
+        assert {k: tuple(v) for k, v in data.items()} == messages, path.name
+        assert list(data) == list(messages), path.name
