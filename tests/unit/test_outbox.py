@@ -51,7 +51,11 @@ def test_header_round_trip(envelope: Envelope, body: bytes) -> None:
     assert outbox.encode_header(envelope).count(b"\n") == 2  # magic line + one JSON line
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    deadline=None,  # each example fsyncs a file: no time limit on a loaded machine
+)
 @given(envelopes, st.lists(st.binary(max_size=3000), max_size=6))
 def test_file_round_trip(tmp_path: Path, envelope: Envelope, chunks: list[bytes]) -> None:
     spool = tmp_path / "spool"
@@ -499,19 +503,27 @@ class Pipelined:
         return None
 
 
-def _run_pipelined(spool: Path, delivery: Pipelined, now: Now) -> list[Event]:
+def closed() -> NetworkError:
+    return NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=H)
+
+
+def _run_pipelined(
+    tmp_path: Path, count: int, *outcomes: tuple[SmailError | None, bool]
+) -> tuple[Path, Pipelined, list[Event]]:
+    """`count` messages queued, flushed by a Pipelined delivery with these outcomes."""
+    now = Now()
+    spool = tmp_path / "spool"
+    queue(spool, now, count)
+    delivery = Pipelined(*outcomes)
     events: list[Event] = []
     outbox.flush(spool, delivery, report=events.append, clock=now, sleep=now.sleep, rng=lambda: 0.5)  # type: ignore[arg-type]
-    return events
+    return spool, delivery, events
 
 
 def test_a_server_wide_failure_leaves_the_message_behind_it_untried(tmp_path: Path) -> None:
-    now = Now()
-    spool = tmp_path / "spool"
-    queue(spool, now, 3)
-    closed = NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=H)
-    delivery = Pipelined((temp(421, "4.7.0 closing"), False), (closed, False))
-    events = _run_pipelined(spool, delivery, now)
+    spool, delivery, events = _run_pipelined(
+        tmp_path, 3, (temp(421, "4.7.0 closing"), False), (closed(), False)
+    )
     assert [(e.kind, e.envelope.recipients) for e in events if e.envelope] == [
         ("deferred", ("r0@x",))
     ]
@@ -521,13 +533,9 @@ def test_a_server_wide_failure_leaves_the_message_behind_it_untried(tmp_path: Pa
 
 
 def test_the_message_behind_a_lost_reply_goes_again(tmp_path: Path) -> None:
-    now = Now()
-    spool = tmp_path / "spool"
-    queue(spool, now, 3)
-    closed = NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=H)
+    lost = closed()
     # r0's reply is lost; r1, in flight behind it, fails by the same failure: not tried
-    delivery = Pipelined((closed, True), (closed, False))
-    events = _run_pipelined(spool, delivery, now)
+    _, delivery, events = _run_pipelined(tmp_path, 3, (lost, True), (lost, False))
     assert [(e.kind, e.envelope.recipients) for e in events if e.envelope] == [
         ("deferred", ("r0@x",)),
         ("sent", ("r2@x",)),
@@ -537,21 +545,13 @@ def test_the_message_behind_a_lost_reply_goes_again(tmp_path: Path) -> None:
 
 
 def test_a_connection_lost_on_its_own_defers_the_message(tmp_path: Path) -> None:
-    now = Now()
-    spool = tmp_path / "spool"
-    queue(spool, now, 2)
-    closed = NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=H)
-    events = _run_pipelined(spool, Pipelined((closed, False)), now)
+    spool, _, events = _run_pipelined(tmp_path, 2, (closed(), False))
     assert [e.kind for e in events] == ["deferred", "sent"]
     assert outbox.entries(spool)[0][0].state.attempts == 1
 
 
 def test_a_reply_lost_after_the_data_is_ambiguous(tmp_path: Path) -> None:
-    now = Now()
-    spool = tmp_path / "spool"
-    queue(spool, now, 1)
-    closed = NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=H)
-    events = _run_pipelined(spool, Pipelined((closed, True)), now)
+    spool, _, events = _run_pipelined(tmp_path, 1, (closed(), True))
     assert events[0].kind == "deferred" and events[0].error is not None
     assert events[0].error.msgid == REPLY_LOST_MSGID
     assert events[0].verdict is not None and events[0].verdict.ambiguous
