@@ -545,11 +545,13 @@ def drain_queue(
     """Run outbox.flush until the queue is empty (retries due at once: base 0); the results."""
     from pathlib import Path
 
+    from outboxutil import OneByOne
     from pysmail.delivery import outbox
 
     results = []
+    delivery = OneByOne(send_one)
     for _ in range(max_runs):
-        results.append(outbox.flush(Path(str(spool)), send_one, base=0.0, cap=0.0, **kw))  # type: ignore[arg-type]
+        results.append(outbox.flush(Path(str(spool)), delivery, base=0.0, cap=0.0, **kw))  # type: ignore[arg-type]
         if not outbox.entries(Path(str(spool)))[0]:
             return results
     raise AssertionError(f"the queue is not empty after {max_runs} flush runs")

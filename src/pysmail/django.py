@@ -218,13 +218,15 @@ class EmailBackend(BaseEmailBackend):  # type: ignore[misc] # Django ships no ty
         return ready
 
     def _send_all(self, email_messages: Sequence[EmailMessage]) -> int:
+        from pysmail.api.mailer import send_prepared
+
         ready = self._prepare_all(email_messages)
         if not ready:
             return 0
         assert self.mailer is not None
-        # Mailer.send_many with the envelopes Django decided (its _deliver is send_many's
+        # Mailer.send_many with the envelopes Django decided (send_prepared is send_many's
         # second half: the scheduler over the held connection, a Receipt per message).
-        receipts = self.mailer._deliver(ready)
+        receipts = send_prepared(self.mailer, ready)
         failed = next((r.error for r in receipts if r.error is not None), None)
         if failed is not None and not self.fail_silently:
             raise failed

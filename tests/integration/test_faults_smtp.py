@@ -328,8 +328,9 @@ def test_two_flushes_at_once_never_send_a_message_twice(
         sys.path.insert(0, {str(TESTS)!r})
         from pathlib import Path
         from faultproxy import password_sender
+        from outboxutil import OneByOne
         from pysmail.delivery import outbox
-        send_one = password_sender({proxy.host!r}, {proxy.port}, timeout=10)
+        send_one = OneByOne(password_sender({proxy.host!r}, {proxy.port}, timeout=10))
         sent, busy = [], 0
         deadline = time.monotonic() + 60
         while outbox.entries(Path({str(spool)!r}))[0] and time.monotonic() < deadline:

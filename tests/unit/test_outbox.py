@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from outboxutil import OneByOne
 from pysmail.config.limits import Limits
 from pysmail.delivery import outbox
 from pysmail.delivery.outbox import Envelope, Event, QueueState
@@ -50,7 +51,11 @@ def test_header_round_trip(envelope: Envelope, body: bytes) -> None:
     assert outbox.encode_header(envelope).count(b"\n") == 2  # magic line + one JSON line
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    deadline=None,  # each example fsyncs a file: no time limit on a loaded machine
+)
 @given(envelopes, st.lists(st.binary(max_size=3000), max_size=6))
 def test_file_round_trip(tmp_path: Path, envelope: Envelope, chunks: list[bytes]) -> None:
     spool = tmp_path / "spool"
@@ -194,8 +199,9 @@ def run(
     spool: Path, server: Server, now: Now, **kw: object
 ) -> tuple[outbox.FlushResult, list[Event]]:
     events: list[Event] = []
+    delivery = OneByOne(server)
     result = outbox.flush(
-        spool, server, report=events.append, clock=now, sleep=now.sleep, rng=lambda: 0.5, **kw
+        spool, delivery, report=events.append, clock=now, sleep=now.sleep, rng=lambda: 0.5, **kw
     )  # type: ignore[arg-type]
     return result, events
 
@@ -307,7 +313,7 @@ def test_messages_queued_during_a_run_are_sent_by_it(tmp_path: Path) -> None:
         if not added:
             added.append(outbox.enqueue(spool, Envelope("a@x", ("late@x",), now()), [MSG]))
 
-    outbox.flush(spool, send_one, clock=now, sleep=now.sleep)
+    outbox.flush(spool, OneByOne(send_one), clock=now, sleep=now.sleep)
     assert [e.recipients for e, _ in server.delivered] == [("r0@x",), ("late@x",)]
 
 
@@ -411,10 +417,10 @@ def test_keep_unsent_writes_a_private_copy_with_the_reason(tmp_path: Path) -> No
         assert path.stat().st_mode & 0o077 == 0
     # Not sent by a flush; requeue() puts it back.
     server = Server()
-    outbox.flush(spool, server)
+    outbox.flush(spool, OneByOne(server))
     assert server.calls == 0
     outbox.requeue(path, spool)
-    outbox.flush(spool, server)
+    outbox.flush(spool, OneByOne(server))
     assert server.delivered[0][1] == MSG
 
 
@@ -464,3 +470,89 @@ def test_state_file_is_atomic_json(tmp_path: Path) -> None:
     assert not math.isnan(entries[0].state.next_try)
     if sys.platform != "win32":
         assert os.stat(path).st_mode & 0o077 == 0
+
+
+class Pipelined:
+    """A Delivery that learns outcomes as a pipelined connection does: each job is taken (and its
+    stream made) one message ahead of its outcome, and the gate runs just before each job."""
+
+    def __init__(self, *outcomes: tuple[SmailError | None, bool]) -> None:
+        self.outcomes = list(outcomes)  # (error, maybe_duplicate) per job taken, then success
+        self.taken: list[tuple[str, ...]] = []
+
+    def run(self, next_job, on_result, gate=None, *, gate_drains=True) -> None:  # type: ignore[no-untyped-def]
+        from pysmail.delivery.scheduler import Result
+
+        job = next_job()
+        while job is not None:
+            self.taken.append(job.recipients)
+            try:
+                if gate is not None:
+                    gate(job)
+            except SmailError as err:
+                on_result(Result(job, None, err, 0))
+                job = next_job()
+                continue
+            job.chunks()
+            ahead = next_job()  # the next job is taken before this one's answer
+            err, maybe = self.outcomes.pop(0) if self.outcomes else (None, False)
+            on_result(Result(job, None, err, 1, maybe))
+            job = ahead
+
+    def close(self) -> None:
+        return None
+
+
+def closed() -> NetworkError:
+    return NetworkError(ErrCode.RECEIVE, "smtp.connection_closed", host=H)
+
+
+def _run_pipelined(
+    tmp_path: Path, count: int, *outcomes: tuple[SmailError | None, bool]
+) -> tuple[Path, Pipelined, list[Event]]:
+    """`count` messages queued, flushed by a Pipelined delivery with these outcomes."""
+    now = Now()
+    spool = tmp_path / "spool"
+    queue(spool, now, count)
+    delivery = Pipelined(*outcomes)
+    events: list[Event] = []
+    outbox.flush(spool, delivery, report=events.append, clock=now, sleep=now.sleep, rng=lambda: 0.5)  # type: ignore[arg-type]
+    return spool, delivery, events
+
+
+def test_a_server_wide_failure_leaves_the_message_behind_it_untried(tmp_path: Path) -> None:
+    spool, delivery, events = _run_pipelined(
+        tmp_path, 3, (temp(421, "4.7.0 closing"), False), (closed(), False)
+    )
+    assert [(e.kind, e.envelope.recipients) for e in events if e.envelope] == [
+        ("deferred", ("r0@x",))
+    ]
+    assert delivery.taken == [("r0@x",), ("r1@x",)]  # the third was never taken
+    found, _ = outbox.entries(spool)
+    assert [e.state.attempts for e in found] == [1, 0, 0]  # r1 was in flight: not tried
+
+
+def test_the_message_behind_a_lost_reply_goes_again(tmp_path: Path) -> None:
+    lost = closed()
+    # r0's reply is lost; r1, in flight behind it, fails by the same failure: not tried
+    _, delivery, events = _run_pipelined(tmp_path, 3, (lost, True), (lost, False))
+    assert [(e.kind, e.envelope.recipients) for e in events if e.envelope] == [
+        ("deferred", ("r0@x",)),
+        ("sent", ("r2@x",)),
+        ("sent", ("r1@x",)),
+    ]
+    assert delivery.taken == [("r0@x",), ("r1@x",), ("r2@x",), ("r1@x",)]
+
+
+def test_a_connection_lost_on_its_own_defers_the_message(tmp_path: Path) -> None:
+    spool, _, events = _run_pipelined(tmp_path, 2, (closed(), False))
+    assert [e.kind for e in events] == ["deferred", "sent"]
+    assert outbox.entries(spool)[0][0].state.attempts == 1
+
+
+def test_a_reply_lost_after_the_data_is_ambiguous(tmp_path: Path) -> None:
+    spool, _, events = _run_pipelined(tmp_path, 1, (closed(), True))
+    assert events[0].kind == "deferred" and events[0].error is not None
+    assert events[0].error.msgid == REPLY_LOST_MSGID
+    assert events[0].verdict is not None and events[0].verdict.ambiguous
+    assert outbox.entries(spool)[0][0].state.maybe_sent

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from outboxutil import OneByOne
 from pysmail.cli.completion import completion_script
 from pysmail.cli.smail_args import OPTIONS
 from pysmail.delivery import outbox
@@ -190,7 +191,8 @@ def test_a_sent_message_held_open_by_a_reader_is_still_removed(
     spool = tmp_path / "spool"
     path = outbox.enqueue(spool, _envelope(), [MSG], clock=lambda: 1e9)
     seen = _block_once(monkeypatch, Path, "unlink", ".msg")
-    result = outbox.flush(spool, lambda env, chunks: b"".join(chunks), clock=lambda: 1e9 + 1)
+    delivery = OneByOne(lambda job, chunks: b"".join(chunks))
+    result = outbox.flush(spool, delivery, clock=lambda: 1e9 + 1)  # type: ignore[arg-type]
     assert seen == [str(path)]
     assert result.sent == [path.stem] and not path.exists()
 

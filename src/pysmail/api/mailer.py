@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pysmail.errors import SmailError
     from pysmail.smtp.connection import SmtpConnection
 
-__all__ = ["Mailer", "send"]
+__all__ = ["Mailer", "send", "send_prepared"]
 
 
 class _Discard:
@@ -70,8 +70,7 @@ def _held(account: Account) -> tuple[HeldDelivery, PacingGate | None]:
 
     paced = pacer(account._settings)
     pacing = PacingGate(paced, time.sleep) if paced is not None else None
-    gate = pacing.gate if pacing is not None else None
-    return HeldDelivery(_connector(account), gate=gate), pacing
+    return HeldDelivery(_connector(account)), pacing
 
 
 class Mailer:
@@ -118,7 +117,7 @@ class Mailer:
 
         sender = self.account.sender
         ready = [outgoing(message, sender) for message in messages]
-        return self._deliver(ready)
+        return send_prepared(self, ready)
 
     def close(self) -> None:
         """Hang up (QUIT). The Mailer may be used again: it then connects anew."""
@@ -126,32 +125,39 @@ class Mailer:
         if held is not None:
             held.close()
 
-    def _deliver(self, ready: list[Outgoing]) -> list[Receipt]:
-        from pysmail.delivery.scheduler import Aborted, Job
 
-        first = self._tags
-        self._tags += len(ready)
-        jobs = iter(
-            [
-                Job(first + i, o.sender, o.recipients, o.chunks, o.smtputf8, o.eight_bit)
-                for i, o in enumerate(ready)
-            ]
-        )
-        receipts: dict[int, Receipt] = {}
+def send_prepared(mailer: Mailer, ready: list[Outgoing]) -> list[Receipt]:
+    """Messages made ready (api/outgoing.py), over `mailer`'s connection: a Receipt each, in
+    order. send_many's second half, package-internal (not in pysmail's names): for a front end
+    that decides the envelope itself, as pysmail.django keeps Django's."""
+    from pysmail.delivery.scheduler import Aborted, Job
 
-        def on_result(result: Result) -> None:
-            made = ready[result.job.tag - first]
-            receipts[result.job.tag] = _receipt(made, result.reply, result.error)
+    first = mailer._tags
+    mailer._tags += len(ready)
+    jobs = iter(
+        [
+            Job(first + i, o.sender, o.recipients, o.chunks, o.smtputf8, o.eight_bit)
+            for i, o in enumerate(ready)
+        ]
+    )
+    receipts: dict[int, Receipt] = {}
 
-        if self._held is None:
-            self._held, self._pacing = _held(self.account)
-        report = self._pacing.reporting(on_result) if self._pacing is not None else on_result
-        try:
-            self._held.run(lambda: next(jobs, None), report)
-        except Aborted as exc:  # no connection: the messages not taken share its error
-            for tag in range(first, self._tags):
-                receipts.setdefault(tag, _receipt(ready[tag - first], None, exc.error))
-        return [receipts[tag] for tag in range(first, self._tags)]
+    def on_result(result: Result) -> None:
+        made = ready[result.job.tag - first]
+        receipts[result.job.tag] = _receipt(made, result.reply, result.error)
+
+    if mailer._held is None:
+        mailer._held, mailer._pacing = _held(mailer.account)
+    pacing = mailer._pacing
+    report, gate = (
+        (on_result, None) if pacing is None else (pacing.reporting(on_result), pacing.gate)
+    )
+    try:
+        mailer._held.run(lambda: next(jobs, None), report, gate)
+    except Aborted as exc:  # no connection: the messages not taken share its error
+        for tag in range(first, mailer._tags):
+            receipts.setdefault(tag, _receipt(ready[tag - first], None, exc.error))
+    return [receipts[tag] for tag in range(first, mailer._tags)]
 
 
 def _receipt(made: Outgoing, reply: object, error: SmailError | None) -> Receipt:

@@ -78,7 +78,7 @@ def _own(message: Message, default_sender: str | None) -> Outgoing:
     from pathlib import Path
 
     from pysmail.mime.addresses import Recipients, parse_address
-    from pysmail.mime.compose import MessageSpec, compose, freeze, needs_smtputf8
+    from pysmail.mime.compose import MessageSpec, freeze, needs_smtputf8
     from pysmail.mime.parts import check_attachments
 
     sender = message.sender or default_sender
@@ -107,12 +107,13 @@ def _own(message: Message, default_sender: str | None) -> Outgoing:
     )
     from pysmail.mime.template import MessageTemplate
 
-    MessageTemplate.compile(spec).prepare()  # charset, headers and texts checked now
+    # charset, headers and texts checked now; the same bytes written for each attempt
+    prepared = MessageTemplate.compile(spec).prepare()
     assert spec.message_id is not None
     return Outgoing(
         spec.from_.wire_addr,
         envelope,
-        lambda: compose(spec),
+        prepared.chunks,
         spec.message_id,
         smtputf8=needs_smtputf8(spec) or rcpts.needs_smtputf8,
         eight_bit=False,

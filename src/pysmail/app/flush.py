@@ -1,8 +1,9 @@
 """Sending what is due in the outbox: `--flush`, or the one message `--queue` just put there.
 
-The messages of one flush go over one connection (docs/decisions.md D39): opened for the first
-message (greeting, EHLO, STARTTLS, AUTH once), kept while it is alive, opened again after a
-failure took it down, closed (QUIT) when the flush ends."""
+The messages of one flush go over one connection, pipelined (docs/decisions.md D39, D43): the
+scheduler's held connection (delivery/held.py), opened for the first message (greeting, EHLO,
+STARTTLS, AUTH once), opened again after a failure took it down or a long pacing wait, closed
+(QUIT) when the flush ends; each message tried once (the outbox decides when it goes again)."""
 
 from __future__ import annotations
 
@@ -17,48 +18,13 @@ if TYPE_CHECKING:
 
     from pysmail.app.context import Context
     from pysmail.config.model import Settings
-    from pysmail.delivery.outbox import Envelope, Event
+    from pysmail.delivery.outbox import Event
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
-    from pysmail.smtp.connection import SmtpConnection
     from pysmail.smtp.trace import Trace
     from pysmail.ui.progress import Progress
 
 __all__ = ["flush_outbox"]
-
-IDLE_HANGUP = 10.0  # seconds: a longer pacing wait closes the connection first
-
-
-class _Connection:
-    """One SMTP connection for the messages of a flush, each sent and waited for in turn."""
-
-    def __init__(self, connect: Callable[[], SmtpConnection]) -> None:
-        self.connect = connect
-        self.conn: SmtpConnection | None = None
-
-    def send(self, env: Envelope, chunks: Iterable[bytes]) -> object:
-        """One message, all-or-nothing (as smtp.session.send). Raises what it raises."""
-        if self.conn is not None and not self.conn.alive:
-            self.close()
-        if self.conn is None:
-            self.conn = self.connect()
-        ascii_only = all(a.isascii() for a in (env.sender, *env.recipients))
-        try:
-            return self.conn.send(
-                env.sender,
-                env.recipients,
-                chunks,
-                smtputf8=env.smtputf8 or not ascii_only,
-                eight_bit=env.eight_bit,
-            )
-        except KeyboardInterrupt:
-            self.conn.alive = False  # hang up: no QUIT to wait for after Ctrl+C
-            raise
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
 
 
 def flush_outbox(
@@ -78,61 +44,91 @@ def flush_outbox(
     from pysmail.app.settings import spool_of
     from pysmail.config.params import smtp_params
     from pysmail.delivery.batch.run import connector
-    from pysmail.delivery.outbox import describe, flush, interrupted
+    from pysmail.delivery.held import HeldDelivery
+    from pysmail.delivery.outbox import flush, interrupted
 
     spool = spool_of(settings, ctx.env)
-    quiet = only is not None and not settings.debug
-    bar, sizes = _flush_bar(settings, spool, only)
-    finished = [0, 0]  # messages done, and their bytes (the bar's base)
-    sent: list[str] = []  # for the message of a Ctrl+C
-    connection = _Connection(connector(smtp_params(settings), auth, source, trace))
-
-    def report(event: Event) -> None:
-        if event.kind == "sent":
-            sent.append(event.name)
-        if event.kind == "paced" and event.wait > IDLE_HANGUP:
-            connection.close()  # a server may drop a connection that idles: log in again after
-        if on_event is not None:
-            on_event(event)
-        elif not quiet or event.kind not in ("sent", "deferred"):
-            ctx.out.line(describe(event, ctx.lang))
-        if bar is not None and event.kind in ("sent", "deferred", "failed", "expired"):
-            finished[0] += 1
-            finished[1] += sizes.get(event.name, 0)
-            bar.update(finished[1], count=finished[0])
-
-    def send_entry(env: Envelope, chunks: Iterable[bytes]) -> object:
-        if bar is not None:
-            from pysmail.ui.progress import counted
-
-            chunks = counted(chunks, bar, start=finished[1], finish=False)
-        try:
-            return connection.send(env, chunks)
-        finally:
-            if only is not None:  # --queue's own message(s): QUIT before the report line, as ever
-                connection.close()
-
-    ctx.out.bar = bar
+    report = _Report(settings, ctx, only, on_event, *_flush_bar(settings, spool, only))
+    held = HeldDelivery(
+        connector(smtp_params(settings), auth, source, trace), max_attempts=1, connect_tries=1
+    )
+    ctx.out.bar = report.bar
     try:
         result = flush(
-            spool, send_entry, report=report, pacer=pacer(settings), only=only,
-            lock_timeout=lock_wait,
+            spool, held, report=report, pacer=pacer(settings), only=only,
+            watch=report.watch if report.bar is not None else None, lock_timeout=lock_wait,
         )  # fmt: skip
-        if bar is not None:
-            bar.finish()
+        held.close()  # --queue's own message(s): QUIT before the report line, as ever
+        report.release()
     except KeyboardInterrupt as exc:  # say what is true: queued, sent, or maybe delivered
         from pysmail.delivery.retry import DataSentInterrupt
 
         after_data = isinstance(exc, DataSentInterrupt)
-        raise interrupted(spool, only, sent, after_data=after_data) from exc
+        raise interrupted(spool, only, report.sent, after_data=after_data) from exc
     finally:
-        connection.close()
+        held.close()
         ctx.out.bar = None
-        if bar is not None:
-            bar.clear()
+        if report.bar is not None:
+            report.bar.clear()
     if only is not None and not result.failed:
         return int(ErrCode.OK)  # --queue: sent, or safely in the outbox for the next --flush
     return result.exit_code()
+
+
+class _Report:
+    """A flush's events: the report lines (`--queue`'s own after the QUIT, and only what
+    went wrong unless -d), or smail-sendmail's `on_event`; the bar; the names sent."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        ctx: Context,
+        only: list[Path] | None,
+        on_event: Callable[[Event], None] | None,
+        bar: Progress | None,
+        sizes: dict[str, int],
+    ) -> None:
+        from pysmail.delivery.outbox import describe
+
+        self.ctx, self.on_event, self.bar, self.sizes = ctx, on_event, bar, sizes
+        self.describe = describe
+        self.quiet = only is not None and not settings.debug
+        self.later: list[Event] | None = [] if only is not None else None
+        self.sent: list[str] = []  # for the message of a Ctrl+C
+        self.finished = [0, 0]  # messages done, and their bytes (the bar's base)
+
+    def __call__(self, event: Event) -> None:
+        if event.kind == "sent":
+            self.sent.append(event.name)
+        if self.later is not None:
+            self.later.append(event)
+        else:
+            self.show(event)
+        if self.bar is not None and event.kind in ("sent", "deferred", "failed", "expired"):
+            self.finished[0] += 1
+            self.finished[1] += self.sizes.get(event.name, 0)
+            self.bar.update(self.finished[1], count=self.finished[0])
+
+    def show(self, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+        elif not self.quiet or event.kind not in ("sent", "deferred"):
+            self.ctx.out.line(self.describe(event, self.ctx.lang))
+
+    def release(self) -> None:
+        """The events held back (`--queue`), and the bar's end."""
+        for event in self.later or ():
+            self.show(event)
+        self.later = None
+        if self.bar is not None:
+            self.bar.finish()
+
+    def watch(self, chunks: Iterable[bytes]) -> Iterable[bytes]:
+        """A message's bytes, counted on the bar as they go."""
+        from pysmail.ui.progress import counted
+
+        assert self.bar is not None
+        return counted(chunks, self.bar, start=self.finished[1], finish=False)
 
 
 def _flush_bar(

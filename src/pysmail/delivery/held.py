@@ -1,5 +1,7 @@
-"""The scheduler kept between runs: one SMTP connection for messages handed over at different
-times (the public API's Mailer, pysmail/api/mailer.py).
+"""The scheduler's held connection: one SMTP connection for messages handed over at different
+times, the one home of "a connection kept between sends" (the public API's Mailer,
+pysmail/api/mailer.py; the outbox's flush, delivery/outbox/flush.py, for `smail --flush`,
+`--queue` and the logging handler).
 
 `deliver()` (scheduler.py) hangs up when its jobs run out; a `HeldDelivery` runs the same
 scheduler, the same pipelining, BDAT, reconnection and per-message outcomes, but with its `hold`
@@ -37,21 +39,23 @@ def _no_result(result: Result) -> None:
 class HeldDelivery:
     """deliver() over a connection that outlives each run. Not thread-safe (one connection).
 
-    `gate`: deliver()'s (the provider's pacing). `run(next_job, on_result)` has deliver()'s
-    contract (every job taken ends in one on_result call; Aborted when no connection can be
-    had; Interrupted on Ctrl+C); job tags must be unique within a run.
+    `run(next_job, on_result, gate)` has deliver()'s contract (every job taken ends in one
+    on_result call; Aborted when no connection can be had; Interrupted on Ctrl+C); job tags
+    must be unique within a run. `gate`: deliver()'s (pacing: it runs once the message before
+    is answered); with `gate_drains=False` it runs at once and the messages stay pipelined (a
+    gate that only refuses, as the outbox's once its run has stopped). `max_attempts=1,
+    connect_tries=1`: each message tried once (the outbox's rule; its flush decides again).
     """
 
     def __init__(
         self,
         connect: Callable[[], SmtpConnection],
         *,
-        gate: Callable[[Job], None] | None = None,
         max_attempts: int = 3,
         connect_tries: int = 4,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        scheduler = _Scheduler(_no_job, connect, _no_result, gate, max_attempts, None)
+        scheduler = _Scheduler(_no_job, connect, _no_result, None, max_attempts, None)
         scheduler.hold = True
         scheduler.connect_tries = connect_tries
         scheduler.wait = _Backoff(1.0, 30.0, sleep, None)
@@ -62,10 +66,18 @@ class HeldDelivery:
         """Whether a connection is open now (kept from the last run)."""
         return self._scheduler.conn is not None
 
-    def run(self, next_job: Callable[[], Job | None], on_result: Callable[[Result], None]) -> None:
+    def run(
+        self,
+        next_job: Callable[[], Job | None],
+        on_result: Callable[[Result], None],
+        gate: Callable[[Job], None] | None = None,
+        *,
+        gate_drains: bool = True,
+    ) -> None:
         scheduler = self._scheduler
         scheduler.next_job = next_job
         scheduler.on_result = on_result
+        scheduler.gate, scheduler.gate_drains = gate, gate_drains
         scheduler.failures = 0
         scheduler.attempts.clear()  # every job of the last run has had its outcome
         scheduler.maybe.clear()
@@ -83,6 +95,7 @@ class HeldDelivery:
         finally:
             scheduler.report()
             scheduler.next_job, scheduler.on_result = _no_job, _no_result
+            scheduler.gate = None
 
     def _rest(self) -> bool:
         """Out of jobs: read the last message's reply and keep the connection while it lives

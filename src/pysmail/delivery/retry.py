@@ -44,6 +44,7 @@ __all__ = [
     "Verdict",
     "backoff",
     "classify",
+    "reply_lost",
     "run_with_retry",
     "send_tracked",
 ]
@@ -180,16 +181,30 @@ def send_tracked(send: Callable[[Iterable[bytes]], T], chunks: Iterable[bytes]) 
             raise DataSentInterrupt from exc
         raise
     except NetworkError as err:
-        if not stream.finished or err.code not in _LOSSY or err.msgid == REPLY_LOST_MSGID:
+        if not stream.finished:
             raise
-        raise NetworkError(
-            err.code,
-            REPLY_LOST_MSGID,
-            transient=True,
-            scope=Step.DATA,  # the answer to the message never came
-            host=err.params.get("host", "?"),
-            reason=_short(err),
-        ) from err
+        lost = reply_lost(err)
+        if lost is err:
+            raise
+        raise lost from err
+
+
+def reply_lost(err: NetworkError) -> NetworkError:
+    """`err`, a SEND/RECEIVE failure after the whole message was handed over, as
+    NetworkError(same code, "outbox.reply_lost"): the message may have been delivered
+    (classify() marks it ambiguous). Any other error is returned as it is."""
+    if err.code not in _LOSSY or err.msgid == REPLY_LOST_MSGID:
+        return err
+    lost = NetworkError(
+        err.code,
+        REPLY_LOST_MSGID,
+        transient=True,
+        scope=Step.DATA,  # the answer to the message never came
+        host=err.params.get("host", "?"),
+        reason=_short(err),
+    )
+    lost.__cause__ = err
+    return lost
 
 
 def _short(err: SmailError) -> str:

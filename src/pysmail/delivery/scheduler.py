@@ -201,6 +201,9 @@ class _Scheduler:
         self.trouble: list[BaseException] = []
         self.idled = 0
         self.hold = False  # out of jobs: return, the connection open (delivery/held.py)
+        # The gate runs once the message before is answered and reported (pacing counts from
+        # the reply); False: at once, pipelined (a gate that only refuses, delivery/held.py)
+        self.gate_drains = True
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -352,8 +355,9 @@ class _Scheduler:
         if self.gate is None:
             return True
         try:  # pacing counts from the server's reply: the message in flight is reported first
-            self.settle(conn.drain(), conn)
-            self.report()
+            if self.gate_drains:
+                self.settle(conn.drain(), conn)
+                self.report()
             self.gate(job)
         except NetworkError as err:  # lost meanwhile: `job` waits for the next connection
             self.lost(conn, None, err)
@@ -363,6 +367,9 @@ class _Scheduler:
         except SmailError as err:
             self.report()
             self.on_result(Result(job, None, err, self.attempts.get(job.tag, 0)))
+            return False
+        if self.conn is not conn:  # the gate hung up (a long wait): `job` takes a new one
+            self.retry.appendleft(job)
             return False
         return True
 

@@ -18,7 +18,9 @@ lost (or Ctrl+C) after the final "." and before that reply (the server may have 
 is then retried with the same bytes, so the same Message-ID, and receivers can drop the copy.
 
 Modules: fileformat (the .msg and .state formats, pure), spool (the files on disk), flush (sending
-what is due), listing (report lines, --queue-list), interrupted (Ctrl+C during a flush).
+what is due, one run at a time), run (one run over delivery/held.py's pipelined connection: the
+jobs, the gate, each outcome's files), listing (report lines, --queue-list), interrupted (Ctrl+C
+during a flush).
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from pysmail.delivery.outbox.flush import (
     QUEUE_CAP,
     Event,
     FlushResult,
-    SendOne,
     flush,
 )
 from pysmail.delivery.outbox.interrupted import interrupted
@@ -65,7 +66,6 @@ __all__ = [
     "Event",
     "FlushResult",
     "QueueState",
-    "SendOne",
     "decode_header",
     "default_spool",
     "describe",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pysmail.delivery.outbox.fileformat import Entry, stamp
-from pysmail.delivery.outbox.flush import Event
+from pysmail.delivery.outbox.run import Event
 from pysmail.delivery.outbox.spool import FAILED, UNSENT, entries
 from pysmail.errors import SmailError
 

@@ -24,6 +24,7 @@ from pysmail.delivery.outbox.fileformat import (
 from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import replace
+from pysmail.smtp.replies import data_content
 
 __all__ = [
     "FAILED",
@@ -35,6 +36,8 @@ __all__ = [
     "keep_unsent",
     "move_aside",
     "open_message",
+    "queued",
+    "read_message",
     "requeue",
     "state_path",
     "work_error",
@@ -46,6 +49,8 @@ UNSENT = "unsent"
 CHUNK = 64 * 1024
 MAX_HEADER = 64 * 1024 * 1024  # an envelope line longer than this is not ours
 HEAD_PEEK = 256 * 1024  # bytes of the message searched for its Message-ID
+SMALL = 64 * 1024  # a queued message smaller than this is sent from one read of its file (a buffer
+# under the C library's mmap threshold: no mmap/munmap per message)
 
 
 def default_spool(
@@ -214,6 +219,58 @@ def _read_state(msg: Path) -> QueueState:
         return QueueState()
     except (OSError, ValueError):
         return QueueState(last_error="state file unreadable")
+
+
+def queued(spool: Path) -> list[tuple[Path, QueueState | None]]:
+    """The queued messages' paths, oldest first, each with its state (None: no .state file, never
+    tried), from one read of the folder: no message is opened (a flush reads each once, as it
+    sends it: read_message)."""
+    files = _files(spool)
+    states = {name[: -len(".state")] for name in files if name.endswith(".state")}
+    return [
+        (path, _read_state(path) if name[: -len(".msg")] in states else None)
+        for name, path in sorted(files.items())
+        if name.endswith(".msg")
+    ]
+
+
+def _files(spool: Path) -> dict[str, Path]:
+    """The regular files in `spool` by name (one scandir: no stat where the OS says the type)."""
+    try:
+        with os.scandir(spool) as found:
+            return {e.name: Path(e.path) for e in found if e.is_file()}
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise work_error("outbox.read_failed", spool, exc) from exc
+
+
+def read_message(path: Path) -> tuple[Envelope, Callable[[], Iterable[bytes]]]:
+    """A .msg file's envelope and its message bytes (a fresh stream on each call).
+
+    A message under SMALL bytes is read whole, in one system call, and the file closed at once:
+    its bytes are given as one chunk (marked DataContent when it needs no dot-stuffing). A
+    larger one is streamed from the file on each call (open_message).
+    Raises: OSError; ValueError for a file that is not a valid outbox file.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        data = os.read(fd, SMALL)
+        whole = len(data) < SMALL and not os.read(fd, 1)
+    finally:
+        os.close(fd)
+    if not whole:
+        with open_message(path) as (envelope, _):
+            pass
+        return envelope, lambda: _streamed(path)
+    envelope, start = decode_header(data)
+    body = (data_content(data[start:]),)
+    return envelope, lambda: body
+
+
+def _streamed(path: Path) -> Iterator[bytes]:
+    with open_message(path) as (_, chunks):
+        yield from chunks
 
 
 def entries(spool: Path) -> tuple[list[Entry], list[tuple[Path, str]]]:
