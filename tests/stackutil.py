@@ -54,6 +54,9 @@ The TEST-ONLY OAuth 2.0 authorization server (oidc-provider, scripts/stack/oidc/
                                    content_type=None)   the next `count` token requests wait
                           delay_ms, then get `status` + `body` (status=None: processed normally
                           after the delay)
+    stack.expire_access_token(token)       the provider treats that access token as expired from
+                          now on (its exp set a second back; introspection {"active": false}),
+                          as a real expiry: a test ends a token's life where it chooses
     stack.revoke(token, client_id="mailcli")   RFC 7009 revocation (a refresh token revokes the
                           whole grant, so its access tokens too)
     stack.introspect(token) -> dict        RFC 7662, as Dovecot does it (client "dovecot")
@@ -492,6 +495,11 @@ class Stack:
         if content_type is not None:
             spec["content_type"] = content_type
         self._test_api("POST", "/__test/fail", spec)
+
+    def expire_access_token(self, token: str) -> None:
+        """The provider's lifetime of access token `token` runs out now: it is expired from
+        this call on, whatever expires_in said when it was issued (no wall-clock race)."""
+        self._test_api("POST", "/__test/expire", {"access_token": token})
 
     def revoke(self, token: str, client_id: str = "mailcli") -> None:
         """RFC 7009 revocation, authenticated as the client the token was issued to."""
