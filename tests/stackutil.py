@@ -49,6 +49,7 @@ The TEST-ONLY OAuth 2.0 authorization server (oidc-provider, scripts/stack/oidc/
                           "client_secret_post", "private_key_jwt" or "none" as the request did
                           it (oidc-provider
                           accepts basic and post alike, so only this tells them apart)
+    stack.wait_for_token_requests(count=1, timeout=30)   until `count` requests have arrived
     stack.reset_token_stats()              zero the counter, cancel pending injected failures
     stack.fail_next_token_requests(status=500, count=1, delay_ms=0, body=None,
                                    content_type=None)   the next `count` token requests wait
@@ -472,6 +473,15 @@ class Stack:
             if (grant_type is None or r.get("grant_type") == grant_type)
             and (client_id is None or r.get("client_id") == client_id)
         )
+
+    def wait_for_token_requests(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Return once `count` requests have reached the token endpoint since the last reset
+        (a point in a client's life a test can act at, where a fixed sleep would guess)."""
+        deadline = time.monotonic() + timeout
+        while self.token_request_count() < count:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"fewer than {count} token request(s) within {timeout} s")
+            time.sleep(0.02)
 
     def reset_token_stats(self) -> None:
         """Zero the token counter and cancel any pending injected failure."""

@@ -198,10 +198,7 @@ def _start(folder: Path, subject: str, *extra: str) -> subprocess.Popen[bytes]:
 def _kill_while_refreshing(stack: Stack, folder: Path, subject: str, sig: signal.Signals) -> int:
     """Start one smail whose token request hangs at the server, send it `sig` meanwhile."""
     victim = _start(folder, subject)
-    deadline = time.monotonic() + 10
-    while stack.token_request_count() == 0:
-        assert time.monotonic() < deadline, "the victim never asked for a token"
-        time.sleep(0.05)
+    stack.wait_for_token_requests(1)
     victim.send_signal(sig)
     victim.communicate(timeout=30)
     return victim.returncode
