@@ -403,7 +403,7 @@ def test_table_matches_the_dataclass_and_the_catalogue() -> None:
     assert set(shorts) == set("hfsFTaptSdim?")
     for spec in OPTIONS:
         assert spec.help_id in CATALOGUE, spec.field
-        assert spec.kind is Kind.FLAG or spec.metavar, spec.field
+        assert spec.kind == Kind.FLAG or spec.metavar, spec.field
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

@@ -36,7 +36,7 @@ def test_value_kinds_name_real_options() -> None:
     assert kinds["subject"] == kinds["sender"] == "text"
     assert kinds["debug"] == kinds["message_id"] == "none"  # a flag; an attached-only value
     for spec in OPTIONS:
-        assert (kinds[spec.field] == "none") == (spec.kind is not Kind.VALUE), spec.field
+        assert (kinds[spec.field] == "none") == (spec.kind != Kind.VALUE), spec.field
 
 
 @pytest.mark.parametrize("shell", SHELLS)

@@ -129,7 +129,8 @@ def test_setup_save_refuses_and_writes_nothing(tmp_path: Path) -> None:
 
     draft = Draft(user="me@example.test", server="smtp.example.test", port="587", auth="plain",
                   folder=str(tmp_path / "conf"))  # fmt: skip
-    session = Session(draft=draft, cwd=tmp_path, env={}, password="pw\n[smail]\nserver = evil")
+    session = Session(draft=draft, cwd=tmp_path, env={})
+    session.password = "pw\n[smail]\nserver = evil"
     with pytest.raises(ConfigError) as info:
         save(session, "en")
     err = info.value

@@ -231,9 +231,9 @@ START_UP_FREE_OF = {
     "ssl",
 }
 
-# Never on a plain send: TLS, the email package, secrets and what it brings, INI parsing (no
-# smail.ini here), dates, IDNA, subprocesses, JSON, the OAuth client, the Japanese codecs (an
-# ASCII body file is read without them).
+# Never on a plain send: TLS, the email package, secrets and what it brings, configparser
+# (smail.ini has its own reader, D42), dates, IDNA, subprocesses, JSON, the OAuth client, the
+# Japanese codecs (an ASCII body file is read without them).
 HEAVY = {
     "ssl",
     "_ssl",
@@ -432,6 +432,33 @@ def test_a_plain_send_imports_nothing_heavy(tmp_path: Path) -> None:
     assert b"Subject: S\r\n" in server.data
     assert "pysmail.smtp.session" in loaded
     assert not loaded & PLAIN_SEND_FREE_OF
+
+
+# The enums a send builds (docs/decisions.md D42): ErrCode, Step and config.model's four; the
+# reply codes and the option table's kinds are plain constants.
+SEND_ENUMS = 6
+
+
+def test_a_send_reading_smail_ini_loads_no_configparser_and_few_enums(tmp_path: Path) -> None:
+    server = _TinySmtp()
+    server.start()
+    ini = tmp_path / "smail.ini"
+    ini.write_text(f"; a comment\n[smail]\nserver = 127.0.0.1\nPort: {server.port}\nfrom = a@x\n")
+    ini.chmod(0o600)
+    code = (
+        "import enum\nfrom pysmail.cli.smail_main import main\n"
+        f"rc = main(['--config', {str(ini)!r}, '-sS', '-Tx', 'b@y'])\nassert rc == 0, rc\n"
+        "def subclasses(c):\n"
+        "    return {c, *(s for d in c.__subclasses__() for s in subclasses(d))}\n"
+        "ours = [c for c in subclasses(enum.Enum) if c.__module__.startswith('pysmail')]\n"
+        "print(f'enums={len(ours)}')\n"
+    )
+    loaded = _child_modules(code, tmp_path)
+    server.join(10)
+    assert b"Subject: S\r\n" in server.data
+    assert "pysmail.config.ini" in loaded
+    assert not loaded & PLAIN_SEND_FREE_OF
+    assert f"enums={SEND_ENUMS}" in loaded  # printed by the child, beside its modules
 
 
 def test_a_batch_on_one_connection_starts_no_thread_module(tmp_path: Path) -> None:

@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from pysmail.app.context import Context
+    from pysmail.app.send import Prepared
     from pysmail.config.model import Settings
     from pysmail.delivery.outbox import Envelope
     from pysmail.messages import Lang
-    from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
     from pysmail.oauth.provider import TokenSource
     from pysmail.sasl import AuthRequest
@@ -27,23 +27,20 @@ __all__ = ["deliver"]
 
 
 def deliver(
-    settings: Settings,
-    spec: MessageSpec,
-    recipients: Recipients,
-    trace: Trace | None,
-    ctx: Context,
-    auth: AuthRequest | None,
-    source: TokenSource | None,
+    run: Prepared, ctx: Context, auth: AuthRequest | None, source: TokenSource | None
 ) -> int:
-    """Send one message: through the outbox (`--queue`), or directly, with `--retry` seconds
-    of retries; a temporary failure keeps the message text in a file named in the error.
-    The plain path (no queue, no retry) imports nothing of the outbox until something fails."""
+    """Send the single message of `run`: through the outbox (`--queue`), or directly, with
+    `--retry` seconds of retries; a temporary failure keeps the message text in a file named in
+    the error. The plain path (no queue, no retry) imports nothing of the outbox until
+    something fails."""
     import time
 
     from pysmail.app.auth import transaction_sender
     from pysmail.app.settings import spool_of
     from pysmail.mime.compose import compose, freeze, needs_smtputf8
 
+    settings, trace = run.settings, run.trace
+    spec, recipients = run.single()
     rel = settings.reliability
     spec = freeze(spec)  # every attempt and every kept copy: the same Date and Message-ID
     sender, rcpts = spec.from_.wire_addr, tuple(recipients.envelope())

@@ -42,6 +42,11 @@ class Prepared:
     spec: MessageSpec | None = None  # the single send's message and recipients
     recipients: Recipients | None = None
 
+    def single(self) -> tuple[MessageSpec, Recipients]:
+        """The single send's message and recipients (prepare() sets both for a single send)."""
+        assert self.spec is not None and self.recipients is not None
+        return self.spec, self.recipients
+
 
 def queue_lines(config: str | None, ctx: Context, account: str | None = None) -> list[str]:
     """--queue-list: the outbox (of `account`) as listed (needs no server, only its folder)."""
@@ -99,7 +104,7 @@ def execute(run: Prepared, ctx: Context) -> int:
     if run.spec is not None and run.recipients is not None:
         from pysmail.app.deliver import deliver
 
-        return deliver(settings, run.spec, run.recipients, trace, ctx, auth, source)
+        return deliver(run, ctx, auth, source)
     if mode.flush:
         from pysmail.app.flush import flush_outbox
 

@@ -45,7 +45,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
 
 def value_kind(spec: OptionSpec) -> str:
     """'none' (a flag or -m), 'file', 'files' (comma list), 'host', 'choice' or 'text'."""
-    if spec.kind is not Kind.VALUE:
+    if spec.kind != Kind.VALUE:
         return "none"
     if spec.field in _FILES:
         return "file"
@@ -273,10 +273,10 @@ def _zsh_spec(entry: _Entry, name: str, value_mark: str, optional_mark: str) -> 
     spec = entry.spec
     repeat = "*" if spec.append else ""
     help_text = f"[{_zsh_help(entry.help)}]"
-    if spec.kind is Kind.FLAG:
+    if spec.kind == Kind.FLAG:
         exclusive = "(- *)" if spec.field in ("help", "version") else ""
         return f"{exclusive}{repeat}{name}{help_text}"
-    if spec.kind is Kind.OPTIONAL:
+    if spec.kind == Kind.OPTIONAL:
         return f"{name}{optional_mark}{help_text}::{spec.metavar}: "
     return f"{repeat}{name}{value_mark}{help_text}{_zsh_action(entry)}"
 

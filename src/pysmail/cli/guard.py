@@ -1,13 +1,62 @@
-"""What both commands do around parsing: the console-script exit, and `--lang` read early."""
+"""What every command does around parsing: the console-script exit, the console a run writes
+to (environment, standard streams behind one Scrubber, language), and `--lang` read early."""
 
 from __future__ import annotations
 
+from pysmail.record import record
+
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
-    from typing import NoReturn
+    from collections.abc import Callable, Mapping, Sequence
+    from typing import NoReturn, TextIO
 
-__all__ = ["console_run", "early_lang"]
+    from pysmail.messages import Lang
+    from pysmail.ui.output import Output
+
+__all__ = ["Console", "console", "console_run", "console_script", "early_lang"]
+
+
+@record
+class Console:
+    """What a command's `main` sets up before parsing: the environment (a copy), standard
+    output and standard error (one Scrubber masks both) and the language of its messages."""
+
+    env: dict[str, str]
+    out: Output
+    err: Output
+    lang: Lang
+
+
+def console(
+    argv: Sequence[str],
+    environ: Mapping[str, str] | None,
+    stdout: TextIO | None,
+    stderr: TextIO | None,
+) -> Console:
+    """The Console of a `main(argv, ...)`: None stands for os.environ, sys.stdout, sys.stderr;
+    the language is `--lang` of `argv`, else the environment's."""
+    import os
+    import sys
+
+    from pysmail.messages import detect_lang
+    from pysmail.redact import Scrubber
+    from pysmail.ui.output import Output
+
+    env = dict(os.environ if environ is None else environ)
+    scrubber = Scrubber()
+    out = Output(stdout if stdout is not None else sys.stdout, scrubber)
+    err = Output(stderr if stderr is not None else sys.stderr, scrubber)
+    return Console(env, out, err, detect_lang(early_lang(argv), env))
+
+
+def console_script(main: Callable[[Sequence[str]], int]) -> Callable[[], NoReturn]:
+    """The console-script entry point (`run`) of a command's `main`: console_run(main)."""
+
+    def run() -> NoReturn:
+        """Console-script entry point."""
+        console_run(main)
+
+    return run
 
 
 def console_run(main: Callable[[Sequence[str]], int]) -> NoReturn:

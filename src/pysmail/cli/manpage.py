@@ -32,16 +32,16 @@ def _option_label(spec: OptionSpec) -> str:
     """`-h<host>, --host <host>` in roff fonts (the same shapes as usage.option_label)."""
     parts = []
     if spec.short:
-        if spec.kind is Kind.VALUE:
+        if spec.kind == Kind.VALUE:
             parts.append(bold(f"-{spec.short}") + italic(spec.metavar))
-        elif spec.kind is Kind.OPTIONAL:
+        elif spec.kind == Kind.OPTIONAL:
             parts.append(bold(f"-{spec.short}") + "[" + italic(spec.metavar) + "]")
         else:
             parts.append(bold(f"-{spec.short}"))
     if spec.long:
-        if spec.kind is Kind.FLAG:
+        if spec.kind == Kind.FLAG:
             parts.append(bold(f"--{spec.long}"))
-        elif spec.kind is Kind.OPTIONAL:
+        elif spec.kind == Kind.OPTIONAL:
             parts.append(bold(f"--{spec.long}") + "[=" + italic(spec.metavar) + "]")
         else:
             parts.append(bold(f"--{spec.long}") + " " + italic(spec.metavar))
@@ -50,9 +50,9 @@ def _option_label(spec: OptionSpec) -> str:
 
 def _synopsis_item(spec: OptionSpec) -> str:
     flag = bold(f"-{spec.short}")
-    if spec.kind is Kind.VALUE:
+    if spec.kind == Kind.VALUE:
         return f"[{flag}{italic(spec.metavar)}]"
-    if spec.kind is Kind.OPTIONAL:
+    if spec.kind == Kind.OPTIONAL:
         return f"[{flag}[{italic(spec.metavar)}]]"
     return f"[{flag}]"
 

@@ -7,34 +7,25 @@ sendmail's do; standard output carries only what was asked for (--help, --versio
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from pysmail.app.context import Context
-from pysmail.messages import detect_lang
-from pysmail.redact import Scrubber
-from pysmail.ui.output import Output
+from pysmail.cli.guard import console, console_script
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import BinaryIO, NoReturn, TextIO
+    from typing import BinaryIO, TextIO
 
     from pysmail.cli.sendmail_args import SendmailArgs
     from pysmail.config.model import Settings
     from pysmail.config.overrides import Mode
+    from pysmail.ui.output import Output
 
 __all__ = ["NAME", "main", "run"]
 
 NAME = "smail-sendmail"
-
-
-def run() -> NoReturn:
-    """Console-script entry point."""
-    from pysmail.cli.guard import console_run
-
-    console_run(main)
 
 
 def main(
@@ -50,22 +41,20 @@ def main(
     Never raises, never prints a traceback."""
     from pysmail.app.guard import guarded
     from pysmail.app.sysexits import sysexit
-    from pysmail.cli.guard import early_lang
 
-    env = dict(os.environ if environ is None else environ)
-    scrubber = Scrubber()
-    err = Output(stderr if stderr is not None else sys.stderr, scrubber)
-    out = Output(stdout if stdout is not None else sys.stdout, scrubber)
-    lang = detect_lang(early_lang(argv), env)
-    ctx = Context(err, env, cwd or Path.cwd(), lang)
+    con = console(argv, environ, stdout, stderr)
+    ctx = Context(con.err, con.env, cwd or Path.cwd(), con.lang)
 
     def say(block: str) -> None:
-        err.line(one_line(block))
+        con.err.line(one_line(block))
 
     def go() -> int:
-        return _run(argv, ctx, out, stdin if stdin is not None else sys.stdin.buffer)
+        return _run(argv, ctx, con.out, stdin if stdin is not None else sys.stdin.buffer)
 
-    return guarded(go, say=say, lang=lang, env=env, exit_code=sysexit)
+    return guarded(go, say=say, lang=con.lang, env=con.env, exit_code=sysexit)
+
+
+run = console_script(main)
 
 
 def one_line(block: str) -> str:

@@ -12,7 +12,6 @@ or of CommandLine (what smail answers by itself: --help, --version...).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import Enum
 
 from pysmail.cli import option_values as conv
 from pysmail.config.model import MessageSettings
@@ -28,7 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["OPTIONS", "CommandLine", "Kind", "OptionSpec", "command_line", "parse_args"]
 
 
-class Kind(Enum):
+class Kind:
+    """How an option takes its value (`OptionSpec.kind`): one of these strings."""
+
     FLAG = "flag"  # -d, --dry-run: no value
     VALUE = "value"  # -h<host>, --port N / --port=N
     OPTIONAL = "optional"  # -m[<id>], --message-id[=<id>]: a value only when attached
@@ -40,7 +41,7 @@ class OptionSpec:
     MessageSettings, or of CommandLine."""
 
     field: str
-    kind: Kind
+    kind: str  # a Kind
     short: str | None = None  # "h" for -h
     long: str | None = None  # "host" for --host
     metavar: str = ""
@@ -268,12 +269,12 @@ class _Parser:
         option = f"--{name}"
         if spec is None:
             raise UsageError(ErrCode.OPTION, "cli.unknown_option", option=arg)
-        if spec.kind is Kind.FLAG:
+        if spec.kind == Kind.FLAG:
             if eq:
                 raise UsageError(ErrCode.OPTION, "cli.no_value_expected", option=option)
             self._store(spec, "", option)
             return
-        if spec.kind is Kind.OPTIONAL or eq:
+        if spec.kind == Kind.OPTIONAL or eq:
             self._store(spec, attached, option)
             return
         value = self._next_value()  # `--opt value`: the next argument is the value, always
@@ -284,10 +285,10 @@ class _Parser:
     def _short(self, arg: str) -> None:
         spec = _SHORT.get(arg[1:2])
         option, attached = arg[:2], arg[2:]
-        if spec is None or (spec.kind is Kind.FLAG and attached):
+        if spec is None or (spec.kind == Kind.FLAG and attached):
             _unknown_short(arg)
         assert spec is not None  # for mypy: _unknown_short always raises
-        if spec.kind is not Kind.VALUE or attached:
+        if spec.kind != Kind.VALUE or attached:
             self._store(spec, attached, option)
         else:
             self._store(spec, self._spaced_value(spec, option), option)
@@ -309,11 +310,11 @@ class _Parser:
         raise _missing_value(spec, option)
 
     def _store(self, spec: OptionSpec, raw: str, option: str) -> None:
-        if spec.kind is Kind.VALUE and not raw.strip() and not spec.empty_ok:
+        if spec.kind == Kind.VALUE and not raw.strip() and not spec.empty_ok:
             raise _missing_value(spec, option)
         if not spec.path:
             _check_text(raw, option)
-        value: object = True if spec.kind is Kind.FLAG else raw
+        value: object = True if spec.kind == Kind.FLAG else raw
         if spec.convert:
             value = spec.convert(raw, option)
         if spec.append:
@@ -333,7 +334,7 @@ def _missing_value(spec: OptionSpec, option: str) -> UsageError:
 def _unknown_short(arg: str) -> None:
     """Raise the error for an unknown short option, with a hint when flags were bundled."""
     letters = arg[1:]
-    flags = {s.short for s in OPTIONS if s.short and s.kind is Kind.FLAG}
+    flags = {s.short for s in OPTIONS if s.short and s.kind == Kind.FLAG}
     if len(letters) > 1 and all(c in flags for c in letters):
         split = " ".join(f"-{c}" for c in letters)
         raise UsageError(ErrCode.OPTION, "cli.bundled_flags", option=arg, split=split)

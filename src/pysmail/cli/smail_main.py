@@ -6,33 +6,22 @@ settings (pysmail.app.settings) -> pysmail.app.send.prepare -> the -i block -> e
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from pysmail import __version__
 from pysmail.app.context import Context
+from pysmail.cli.guard import console, console_script
 from pysmail.exitcodes import ErrCode
-from pysmail.messages import detect_lang
-from pysmail.redact import Scrubber
-from pysmail.ui.output import Output
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import NoReturn, TextIO
+    from typing import TextIO
 
     from pysmail.app.send import Prepared
     from pysmail.cli.smail_args import CommandLine
 
 __all__ = ["main", "run"]
-
-
-def run() -> NoReturn:
-    """Console-script entry point."""
-    from pysmail.cli.guard import console_run
-
-    console_run(main)
 
 
 def main(
@@ -44,14 +33,14 @@ def main(
 ) -> int:
     """Run smail with `argv`; return the exit code. Never raises, never prints a traceback."""
     from pysmail.app.guard import guarded
-    from pysmail.cli.guard import early_lang
 
-    env = dict(os.environ if environ is None else environ)
-    out = Output(stdout if stdout is not None else sys.stdout, Scrubber())
-    lang = detect_lang(early_lang(argv), env)
-    ctx = Context(out, env, cwd or Path.cwd(), lang)
-    say = None if "-S" in argv else out.line
-    return guarded(lambda: _run(argv, ctx), say=say, lang=lang, env=env)
+    con = console(argv, environ, stdout, None)  # errors go to standard output, as SMAIL's
+    ctx = Context(con.out, con.env, cwd or Path.cwd(), con.lang)
+    say = None if "-S" in argv else con.out.line
+    return guarded(lambda: _run(argv, ctx), say=say, lang=con.lang, env=con.env)
+
+
+run = console_script(main)
 
 
 def _run(argv: Sequence[str], ctx: Context) -> int:
@@ -107,11 +96,11 @@ def _info(prepared: Prepared, ctx: Context) -> None:
     from pysmail.cli.info import info_block
 
     settings = prepared.settings
-    assert prepared.spec is not None and prepared.recipients is not None
+    spec, recipients = prepared.single()
     oauth_file = None
     if settings.auth.enabled and settings.auth.token_from_file:
         from pysmail.app.settings import token_file
 
         oauth_file = token_file(settings, ctx.env, ctx.cwd)
     out = ctx.out
-    out.line(info_block(settings, prepared.spec, prepared.recipients, ctx.lang, oauth_file))
+    out.line(info_block(settings, spec, recipients, ctx.lang, oauth_file))

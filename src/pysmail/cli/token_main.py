@@ -9,17 +9,14 @@ failure, the SMTP codes (0008, 0023-0026, 0029...) for `check`.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pysmail.app.token.context import TokenContext
+from pysmail.cli.guard import console, console_script
 from pysmail.exitcodes import ErrCode
-from pysmail.messages import detect_lang
-from pysmail.redact import Scrubber
-from pysmail.ui.output import Output
 
 if TYPE_CHECKING:
     import argparse
@@ -27,13 +24,6 @@ if TYPE_CHECKING:
     from pysmail.oauth.http import HttpPort
 
 __all__ = ["main", "run"]
-
-
-def run() -> NoReturn:
-    """Console-script entry point."""
-    from pysmail.cli.guard import console_run
-
-    console_run(main)
 
 
 def main(
@@ -53,21 +43,22 @@ def main(
     `interactive` None: prompts only when stdin is a terminal. `browser` None: `webbrowser`.
     """
     from pysmail.app.guard import guarded
-    from pysmail.cli.guard import early_lang
 
-    env = dict(os.environ if environ is None else environ)
-    scrubber = Scrubber()
-    out = Output(stdout if stdout is not None else sys.stdout, scrubber)
-    err = Output(stderr if stderr is not None else sys.stderr, scrubber)
-    lang = detect_lang(early_lang(argv), env)
+    con = console(argv, environ, stdout, stderr)
     source = stdin if stdin is not None else sys.stdin
     if interactive is None:
         try:
             interactive = stdin is None and sys.stdin is not None and sys.stdin.isatty()
         except (AttributeError, ValueError):
             interactive = False
-    ctx = TokenContext(out, err, env, cwd or Path.cwd(), lang, source, interactive, browser, http)
-    return guarded(lambda: _run(argv, ctx), say=err.line, lang=lang, env=env)
+    where = cwd or Path.cwd()
+    ctx = TokenContext(
+        con.out, con.err, con.env, where, con.lang, source, interactive, browser, http
+    )
+    return guarded(lambda: _run(argv, ctx), say=con.err.line, lang=con.lang, env=con.env)
+
+
+run = console_script(main)
 
 
 def _run(argv: Sequence[str], ctx: TokenContext) -> int:

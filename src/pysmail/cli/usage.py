@@ -35,9 +35,9 @@ def _short_label(spec: OptionSpec) -> str:
 def _long_label(spec: OptionSpec) -> str:
     """`--host <host>`, `--queue-id[=<id>]`, `--debug`; a long-only value: `--config PATH`."""
     meta = spec.metavar
-    if spec.kind is Kind.VALUE:
+    if spec.kind == Kind.VALUE:
         return f"--{spec.long} <{meta}>" if spec.short else f"--{spec.long} {meta}"
-    if spec.kind is Kind.OPTIONAL:
+    if spec.kind == Kind.OPTIONAL:
         return f"--{spec.long}[=<{meta}>]"
     return f"--{spec.long}"
 

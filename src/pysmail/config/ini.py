@@ -21,14 +21,14 @@ from pysmail.fs.userdirs import expand_home
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    import configparser
     from collections.abc import Callable
     from typing import Any
 
     # (value, folder of the file) -> typed value; raises _Bad on a bad value
     _Parser = Callable[[str, Path], object]
 
-__all__ = ["MAIN_SECTION", "POP_SECTION", "decode_ini", "decode_ini_as", "parse_ini", "read_ini"]
+__all__ = ["MAIN_SECTION", "POP_SECTION", "decode_ini", "decode_ini_as", "ini_sections"]
+__all__ += ["parse_ini", "read_ini"]
 
 MAIN_SECTION = "smail"
 POP_SECTION = "pop_before_smtp"
@@ -238,8 +238,8 @@ def parse_ini(text: str, path: Path, account: str | None = None) -> IniSettings:
     """
     from pysmail.config.accounts import account_sections, account_token_file, choose, layered
 
-    parser = _parser(text, path)
-    sections = {name.lower(): name for name in parser.sections()}
+    parsed = ini_sections(text, path)
+    sections = {name.lower(): name for name in parsed}
     accounts = account_sections(sections.values())
     owned = {s for a in accounts.values() if a.main for s in (a.main, a.pop) if s is not None}
     unknown: list[tuple[str, str]] = [
@@ -247,7 +247,7 @@ def parse_ini(text: str, path: Path, account: str | None = None) -> IniSettings:
         for low, name in sections.items()
         if low not in (MAIN_SECTION, POP_SECTION) and name not in owned
     ]
-    reader = _SectionReader(parser, path, unknown)
+    reader = _SectionReader(parsed, path, unknown)
     main = reader.read(sections.get(MAIN_SECTION), _SMAIL_KEYS)
     pop = reader.read(sections.get(POP_SECTION), _POP_KEYS)
     chosen = choose(account, main.pop("default_account", None), accounts, path)
@@ -259,35 +259,73 @@ def parse_ini(text: str, path: Path, account: str | None = None) -> IniSettings:
     return IniSettings(path=path, pop=IniPop(**pop), unknown=tuple(unknown), **main)
 
 
-def _parser(text: str, path: Path) -> configparser.ConfigParser:
-    """The parsed INI text. Raises ConfigError(CONFIG, "config.syntax") naming the line."""
-    import configparser
+def ini_sections(text: str, path: Path) -> dict[str, dict[str, str]]:
+    """{section: {key: value}} of INI text, read as configparser.ConfigParser(interpolation=None,
+    strict=False) read it (tests/unit/test_ini_reader.py holds the two to the same results),
+    without the library's import (D42): section names as written, in file order, a
+    repeated one continuing the first; keys lower-cased (str.lower), the first `=` or `:`
+    ending the key; a repeated key: the last value, in the first one's place; whole-line `#`
+    and `;` comments only (";" and "#" may be part of a password); a line indented deeper than
+    its key's line continues the value (joined with LF; blank lines inside kept, trailing ones
+    dropped); lines end at LF only; "whitespace" is str.isspace's. No interpolation (a "%" in a
+    password is a "%"), no DEFAULT section.
 
-    # No interpolation (a "%" in a password is a "%"), no DEFAULT section magic, no inline
-    # comments (";" and "#" may be part of a password).
-    parser = configparser.ConfigParser(
-        interpolation=None, strict=False, default_section="\0no default\0"
-    )
-    try:
-        parser.read_string(text, source=str(path))
-    except configparser.Error as exc:
-        # Report the line number only: the line itself may hold a password.
-        line = getattr(exc, "lineno", None)
-        if line is None and isinstance(exc, configparser.ParsingError) and exc.errors:
-            line = exc.errors[0][0]
-        raise ConfigError(ErrCode.CONFIG, "config.syntax", path=str(path), line=line) from None
-    return parser
+    Raises:
+        ConfigError(ErrCode.CONFIG, "config.syntax"): naming the first line that is neither a
+            section header, a key, a comment, a blank line nor a continuation (a line before
+            the first section header, a line without `=` or `:`, an empty key); only its
+            number, as the line may hold a password.
+    """
+    sections: dict[str, dict[str, list[str]]] = {}  # {section: {key: the value's lines}}
+    values: dict[str, list[str]] | None = None  # the current section's
+    key = ""  # the key continuation lines go to ("": none)
+    indent = 0  # the indentation of the current key's (or header's) line
+    bad: int | None = None  # the first bad line; configparser reads on and refuses at the end
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            if not stripped and values is not None and key:
+                values[key].append("")
+            continue
+        depth = len(line) - len(line.lstrip())
+        if values is not None and key and depth > indent:
+            values[key].append(stripped)
+            continue
+        indent = depth
+        end = stripped.rfind("]")
+        if stripped[0] == "[" and end > 1:
+            values = sections.setdefault(stripped[1:end], {})
+            key = ""
+        elif values is None:
+            raise ConfigError(ErrCode.CONFIG, "config.syntax", path=str(path), line=number)
+        elif (cut := _delimiter(stripped)) < 0:
+            bad = bad or number
+        else:
+            key = stripped[:cut].rstrip().lower()
+            bad = bad or (None if key else number)
+            values[key] = [stripped[cut + 1 :].lstrip()]
+    if bad is not None:
+        raise ConfigError(ErrCode.CONFIG, "config.syntax", path=str(path), line=bad)
+    return {
+        name: {k: "\n".join(v).rstrip() for k, v in keys.items()} for name, keys in sections.items()
+    }
+
+
+def _delimiter(line: str) -> int:
+    """The index of the first `=` or `:` in `line`; -1 without one."""
+    equals, colon = line.find("="), line.find(":")
+    return colon if equals < 0 or 0 <= colon < equals else equals
 
 
 class _SectionReader:
     """Typed values of one section at a time; unknown keys are added to `unknown`."""
 
-    __slots__ = ("base", "parser", "path", "unknown")
+    __slots__ = ("base", "path", "sections", "unknown")
 
     def __init__(
-        self, parser: configparser.ConfigParser, path: Path, unknown: list[tuple[str, str]]
+        self, sections: dict[str, dict[str, str]], path: Path, unknown: list[tuple[str, str]]
     ) -> None:
-        self.parser = parser
+        self.sections = sections
         self.path = path
         self.base = path.parent
         self.unknown = unknown
@@ -298,7 +336,7 @@ class _SectionReader:
         values: dict[str, Any] = {}
         if real is None:
             return values
-        items = self.parser[real]
+        items = self.sections[real]
         for key, raw in items.items():
             value = raw.strip()
             if key in _SECRET_KEYS:
@@ -341,7 +379,7 @@ def _shown(key: str, value: str) -> str:
     return clip(mask_proxy_text(value))
 
 
-def _secret_sources(items: configparser.SectionProxy, path: Path, section: str) -> SecretSources:
+def _secret_sources(items: dict[str, str], path: Path, section: str) -> SecretSources:
     password = (items.get("password") or "").strip()
     command = (items.get("password_command") or "").strip()
     keyring_raw = (items.get("password_keyring") or "").strip()

@@ -13,7 +13,6 @@ import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
@@ -71,12 +70,7 @@ class FileLock:
         self._fd = fd
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         fd, self._fd = self._fd, None
         if fd is None:
             return

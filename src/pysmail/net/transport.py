@@ -14,12 +14,13 @@ from pysmail.net.tls import TlsInfo, no_ca_store, reason_of, tls_failure_reason,
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable
     from typing import Self
 
     from pysmail.net.deadline import Deadline
     from pysmail.net.proxy import ProxyUrl
 
-__all__ = ["RECV_SIZE", "WRITE_BUFFER", "Transport"]
+__all__ = ["RECV_SIZE", "WRITE_BUFFER", "Transport", "dial"]
 
 # Writes are gathered up to this size before a send: one syscall (and, with TLS, one record
 # run) per 64 KiB instead of one per line, which is where smtplib loses its time.
@@ -41,6 +42,22 @@ def _wire_host(host: str) -> str | bytes:
     if all(0 < len(label) < 64 for label in labels[:-1]) and len(labels[-1]) < 64:
         return host.encode("ascii")
     return host
+
+
+def dial(
+    address: tuple[str | bytes, int],
+    timeout: float,
+    timed_out: Callable[[], NetworkError],
+    failed: Callable[[OSError], NetworkError],
+) -> socket.socket:
+    """A TCP connection to `address` (a mail server or a proxy), made within `timeout`; the
+    error of a timeout is `timed_out()`, of any other failure `failed(exc)`."""
+    try:
+        return socket.create_connection(address, timeout=timeout)  # type: ignore[arg-type]
+    except TimeoutError as exc:
+        raise timed_out() from exc
+    except OSError as exc:
+        raise failed(exc) from exc
 
 
 class Transport:
@@ -80,21 +97,23 @@ class Transport:
             return cls._ready(
                 open_tunnel(proxy, host, port, timeout), host, timeout, tls, server_hostname
             )
-        try:
-            address = (_wire_host(host), port)
-            sock = socket.create_connection(address, timeout=timeout)  # type: ignore[arg-type]
-        except socket.gaierror as exc:
-            raise NetworkError(
-                ErrCode.HOST_LOOKUP, "smtp.host_lookup", host=host, reason=reason_of(exc)
-            ) from exc
-        except TimeoutError as exc:
-            raise NetworkError(
+
+        def timed_out() -> NetworkError:
+            return NetworkError(
                 ErrCode.CONNECT, "smtp.connect_timeout", host=host, port=port, timeout=timeout
-            ) from exc
-        except OSError as exc:
-            raise NetworkError(
-                ErrCode.CONNECT, "smtp.connect_failed", host=host, port=port, reason=reason_of(exc)
-            ) from exc
+            )
+
+        def failed(exc: OSError) -> NetworkError:
+            reason = reason_of(exc)
+            if isinstance(exc, socket.gaierror):
+                return NetworkError(
+                    ErrCode.HOST_LOOKUP, "smtp.host_lookup", host=host, reason=reason
+                )
+            return NetworkError(
+                ErrCode.CONNECT, "smtp.connect_failed", host=host, port=port, reason=reason
+            )
+
+        sock = dial((_wire_host(host), port), timeout, timed_out, failed)
         return cls._ready(sock, host, timeout, tls, server_hostname)
 
     @classmethod

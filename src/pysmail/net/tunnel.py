@@ -48,23 +48,24 @@ def open_tunnel(proxy: ProxyUrl, host: str, port: int, timeout: float) -> socket
     Raises: NetworkError(CONNECT) for the proxy being unreachable, slow, refusing or speaking
     nonsense; NetworkError(HOST_LOOKUP) when socks5:// cannot resolve the mail host here.
     """
-    import socket
-
     from pysmail.net.deadline import Deadline
+    from pysmail.net.transport import dial
 
     shown = proxy.shown
     target = authority(host, port)
-    deadline = Deadline(timeout)  # connecting and the proxy's whole answer, however slow (D20)
-    try:
-        sock = socket.create_connection((proxy.host, proxy.port), timeout=timeout)
-    except TimeoutError as exc:
-        raise NetworkError(
+
+    def timed_out() -> NetworkError:
+        return NetworkError(
             ErrCode.CONNECT, "smtp.proxy_timeout", proxy=shown, target=target, timeout=timeout
-        ) from exc
-    except OSError as exc:
-        raise NetworkError(
+        )
+
+    def unreachable(exc: OSError) -> NetworkError:
+        return NetworkError(
             ErrCode.CONNECT, "smtp.proxy_unreachable", proxy=shown, reason=_reason(exc)
-        ) from exc
+        )
+
+    deadline = Deadline(timeout)  # connecting and the proxy's whole answer, however slow (D20)
+    sock = dial((proxy.host, proxy.port), timeout, timed_out, unreachable)
     try:
         if proxy.scheme == "http":
             _http_connect(sock, proxy, host, port, deadline)
@@ -76,17 +77,13 @@ def open_tunnel(proxy: ProxyUrl, host: str, port: int, timeout: float) -> socket
         if isinstance(exc, NetworkError):
             raise
         if isinstance(exc, TimeoutError):
-            raise NetworkError(
-                ErrCode.CONNECT, "smtp.proxy_timeout", proxy=shown, target=target, timeout=timeout
-            ) from exc
+            raise timed_out() from exc
         if isinstance(exc, ProxyProtocolError | ProxyUrlError):
             raise NetworkError(
                 ErrCode.CONNECT, "smtp.proxy_bad_answer", proxy=shown, reason=str(exc)
             ) from exc
         if isinstance(exc, OSError):
-            raise NetworkError(
-                ErrCode.CONNECT, "smtp.proxy_unreachable", proxy=shown, reason=_reason(exc)
-            ) from exc
+            raise unreachable(exc) from exc
         raise
     return sock
 

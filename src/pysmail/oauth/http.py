@@ -9,7 +9,7 @@ errors did: 12006 malformed URL, 12157 TLS failure, 12045 unknown CA, 12029 no c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
@@ -37,8 +37,9 @@ class HttpResult:
     json: object = field(repr=False)
 
 
-class HttpPort(Protocol):
-    """What provider.py needs from HTTP; tests pass their own."""
+class HttpPort:
+    """What the OAuth code needs from HTTP: a form POSTed, a JSON document fetched. Both are
+    one `request`, which a port implements (UrllibPort); tests pass their own."""
 
     def post_form(
         self,
@@ -47,9 +48,28 @@ class HttpPort(Protocol):
         *,
         auth: tuple[str, str] | None,
         timeout: float,
-    ) -> HttpResult: ...
+    ) -> HttpResult:
+        """POST `data` as a form; `auth`: (client id, secret) for HTTP Basic authentication."""
+        import base64
+        from urllib.parse import urlencode
 
-    def get_json(self, url: str, *, timeout: float) -> HttpResult: ...
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        if auth is not None:
+            pair = f"{auth[0]}:{auth[1]}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        return self.request(url, urlencode(dict(data)).encode("ascii"), headers, timeout)
+
+    def get_json(self, url: str, *, timeout: float) -> HttpResult:
+        return self.request(url, None, {"Accept": "application/json"}, timeout)
+
+    def request(
+        self, url: str, body: bytes | None, headers: dict[str, str], timeout: float
+    ) -> HttpResult:
+        """POST `body` (None: GET) with `headers`; every failure an OAuthError."""
+        raise NotImplementedError
 
 
 def _is_loopback(host: str) -> bool:
@@ -106,35 +126,12 @@ def _reason(exc: BaseException) -> str:
     return text
 
 
-class UrllibPort:
+class UrllibPort(HttpPort):
     """HttpPort over urllib.request (imported lazily: most runs use the cached token)."""
 
     def __init__(self, *, proxy: str | None = None, cafile: str | None = None) -> None:
         self.proxy = proxy
         self.cafile = cafile
-
-    def post_form(
-        self,
-        url: str,
-        data: Mapping[str, str],
-        *,
-        auth: tuple[str, str] | None,
-        timeout: float,
-    ) -> HttpResult:
-        import base64
-        from urllib.parse import urlencode
-
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Accept": "application/json",
-        }
-        if auth is not None:
-            pair = f"{auth[0]}:{auth[1]}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        return self._request(url, urlencode(dict(data)).encode("ascii"), headers, timeout)
-
-    def get_json(self, url: str, *, timeout: float) -> HttpResult:
-        return self._request(url, None, {"Accept": "application/json"}, timeout)
 
     def _context(self) -> ssl.SSLContext:
         import ssl
@@ -159,7 +156,7 @@ class UrllibPort:
         handlers = [urllib.request.ProxyHandler(proxies), *bounded(deadline, context)]
         return urllib.request.build_opener(*handlers)
 
-    def _request(
+    def request(
         self, url: str, body: bytes | None, headers: dict[str, str], timeout: float
     ) -> HttpResult:
         import http.client

@@ -74,19 +74,12 @@ class Session:
     """What one setup page knows between requests; changed in place by every request (a plain
     class, not a record: the page's state, not a value)."""
 
-    def __init__(
-        self,
-        draft: Draft,
-        cwd: Path,
-        env: Mapping[str, str],
-        client_secret: str | None = None,
-        password: str | None = None,
-    ) -> None:
+    def __init__(self, draft: Draft, cwd: Path, env: Mapping[str, str]) -> None:
         self.draft = draft
         self.cwd = cwd
         self.env = env
-        self.client_secret = client_secret
-        self.password = password
+        self.client_secret: str | None = None  # from the form, or the files setup edits
+        self.password: str | None = None
         self.stored_token: Path | None = None  # an existing token file with a refresh token
         self.account: str | None = None  # the [account NAME] the page edits; None: [smail]
         self.login: Login | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from enum import IntEnum
 from operator import itemgetter as _itemgetter
 
 from pysmail.record import record
@@ -36,8 +35,8 @@ MAX_REPLY_LINE = 8192
 MAX_REPLY_LINES = 1000
 
 
-class SmtpStatus(IntEnum):
-    """The reply codes the client acts on (RFC 5321 4.2.2, RFC 4954, RFC 3207)."""
+class SmtpStatus:
+    """The reply codes the client acts on (RFC 5321 4.2.2, RFC 4954, RFC 3207): ints."""
 
     READY = 220
     CLOSING = 221
