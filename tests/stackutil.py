@@ -49,11 +49,15 @@ The TEST-ONLY OAuth 2.0 authorization server (oidc-provider, scripts/stack/oidc/
                           "client_secret_post", "private_key_jwt" or "none" as the request did
                           it (oidc-provider
                           accepts basic and post alike, so only this tells them apart)
+    stack.wait_for_token_requests(count=1, timeout=30)   until `count` requests have arrived
     stack.reset_token_stats()              zero the counter, cancel pending injected failures
     stack.fail_next_token_requests(status=500, count=1, delay_ms=0, body=None,
                                    content_type=None)   the next `count` token requests wait
                           delay_ms, then get `status` + `body` (status=None: processed normally
                           after the delay)
+    stack.expire_access_token(token)       the provider treats that access token as expired from
+                          now on (its exp set a second back; introspection {"active": false}),
+                          as a real expiry: a test ends a token's life where it chooses
     stack.revoke(token, client_id="mailcli")   RFC 7009 revocation (a refresh token revokes the
                           whole grant, so its access tokens too)
     stack.introspect(token) -> dict        RFC 7662, as Dovecot does it (client "dovecot")
@@ -470,6 +474,15 @@ class Stack:
             and (client_id is None or r.get("client_id") == client_id)
         )
 
+    def wait_for_token_requests(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Return once `count` requests have reached the token endpoint since the last reset
+        (a point in a client's life a test can act at, where a fixed sleep would guess)."""
+        deadline = time.monotonic() + timeout
+        while self.token_request_count() < count:
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"fewer than {count} token request(s) within {timeout} s")
+            time.sleep(0.02)
+
     def reset_token_stats(self) -> None:
         """Zero the token counter and cancel any pending injected failure."""
         self._test_api("POST", "/__test/reset")
@@ -492,6 +505,11 @@ class Stack:
         if content_type is not None:
             spec["content_type"] = content_type
         self._test_api("POST", "/__test/fail", spec)
+
+    def expire_access_token(self, token: str) -> None:
+        """The provider's lifetime of access token `token` runs out now: it is expired from
+        this call on, whatever expires_in said when it was issued (no wall-clock race)."""
+        self._test_api("POST", "/__test/expire", {"access_token": token})
 
     def revoke(self, token: str, client_id: str = "mailcli") -> None:
         """RFC 7009 revocation, authenticated as the client the token was issued to."""

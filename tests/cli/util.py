@@ -384,3 +384,23 @@ def polite_stop(proc: subprocess.Popen[bytes]) -> None:
         proc.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
     else:
         proc.send_signal(signal.SIGTERM)
+
+
+# -- OAuth token cache ------------------------------------------------------------------------
+
+
+def later_by(token_file: Path, seconds: float) -> str:
+    """The token cache beside `token_file` as smail finds it `seconds` later (its times moved
+    back: the test moves the clock, it does not wait for it); returns the cached access token."""
+    from pysmail.oauth.store import read_cache, write_cache
+    from pysmail.record import replace
+
+    entry = read_cache(token_file)
+    assert entry is not None and entry.expires_at is not None, "no cached access token"
+    write_cache(
+        token_file,
+        replace(
+            entry, obtained_at=entry.obtained_at - seconds, expires_at=entry.expires_at - seconds
+        ),
+    )
+    return entry.access_token

@@ -122,12 +122,15 @@ def test_twenty_processes_one_refresh_and_a_polite_kill_loses_nothing(
     path = _token_file(stack, tmp_path)
     stack.fail_next_token_requests(status=None, delay_ms=1500)  # the first refresh is slow
     [victim] = _spawn(path, 1)
-    time.sleep(0.8)  # it holds the lock and waits for the (delayed) grant
-    others = _spawn(path, 19)
+    # Its grant has reached the server (it holds the lock; the answer comes 1.5 s later): the
+    # signal goes now, not after a guessed sleep a slow start could outlast. The 19 others
+    # start while it waits for that answer.
+    stack.wait_for_token_requests(1)
     if sys.platform == "win32":
         victim.send_signal(signal.CTRL_BREAK_EVENT)  # type: ignore[attr-defined]
     else:
         victim.send_signal(signal.SIGTERM)
+    others = _spawn(path, 19)
     code, _, _ = _wait_all([victim])[0]
     results = _wait_all(others)
     assert code != 0  # it died of the signal, after saving the rotated refresh token
@@ -142,7 +145,7 @@ def test_killed_lock_holder_before_the_grant_is_processed(stack: Stack, tmp_path
     path = _token_file(stack, tmp_path)
     stack.fail_next_token_requests(status=503, delay_ms=3000)
     [victim] = _spawn(path, 1)
-    time.sleep(1.0)
+    stack.wait_for_token_requests(1)  # its request is at the server, held there
     victim.kill()
     victim.communicate(timeout=30)
     results = _wait_all(_spawn(path, 5))
@@ -153,10 +156,12 @@ def test_killed_lock_holder_before_the_grant_is_processed(stack: Stack, tmp_path
 
 def test_expired_access_token_is_refreshed_once_and_retried(stack: Stack, tmp_path: Path) -> None:
     stack.clear(ALICE)
-    path = _token_file(stack, tmp_path, client_id="mailcli-short")
+    path = _token_file(stack, tmp_path)
     source = TokenSource(path)
     stale = source()
-    time.sleep(stack.short_at_ttl + 1.5)
+    # Expired where the test says, not by a 4-second lifetime racing a slow machine (the fresh
+    # token could expire again between its refresh and its use).
+    stack.expire_access_token(stale)
     with pytest.raises(AuthError) as info:
         _send(stack, source, "XOAUTH2", "late", tls="starttls")
     assert info.value.params.get("detail") == "status=401 schemes=bearer scope=mail"

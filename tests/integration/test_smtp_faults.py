@@ -423,19 +423,45 @@ def test_refusals_in_the_transaction(
 
 
 @pytest.mark.parametrize(
-    ("script_bytes", "msgid"),
+    ("answer", "msgid"),
     [
-        (b"220 hi\r\nthis is not smtp\r\n", "smtp.malformed_reply"),
-        (b"220 hi\r\n250-" + b"x" * 9000, "smtp.malformed_reply"),
-        (b"220 hi\r\n", "smtp.connection_closed"),  # then the server hangs up
+        (b"this is not smtp\r\n", "smtp.malformed_reply"),
+        (b"250-" + b"x" * 9000, "smtp.malformed_reply"),
+        (b"", "smtp.connection_closed"),  # the server hangs up instead of answering
     ],
+    ids=["not_smtp", "line_too_long", "connection_closed"],
 )
-def test_broken_replies_are_receive_errors(script_bytes: bytes, msgid: str) -> None:
-    server = Scripted(lambda peer: peer.send(script_bytes))
+def test_broken_replies_are_receive_errors(answer: bytes, msgid: str) -> None:
+    def script(peer: Peer) -> None:
+        peer.send(b"220 hi\r\n")
+        # The EHLO is read before the answer and the hang-up: a socket closed with the EHLO
+        # still unread ends in a reset (RST), which the client sees as a receive failure
+        # instead of the end of the connection; that is the next test.
+        peer.expect(b"EHLO", answer)
+
+    server = Scripted(script)
     with pytest.raises(NetworkError) as info:
         send(_params(server.port), "a@example.test", ["b@example.test"], MESSAGE)
     assert info.value.code == ErrCode.RECEIVE and info.value.msgid == msgid
     server.join()
+
+
+def test_server_hanging_up_with_the_ehlo_unread_is_a_receive_error_too() -> None:
+    """The other order of that race, made certain: the server closes once the EHLO has arrived
+    but before reading it, so the client's end is reset (Linux sends RST for unread data)."""
+
+    def script(peer: Peer) -> None:
+        peer.send(b"220 hi\r\n")
+        assert not peer.idle(5), "no EHLO came"
+
+    server = Scripted(script)
+    with pytest.raises(NetworkError) as info:
+        send(_params(server.port), "a@example.test", ["b@example.test"], MESSAGE)
+    server.join()
+    # A reset is "smtp.receive_failed" (Connection reset by peer); where the system turns
+    # it into an orderly end, "smtp.connection_closed". The same ERR code either way.
+    assert info.value.code == ErrCode.RECEIVE
+    assert info.value.msgid in ("smtp.receive_failed", "smtp.connection_closed")
 
 
 def test_silent_server_times_out_as_receive_error() -> None:

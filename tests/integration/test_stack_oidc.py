@@ -302,11 +302,11 @@ def test_client_authentication_method_is_recorded(stack: Stack) -> None:
 
 
 def test_short_lived_access_token_expires(stack: Stack) -> None:
+    """mailcli-short tokens really run out after short_at_ttl seconds. Nothing here has to
+    happen within the lifetime: a slow machine can only make the token more expired."""
     tokens = stack.issue_tokens(ALICE, client_id="mailcli-short")
+    issued = time.monotonic()  # after the token was: it expires before issued + ttl
     assert tokens["expires_in"] == stack.short_at_ttl == 4
-    issued = time.monotonic()
-    with _smtp_tls(stack) as smtp:
-        assert _xoauth2_two_step(smtp, ALICE, tokens["access_token"])[0] == 235
     time.sleep(max(0.0, issued + stack.short_at_ttl + 1.2 - time.monotonic()))
     assert stack.introspect(tokens["access_token"]) == {"active": False}
     with _smtp_tls(stack) as smtp:
@@ -315,8 +315,26 @@ def test_short_lived_access_token_expires(stack: Stack) -> None:
         assert smtp.docmd("")[0] == 535
     status, fresh = stack.refresh(tokens["refresh_token"], client_id="mailcli-short")
     assert status == 200 and fresh["expires_in"] == 4
+
+
+def test_expire_access_token_ends_its_life_at_once(stack: Stack) -> None:
+    """The hook tests use instead of racing a short lifetime: from the call on, the provider
+    and Dovecot treat the token as expired; a refresh gives a working one."""
+    tokens = stack.issue_tokens(ALICE)
+    with _smtp_tls(stack) as smtp:
+        assert _xoauth2_two_step(smtp, ALICE, tokens["access_token"])[0] == 235
+    stack.expire_access_token(tokens["access_token"])
+    assert stack.introspect(tokens["access_token"]) == {"active": False}
+    with _smtp_tls(stack) as smtp:
+        code, reply = _xoauth2_two_step(smtp, ALICE, tokens["access_token"])
+        assert code == 334 and _challenge(reply) == XOAUTH2_401
+        assert smtp.docmd("")[0] == 535
+    status, fresh = stack.refresh(tokens["refresh_token"])
+    assert status == 200
     with _smtp_tls(stack) as smtp:
         assert _xoauth2_two_step(smtp, ALICE, fresh["access_token"])[0] == 235
+    with pytest.raises(AssertionError, match="HTTP 404"):
+        stack.expire_access_token("no-such-token")
 
 
 # --------------------------------------------------------------------------- test-only hooks

@@ -46,6 +46,12 @@
 //                        `delay_ms`, then (if `status` is given) get that status and body instead
 //                        of being processed; without `status` they are processed after the delay.
 //                        Counted in /__test/stats with "injected": true.
+//   POST /__test/expire {"access_token": "..."}: that access token's expiry ("exp") becomes a
+//                        second ago, as if its lifetime had run out: from now on the provider
+//                        treats it as expired (introspection: {"active": false}), as it does a
+//                        short_at_ttl token after its seconds. 404 for a token it does not hold.
+//                        Lets a test expire a token at a point it chooses instead of racing a
+//                        wall-clock lifetime.
 
 import * as crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -248,6 +254,16 @@ function clientAuthOf(authorization, params) {
   return 'none';
 }
 
+// The request's JSON body ({} when empty); undefined after answering 400 when it is not JSON.
+async function readJsonBody(ctx) {
+  try {
+    return JSON.parse((await readRaw(ctx.req)) || '{}');
+  } catch {
+    sendJson(ctx, 400, { error: 'body must be JSON' });
+    return undefined;
+  }
+}
+
 function sendJson(ctx, status, value) {
   ctx.status = status;
   ctx.type = 'application/json';
@@ -267,13 +283,8 @@ provider.use(async (ctx, next) => {
       return;
     }
     if (ctx.method === 'POST' && ctx.path === '/__test/fail') {
-      let spec;
-      try {
-        spec = JSON.parse((await readRaw(ctx.req)) || '{}');
-      } catch {
-        sendJson(ctx, 400, { error: 'body must be JSON' });
-        return;
-      }
+      const spec = await readJsonBody(ctx);
+      if (spec === undefined) return;
       const count = Number.isInteger(spec.count) ? spec.count : 1;
       for (let i = 0; i < count; i += 1) {
         failures.push({
@@ -284,6 +295,22 @@ provider.use(async (ctx, next) => {
         });
       }
       sendJson(ctx, 200, { ok: true, pending_failures: failures.length });
+      return;
+    }
+    if (ctx.method === 'POST' && ctx.path === '/__test/expire') {
+      const spec = await readJsonBody(ctx);
+      if (spec === undefined) return;
+      const value = spec.access_token;
+      const stored = typeof value === 'string' ? await provider.AccessToken.adapter.find(value) : undefined;
+      if (!stored) {
+        sendJson(ctx, 404, { error: 'no such access token' });
+        return;
+      }
+      // The stored payload with exp in the past: AccessToken.find() (introspection, userinfo)
+      // then refuses it exactly as it refuses a token whose lifetime ran out.
+      const now = Math.floor(Date.now() / 1000);
+      await provider.AccessToken.adapter.upsert(value, { ...stored, exp: now - 1 }, 60);
+      sendJson(ctx, 200, { ok: true });
       return;
     }
     sendJson(ctx, 404, { error: 'unknown test endpoint' });
