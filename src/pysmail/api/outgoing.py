@@ -138,10 +138,10 @@ class _Shape:
         if fill.text is None and fill.html is None:
             body = self.bodies.get(body) or self.bodies.setdefault(body, data_content(body))
         mid = prepared.message_id or ""
-        template = self.template
-        return Planned(
-            0, template, fill, envelope, smtputf8, mid, prepared=prepared, body=body
-        ).chunks
+        made = Planned(
+            0, self.template, fill, envelope, smtputf8, mid, prepared=prepared, body=body
+        )
+        return made.chunks  # (row 0: a Mailer's message has no CSV row)
 
 
 class Shapes:
