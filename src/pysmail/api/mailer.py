@@ -113,10 +113,11 @@ class Mailer:
         is sent. A message the server refuses, or that no connection could carry, does not
         raise: its Receipt has `error`.
         """
-        from pysmail.api.outgoing import outgoing
+        from pysmail.api.outgoing import Shapes, outgoing
 
         sender = self.account.sender
-        ready = [outgoing(message, sender) for message in messages]
+        shapes = Shapes()  # messages alike share one compiled template
+        ready = [outgoing(message, sender, shapes) for message in messages]
         return send_prepared(self, ready)
 
     def close(self) -> None:
