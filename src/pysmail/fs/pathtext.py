@@ -89,11 +89,7 @@ def _split_posix(text: str) -> tuple[str, str, str]:
 def _split_windows(text: str) -> tuple[str, str, str]:
     """pathlib's _WindowsFlavour.splitroot (3.11): `\\\\?\\` and `\\\\?\\UNC\\` prefixes, UNC
     shares, drive letters; the root is one backslash."""
-    prefix = ""
-    if text[:2] == "\\\\" and text.startswith("\\\\?\\"):
-        prefix, text = text[:4], text[4:]
-        if text.startswith("UNC\\"):
-            prefix, text = prefix + text[:3], "\\" + text[3:]
+    prefix, text = _extended_prefix(text)
     if text[:2] == "\\\\" and text[2:3] != "\\":
         share = _unc_share_end(text)
         if share:
@@ -105,6 +101,16 @@ def _split_windows(text: str) -> tuple[str, str, str]:
     if text[:1] == "\\":
         return prefix + drive, "\\", text.lstrip("\\")
     return prefix + drive, "", text
+
+
+def _extended_prefix(text: str) -> tuple[str, str]:
+    """(`\\\\?\\` or `\\\\?\\UNC`, the rest, a UNC path's leading backslash back on)."""
+    if not text.startswith("\\\\?\\"):
+        return "", text
+    prefix, text = text[:4], text[4:]
+    if text.startswith("UNC\\"):
+        return prefix + text[:3], "\\" + text[3:]
+    return prefix, text
 
 
 def _unc_share_end(text: str) -> int:
