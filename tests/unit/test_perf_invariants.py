@@ -403,21 +403,27 @@ class _TinySmtp(threading.Thread):
                     conn.sendall(b"250 ok\r\n")
 
 
-def test_a_cached_oauth_token_costs_no_http_side(tmp_path: Path) -> None:
-    """With a valid access token in the cache, TokenSource loads neither the OAuth HTTP client
-    nor the request builders, nor dataclasses, typing, datetime: OAuth adds (almost) nothing
-    per message. (bench/RESULTS.md row (e) measures it beside the password send.)"""
+def _cached_token_file(folder: Path, user: str) -> Path:
+    """smail_refreshtoken.ini in `folder` for `user`, with a valid access token in its cache."""
     import time
 
     from pysmail.oauth.store import CachedToken, fingerprint, write_cache
 
-    token_file = tmp_path / "smail_refreshtoken.ini"
-    lines = ["[OAUTH2]", "UserID=u@example.test", "ClientID=c", "RefreshToken=rt-1",
+    token_file = folder / "smail_refreshtoken.ini"
+    lines = ["[OAUTH2]", f"UserID={user}", "ClientID=c", "RefreshToken=rt-1",
              "TokenURI=https://login.example.test/token"]  # fmt: skip
     token_file.write_text("".join(f"{line}\r\n" for line in lines), newline="")
     token_file.chmod(0o600)
     now = time.time()
     write_cache(token_file, CachedToken("at-cached", now, now + 3600, fingerprint("rt-1")))
+    return token_file
+
+
+def test_a_cached_oauth_token_costs_no_http_side(tmp_path: Path) -> None:
+    """With a valid access token in the cache, TokenSource loads neither the OAuth HTTP client
+    nor the request builders, nor dataclasses, typing, datetime: OAuth adds (almost) nothing
+    per message. (bench/RESULTS.md row (e) measures it beside the password send.)"""
+    token_file = _cached_token_file(tmp_path, "u@example.test")
     code = (
         "from pysmail.oauth.provider import TokenSource\n"
         f"assert TokenSource({str(token_file)!r})() == 'at-cached'\n"
@@ -448,23 +454,39 @@ def test_a_plain_send_imports_nothing_heavy(tmp_path: Path) -> None:
 SEND_ENUMS = 6
 
 
-def test_a_send_reading_smail_ini_loads_no_configparser_and_few_enums(tmp_path: Path) -> None:
-    server = _TinySmtp()
+def _send_from_ini(
+    tmp_path: Path, keys: str = "", *, explicit: bool = False, then: str = ""
+) -> set[str]:
+    """The modules of one successful send reading smail.ini (`keys` added to [smail]; found in
+    the current folder, or named with --config when `explicit`); `then`: code run after it,
+    whose output is returned among the module names."""
+    server = _TinySmtp(auth=True)
     server.start()
     ini = tmp_path / "smail.ini"
-    ini.write_text(f"; a comment\n[smail]\nserver = 127.0.0.1\nPort: {server.port}\nfrom = a@x\n")
+    ini.write_text(
+        f"; a comment\n[smail]\nserver = 127.0.0.1\nPort: {server.port}\nfrom = a@x\n{keys}"
+    )
     ini.chmod(0o600)
+    config = f"'--config', {str(ini)!r}, " if explicit else ""
     code = (
-        "import enum\nfrom pysmail.cli.smail_main import main\n"
-        f"rc = main(['--config', {str(ini)!r}, '-sS', '-Tx', 'b@y'])\nassert rc == 0, rc\n"
+        "from pysmail.cli.smail_main import main\n"
+        f"rc = main([{config}'-sS', '-Tx', 'b@y'])\nassert rc == 0, rc\n{then}"
+    )
+    loaded = _child_modules(code, tmp_path)
+    server.join(10)
+    assert b"Subject: S\r\n" in server.data
+    return loaded
+
+
+def test_a_send_reading_smail_ini_loads_no_configparser_and_few_enums(tmp_path: Path) -> None:
+    enums = (
+        "import enum\n"
         "def subclasses(c):\n"
         "    return {c, *(s for d in c.__subclasses__() for s in subclasses(d))}\n"
         "ours = [c for c in subclasses(enum.Enum) if c.__module__.startswith('pysmail')]\n"
         "print(f'enums={len(ours)}')\n"
     )
-    loaded = _child_modules(code, tmp_path)
-    server.join(10)
-    assert b"Subject: S\r\n" in server.data
+    loaded = _send_from_ini(tmp_path, explicit=True, then=enums)
     assert "pysmail.config.ini" in loaded
     assert not loaded & PLAIN_SEND_FREE_OF
     assert f"enums={SEND_ENUMS}" in loaded  # printed by the child, beside its modules
@@ -475,22 +497,6 @@ def test_a_send_reading_smail_ini_loads_no_configparser_and_few_enums(tmp_path: 
 PATHLIB = {"pathlib", "fnmatch", "ntpath", "urllib", "urllib.parse", "ipaddress"}
 
 
-def _send_from_ini(tmp_path: Path, keys: str) -> set[str]:
-    server = _TinySmtp(auth=True)
-    server.start()
-    ini = tmp_path / "smail.ini"
-    ini.write_text(f"[smail]\nserver = 127.0.0.1\nport = {server.port}\nfrom = a@x\n{keys}")
-    ini.chmod(0o600)
-    code = (
-        "from pysmail.cli.smail_main import main\n"
-        "rc = main(['-sS', '-Tx', 'b@y'])\nassert rc == 0, rc\n"  # ./smail.ini
-    )
-    loaded = _child_modules(code, tmp_path)
-    server.join(10)
-    assert b"Subject: S\r\n" in server.data
-    return loaded
-
-
 def test_a_password_send_from_smail_ini_loads_no_pathlib(tmp_path: Path) -> None:
     keys = "user = a@x\npassword = pw\nallow_plaintext_auth = yes\n"
     loaded = _send_from_ini(tmp_path, keys)
@@ -499,17 +505,7 @@ def test_a_password_send_from_smail_ini_loads_no_pathlib(tmp_path: Path) -> None
 
 
 def test_an_oauth_send_from_smail_ini_loads_no_pathlib(tmp_path: Path) -> None:
-    import time
-
-    from pysmail.oauth.store import CachedToken, fingerprint, write_cache
-
-    token_file = tmp_path / "smail_refreshtoken.ini"  # beside smail.ini, as SMAIL keeps it
-    lines = ["[OAUTH2]", "UserID=a@x", "ClientID=c", "RefreshToken=rt-1",
-             "TokenURI=https://login.example.test/token"]  # fmt: skip
-    token_file.write_text("".join(f"{line}\r\n" for line in lines), newline="")
-    token_file.chmod(0o600)
-    now = time.time()
-    write_cache(token_file, CachedToken("at-cached", now, now + 3600, fingerprint("rt-1")))
+    _cached_token_file(tmp_path, "a@x")  # beside smail.ini, as SMAIL keeps it
     loaded = _send_from_ini(tmp_path, "auth = OAUTH-XOAUTH2\nallow_plaintext_auth = yes\n")
     assert {"pysmail.oauth.provider", "pysmail.oauth.store"} <= loaded
     # urllib.parse (with ipaddress) stays: oauth.providers reads TokenURI's host with urlsplit
