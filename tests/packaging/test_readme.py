@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pysmail.catalog.titles import TITLES
+from pysmail.catalog import TITLES
 from pysmail.config import ini
 from pysmail.exitcodes import ErrCode
 

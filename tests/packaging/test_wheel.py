@@ -170,7 +170,7 @@ def test_wheel_contents(installed: Installed) -> None:
         meta = zf.read(metadata).decode()
     assert "pysmail/py.typed" in names
     assert "pysmail/__init__.py" in names and "pysmail/cli/smail_main.py" in names
-    assert "pysmail/catalog/cli.py" in names
+    assert "pysmail/catalog/cli.json" in names and "pysmail/catalog/titles.json" in names
     assert "pysmail/api/__init__.py" in names and "pysmail/oauth/public.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.startswith(("tests/", "bench/", "scripts/", "docs/"))]

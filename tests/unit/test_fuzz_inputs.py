@@ -97,8 +97,30 @@ _NAME = st.text(
     min_size=1,
     max_size=40,
     # Windows allows no leading/trailing spaces in names, and Python's reader strips them from
-    # the quoted parameter we write (RFC 2045 keeps them): such names are left out.
-).filter(lambda n: n.strip(" .") != "" and n == n.strip())
+    # the quoted parameter we write (RFC 2045 keeps them): such names are left out. So are
+    # names wrapped in double quotes (Windows forbids `"`): Python's reader unquotes a
+    # parameter twice, in every encoding, and reads `"a"` as `a`;
+    # test_a_name_in_double_quotes_is_written_as_is checks what we write for them.
+).filter(
+    lambda n: n.strip(" .") != "" and n == n.strip() and not (len(n) > 1 and n[0] == n[-1] == '"')
+)
+
+
+def test_a_name_in_double_quotes_is_written_as_is(tmp_path: Path) -> None:
+    """`"a"` and `""` go as RFC 2045 quoted strings with the quotes escaped, as any reader
+    but Python's (which unquotes twice) reads back to the name."""
+    for name, written in (('"a"', rb'filename="\"a\""'), ('""', rb'filename="\"\""')):
+        attachment = tmp_path / name
+        attachment.write_bytes(b"x")
+        spec = MessageSpec(
+            from_=parse_address("a@example.test"),
+            to=(parse_address("b@example.test"),),
+            subject="s",
+            text="x",
+            attachments=(attachment,),
+            message_id="",
+        )
+        assert written in compose_bytes(spec)
 
 
 @settings(

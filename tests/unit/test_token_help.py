@@ -1,5 +1,5 @@
 """`smail-token --help` in English and Japanese (issue 15, item 4): every command and option has a
-help text in both languages, from the catalogue (catalog/token_help.py); `--lang ja`, before or
+help text in both languages, from the catalogue (catalog/token_help.json); `--lang ja`, before or
 after the command, and LANG=ja_JP.UTF-8 give the Japanese help; the man page carries the same
 English texts; Japanese lines are wrapped by terminal columns.
 """

@@ -20,7 +20,7 @@ smail-token setup [--port N] [--idle MINUTES] [--no-browser] [--account NAME]
 
 The client secret never comes from argv: a hidden prompt, --client-secret-file, or
 SMAIL_CLIENT_SECRET. A certificate (--app-only --certificate) is named by its file path only.
-Every help text, in English and Japanese, is in catalog/token_help.py (help_ids says which).
+Every help text, in English and Japanese, is in catalog/token_help.json (help_ids says which).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def _account(parser: argparse.ArgumentParser) -> None:
 
 def build_parser(lang: Lang = "en") -> _Parser:
     """The smail-token argument parser (also the source of its man page), its help texts in
-    `lang` (catalog/token_help.py)."""
+    `lang` (catalog/token_help.json)."""
     return _localize(_parser(lang), lang, None)
 
 
