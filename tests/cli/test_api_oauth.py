@@ -89,7 +89,7 @@ def test_a_python_program_and_20_smail_processes_make_one_refresh(
     # none lost: the rotated refresh token is the one on disk, and it is live
     left = read_token_file(path).refresh_token
     assert left != tokens["refresh_token"]
-    cached = json.loads(cache_path(path).read_text())["access_token"]
+    cached = json.loads(Path(cache_path(path)).read_text())["access_token"]
     assert stack.introspect(cached)["active"] is True
     status, body = stack.refresh(left)
     assert status == 200, body

@@ -527,7 +527,7 @@ def test_settings_file_locations(stack: Stack, tmp_path: Path, how: str) -> None
         "option": tmp_path / "conf",
         "env": tmp_path / "env",
         "cwd": tmp_path,
-        "user-folder": user_config_dir(env, home=tmp_path),
+        "user-folder": Path(user_config_dir(env, home=tmp_path)),
     }[how]
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(stack.cafile, folder / "ca.pem")

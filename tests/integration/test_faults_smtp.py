@@ -279,7 +279,7 @@ def oauth_sender(host: str, port: int, token_file: Path):  # type: ignore[no-unt
     params = SmtpParams(host, port, "none", None, True, 10.0)
 
     def send_one(envelope: Envelope, chunks: object) -> None:
-        cache_path(token_file).unlink(missing_ok=True)
+        Path(cache_path(token_file)).unlink(missing_ok=True)
         source = TokenSource(token_file)
         auth = AuthRequest("XOAUTH2", source.user, token=source, allow_plaintext=True)
         send(params, envelope.sender, envelope.recipients, chunks, auth=auth)  # type: ignore[arg-type]

@@ -85,7 +85,8 @@ def test_soak_nothing_lost(
             # The next token request fails: HTTP 500/503 with a JSON server_error.
             stack.fail_next_token_requests(status=rng.choice((500, 503)), count=1)
             token_faults += 1
-        cache_path(token_file).unlink(missing_ok=True)  # every attempt asks the token endpoint
+        # every attempt asks the token endpoint
+        Path(cache_path(token_file)).unlink(missing_ok=True)
         source = TokenSource(token_file)
         auth = AuthRequest("XOAUTH2", source.user, token=source, allow_plaintext=True)
         send(params_holder["p"], envelope.sender, envelope.recipients, chunks, auth=auth)  # type: ignore[arg-type]

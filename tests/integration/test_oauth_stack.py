@@ -105,7 +105,7 @@ def _wait_all(procs: list[subprocess.Popen[bytes]]) -> list[tuple[int, str, str]
 
 def _still_works(stack: Stack, path: Path) -> None:
     """The refresh token left in the file is the live one: a new refresh succeeds."""
-    cache_path(path).unlink(missing_ok=True)
+    Path(cache_path(path)).unlink(missing_ok=True)
     token = TokenSource(path)()
     assert stack.introspect(token)["active"] is True
 
@@ -202,7 +202,7 @@ def test_client_auth_methods(stack: Stack, tmp_path: Path) -> None:
         f"ClientSecret={stack.oidc_clients['mailcli-post']}", "ClientSecret=wrong-secret"
     )
     post.write_text(wrong)
-    cache_path(post).unlink()
+    Path(cache_path(post)).unlink()
     with pytest.raises(OAuthError) as info:
         TokenSource(post)()
     assert info.value.msgid == "oauth.invalid_client"

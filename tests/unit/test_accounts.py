@@ -54,19 +54,19 @@ def test_a_file_without_accounts_reads_as_before() -> None:
     text = "[smail]\nserver = a.example\nuser = u\npassword = pw\n"
     ini = parse_ini(text, INI)
     assert ini == IniSettings(
-        path=INI,
+        path=str(INI),
         server="a.example",
         user="u",
         secret=ini.secret,  # compared below
     )
     assert ini.account is None and ini.oauth_token_file is None and ini.unknown == ()
-    assert ini.secret.password == Secret("pw") and ini.secret.file == INI
+    assert ini.secret.password == Secret("pw") and ini.secret.file == str(INI)
 
 
 def test_without_account_or_default_the_accounts_are_not_used() -> None:
     ini = _ini()
     assert ini.account is None
-    assert ini.user == "base@example.com" and ini.oauth_token_file == Path("/conf/base-token.ini")
+    assert ini.user == "base@example.com" and ini.oauth_token_file == "/conf/base-token.ini"
     assert ini.pop.user == "pop-base" and ini.unknown == ()
 
 
@@ -90,11 +90,11 @@ def test_an_account_without_password_keys_keeps_those_of_smail() -> None:
 
 def test_token_file_and_outbox_are_never_inherited() -> None:
     home, work = _ini("home"), _ini("work")
-    assert home.oauth_token_file == Path("/conf/smail_refreshtoken.home.ini")
-    assert work.oauth_token_file == Path("/conf/smail_refreshtoken.Work.ini")
+    assert home.oauth_token_file == "/conf/smail_refreshtoken.home.ini"
+    assert work.oauth_token_file == str(Path("/conf/smail_refreshtoken.Work.ini"))
     assert home.outbox_dir is None and work.outbox_dir is None
     own = parse_ini(FILE.format(default="") + "oauth_token_file = sub/t.ini\n", INI, "home")
-    assert own.oauth_token_file == Path("/conf/sub/t.ini")  # the account's own, relative to INI
+    assert own.oauth_token_file == "/conf/sub/t.ini"  # the account's own, relative to INI
 
 
 def test_default_account_picks_one_and_account_names_are_case_blind() -> None:
@@ -162,7 +162,7 @@ def test_layering_is_pure_and_keeps_the_lower_section() -> None:
 def test_settings_name_the_account_and_its_outbox_is_its_own(tmp_path: Path) -> None:
     ini = _ini("work")
     settings = merge(parse_args(["x@example.com"]).overrides, ini)
-    assert settings.account == "Work" and settings.config_path == INI
+    assert settings.account == "Work" and settings.config_path == str(INI)
     env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
     base = spool(None, env)  # the per-user outbox of this OS
     assert base.name == "outbox"

@@ -68,12 +68,12 @@ x = 1
 
 def test_good_file_every_key() -> None:
     ini = parse_ini(GOOD_INI, INI)
-    assert ini.path == INI
+    assert ini.path == str(INI)
     assert ini.server == "smtp.office365.com"
     assert ini.port == 587
     assert ini.tls is TlsMode.STARTTLS
     assert ini.tls_verify is False
-    assert ini.cafile == Path("/etc/pysmail/certs/ca.pem")
+    assert ini.cafile == "/etc/pysmail/certs/ca.pem"
     assert ini.auth is AuthMode.OAUTH_XOAUTH2
     assert ini.user == "me@example.com"
     assert ini.sender == "Me <me@example.com>"
@@ -83,12 +83,12 @@ def test_good_file_every_key() -> None:
     assert ini.timeout == 12.5
     assert ini.allow_plaintext_auth is True
     assert ini.max_text_length == 1000
-    assert ini.oauth_token_file == Path("~/tokens/smail_refreshtoken.ini").expanduser()
+    assert ini.oauth_token_file == str(Path("~/tokens/smail_refreshtoken.ini").expanduser())
     assert ini.secret.command == "pass show mail"
     assert ini.secret.keyring is True
     # no interpolation, no inline comments: "%", ";" and "#" belong to the password
     assert ini.secret.password == Secret("p%w;d#x")
-    assert ini.secret.file == INI
+    assert ini.secret.file == str(INI)
     pop = ini.pop
     assert (pop.enabled, pop.server, pop.port, pop.tls, pop.apop, pop.user) == (
         True,
@@ -98,7 +98,7 @@ def test_good_file_every_key() -> None:
         True,
         "popuser",
     )
-    assert pop.secret.password == Secret("pop%pw") and pop.secret.file == INI
+    assert pop.secret.password == Secret("pop%pw") and pop.secret.file == str(INI)
     assert (pop.wait_ms, pop.timeout) == (500, 7.0)
     assert set(ini.unknown) == {("SMAIL", "blowfish_thing"), ("SomethingElse", "*")}
 
@@ -110,7 +110,7 @@ def test_password_never_in_repr() -> None:
 
 
 def test_empty_and_missing() -> None:
-    assert parse_ini("", INI) == IniSettings(path=INI)
+    assert parse_ini("", INI) == IniSettings(path=str(INI))
     ini = parse_ini("[smail]\nserver=\nport=\npassword=\n", INI)
     assert ini.server is None and ini.port is None and ini.secret.password is None
     assert ini.secret.file is None
@@ -198,7 +198,7 @@ def test_read_ini_files(tmp_path: Path) -> None:
     path = tmp_path / "smail.ini"
     path.write_bytes(b"\xef\xbb\xbf" + b"[smail]\nserver = smtp.example.jp\n")
     ini = read_ini(path)
-    assert ini.server == "smtp.example.jp" and ini.path == path  # the BOM is not in "[smail]"
+    assert ini.server == "smtp.example.jp" and ini.path == str(path)  # the BOM is not in "[smail]"
     path.write_bytes("[smail]\nfrom = 山田 <y@x>\n".encode("cp932"))
     assert read_ini(path).sender == "山田 <y@x>"
     with pytest.raises(ConfigError) as info:
@@ -223,7 +223,8 @@ def test_lookup_order(tmp_path: Path) -> None:
     scripts = tmp_path / "scripts"
 
     def find(explicit: str | None = None) -> Path | None:
-        return find_config(explicit, env, cwd, platform="linux", home=home, beside=[scripts])
+        found = find_config(explicit, env, cwd, platform="linux", home=home, beside=[scripts])
+        return None if found is None else Path(found)
 
     assert find() is None
     user_file = _touch(tmp_path / "xdg" / "pysmail" / "smail.ini")
@@ -243,13 +244,13 @@ def test_folders_of_the_command(tmp_path: Path) -> None:
     """The folder of the command as run, and of a link's target (pipx's ~/.local/bin/smail);
     pip's wrapper names smail.exe without `.exe`; nothing for python -c."""
     real = _touch(tmp_path / "venv" / "bin" / "smail")
-    assert folders_of_command(str(real)) == (real.parent,)
+    assert folders_of_command(str(real)) == (str(real.parent),)
     link = tmp_path / "local" / "bin" / "smail"
     link.parent.mkdir(parents=True)
     link.symlink_to(real)
-    assert folders_of_command(str(link)) == (link.parent, real.parent)
+    assert folders_of_command(str(link)) == (str(link.parent), str(real.parent))
     exe = _touch(tmp_path / "Scripts" / "smail.exe")
-    assert folders_of_command(str(exe.with_suffix(""))) == (exe.parent,)
+    assert folders_of_command(str(exe.with_suffix(""))) == (str(exe.parent),)
     assert folders_of_command("-c") == ()
     assert folders_of_command("") == ()
     assert folders_of_command(str(tmp_path / "gone")) == ()
@@ -266,9 +267,9 @@ def test_command_folders_of_this_process(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setattr(sys, "argv", [str(script)])
     main = types.ModuleType("__main__")
     monkeypatch.setitem(sys.modules, "__main__", main)
-    assert command_folders() == (script.parent,)
+    assert command_folders() == (str(script.parent),)
     main.__spec__ = importlib.machinery.ModuleSpec("pysmail.__main__", None)
-    assert command_folders() == (Path(sysconfig.get_path("scripts")),)
+    assert command_folders() == (str(Path(sysconfig.get_path("scripts"))),)
     main.__spec__ = importlib.machinery.ModuleSpec("pytest.__main__", None)
     assert command_folders() == ()
 
@@ -284,20 +285,20 @@ def test_lookup_errors(tmp_path: Path) -> None:
 
 def test_user_config_dir_per_os() -> None:
     home = Path("/home/u")
-    assert user_config_dir({}, platform="linux", home=home) == home / ".config" / "pysmail"
-    assert user_config_dir({"XDG_CONFIG_HOME": "rel"}, platform="linux", home=home) == (
+    assert Path(user_config_dir({}, platform="linux", home=home)) == home / ".config" / "pysmail"
+    assert Path(user_config_dir({"XDG_CONFIG_HOME": "rel"}, platform="linux", home=home)) == (
         home / ".config" / "pysmail"
     )
-    assert user_config_dir({"XDG_CONFIG_HOME": "/x"}, platform="linux", home=home) == Path(
+    assert Path(user_config_dir({"XDG_CONFIG_HOME": "/x"}, platform="linux", home=home)) == Path(
         "/x/pysmail"
     )
-    assert user_config_dir({}, platform="darwin", home=home) == (
+    assert Path(user_config_dir({}, platform="darwin", home=home)) == (
         home / "Library" / "Application Support" / "pysmail"
     )
-    assert user_config_dir({"APPDATA": "/appdata"}, platform="win32", home=home) == Path(
+    assert Path(user_config_dir({"APPDATA": "/appdata"}, platform="win32", home=home)) == Path(
         "/appdata/pysmail"
     )
-    assert user_config_dir({}, platform="win32", home=home) == (
+    assert Path(user_config_dir({}, platform="win32", home=home)) == (
         home / "AppData" / "Roaming" / "pysmail"
     )
 
@@ -330,7 +331,7 @@ cafile = ca.pem
     assert (s.server.host, s.server.port, s.server.tls) == ("ini.example", 465, TlsMode.SMTPS)
     assert s.auth.user == "ini@example.com" and s.message.sender == "ini@example.com"
     assert s.message.charset is Charset.ISO_2022_JP and s.server.helo == "ini-helo"
-    assert s.server.cafile == Path("/etc/pysmail/ca.pem") and s.server.timeout == 30.0
+    assert s.server.cafile == "/etc/pysmail/ca.pem" and s.server.timeout == 30.0
     argv = [
         "-hcli.example",
         "-fcli@example.com",
@@ -348,7 +349,7 @@ cafile = ca.pem
     assert (s.server.host, s.server.port, s.server.tls) == ("cli.example", 2525, TlsMode.STARTTLS)
     assert s.auth.user == "cli@example.com" and s.message.sender == "cli@example.com"
     assert s.message.charset is Charset.UTF_8 and s.server.helo == "cli-helo"
-    assert s.server.cafile == Path("other.pem") and s.server.timeout == 5.0
+    assert s.server.cafile == str(Path("other.pem")) and s.server.timeout == 5.0
     assert s.server.tls_verify is False
 
 
@@ -419,13 +420,13 @@ def test_auth_needing_a_user(mode: str, ini: str | None) -> None:
 def test_bearer_without_a_source_takes_user_and_token_from_the_token_file(mode: str) -> None:
     s = merge(parse_args(["-hh", "a@x", f"--auth={mode}"]).overrides, parse_ini("[smail]\n", INI))
     assert s.auth.user is None and s.auth.enabled
-    assert s.auth.oauth_token_file == INI.parent / "smail_refreshtoken.ini"
+    assert s.auth.oauth_token_file == str(INI.parent / "smail_refreshtoken.ini")
 
 
 def test_oauth_xoauth2_defaults_to_the_token_file_beside_the_ini() -> None:
     s = merge(parse_args(["-hh", "a@x"]).overrides, parse_ini("[smail]\nauth=OAUTH-XOAUTH2\n", INI))
     assert s.auth.mode is AuthMode.OAUTH_XOAUTH2 and s.auth.mode.sasl_name == "XOAUTH2"
-    assert s.auth.oauth_token_file == INI.parent / "smail_refreshtoken.ini"
+    assert s.auth.oauth_token_file == str(INI.parent / "smail_refreshtoken.ini")
     assert s.auth.enabled
 
 
@@ -516,4 +517,4 @@ def test_a_home_of_no_such_user_stays_as_written() -> None:
     """`~name` of a user that does not exist: kept as written, as a shell keeps it (it was a
     RuntimeError from pathlib, ERR-0016), so the file is reported as not there."""
     ini = parse_ini("[smail]\ncafile = ~no-such-user-pysmail/c.pem\n", INI)
-    assert ini.cafile == INI.parent / "~no-such-user-pysmail" / "c.pem"
+    assert ini.cafile == str(INI.parent / "~no-such-user-pysmail" / "c.pem")

@@ -268,15 +268,20 @@ HEAVY = {
     "pysmail.logging",
     *START_UP_FREE_OF,
 }
-# Not loaded by the modules below pysmail.cli.smail_main (which needs pathlib itself).
+# Not loaded by the modules below pysmail.cli.smail_main.
 LIBRARY_FREE_OF = {"dataclasses", "inspect", "pathlib", "typing", "urllib", "pysmail.sasl", *HEAVY}
-# Not loaded by a whole plain send without AUTH: smail_main needs pathlib, nothing else here.
-# A send that succeeds shows no message, so it reads no catalogue (pysmail.messages looks a text
-# up when one is shown).
+# Not loaded by a whole plain send without AUTH: no pathlib either (its paths are text,
+# pysmail.fs.pathtext: docs/decisions.md D42). A send that succeeds shows no message, so it
+# reads no catalogue (pysmail.messages looks a text up when one is shown).
 PLAIN_SEND_FREE_OF = {
     "dataclasses",
     "inspect",
     "typing",
+    "pathlib",
+    "fnmatch",
+    "ntpath",
+    "urllib",
+    "ipaddress",
     "pysmail.sasl",
     "pysmail.delivery.outbox",
     "pysmail.catalog",
@@ -364,11 +369,12 @@ class _TinySmtp(threading.Thread):
     """Just enough SMTP for one plain send (no PIPELINING, no AUTH), over implicit TLS when
     given a server context."""
 
-    def __init__(self, context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, context: ssl.SSLContext | None = None, *, auth: bool = False) -> None:
         super().__init__(daemon=True)
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.context = context
+        self.auth = auth  # offer AUTH (PLAIN, XOAUTH2) and take any
         self.data = b""
 
     def run(self) -> None:
@@ -381,7 +387,10 @@ class _TinySmtp(threading.Thread):
             while line := rfile.readline():
                 verb = line[:4].upper()
                 if verb == b"EHLO":
-                    conn.sendall(b"250-tiny\r\n250 8BITMIME\r\n")
+                    offer = b"250-AUTH PLAIN XOAUTH2\r\n" if self.auth else b""
+                    conn.sendall(b"250-tiny\r\n" + offer + b"250 8BITMIME\r\n")
+                elif verb == b"AUTH":
+                    conn.sendall(b"235 ok\r\n")
                 elif verb == b"DATA":
                     conn.sendall(b"354 go\r\n")
                     while (part := rfile.readline()) not in (b".\r\n", b""):
@@ -394,21 +403,27 @@ class _TinySmtp(threading.Thread):
                     conn.sendall(b"250 ok\r\n")
 
 
-def test_a_cached_oauth_token_costs_no_http_side(tmp_path: Path) -> None:
-    """With a valid access token in the cache, TokenSource loads neither the OAuth HTTP client
-    nor the request builders, nor dataclasses, typing, datetime: OAuth adds (almost) nothing
-    per message. (bench/RESULTS.md row (e) measures it beside the password send.)"""
+def _cached_token_file(folder: Path, user: str) -> Path:
+    """smail_refreshtoken.ini in `folder` for `user`, with a valid access token in its cache."""
     import time
 
     from pysmail.oauth.store import CachedToken, fingerprint, write_cache
 
-    token_file = tmp_path / "smail_refreshtoken.ini"
-    lines = ["[OAUTH2]", "UserID=u@example.test", "ClientID=c", "RefreshToken=rt-1",
+    token_file = folder / "smail_refreshtoken.ini"
+    lines = ["[OAUTH2]", f"UserID={user}", "ClientID=c", "RefreshToken=rt-1",
              "TokenURI=https://login.example.test/token"]  # fmt: skip
     token_file.write_text("".join(f"{line}\r\n" for line in lines), newline="")
     token_file.chmod(0o600)
     now = time.time()
     write_cache(token_file, CachedToken("at-cached", now, now + 3600, fingerprint("rt-1")))
+    return token_file
+
+
+def test_a_cached_oauth_token_costs_no_http_side(tmp_path: Path) -> None:
+    """With a valid access token in the cache, TokenSource loads neither the OAuth HTTP client
+    nor the request builders, nor dataclasses, typing, datetime: OAuth adds (almost) nothing
+    per message. (bench/RESULTS.md row (e) measures it beside the password send.)"""
+    token_file = _cached_token_file(tmp_path, "u@example.test")
     code = (
         "from pysmail.oauth.provider import TokenSource\n"
         f"assert TokenSource({str(token_file)!r})() == 'at-cached'\n"
@@ -439,26 +454,62 @@ def test_a_plain_send_imports_nothing_heavy(tmp_path: Path) -> None:
 SEND_ENUMS = 6
 
 
-def test_a_send_reading_smail_ini_loads_no_configparser_and_few_enums(tmp_path: Path) -> None:
-    server = _TinySmtp()
+def _send_from_ini(
+    tmp_path: Path, keys: str = "", *, explicit: bool = False, then: str = ""
+) -> set[str]:
+    """The modules of one successful send reading smail.ini (`keys` added to [smail]; found in
+    the current folder, or named with --config when `explicit`); `then`: code run after it,
+    whose output is returned among the module names."""
+    server = _TinySmtp(auth=True)
     server.start()
     ini = tmp_path / "smail.ini"
-    ini.write_text(f"; a comment\n[smail]\nserver = 127.0.0.1\nPort: {server.port}\nfrom = a@x\n")
+    ini.write_text(
+        f"; a comment\n[smail]\nserver = 127.0.0.1\nPort: {server.port}\nfrom = a@x\n{keys}"
+    )
     ini.chmod(0o600)
+    config = f"'--config', {str(ini)!r}, " if explicit else ""
     code = (
-        "import enum\nfrom pysmail.cli.smail_main import main\n"
-        f"rc = main(['--config', {str(ini)!r}, '-sS', '-Tx', 'b@y'])\nassert rc == 0, rc\n"
+        "from pysmail.cli.smail_main import main\n"
+        f"rc = main([{config}'-sS', '-Tx', 'b@y'])\nassert rc == 0, rc\n{then}"
+    )
+    loaded = _child_modules(code, tmp_path)
+    server.join(10)
+    assert b"Subject: S\r\n" in server.data
+    return loaded
+
+
+def test_a_send_reading_smail_ini_loads_no_configparser_and_few_enums(tmp_path: Path) -> None:
+    enums = (
+        "import enum\n"
         "def subclasses(c):\n"
         "    return {c, *(s for d in c.__subclasses__() for s in subclasses(d))}\n"
         "ours = [c for c in subclasses(enum.Enum) if c.__module__.startswith('pysmail')]\n"
         "print(f'enums={len(ours)}')\n"
     )
-    loaded = _child_modules(code, tmp_path)
-    server.join(10)
-    assert b"Subject: S\r\n" in server.data
+    loaded = _send_from_ini(tmp_path, explicit=True, then=enums)
     assert "pysmail.config.ini" in loaded
     assert not loaded & PLAIN_SEND_FREE_OF
     assert f"enums={SEND_ENUMS}" in loaded  # printed by the child, beside its modules
+
+
+# pathlib and what it imports on 3.11 (~17 M instructions, docs/decisions.md D42): the send
+# path's paths are text shown as pathlib shows them (pysmail.fs.pathtext).
+PATHLIB = {"pathlib", "fnmatch", "ntpath", "urllib", "urllib.parse", "ipaddress"}
+
+
+def test_a_password_send_from_smail_ini_loads_no_pathlib(tmp_path: Path) -> None:
+    keys = "user = a@x\npassword = pw\nallow_plaintext_auth = yes\n"
+    loaded = _send_from_ini(tmp_path, keys)
+    assert {"pysmail.config.ini", "pysmail.config.secrets", "pysmail.sasl"} <= loaded
+    assert not loaded & PATHLIB
+
+
+def test_an_oauth_send_from_smail_ini_loads_no_pathlib(tmp_path: Path) -> None:
+    _cached_token_file(tmp_path, "a@x")  # beside smail.ini, as SMAIL keeps it
+    loaded = _send_from_ini(tmp_path, "auth = OAUTH-XOAUTH2\nallow_plaintext_auth = yes\n")
+    assert {"pysmail.oauth.provider", "pysmail.oauth.store"} <= loaded
+    # urllib.parse (with ipaddress) stays: oauth.providers reads TokenURI's host with urlsplit
+    assert not loaded & {"pathlib", "fnmatch", "ntpath"}
 
 
 def test_a_batch_on_one_connection_starts_no_thread_module(tmp_path: Path) -> None:
@@ -476,8 +527,9 @@ def test_a_batch_on_one_connection_starts_no_thread_module(tmp_path: Path) -> No
     server.join(10)
     assert server.data.count(b"Subject: S\r\n") == 2
     assert "pysmail.delivery.batch.run" in loaded
-    # a batch prints its summary: it reads the catalogue, and with it json (D41)
-    assert not loaded & (PLAIN_SEND_FREE_OF - {"pysmail.catalog", "json"})
+    # a batch prints its summary: it reads the catalogue, and with it json (D41); its paths
+    # are Path objects
+    assert not loaded & (PLAIN_SEND_FREE_OF - {"pysmail.catalog", "json", *PATHLIB})
 
 
 def test_a_tls_send_adds_ssl_and_nothing_else_heavy(tmp_path: Path, pki: Path) -> None:

@@ -132,8 +132,8 @@ def test_new_smail_ini_reads_back_as_written(tmp_path: Path) -> None:
     assert ini.server == "smtp.office365.com" and ini.port == 587 and ini.tls is TlsMode.STARTTLS
     assert ini.auth is AuthMode.OAUTH_XOAUTH2 and "auth = OAUTH-XOAUTH2" in text
     assert ini.user == "me@contoso.com" and ini.sender == "Me <me@contoso.com>"
-    assert ini.cafile == tmp_path / "ca.pem"
-    assert ini.oauth_token_file == tmp_path / "smail_refreshtoken.ini"
+    assert ini.cafile == str(tmp_path / "ca.pem")
+    assert ini.oauth_token_file == str(tmp_path / "smail_refreshtoken.ini")
     assert ini.secret.password is None and ini.unknown == ()
 
 

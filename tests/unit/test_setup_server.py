@@ -252,7 +252,7 @@ def test_sign_in_then_save_writes_both_files_privately(running: Running) -> None
     assert f"Saved: {ini_path}, {token_path}" in page
     assert "smail -s" in page
     ini = read_ini(ini_path)
-    assert ini.server == "mail.example.test" and ini.oauth_token_file == token_path
+    assert ini.server == "mail.example.test" and ini.oauth_token_file == str(token_path)
     doc = read_token_file(token_path)
     assert doc.refresh_token == REFRESH and doc.client_secret == SECRET
     assert doc.get("Issuer") == ISSUER and doc.user == "alice@example.test"
@@ -359,7 +359,7 @@ def test_an_account_is_saved_in_its_own_sections_with_its_own_token_file(tmp_pat
     token_path = tmp_path / "smail_refreshtoken.work.ini"
     ini = read_ini(tmp_path / "smail.ini", account="work")
     assert (ini.account, ini.server) == ("work", "mail.example.test")
-    assert ini.user == "alice@example.test" and ini.oauth_token_file == token_path
+    assert ini.user == "alice@example.test" and ini.oauth_token_file == str(token_path)
     assert read_token_file(token_path).refresh_token == REFRESH
     assert read_ini(tmp_path / "smail.ini").server == "base.example.test"
     assert not (tmp_path / "smail_refreshtoken.ini").exists()

@@ -71,13 +71,13 @@ class Account:
             server=host,
             port=port,
             tls=None if tls_mode == "auto" else TlsMode(tls_mode),
-            cafile=Path(ca_file) if ca_file is not None else None,
+            cafile=str(Path(ca_file)) if ca_file is not None else None,
             auth=AuthMode(mode),
             user=user,
             secret=SecretSources(password=Secret(password) if password is not None else None),
             sender=sender,
             timeout=timeout,
-            oauth_token_file=Path(token_file).absolute() if token_file is not None else None,
+            oauth_token_file=str(Path(token_file).absolute()) if token_file is not None else None,
         )
         self._setup(ini, os.environ, Path.cwd())
 
@@ -104,7 +104,7 @@ class Account:
 
         env, cwd = os.environ, Path.cwd()
         config = os.fspath(path) if path is not None else None
-        ini = load_ini(config, env, cwd, account=name)
+        ini = load_ini(config, env, str(cwd), account=name)
         account = cls.__new__(cls)
         account._setup(ini, env, cwd)
         return account
@@ -143,7 +143,7 @@ class Account:
             return None
         from pysmail.app.settings import token_file
 
-        return token_file(self._settings, self._env, self._cwd)
+        return Path(token_file(self._settings, self._env, str(self._cwd)))
 
     def __repr__(self) -> str:
         user = f", user={self.user!r}" if self.user else ""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pysmail.fs.pathtext import join
+
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from pathlib import Path
 
+    from pysmail.fs.pathtext import StrPath
     from pysmail.messages import Lang
     from pysmail.ui.output import Output
 
@@ -18,8 +20,8 @@ class Context:
 
     __slots__ = ("cwd", "env", "lang", "out")
 
-    def __init__(self, out: Output, env: Mapping[str, str], cwd: Path, lang: Lang) -> None:
+    def __init__(self, out: Output, env: Mapping[str, str], cwd: StrPath, lang: Lang) -> None:
         self.out = out
         self.env = env
-        self.cwd = cwd
+        self.cwd = join(cwd)  # as fs.pathtext shows it: the send path loads no pathlib
         self.lang = lang

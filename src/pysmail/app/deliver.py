@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from pysmail.errors import SmailError
@@ -108,7 +109,7 @@ def _send_bar(settings: Settings, spec: MessageSpec) -> Progress | None:
     if not spec.attachments:
         return None
     try:
-        attached = [p.stat().st_size for p in spec.attachments]
+        attached = [os.stat(p).st_size for p in spec.attachments]
     except OSError:
         return None  # composing reports it
     if sum(attached) < 1024 * 1024:  # progress.LARGE, without importing the module

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.pathtext import join
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from pysmail.config.model import Settings
     from pysmail.mime.addresses import Recipients
     from pysmail.mime.compose import MessageSpec
@@ -26,7 +25,7 @@ def recipients(settings: Settings) -> Recipients:
     return found
 
 
-def message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> MessageSpec:
+def message_spec(settings: Settings, recipients: Recipients, cwd: str) -> MessageSpec:
     from pysmail.mime.addresses import parse_address
     from pysmail.mime.bodyfile import read_body_file
     from pysmail.mime.compose import MessageSpec
@@ -40,16 +39,16 @@ def message_spec(settings: Settings, recipients: Recipients, cwd: Path) -> Messa
         body: str | None = msg.body_text
     elif msg.body_file is not None:
         body = read_body_file(
-            cwd / msg.body_file, msg.body_file, msg.body_encoding, "main.body_file_missing"
+            join(cwd, msg.body_file), msg.body_file, msg.body_encoding, "main.body_file_missing"
         )
     else:
         body = None
     html = None
     if msg.html_file is not None:
         html = read_body_file(
-            cwd / msg.html_file, msg.html_file, msg.body_encoding, "main.html_file_missing"
+            join(cwd, msg.html_file), msg.html_file, msg.body_encoding, "main.html_file_missing"
         )
-    attachments = tuple(cwd / a for a in msg.attachments)
+    attachments = tuple(join(cwd, a) for a in msg.attachments)
     check_attachments(attachments)
     return MessageSpec(
         from_=sender,

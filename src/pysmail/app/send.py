@@ -123,10 +123,12 @@ def _bulk(
     show: Callable[[Job], None] | None = None,
 ) -> int:
     """--eml and --batch: send, or with `show` (--dry-run) check and show every message."""
+    from pathlib import Path  # delivery.batch's type (and import): the bulk send's alone
+
     from pysmail.app.pacer import pacer
     from pysmail.delivery.batch import run as batch
 
-    cwd = ctx.cwd
+    cwd = Path(ctx.cwd)
     if mode.eml:
         return batch.send_eml(
             settings, mode.eml, cwd=cwd, auth=auth, source=source, trace=trace, show=show

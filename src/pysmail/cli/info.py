@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pysmail import __version__
 from pysmail.messages import Lang, text
 
@@ -22,7 +20,7 @@ def _addresses(addresses: tuple[Address, ...], lang: Lang) -> str:
     return ", ".join(a.wire_addr for a in addresses)
 
 
-def _token_user(path: Path) -> str | None:
+def _token_user(path: str) -> str | None:
     """UserID= of the token file, for the "API account" line; None when it cannot be read."""
     from pysmail.errors import SmailError
     from pysmail.oauth.tokenfile import read_token_file
@@ -38,7 +36,7 @@ def info_block(
     spec: MessageSpec,
     recipients: Recipients,
     lang: Lang,
-    oauth_file: Path | None = None,
+    oauth_file: str | None = None,
 ) -> str:
     """Every setting that decides how this message goes out; never a secret.
 
@@ -76,7 +74,7 @@ def _verify_value(server: ServerSettings, lang: Lang) -> str:
 
 
 def _account_rows(
-    settings: Settings, lang: Lang, oauth_file: Path | None, none: str
+    settings: Settings, lang: Lang, oauth_file: str | None, none: str
 ) -> list[tuple[str, object]]:
     """smail.ini, POP before SMTP, the authentication and its account."""
     pop = settings.pop

@@ -7,8 +7,8 @@ sendmail's do; standard output carries only what was asked for (--help, --versio
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 
 from pysmail.app.context import Context
 from pysmail.cli.guard import console, console_script
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pysmail.cli.sendmail_args import SendmailArgs
     from pysmail.config.model import Settings
     from pysmail.config.overrides import Mode
+    from pysmail.fs.pathtext import StrPath
     from pysmail.ui.output import Output
 
 __all__ = ["NAME", "main", "run"]
@@ -35,7 +36,7 @@ def main(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
+    cwd: StrPath | None = None,
 ) -> int:
     """Run smail-sendmail with `argv`, the message on `stdin`; return a sysexits.h code.
     Never raises, never prints a traceback."""
@@ -43,7 +44,7 @@ def main(
     from pysmail.app.sysexits import sysexit
 
     con = console(argv, environ, stdout, stderr)
-    ctx = Context(con.err, con.env, cwd or Path.cwd(), con.lang)
+    ctx = Context(con.err, con.env, os.getcwd() if cwd is None else cwd, con.lang)
 
     def say(block: str) -> None:
         con.err.line(one_line(block))

@@ -6,7 +6,7 @@ settings (pysmail.app.settings) -> pysmail.app.send.prepare -> the -i block -> e
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from pysmail import __version__
 from pysmail.app.context import Context
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from pysmail.app.send import Prepared
     from pysmail.cli.smail_args import CommandLine
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = ["main", "run"]
 
@@ -29,13 +30,13 @@ def main(
     *,
     stdout: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
+    cwd: StrPath | None = None,
 ) -> int:
     """Run smail with `argv`; return the exit code. Never raises, never prints a traceback."""
     from pysmail.app.guard import guarded
 
     con = console(argv, environ, stdout, None)  # errors go to standard output, as SMAIL's
-    ctx = Context(con.out, con.env, cwd or Path.cwd(), con.lang)
+    ctx = Context(con.out, con.env, os.getcwd() if cwd is None else cwd, con.lang)
     say = None if "-S" in argv else con.out.line
     return guarded(lambda: _run(argv, ctx), say=say, lang=con.lang, env=con.env)
 

@@ -33,7 +33,7 @@ def main(
     stderr: TextIO | None = None,
     stdin: TextIO | None = None,
     environ: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
+    cwd: str | Path | None = None,
     interactive: bool | None = None,
     browser: Callable[[str], bool] | None = None,
     http: HttpPort | None = None,
@@ -51,7 +51,7 @@ def main(
             interactive = stdin is None and sys.stdin is not None and sys.stdin.isatty()
         except (AttributeError, ValueError):
             interactive = False
-    where = cwd or Path.cwd()
+    where = Path.cwd() if cwd is None else Path(cwd)
     ctx = TokenContext(
         con.out, con.err, con.env, where, con.lang, source, interactive, browser, http
     )

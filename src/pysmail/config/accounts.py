@@ -15,16 +15,18 @@ so two accounts never share, and clobber, one refresh token or send each other's
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.pathtext import join
 from pysmail.record import record
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from typing import Any
+
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = [
     "ACCOUNT_MSGIDS",
@@ -86,7 +88,7 @@ def choose(
     asked: str | None,
     default: str | None,
     accounts: Mapping[str, AccountSections],
-    path: Path,
+    path: StrPath,
 ) -> AccountSections | None:
     """The account to use: `asked` (--account), else `default` (default_account in [smail]),
     else None ([smail] alone). An account is known when its `[account NAME]` section exists.
@@ -122,10 +124,10 @@ def layered(below: Mapping[str, Any], account: Mapping[str, Any]) -> dict[str, A
     return values
 
 
-def account_token_file(folder: Path, name: str) -> Path:
+def account_token_file(folder: StrPath, name: str) -> str:
     """The token file of an account that names none: smail_refreshtoken.NAME.ini in `folder`
     (smail.ini's), never the file of [smail] or of another account."""
-    return folder / token_file_name(name)
+    return join(folder, token_file_name(name))
 
 
 def token_file_name(account: str | None) -> str:

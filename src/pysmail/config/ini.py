@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pysmail.config.model import (
     AuthMode,
     Charset,
@@ -17,6 +15,7 @@ from pysmail.config.model import (
 from pysmail.config.values import DAY, encoding_name, number_in, seconds_in
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.pathtext import is_absolute, join, parent
 from pysmail.fs.userdirs import expand_home
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
@@ -24,8 +23,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from pysmail.fs.pathtext import StrPath
+
     # (value, folder of the file) -> typed value; raises _Bad on a bad value
-    _Parser = Callable[[str, Path], object]
+    _Parser = Callable[[str, str], object]
 
 __all__ = ["MAIN_SECTION", "POP_SECTION", "decode_ini", "decode_ini_as", "ini_sections"]
 __all__ += ["parse_ini", "read_ini"]
@@ -45,11 +46,11 @@ class _Bad(ValueError):
         self.expected = expected
 
 
-def _text(value: str, _base: Path) -> str:
+def _text(value: str, _base: str) -> str:
     return value
 
 
-def _bool(value: str, _base: Path) -> bool:
+def _bool(value: str, _base: str) -> bool:
     key = value.lower()
     if key in _TRUE:
         return True
@@ -59,7 +60,7 @@ def _bool(value: str, _base: Path) -> bool:
 
 
 def _int_in(low: int, high: int) -> _Parser:
-    def parse(value: str, _base: Path) -> int:
+    def parse(value: str, _base: str) -> int:
         number = number_in(value, low, high)
         if number is None:
             raise _Bad(f"{low}..{high}")
@@ -68,7 +69,7 @@ def _int_in(low: int, high: int) -> _Parser:
     return parse
 
 
-def _seconds(value: str, _base: Path) -> float:
+def _seconds(value: str, _base: str) -> float:
     seconds = seconds_in(value, DAY)
     if seconds is None:
         raise _Bad("seconds > 0")
@@ -76,7 +77,7 @@ def _seconds(value: str, _base: Path) -> float:
 
 
 def _enum(kind: type[TlsMode] | type[PopTls] | type[AuthMode] | type[Charset]) -> _Parser:
-    def parse(value: str, _base: Path) -> object:
+    def parse(value: str, _base: str) -> object:
         try:
             return kind(value.lower())
         except ValueError:
@@ -85,20 +86,20 @@ def _enum(kind: type[TlsMode] | type[PopTls] | type[AuthMode] | type[Charset]) -
     return parse
 
 
-def _encoding(value: str, _base: Path) -> str:
+def _encoding(value: str, _base: str) -> str:
     codec = encoding_name(value)
     if codec is None:
         raise _Bad("auto or an encoding name (utf-8, cp932...)")
     return codec
 
 
-def _path(value: str, base: Path) -> Path:
+def _path(value: str, base: str) -> str:
     """A path relative to the INI file's folder; `~` is the home folder."""
     path = expand_home(value)
-    return path if path.is_absolute() else base / path
+    return path if is_absolute(path) else join(base, path)
 
 
-def _proxy(value: str, _base: Path) -> object:
+def _proxy(value: str, _base: str) -> object:
     from pysmail.net.proxy import ProxyUrlError, parse_proxy_setting
 
     try:
@@ -109,7 +110,7 @@ def _proxy(value: str, _base: Path) -> object:
         ) from None
 
 
-def _helo(value: str, _base: Path) -> str:
+def _helo(value: str, _base: str) -> str:
     from pysmail.smtp.ehlo_name import EXPECTED, is_ehlo_name
 
     if is_ehlo_name(value):
@@ -117,7 +118,7 @@ def _helo(value: str, _base: Path) -> str:
     raise _Bad(EXPECTED)
 
 
-def _pacing(value: str, _base: Path) -> str:
+def _pacing(value: str, _base: str) -> str:
     from pysmail.config.limits import PRESETS
 
     key = value.strip().lower()
@@ -173,7 +174,7 @@ _POP_KEYS: dict[str, tuple[str, _Parser]] = {
 _SECRET_KEYS = ("password", "password_command", "password_keyring")
 
 
-def decode_ini(data: bytes, path: Path) -> str:
+def decode_ini(data: bytes, path: StrPath) -> str:
     """The file's text: UTF-8 (BOM or not), UTF-16 with a BOM, else CP932 (Windows tools).
 
     Raises:
@@ -182,7 +183,7 @@ def decode_ini(data: bytes, path: Path) -> str:
     return decode_ini_as(data, path)[0]
 
 
-def decode_ini_as(data: bytes, path: Path) -> tuple[str, str]:
+def decode_ini_as(data: bytes, path: StrPath) -> tuple[str, str]:
     """(text, encoding) of decode_ini: a rewrite keeps the encoding. Raises as decode_ini."""
     from pysmail.text.decode import decode
 
@@ -192,7 +193,7 @@ def decode_ini_as(data: bytes, path: Path) -> tuple[str, str]:
         raise ConfigError(ErrCode.CONFIG, "config.encoding", path=str(path)) from None
 
 
-def read_ini(path: Path, *, explicit: bool = False, account: str | None = None) -> IniSettings:
+def read_ini(path: StrPath, *, explicit: bool = False, account: str | None = None) -> IniSettings:
     """Read and parse one settings file, refusing one that others can change (fs.trust).
 
     explicit: the user named the file with --config. Such a file is read even when others can
@@ -224,7 +225,7 @@ def read_ini(path: Path, *, explicit: bool = False, account: str | None = None) 
     return replace(ini, secret=replace(ini.secret, command_refused=refusal), pop=pop)
 
 
-def parse_ini(text: str, path: Path, account: str | None = None) -> IniSettings:
+def parse_ini(text: str, path: StrPath, account: str | None = None) -> IniSettings:
     """Parse the text of `path` (pure: `path` is only named in messages and anchors paths).
 
     Section and key names are case-insensitive; unknown sections and keys are kept in
@@ -238,6 +239,7 @@ def parse_ini(text: str, path: Path, account: str | None = None) -> IniSettings:
     """
     from pysmail.config.accounts import account_sections, account_token_file, choose, layered
 
+    path = join(path)
     parsed = ini_sections(text, path)
     sections = {name.lower(): name for name in parsed}
     accounts = account_sections(sections.values())
@@ -255,11 +257,11 @@ def parse_ini(text: str, path: Path, account: str | None = None) -> IniSettings:
         main = layered(main, reader.read(chosen.main, _MAIN_KEYS))
         pop = layered(pop, reader.read(chosen.pop, _POP_KEYS))
         main["account"] = chosen.name
-        main.setdefault("oauth_token_file", account_token_file(path.parent, chosen.name))
+        main.setdefault("oauth_token_file", account_token_file(parent(path), chosen.name))
     return IniSettings(path=path, pop=IniPop(**pop), unknown=tuple(unknown), **main)
 
 
-def ini_sections(text: str, path: Path) -> dict[str, dict[str, str]]:
+def ini_sections(text: str, path: StrPath) -> dict[str, dict[str, str]]:
     """{section: {key: value}} of INI text, read as configparser.ConfigParser(interpolation=None,
     strict=False) read it (tests/unit/test_ini_reader.py holds the two to the same results),
     without the library's import (D42): section names as written, in file order, a
@@ -323,11 +325,11 @@ class _SectionReader:
     __slots__ = ("base", "path", "sections", "unknown")
 
     def __init__(
-        self, sections: dict[str, dict[str, str]], path: Path, unknown: list[tuple[str, str]]
+        self, sections: dict[str, dict[str, str]], path: str, unknown: list[tuple[str, str]]
     ) -> None:
         self.sections = sections
         self.path = path
-        self.base = path.parent
+        self.base = parent(path)
         self.unknown = unknown
 
     def read(self, real: str | None, table: dict[str, tuple[str, _Parser]]) -> dict[str, Any]:
@@ -356,7 +358,7 @@ class _SectionReader:
         return values
 
 
-def _bad_value(path: Path, section: str, key: str, shown: str, bad: _Bad) -> ConfigError:
+def _bad_value(path: str, section: str, key: str, shown: str, bad: _Bad) -> ConfigError:
     return ConfigError(
         ErrCode.CONFIG,
         "config.bad_value",
@@ -379,7 +381,7 @@ def _shown(key: str, value: str) -> str:
     return clip(mask_proxy_text(value))
 
 
-def _secret_sources(items: dict[str, str], path: Path, section: str) -> SecretSources:
+def _secret_sources(items: dict[str, str], path: str, section: str) -> SecretSources:
     password = (items.get("password") or "").strip()
     command = (items.get("password_command") or "").strip()
     keyring_raw = (items.get("password_keyring") or "").strip()

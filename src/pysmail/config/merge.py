@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pysmail.config.model import (
     DEFAULT_TIMEOUT,
     MAX_TEXT_LENGTH,
@@ -24,6 +22,7 @@ from pysmail.config.model import (
 )
 from pysmail.errors import ConfigError, Pop3Error, UsageError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.pathtext import join, parent
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -126,7 +125,7 @@ def _server(cmdline: Overrides, ini: IniSettings, host: str) -> ServerSettings:
         port=port or default_port(tls),
         tls=tls,
         tls_verify=False if cmdline.insecure else ini.tls_verify is not False,
-        cafile=Path(cmdline.cafile) if cmdline.cafile else ini.cafile,
+        cafile=join(cmdline.cafile) if cmdline.cafile else ini.cafile,
         helo=_first(cmdline.helo, ini.helo),
         timeout=_first(cmdline.timeout, ini.timeout) or DEFAULT_TIMEOUT,
         proxy=_proxy(cmdline.proxy, ini.proxy),
@@ -175,7 +174,7 @@ def _auth(cmdline: Overrides, ini: IniSettings) -> AuthSettings:
             from pysmail.record import replace  # D8
 
             # SMAIL keeps smail_refreshtoken.ini beside smail.ini
-            auth = replace(auth, oauth_token_file=ini.path.parent / OAUTH_TOKEN_FILE_NAME)
+            auth = replace(auth, oauth_token_file=join(parent(ini.path), OAUTH_TOKEN_FILE_NAME))
     elif mode not in (AuthMode.NONE, AuthMode.AUTO) and user is None:
         raise ConfigError(ErrCode.CONFIG, "config.auth_needs_user", mode=mode.value)
     return auth

@@ -8,8 +8,6 @@ from pysmail.record import field, record
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from pysmail.errors import ConfigError
     from pysmail.net.proxy import ProxySetting, ProxyUrl
 
@@ -144,7 +142,7 @@ class SecretSources:
     command: str | None = None  # password_command
     keyring: bool = False  # password_keyring
     password: Secret | None = None  # password= in the INI file
-    file: Path | None = None  # the INI file that holds `password` (checked for privacy)
+    file: str | None = None  # the INI file that holds `password` (checked for privacy)
     # Set when the file came from --config although others can change it (fs.trust): raised
     # instead of running password_command.
     command_refused: ConfigError | None = None
@@ -170,13 +168,13 @@ class IniPop:
 class IniSettings:
     """smail.ini as read: None where a key is absent; paths already resolved against its folder."""
 
-    path: Path | None = None
+    path: str | None = None
     account: str | None = None  # the [account NAME] layered over [smail]; None: [smail] alone
     server: str | None = None
     port: int | None = None
     tls: TlsMode | None = None
     tls_verify: bool | None = None
-    cafile: Path | None = None
+    cafile: str | None = None
     auth: AuthMode | None = None
     user: str | None = None
     secret: SecretSources = field(default_factory=SecretSources)
@@ -188,11 +186,11 @@ class IniSettings:
     allow_plaintext_auth: bool | None = None
     chunking: bool | None = None
     max_text_length: int | None = None
-    oauth_token_file: Path | None = None
+    oauth_token_file: str | None = None
     proxy: ProxySetting | None = None  # "none": no proxy
     queue: bool | None = None
     retry: float | None = None
-    outbox_dir: Path | None = None
+    outbox_dir: str | None = None
     pacing: str | None = None
     pacing_per_minute: int | None = None  # 0: no limit (overrides the preset's)
     pacing_per_day: int | None = None
@@ -208,7 +206,7 @@ class ServerSettings:
     port: int
     tls: TlsMode
     tls_verify: bool = True
-    cafile: Path | None = None
+    cafile: str | None = None
     helo: str | None = None  # None: the local host name
     timeout: float = DEFAULT_TIMEOUT
     proxy: ProxyUrl | None = None  # HTTP CONNECT / SOCKS5 tunnel for the SMTP connection
@@ -221,7 +219,7 @@ class AuthSettings:
     user: str | None = None
     secret: SecretSources = field(default_factory=SecretSources)
     allow_plaintext: bool = False
-    oauth_token_file: Path | None = None
+    oauth_token_file: str | None = None
 
     @property
     def token_from_file(self) -> bool:
@@ -284,7 +282,7 @@ class ReliabilitySettings:
 
     queue: bool = False  # write to the outbox first (--queue / queue = yes)
     retry: float = 0.0  # seconds to retry temporary failures (--retry / retry =)
-    outbox_dir: Path | None = None  # None: the per-user data folder
+    outbox_dir: str | None = None  # None: the per-user data folder
     pacing: str = "none"  # a pysmail.delivery.pacing preset
     # The preset's limits overridden: (pysmail.config.limits.Limits field, value; 0 = no limit)
     pacing_overrides: tuple[tuple[str, int], ...] = ()
@@ -298,7 +296,7 @@ class Settings:
     auth: AuthSettings
     message: MessageSettings
     pop: PopSettings | None = None  # None: no POP before SMTP
-    config_path: Path | None = None
+    config_path: str | None = None
     account: str | None = None  # the [account NAME] of smail.ini in use (None: [smail] alone)
     max_text_length: int = MAX_TEXT_LENGTH
     debug: bool = False

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from pysmail.config.model import SecretSources
 from pysmail.errors import ConfigError
 from pysmail.exitcodes import ErrCode
 from pysmail.messages import Lang, text
+
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
+if TYPE_CHECKING:
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = [
     "DEFAULT_COMMAND_TIMEOUT",
@@ -203,7 +206,7 @@ def keyring_password(user: str, server: str) -> str:
 
 
 def check_private(
-    path: Path,
+    path: StrPath,
     *,
     lang: Lang = "en",
     warn: Callable[[str], None] | None = None,
@@ -231,7 +234,7 @@ def check_private(
         (warn or _warn_stderr)(message)
 
 
-def _check_acl(path: Path) -> None:  # pragma: no cover - Windows only
+def _check_acl(path: StrPath) -> None:  # pragma: no cover - Windows only
     from pysmail.fs import fileperm
 
     try:
@@ -247,7 +250,7 @@ def _check_acl(path: Path) -> None:  # pragma: no cover - Windows only
         raise ConfigError(ErrCode.CONFIG, "config.not_private_acl", path=str(path), reason=reason)
 
 
-def _check_mode(path: Path) -> None:
+def _check_mode(path: StrPath) -> None:
     from pysmail.fs import fileperm
 
     try:

@@ -37,13 +37,12 @@ class PendingWrite:
     Raises: OSError when the folder is not writable.
     """
 
-    def __init__(self, path: Path, *, through_link: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, through_link: bool = False) -> None:
         import secrets
 
         from pysmail.fs.fileperm import create_private
 
-        if through_link and os.path.islink(path):
-            path = Path(os.path.realpath(path))
+        path = Path(os.path.realpath(path) if through_link and os.path.islink(path) else path)
         self.path = path
         for _ in range(_NAME_ATTEMPTS):
             tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
@@ -90,7 +89,7 @@ class PendingWrite:
         self.discard()
 
 
-def write_atomic(path: Path, data: bytes, *, through_link: bool = False) -> None:
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, through_link: bool = False) -> None:
     """Replace `path` with `data` atomically; readers see the old or the new file, never half.
     `through_link`: see PendingWrite.
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from pysmail.fs.trust import mode_verdict  # the POSIX rule lives with the trust check
 
@@ -32,7 +31,7 @@ def is_private(path: str | os.PathLike[str]) -> tuple[bool, str]:
     if sys.platform == "win32":  # pragma: no cover - Windows only
         from pysmail.fs import winacl
 
-        return winacl.is_private(Path(path))
+        return winacl.is_private(path)
     return mode_verdict(os.stat(path).st_mode)
 
 
@@ -45,7 +44,7 @@ def make_private(path: str | os.PathLike[str]) -> None:
     if sys.platform == "win32":  # pragma: no cover - Windows only
         from pysmail.fs import winacl
 
-        winacl.make_private(Path(path))
+        winacl.make_private(path)
         return
     os.chmod(path, 0o600)
 
@@ -62,6 +61,6 @@ def create_private(path: str | os.PathLike[str]) -> int:
     if sys.platform == "win32":  # pragma: no cover - Windows only
         from pysmail.fs import winacl
 
-        return winacl.create_private(Path(path))
+        return winacl.create_private(path)
     # The umask can only take bits away from 0600; Python makes the fd non-inheritable.
     return os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)

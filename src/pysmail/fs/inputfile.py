@@ -16,8 +16,9 @@ import sys
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import BinaryIO
+
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = ["FileTooLargeError", "NotRegularFileError", "open_regular", "read_regular"]
 
@@ -46,7 +47,7 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def open_regular(path: Path) -> BinaryIO:
+def open_regular(path: StrPath) -> BinaryIO:
     """`path` opened for binary reading, when it is a regular file (symlinks followed).
 
     Raises:
@@ -78,7 +79,7 @@ def open_regular(path: Path) -> BinaryIO:
         raise
 
 
-def read_regular(path: Path, limit: int) -> bytes:
+def read_regular(path: StrPath, limit: int) -> bytes:
     """The whole content of the regular file `path`, at most `limit` bytes.
 
     The size is checked before reading and the read stops at limit + 1, so a file that grows

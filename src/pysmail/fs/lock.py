@@ -12,7 +12,6 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
@@ -33,7 +32,7 @@ class FileLock:
         "oauth.lock_symlink": the name is a symbolic link, which is never followed).
     """
 
-    def __init__(self, path: Path, *, timeout: float) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float) -> None:
         self.path = path
         self.timeout = timeout
         self._fd: int | None = None
@@ -112,7 +111,7 @@ class _LinkError(OSError):
     """The lock file's name is a symbolic link (or, on Windows, another reparse point)."""
 
 
-def open_no_follow(path: Path) -> int:
+def open_no_follow(path: str | os.PathLike[str]) -> int:
     """Open `path` read-write, creating it 0600, never through a symbolic link: a link planted
     under the lock's name would make us create an empty file anywhere we may write.
 
@@ -135,7 +134,7 @@ def open_no_follow(path: Path) -> int:
         raise
 
 
-def _is_link(path: Path) -> bool:
+def _is_link(path: str | os.PathLike[str]) -> bool:
     try:
         st = os.lstat(path)
     except OSError:

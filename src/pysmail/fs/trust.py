@@ -22,10 +22,10 @@ import sys
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from pathlib import Path
 
     from pysmail.errors import ConfigError
     from pysmail.fs.acl import Ace
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = [
     "Verdict",
@@ -189,7 +189,7 @@ def _shell_quote(text: str) -> str:
 
 
 def settings_refusal(
-    path: Path, verdict: Verdict, *, explicit: bool, platform: str | None = None
+    path: StrPath, verdict: Verdict, *, explicit: bool, platform: str | None = None
 ) -> ConfigError | None:
     """The error for a settings file others can change, or None when it is trusted.
 
@@ -218,7 +218,7 @@ def settings_refusal(
 
 
 def token_refusal(
-    path: Path, verdict: Verdict, *, holds_secret: bool, platform: str | None = None
+    path: StrPath, verdict: Verdict, *, holds_secret: bool, platform: str | None = None
 ) -> ConfigError | None:
     """The error for a token file others can change, or that others can read while it holds
     a refresh token or client secret (the rule of `password =` in smail.ini); None when fine.
@@ -239,7 +239,7 @@ def token_refusal(
     )
 
 
-def _fix(path: Path, verdict: Verdict, *, private: bool, platform: str | None) -> str:
+def _fix(path: StrPath, verdict: Verdict, *, private: bool, platform: str | None) -> str:
     platform = sys.platform if platform is None else platform
     return fix_commands(str(path), verdict, private=private, platform=platform, user=current_user())
 
@@ -247,7 +247,7 @@ def _fix(path: Path, verdict: Verdict, *, private: bool, platform: str | None) -
 # --- the I/O layer --------------------------------------------------------------------------
 
 
-def verdict_of(path: Path, st: os.stat_result | None = None) -> Verdict:
+def verdict_of(path: StrPath, st: os.stat_result | None = None) -> Verdict:
     """The verdict on `path` as it is now; POSIX judges `st` when given (the fstat of the very
     file read, not whatever the name points to a moment later).
 
@@ -276,7 +276,7 @@ def verdict_of(path: Path, st: os.stat_result | None = None) -> Verdict:
     )
 
 
-def read_checked(path: Path, limit: int | None = None) -> tuple[bytes, Verdict]:
+def read_checked(path: StrPath, limit: int | None = None) -> tuple[bytes, Verdict]:
     """The file's bytes (at most `limit` + 1 of them) and the verdict on that same file.
 
     Only a regular file is read (fs.inputfile.open_regular: a FIFO or a device planted under

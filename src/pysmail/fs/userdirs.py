@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Mapping
-from pathlib import Path
+
+from pysmail.fs.pathtext import expanduser, is_absolute, join
+
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = ["APP_DIR_NAME", "expand_home", "user_config_dir", "user_data_dir"]
 
 APP_DIR_NAME = "pysmail"
 
 
-def expand_home(value: str) -> Path:
-    """`value` as a path with a leading `~` or `~user` made the home folder, as a shell does:
-    a `~name` of no such user (or no home folder to be found) stays as written, so that it is
-    reported as a file that is not there, never as a crash."""
-    try:
-        return Path(value).expanduser()
-    except RuntimeError:  # "Could not determine home directory."
-        return Path(value)
+def expand_home(value: str) -> str:
+    """`value` as a path (fs.pathtext) with a leading `~` or `~user` made the home folder, as a
+    shell does: a `~name` of no such user (or no home folder to be found) stays as written, so
+    that it is reported as a file that is not there, never as a crash."""
+    expanded = expanduser(value)
+    return join(value) if expanded is None else expanded
 
 
 # kind -> (Windows variable, its fallback under the home folder, XDG variable, XDG fallback)
@@ -29,25 +35,25 @@ _USER_DIRS = {
 
 
 def _user_dir(
-    kind: str, environ: Mapping[str, str], platform: str | None, home: Path | None
-) -> Path:
+    kind: str, environ: Mapping[str, str], platform: str | None, home: StrPath | None
+) -> str:
     win_var, win_default, xdg_var, xdg_default = _USER_DIRS[kind]
     platform = sys.platform if platform is None else platform
-    home = Path.home() if home is None else home
+    home = os.path.expanduser("~") if home is None else home  # pathlib's Path.home()
     if platform == "win32":
         value = environ.get(win_var)
-        base = Path(value) if value else home.joinpath(*win_default)
+        base = value if value else join(home, *win_default)
     elif platform == "darwin":
-        base = home / "Library" / "Application Support"
+        base = join(home, "Library", "Application Support")
     else:
         xdg = environ.get(xdg_var, "")
-        base = Path(xdg) if xdg and Path(xdg).is_absolute() else home.joinpath(*xdg_default)
-    return base / APP_DIR_NAME
+        base = xdg if xdg and is_absolute(xdg) else join(home, *xdg_default)
+    return join(base, APP_DIR_NAME)
 
 
 def user_config_dir(
-    environ: Mapping[str, str], *, platform: str | None = None, home: Path | None = None
-) -> Path:
+    environ: Mapping[str, str], *, platform: str | None = None, home: StrPath | None = None
+) -> str:
     """The per-user settings folder.
 
     Windows %APPDATA%\\pysmail; macOS ~/Library/Application Support/pysmail;
@@ -57,11 +63,14 @@ def user_config_dir(
 
 
 def user_data_dir(
-    environ: Mapping[str, str], *, platform: str | None = None, home: Path | None = None
+    environ: Mapping[str, str], *, platform: str | None = None, home: StrPath | None = None
 ) -> Path:
     """The per-user data folder (the outbox lives there).
 
     Windows %LOCALAPPDATA%\\pysmail; macOS ~/Library/Application Support/pysmail;
     elsewhere $XDG_DATA_HOME/pysmail (only when absolute) or ~/.local/share/pysmail.
+    A Path, as delivery/outbox (its one user, off the send path, pathlib loaded) joins it.
     """
-    return _user_dir("data", environ, platform, home)
+    from pathlib import Path  # the outbox's type, at its boundary: never loaded by a send
+
+    return Path(_user_dir("data", environ, platform, home))

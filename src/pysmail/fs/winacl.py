@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from pysmail.fs.acl import (
     GENERIC_WRITE,
@@ -25,6 +24,10 @@ from pysmail.fs.acl import (
     sid_to_str,
     well_known_name,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = ["create_private", "is_private", "make_private", "win_security"]
 
@@ -137,12 +140,12 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
     def _api() -> _Api:
         return _Api()
 
-    def _error(code: int, path: Path | None = None) -> OSError:
+    def _error(code: int, path: StrPath | None = None) -> OSError:
         # OSError(errno, strerror, filename, winerror) picks the subclass from winerror,
         # e.g. ERROR_FILE_EXISTS -> FileExistsError, ERROR_ACCESS_DENIED -> PermissionError.
         return OSError(None, ctypes.FormatError(code), None if path is None else str(path), code)
 
-    def _last_error(path: Path | None = None) -> OSError:
+    def _last_error(path: StrPath | None = None) -> OSError:
         return _error(ctypes.get_last_error(), path)
 
     def _sid_bytes(psid: int | None) -> bytes:
@@ -195,7 +198,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
             return None
         return f"{domain.value}\\{name.value}" if domain.value else name.value
 
-    def win_security(path: Path) -> tuple[str, str, list[Ace] | None, Callable[[str], str]]:
+    def win_security(path: StrPath) -> tuple[str, str, list[Ace] | None, Callable[[str], str]]:
         """(owner SID, current user's SID, the DACL's ACEs or None for a NULL DACL, a namer
         turning a SID into an account name) of `path`.
 
@@ -239,7 +242,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
 
         return owner_sid, _current_sid(), aces, name
 
-    def is_private(path: Path) -> tuple[bool, str]:
+    def is_private(path: StrPath) -> tuple[bool, str]:
         try:
             owner_sid, current_sid, aces, name = win_security(path)
         except ValueError:
@@ -260,7 +263,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
             raise _error(87)  # ERROR_INVALID_PARAMETER; should not happen
         return descriptor.value
 
-    def make_private(path: Path) -> None:
+    def make_private(path: StrPath) -> None:
         api = _api()
         descriptor = _private_descriptor()
         try:
@@ -286,7 +289,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows only; untested on Wind
         finally:
             api.LocalFree(descriptor)
 
-    def create_private(path: Path) -> int:
+    def create_private(path: StrPath) -> int:
         import msvcrt
 
         api = _api()

@@ -12,7 +12,7 @@ from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from pathlib import Path
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = [
     "MAX_BODY_FILE",
@@ -100,7 +100,7 @@ def _codec_for(encoding: str) -> str:
     return name
 
 
-def read_body_file(path: Path, shown: str, encoding: str | None, msgid: str) -> str:
+def read_body_file(path: StrPath, shown: str, encoding: str | None, msgid: str) -> str:
     """The text of the body file `path` (-F, --html), read as decode_text() reads.
 
     `shown` is the path as the user wrote it; `msgid` the catalogue id of an unreadable file

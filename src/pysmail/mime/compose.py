@@ -16,7 +16,8 @@ from pysmail.record import record
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
+
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = [
     "MessageSpec",
@@ -44,7 +45,7 @@ class MessageSpec:
     subject: str = ""
     text: str | None = None
     html: str | None = None
-    attachments: tuple[Path, ...] = ()
+    attachments: tuple[StrPath, ...] = ()
     charset: str = AUTO
     priority: int | None = None
     message_id: str | None = None

@@ -16,7 +16,8 @@ from pysmail.mime.parts import attachment_body, text_body
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
-    from pathlib import Path
+
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = ["Leaf", "Multi", "set_boundaries", "stream", "text_leaf"]
 
@@ -32,7 +33,7 @@ class Leaf:
 
     __slots__ = ("body", "head")
 
-    def __init__(self, fields: list[str], body: bytes | Path) -> None:
+    def __init__(self, fields: list[str], body: bytes | StrPath) -> None:
         self.head = _lines(fields)
         self.body = body
 

@@ -11,6 +11,7 @@ import os
 
 from pysmail.errors import InputError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs import pathtext
 from pysmail.mime import headers
 from pysmail.mime.bodyfile import normalise_newlines
 from pysmail.mime.charsets import CHARSETS
@@ -18,8 +19,9 @@ from pysmail.mime.charsets import CHARSETS
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
-    from pathlib import Path
     from typing import BinaryIO
+
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = [
     "BASE64_BLOCK",
@@ -113,9 +115,9 @@ def text_body(text: str, charset: str) -> tuple[str, bytes]:
     return "base64", base64_lines(data)
 
 
-def attachment_name(path: Path) -> str:
+def attachment_name(path: StrPath) -> str:
     """The file name shown for `path`; undecodable bytes (POSIX) become U+FFFD."""
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return pathtext.name(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def content_type_for(name: str) -> str:
@@ -128,7 +130,7 @@ def content_type_for(name: str) -> str:
     return media_type or "application/octet-stream"
 
 
-def text_attachment_type(path: Path, media_type: str) -> str:
+def text_attachment_type(path: StrPath, media_type: str) -> str:
     """`media_type` (text/...) with the charset of the file at `path`, detected as -F detects
     it, reading the whole file once in _SNIFF_BLOCK blocks: "text/plain; charset=UTF-8".
     7-bit text is US-ASCII; text in no charset that -F reads is application/octet-stream.
@@ -203,7 +205,7 @@ def _rfc2231_param(param: str, value: str) -> str:
     return ";\r\n".join(lines)
 
 
-def attachment_fields(path: Path, charset: str) -> list[str]:
+def attachment_fields(path: StrPath, charset: str) -> list[str]:
     """Content-Type, Content-Disposition and Content-Transfer-Encoding of one attachment.
 
     A text/* file gets its charset (text_attachment_type), or goes as application/octet-stream
@@ -237,7 +239,7 @@ def attachment_fields(path: Path, charset: str) -> list[str]:
     ]
 
 
-def _unreadable(path: Path, exc: OSError) -> InputError:
+def _unreadable(path: StrPath, exc: OSError) -> InputError:
     reason = exc.strerror or str(exc)
     if isinstance(exc, FileNotFoundError):
         return InputError(ErrCode.ATTACHMENT, "mime.attachment_not_found", path=str(path))
@@ -246,7 +248,7 @@ def _unreadable(path: Path, exc: OSError) -> InputError:
     )
 
 
-def check_attachments(paths: Iterable[Path]) -> None:
+def check_attachments(paths: Iterable[StrPath]) -> None:
     """Check every attachment is a readable regular file, before anything is sent: a
     directory, FIFO or device (/dev/zero would never end) is refused without being read.
 
@@ -275,7 +277,7 @@ def _read_block(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def attachment_body(path: Path) -> Iterator[bytes]:
+def attachment_body(path: StrPath) -> Iterator[bytes]:
     """The base64 body of an attachment, read and encoded BASE64_BLOCK bytes at a time.
 
     Raises (while iterating):

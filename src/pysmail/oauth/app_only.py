@@ -168,7 +168,7 @@ def certificate_paths(doc: TokenFile) -> tuple[Path, Path | None] | None:
         return None
     if doc.client_secret:
         raise OAuthError(_CODE, "oauth.certificate_and_secret", path=doc.path)
-    folder = doc.path.parent
+    folder = Path(doc.path).parent
     return folder / cert, (folder / key if key else None)
 
 

@@ -3,8 +3,8 @@ smail-token flows (the requests themselves are built by pure functions elsewhere
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
@@ -32,7 +32,7 @@ def post_grant(
     request: FormRequest,
     *,
     preset: str,
-    path: Path | str,
+    path: str | os.PathLike[str],
     timeout: float,
     soft_errors: tuple[str, ...] = (),
 ) -> TokenResponse | ProviderError:

@@ -12,8 +12,6 @@ only when a reference is met.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
@@ -21,6 +19,7 @@ TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Any
 
+    from pysmail.fs.pathtext import StrPath
     from pysmail.oauth.tokenfile import TokenFile
 
 __all__ = [
@@ -70,7 +69,7 @@ def account_for(user: str, client_id: str, token_uri: str | None) -> str:
     return f"{user}|{client_id}|{host}"
 
 
-def _module(path: Path | None, account: str) -> Any:
+def _module(path: StrPath | None, account: str) -> Any:
     try:
         import keyring
     except ImportError:
@@ -81,7 +80,7 @@ def _module(path: Path | None, account: str) -> Any:
     return keyring
 
 
-def _failed(exc: Exception, path: Path | None, account: str, action: str) -> OAuthError:
+def _failed(exc: Exception, path: StrPath | None, account: str, action: str) -> OAuthError:
     # Only the exception's type: a backend's message could quote what it was given.
     return OAuthError(
         _CODE, "oauth.keyring_error", path=path or "-", service=KEYRING_SERVICE,
@@ -89,7 +88,7 @@ def _failed(exc: Exception, path: Path | None, account: str, action: str) -> OAu
     )  # fmt: skip
 
 
-def fetch(account: str, path: Path | None = None) -> str:
+def fetch(account: str, path: StrPath | None = None) -> str:
     """The refresh token stored for `account`.
 
     Raises:
@@ -110,7 +109,7 @@ def fetch(account: str, path: Path | None = None) -> str:
     return str(value)
 
 
-def store(account: str, refresh_token: str, path: Path | None = None) -> None:
+def store(account: str, refresh_token: str, path: StrPath | None = None) -> None:
     """Store (or replace) the refresh token of `account`.
 
     Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.keyring_missing" | "oauth.keyring_error").
@@ -122,7 +121,7 @@ def store(account: str, refresh_token: str, path: Path | None = None) -> None:
         raise _failed(exc, path, account, "write") from None
 
 
-def delete(account: str, path: Path | None = None) -> bool:
+def delete(account: str, path: StrPath | None = None) -> bool:
     """Delete the entry of `account`; False when there was none.
 
     Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.keyring_missing" | "oauth.keyring_error").

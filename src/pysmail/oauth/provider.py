@@ -9,12 +9,13 @@ the file, or in the OS keyring when the file says RefreshToken=keyring:<account>
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from pysmail.errors import AuthError, OAuthError
 from pysmail.exitcodes import ErrCode
+from pysmail.fs.pathtext import join
 from pysmail.oauth.providers import Resolved, resolve
 from pysmail.oauth.store import DEFAULT_MARGIN, CachedToken
 from pysmail.oauth.tokenfile import TokenFile, read_token_file
@@ -57,7 +58,7 @@ class TokenSource:
 
     def __init__(
         self,
-        token_file: Path | str,
+        token_file: str | os.PathLike[str],
         *,
         margin: float = DEFAULT_MARGIN,
         timeout: float | None = None,
@@ -69,7 +70,7 @@ class TokenSource:
         clock: Callable[[], float] = time.time,
         lock_timeout: float | None = None,
     ) -> None:
-        self.path = Path(token_file)
+        self.path = join(token_file)  # as pathlib shows it (fs.pathtext)
         self.margin = margin
         self._scrubber = scrubber if scrubber is not None else Scrubber()
         self._trace = trace

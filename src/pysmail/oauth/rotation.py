@@ -5,14 +5,13 @@ keyring taking a write of the value it holds); keep() then saves it there.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.fs.atomic import PendingWrite
+    from pysmail.fs.pathtext import StrPath
     from pysmail.oauth.tokenfile import TokenFile
 
 __all__ = ["KeyringWrite", "keep", "prepare", "write_failed"]
@@ -70,7 +69,7 @@ class KeyringWrite:
         """Nothing to undo: the keyring was only written with the value it had."""
 
 
-def write_failed(path: Path, exc: OSError) -> OAuthError:
+def write_failed(path: StrPath, exc: OSError) -> OAuthError:
     reason = exc.strerror or type(exc).__name__
     return OAuthError(
         ErrCode.NO_ACCESS_TOKEN, "oauth.token_file_write_failed", path=path, reason=reason

@@ -12,12 +12,14 @@ SHA-256: it identifies the token without revealing it.
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
+import os
 
+from pysmail.fs.pathtext import join, name, parent
 from pysmail.record import field, record
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
+    from pysmail.fs.pathtext import StrPath
     from pysmail.oauth.flow import TokenResponse
 
 __all__ = [
@@ -54,12 +56,12 @@ class CachedToken:
     scope: str | None = None
 
 
-def cache_path(token_file: Path) -> Path:
-    return token_file.with_name(token_file.name + CACHE_SUFFIX)
+def cache_path(token_file: StrPath) -> str:
+    return join(parent(token_file), name(token_file) + CACHE_SUFFIX)
 
 
-def lock_path(token_file: Path) -> Path:
-    return token_file.with_name(token_file.name + LOCK_SUFFIX)
+def lock_path(token_file: StrPath) -> str:
+    return join(parent(token_file), name(token_file) + LOCK_SUFFIX)
 
 
 def fingerprint(refresh_token: str) -> str:
@@ -100,7 +102,7 @@ def usable(
     return entry if now < expires_at - min(margin, lifetime / 2) else None
 
 
-def read_cache(token_file: Path) -> CachedToken | None:
+def read_cache(token_file: StrPath) -> CachedToken | None:
     """The cached token, or None when there is none or it is unreadable (it is only a cache)."""
     import json
 
@@ -135,7 +137,7 @@ def _entry(data: dict[str, object]) -> CachedToken | None:
     )
 
 
-def write_cache(token_file: Path, entry: CachedToken) -> None:
+def write_cache(token_file: StrPath, entry: CachedToken) -> None:
     """Write the cache atomically, 0600 (POSIX) / the folder's ACL (Windows).
 
     Raises: OSError (callers treat a cache that cannot be written as no cache).
@@ -156,7 +158,7 @@ def write_cache(token_file: Path, entry: CachedToken) -> None:
     write_atomic(cache_path(token_file), json.dumps(data).encode("utf-8"))
 
 
-def clear_cache(token_file: Path) -> None:
+def clear_cache(token_file: StrPath) -> None:
     """Forget the cached token (best effort)."""
     with contextlib.suppress(OSError):
-        cache_path(token_file).unlink()
+        os.unlink(cache_path(token_file))

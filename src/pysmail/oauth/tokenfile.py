@@ -24,11 +24,13 @@ on a line it does not understand, and a token file must read as SmailRefreshToke
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import field, record
+
+TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
+if TYPE_CHECKING:
+    from pysmail.fs.pathtext import StrPath
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -84,7 +86,7 @@ class TokenFile:
     one value and leave everything else alone.
     """
 
-    path: Path
+    path: StrPath
     values: dict[str, str] = field(repr=False)
     lines: tuple[str, ...] = field(repr=False)
     encoding: str = "utf-8"
@@ -180,7 +182,7 @@ def _split(line: str) -> tuple[str, str] | None:
     return key.strip(), value
 
 
-def parse_token_file(path: Path, data: bytes) -> TokenFile:
+def parse_token_file(path: StrPath, data: bytes) -> TokenFile:
     """The TokenFile held in `data` (pure). Keys outside [OAUTH2] are kept but not read.
 
     Raises: OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_unreadable"): bytes after a UTF-8 BOM
@@ -216,7 +218,7 @@ def parse_token_file(path: Path, data: bytes) -> TokenFile:
     return TokenFile(path, values, lines, encoding, newline)
 
 
-def load_token_file(path: Path) -> TokenFile:
+def load_token_file(path: StrPath) -> TokenFile:
     """Read and parse the token file, requiring no key; refuse one that is not trusted or,
     holding a secret, not private (fs.trust: the rule of smail.ini and its `password =`).
 
@@ -261,7 +263,7 @@ def require_keys(parsed: TokenFile) -> TokenFile:
     return parsed
 
 
-def read_token_file(path: Path) -> TokenFile:
+def read_token_file(path: StrPath) -> TokenFile:
     """Read, check (load_token_file) and parse the token file, with the keys sending needs.
 
     Raises: as load_token_file, and OAuthError(NO_ACCESS_TOKEN, "oauth.token_file_incomplete"):
@@ -290,7 +292,7 @@ def render_update(doc: TokenFile, updates: dict[str, str]) -> bytes:
     return encode_ini(text, doc.encoding, sections)
 
 
-def unsafe_value_error(path: Path, key: str) -> OAuthError:
+def unsafe_value_error(path: StrPath, key: str) -> OAuthError:
     """The ERR for a value the INI editor refused (UnsafeValue.key), given to `smail-token` or
     the setup page: nothing was written."""
     return OAuthError(ErrCode.NO_ACCESS_TOKEN, "config.unsafe_value", path=path, key=key)

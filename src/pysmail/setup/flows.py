@@ -159,7 +159,7 @@ def load_existing(cwd: Path, env: Mapping[str, str], account: str | None = None)
         if ini.secret.password is not None:
             session.password = ini.secret.password.reveal()
         account = ini.account or account
-        token_path = ini.oauth_token_file or ini_path.parent / token_file_name(account)
+        token_path = Path(ini.oauth_token_file or ini_path.parent / token_file_name(account))
         if ini.account is None and account is not None:  # a new account: its own token file
             token_path = ini_path.parent / token_file_name(account)
     session.account = account
@@ -182,9 +182,10 @@ def _read_smail_ini(
 
     home = Path(env["HOME"]) if env.get("HOME") else None
     try:
-        ini_path = find_config(None, env, cwd, home=home)
-        if ini_path is None:
+        found = find_config(None, env, cwd, home=home)
+        if found is None:
             return None
+        ini_path = Path(found)
         try:
             return ini_path, read_ini(ini_path, account=account)
         except ConfigError as exc:

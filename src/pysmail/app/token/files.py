@@ -40,18 +40,18 @@ def default_token_file(
     home = Path(env["HOME"]) if env.get("HOME") else None
     ini, ini_path = _settings_file(env, cwd, account, config)
     if ini is not None and ini.oauth_token_file is not None:
-        return ini.oauth_token_file
+        return Path(ini.oauth_token_file)
     if ini_path is not None:
-        return ini_path.parent / OAUTH_TOKEN_FILE_NAME
+        return Path(ini_path).parent / OAUTH_TOKEN_FILE_NAME
     here = cwd / OAUTH_TOKEN_FILE_NAME
     if for_write or here.is_file():
         return here
-    return user_config_dir(env, home=home) / OAUTH_TOKEN_FILE_NAME
+    return Path(user_config_dir(env, home=home), OAUTH_TOKEN_FILE_NAME)
 
 
 def _settings_file(
     env: Mapping[str, str], cwd: Path, account: str | None, config: str | None
-) -> tuple[IniSettings | None, Path | None]:
+) -> tuple[IniSettings | None, str | None]:
     """(smail.ini as read, its path): (None, path) when it cannot be read, (None, None) when
     there is none. Raises as default_token_file."""
     from pysmail.app.settings import home, load_ini

@@ -202,7 +202,7 @@ class _Planner:
         self.path = path
         self.extra = extra
         self.folder = folder
-        self.base_attachments = base.attachments
+        self.base_attachments = tuple(Path(a) for a in base.attachments)  # Fill's type
         self.sender_utf8 = any(a.needs_smtputf8 for a in (base.from_, *base.reply_to))
         self.template = MessageTemplate.compile(_shared_spec(base, templates))
         self.subject = _own(templates.subject)  # the templates each row fills in
@@ -213,7 +213,7 @@ class _Planner:
         self.one_part = not base.attachments and not (has_text and has_html)
         self.date = now() if base.date is None else base.date  # of the messages written when sent
         self.kept = 0
-        self.checked: set[Path] = set(base.attachments)
+        self.checked: set[Path] = set(self.base_attachments)
         self.columns: dict[tuple[str, ...], dict[str, str]] = {}
         self.recipients: dict[tuple[str | None, ...], _Rcpts] = {}
         self.bodies: dict[bytes, bytes] = {}  # the spec's one-part body -> data_content() of it
