@@ -8,13 +8,14 @@ used in the envelope. Both are checked here, before anything is sent.
 
 from __future__ import annotations
 
+from pysmail.delivery.scheduler import Job
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     import email.message
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
     from email.policy import Policy
 
     from pysmail.api.message import Message
@@ -25,27 +26,18 @@ __all__ = ["Outgoing", "outgoing"]
 _SHOWN = "<email.message>"  # how an error names a stdlib message (it has no file name)
 
 
-class Outgoing:
-    """One message ready for the scheduler: `chunks()` gives a fresh stream per attempt."""
+class Outgoing(Job):
+    """One message ready for the scheduler: a Job (`chunks()` gives a fresh stream per
+    attempt) that knows its Message-ID for the Receipt. Its tag is given when it is sent
+    (api/mailer.py's send_prepared numbers the messages of a call)."""
 
-    __slots__ = ("chunks", "eight_bit", "message_id", "recipients", "sender", "smtputf8")
+    __slots__ = ("message_id",)
+    message_id: str
 
-    def __init__(
-        self,
-        sender: str,
-        recipients: tuple[str, ...],
-        chunks: Callable[[], Iterable[bytes]],
-        message_id: str,
-        *,
-        smtputf8: bool,
-        eight_bit: bool,
-    ) -> None:
-        self.sender = sender
-        self.recipients = recipients
-        self.chunks = chunks
-        self.message_id = message_id
-        self.smtputf8 = smtputf8
-        self.eight_bit = eight_bit
+
+def _made(job: Outgoing, message_id: str) -> Outgoing:
+    job.message_id = message_id
+    return job
 
 
 def outgoing(message: object, default_sender: str | None) -> Outgoing:
@@ -110,14 +102,9 @@ def _own(message: Message, default_sender: str | None) -> Outgoing:
     # charset, headers and texts checked now; the same bytes written for each attempt
     prepared = MessageTemplate.compile(spec).prepare()
     assert spec.message_id is not None
-    return Outgoing(
-        spec.from_.wire_addr,
-        envelope,
-        prepared.chunks,
-        spec.message_id,
-        smtputf8=needs_smtputf8(spec) or rcpts.needs_smtputf8,
-        eight_bit=False,
-    )
+    utf8 = needs_smtputf8(spec) or rcpts.needs_smtputf8
+    made = Outgoing(0, spec.from_.wire_addr, envelope, prepared.chunks, utf8)
+    return _made(made, spec.message_id)
 
 
 def _stdlib(message: email.message.Message, default_sender: str | None) -> Outgoing:
@@ -146,14 +133,8 @@ def _stdlib(message: email.message.Message, default_sender: str | None) -> Outgo
     message_id = _complete(sent, sender)
     smtputf8 = not all(a.isascii() for a in (sender.wire_addr, *envelope))
     blocks = _generate(sent, smtputf8)
-    return Outgoing(
-        sender.wire_addr,
-        envelope,
-        lambda: _checked(blocks),
-        message_id,
-        smtputf8=smtputf8,
-        eight_bit=True,
-    )
+    made = Outgoing(0, sender.wire_addr, envelope, lambda: _checked(blocks), smtputf8, True)
+    return _made(made, message_id)
 
 
 def _complete(message: email.message.Message, sender: Address) -> str:
