@@ -31,13 +31,7 @@ class Outgoing(Job):
     attempt) that knows its Message-ID for the Receipt. Its tag is given when it is sent
     (api/mailer.py's send_prepared numbers the messages of a call)."""
 
-    __slots__ = ("message_id",)
-    message_id: str
-
-
-def _made(job: Outgoing, message_id: str) -> Outgoing:
-    job.message_id = message_id
-    return job
+    message_id: str = ""
 
 
 def outgoing(message: object, default_sender: str | None) -> Outgoing:
@@ -103,8 +97,9 @@ def _own(message: Message, default_sender: str | None) -> Outgoing:
     prepared = MessageTemplate.compile(spec).prepare()
     assert spec.message_id is not None
     utf8 = needs_smtputf8(spec) or rcpts.needs_smtputf8
-    made = Outgoing(0, spec.from_.wire_addr, envelope, prepared.chunks, utf8)
-    return _made(made, spec.message_id)
+    return Outgoing(
+        0, spec.from_.wire_addr, envelope, prepared.chunks, utf8, message_id=spec.message_id
+    )
 
 
 def _stdlib(message: email.message.Message, default_sender: str | None) -> Outgoing:
@@ -133,8 +128,8 @@ def _stdlib(message: email.message.Message, default_sender: str | None) -> Outgo
     message_id = _complete(sent, sender)
     smtputf8 = not all(a.isascii() for a in (sender.wire_addr, *envelope))
     blocks = _generate(sent, smtputf8)
-    made = Outgoing(0, sender.wire_addr, envelope, lambda: _checked(blocks), smtputf8, True)
-    return _made(made, message_id)
+    chunks = lambda: _checked(blocks)  # noqa: E731 - one name for a long call
+    return Outgoing(0, sender.wire_addr, envelope, chunks, smtputf8, True, message_id)
 
 
 def _complete(message: email.message.Message, sender: Address) -> str:

@@ -28,44 +28,23 @@ __all__ = ["Aborted", "Interrupted", "Job", "Result", "deliver"]
 class Job(SlotValue):
     """One message to deliver. `chunks()` gives a fresh stream for each attempt."""
 
-    __slots__ = ("tag", "sender", "recipients", "chunks", "smtputf8", "eight_bit")
-
-    def __init__(
-        self,
-        tag: int,
-        sender: str,
-        recipients: tuple[str, ...],
-        chunks: Callable[[], Iterable[bytes]],
-        smtputf8: bool = False,
-        eight_bit: bool = False,
-    ) -> None:
-        self.tag = tag
-        self.sender = sender
-        self.recipients = recipients
-        self.chunks = chunks
-        self.smtputf8 = smtputf8
-        self.eight_bit = eight_bit
+    tag: int
+    sender: str
+    recipients: tuple[str, ...]
+    chunks: Callable[[], Iterable[bytes]]
+    smtputf8: bool = False
+    eight_bit: bool = False
 
 
 class Result(SlotValue):
     """A job's final outcome. `maybe_duplicate`: an earlier attempt may have been delivered
     too (the connection was lost after its data, before the reply)."""
 
-    __slots__ = ("job", "reply", "error", "attempts", "maybe_duplicate")
-
-    def __init__(
-        self,
-        job: Job,
-        reply: Reply | None,
-        error: SmailError | None,
-        attempts: int,
-        maybe_duplicate: bool = False,
-    ) -> None:
-        self.job = job
-        self.reply = reply
-        self.error = error
-        self.attempts = attempts
-        self.maybe_duplicate = maybe_duplicate
+    job: Job
+    reply: Reply | None
+    error: SmailError | None
+    attempts: int
+    maybe_duplicate: bool = False
 
 
 class Aborted(Exception):
