@@ -257,11 +257,16 @@ def _stored_init(
     body = "".join(f"\n    self.{name} = {name}" for name in names) or "\n    pass"
     scope: dict[str, Any] = {f"_default_{name}": value for name, value in defaults.items()}
     # exec of the text, not compile(): the builtin compile() costs ~10 M instructions on its
-    # first call in a process (cachegrind), exec ~0.1 M a class
+    # first call in a process (cachegrind), exec ~0.5 M a class
     exec(f"def __init__(self, {', '.join(params)}):{body}\n", scope)
-    init: Callable[..., None] = scope["__init__"]
+    init = scope["__init__"]
     init.__qualname__ = f"{qualname}.__init__"
-    return init
+    # its own name in tracebacks and profiles (exec names every function "<string>", line 1)
+    init.__code__ = init.__code__.replace(
+        co_filename=f"<SlotValue {qualname}>", co_qualname=init.__qualname__
+    )
+    made: Callable[..., None] = init
+    return made
 
 
 @dataclass_transform(eq_default=True)
