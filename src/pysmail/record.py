@@ -31,7 +31,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, TypeVar, dataclass_transform
+    from typing import Any, ClassVar, TypeVar, dataclass_transform
 
     _T = TypeVar("_T")
 else:
@@ -208,11 +208,7 @@ def _read_defaults(cls: type, names: tuple[str, ...]) -> tuple[dict[str, object]
 def record(cls: type[_T]) -> type[_T]:
     """Make `cls` a frozen record of its annotated class attributes (see the module doc)."""
     annotations: dict[str, object] = cls.__dict__.get("__annotations__", {})
-    names = tuple(
-        name
-        for name, kind in annotations.items()
-        if not str(kind).startswith(("ClassVar", "typing.ClassVar"))
-    )
+    names = tuple(name for name, kind in annotations.items() if not _class_var(kind))
     defaults, hidden = _read_defaults(cls, names)
     shown = tuple(name for name in names if name not in hidden)
     members: dict[str, object] = {
@@ -246,15 +242,74 @@ def replace(obj: _T, /, **changes: Any) -> _T:
     return cls(**values)
 
 
-class SlotValue:
-    """Equality and repr from __slots__, for the values made per message (smtp/protocol.py's
-    Outcome, the scheduler's Job and Result): their __init__ is written out, as a @record's
-    generic one costs eight times as much (docs/decisions.md D33)."""
+def _class_var(kind: object) -> bool:
+    return str(kind).startswith(("ClassVar", "typing.ClassVar"))
 
-    __slots__: tuple[str, ...] = ()
+
+def _stored_init(
+    qualname: str, names: tuple[str, ...], defaults: dict[str, object], kw_only: bool
+) -> Callable[..., None]:
+    """The `__init__` one would write out for a SlotValue: one `self.name = name` a field,
+    compiled once for its class (the same bytecode as written by hand, so no cost per object)."""
+    params = [name if name not in defaults else f"{name}=_default_{name}" for name in names]
+    if kw_only:
+        params.insert(0, "*")
+    body = "".join(f"\n    self.{name} = {name}" for name in names) or "\n    pass"
+    scope: dict[str, Any] = {f"_default_{name}": value for name, value in defaults.items()}
+    # exec of the text, not compile(): the builtin compile() costs ~10 M instructions on its
+    # first call in a process (cachegrind), exec ~0.5 M a class
+    exec(f"def __init__(self, {', '.join(params)}):{body}\n", scope)
+    init = scope["__init__"]
+    init.__qualname__ = f"{qualname}.__init__"
+    # its own name in tracebacks and profiles (exec names every function "<string>", line 1)
+    init.__code__ = init.__code__.replace(
+        co_filename=f"<SlotValue {qualname}>", co_qualname=init.__qualname__
+    )
+    made: Callable[..., None] = init
+    return made
+
+
+@dataclass_transform(eq_default=True)
+class _Stored(type):
+    """SlotValue's metaclass: a class's annotated fields become its `__slots__`, and its
+    `__init__` stores them in order (after the fields of the SlotValue it extends), positional
+    unless the class says `kw_only=True`; a value given in the class body is the default."""
+
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any], *, kw_only: bool = False
+    ) -> _Stored:
+        annotations: dict[str, object] = ns.get("__annotations__", {})
+        own = tuple(field for field, kind in annotations.items() if not _class_var(kind))
+        names: tuple[str, ...] = ()
+        defaults: dict[str, object] = {}
+        for base in bases:
+            names += getattr(base, "_fields", ())
+            defaults.update(getattr(base, "_defaults", {}))
+        defaults.update((field, ns.pop(field)) for field in own if field in ns)
+        names += own
+        ns.update(__slots__=own, _fields=names, _defaults=defaults)
+        if own:
+            ns["__init__"] = _stored_init(f"{ns['__qualname__']}", names, defaults, kw_only)
+        return super().__new__(mcs, name, bases, ns)
+
+
+class SlotValue(metaclass=_Stored):
+    """A value made per message (smtp/protocol.py's Outcome and Group, the scheduler's Job
+    and Result, mime/template.py's Fill and Prepared): written as a dataclass is, its
+    `__init__` made once for the class and as fast as one written out (docs/decisions.md D33);
+    equality and repr from its fields; mutable, unhashable.
+
+        class Job(SlotValue):
+            tag: int
+            smtputf8: bool = False
+    """
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, object]] = {}
 
     def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._fields)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SlotValue) or other.__class__ is not self.__class__:
@@ -264,5 +319,5 @@ class SlotValue:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{type(self).__name__}({inner})"

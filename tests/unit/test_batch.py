@@ -31,7 +31,7 @@ from pysmail.mime.addresses import parse_address, parse_recipients
 from pysmail.mime.compose import MessageSpec, compose_bytes
 from pysmail.redact import Scrubber
 from pysmail.smtp.connection import SmtpConnection
-from pysmail.smtp.protocol import Outcome
+from pysmail.smtp.protocol import Outcome, SmtpProtocol
 from pysmail.smtp.replies import (
     DataContent,
     DotStuffer,
@@ -666,8 +666,8 @@ class ScriptedTransport:
 
 def _connection(events: list[str], greeting: str = "smtp.example.test ESMTP") -> SmtpConnection:
     ext = Extensions("x", {"PIPELINING": "", "8BITMIME": ""})
-    return SmtpConnection(ScriptedTransport(events), ext, host="h",  # type: ignore[arg-type]
-                          scrubber=Scrubber(), greeting=greeting)  # fmt: skip
+    protocol = SmtpProtocol(ext, host="h", scrubber=Scrubber(), greeting=greeting)
+    return SmtpConnection(ScriptedTransport(events), protocol)  # type: ignore[arg-type]
 
 
 def test_pipelined_messages_go_out_stuffed_with_one_write_per_message() -> None:

@@ -131,16 +131,13 @@ def send_prepared(mailer: Mailer, ready: list[Outgoing]) -> list[Receipt]:
     """Messages made ready (api/outgoing.py), over `mailer`'s connection: a Receipt each, in
     order. send_many's second half, package-internal (not in pysmail's names): for a front end
     that decides the envelope itself, as pysmail.django keeps Django's."""
-    from pysmail.delivery.scheduler import Aborted, Job
+    from pysmail.delivery.scheduler import Aborted
 
     first = mailer._tags
     mailer._tags += len(ready)
-    jobs = iter(
-        [
-            Job(first + i, o.sender, o.recipients, o.chunks, o.smtputf8, o.eight_bit)
-            for i, o in enumerate(ready)
-        ]
-    )
+    for i, made in enumerate(ready):  # the scheduler knows a message by its number
+        made.tag = first + i
+    jobs = iter(ready)
     receipts: dict[int, Receipt] = {}
 
     def on_result(result: Result) -> None:

@@ -9,6 +9,7 @@ used in the envelope. Both are checked here, before anything is sent.
 from __future__ import annotations
 
 from pysmail.delivery.batch.plan import Planned
+from pysmail.delivery.scheduler import Job
 from pysmail.errors import UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.mime.addresses import Recipients, parse_address, parse_address_list
@@ -35,27 +36,12 @@ __all__ = ["Outgoing", "Shapes", "outgoing"]
 _SHOWN = "<email.message>"  # how an error names a stdlib message (it has no file name)
 
 
-class Outgoing:
-    """One message ready for the scheduler: `chunks()` gives a fresh stream per attempt."""
+class Outgoing(Job):
+    """One message ready for the scheduler: a Job (`chunks()` gives a fresh stream per
+    attempt) that knows its Message-ID for the Receipt. Its tag is given when it is sent
+    (api/mailer.py's send_prepared numbers the messages of a call)."""
 
-    __slots__ = ("chunks", "eight_bit", "message_id", "recipients", "sender", "smtputf8")
-
-    def __init__(
-        self,
-        sender: str,
-        recipients: tuple[str, ...],
-        chunks: Callable[[], Iterable[bytes]],
-        message_id: str,
-        *,
-        smtputf8: bool,
-        eight_bit: bool,
-    ) -> None:
-        self.sender = sender
-        self.recipients = recipients
-        self.chunks = chunks
-        self.message_id = message_id
-        self.smtputf8 = smtputf8
-        self.eight_bit = eight_bit
+    message_id: str = ""
 
 
 def outgoing(message: object, default_sender: str | None, shapes: Shapes | None = None) -> Outgoing:
@@ -107,12 +93,12 @@ def _own(message: Message, default_sender: str | None, shapes: Shapes | None) ->
     assert prepared.message_id is not None
     smtputf8 = shape.sender_utf8 or rcpts_utf8
     return Outgoing(
+        0,
         spec.from_.wire_addr,
         envelope,
         shape.chunks(fill, prepared, envelope, smtputf8),
-        prepared.message_id,
-        smtputf8=smtputf8,
-        eight_bit=False,
+        smtputf8,
+        message_id=prepared.message_id,
     )
 
 
@@ -229,14 +215,8 @@ def _stdlib(message: email.message.Message, default_sender: str | None) -> Outgo
     message_id = _complete(sent, sender)
     smtputf8 = not all(a.isascii() for a in (sender.wire_addr, *envelope))
     blocks = _generate(sent, smtputf8)
-    return Outgoing(
-        sender.wire_addr,
-        envelope,
-        lambda: _checked(blocks),
-        message_id,
-        smtputf8=smtputf8,
-        eight_bit=True,
-    )
+    chunks = lambda: _checked(blocks)  # noqa: E731 - one name for a long call
+    return Outgoing(0, sender.wire_addr, envelope, chunks, smtputf8, True, message_id)
 
 
 def _complete(message: email.message.Message, sender: Address) -> str:

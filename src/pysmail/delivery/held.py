@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import time
 
-from pysmail.delivery.scheduler import Interrupted, _Backoff, _Scheduler
+from pysmail.delivery.retry import Backoff
+from pysmail.delivery.scheduler import Interrupted, _Scheduler, reconnect_wait
 from pysmail.errors import NetworkError
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
@@ -58,7 +59,7 @@ class HeldDelivery:
         scheduler = _Scheduler(_no_job, connect, _no_result, None, max_attempts, None)
         scheduler.hold = True
         scheduler.connect_tries = connect_tries
-        scheduler.wait = _Backoff(1.0, 30.0, sleep, None)
+        scheduler.wait = reconnect_wait(sleep, Backoff(1.0, 30.0))
         self._scheduler = scheduler
 
     @property

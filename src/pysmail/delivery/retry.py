@@ -36,6 +36,7 @@ from pysmail.record import record
 
 __all__ = [
     "DEFAULT_BASE",
+    "Backoff",
     "DEFAULT_CAP",
     "REPLY_LOST_MSGID",
     "DataSentInterrupt",
@@ -138,6 +139,28 @@ def backoff(attempt: int, *, base: float, cap: float, rng: Callable[[], float]) 
         raise ValueError("attempt must be >= 0")
     ceiling = min(cap, base * (2.0 ** min(attempt, 62)))
     return max(0.0, ceiling * rng())
+
+
+@record
+class Backoff:
+    """The waits between the tries of one thing (a message, a connection): backoff() over
+    `base` and `cap`, jittered by `rng` (None: `random.random`, imported only when a wait is
+    worked out)."""
+
+    base: float
+    cap: float
+    rng: Callable[[], float] | None = None
+
+    def wait(self, attempt: int) -> float:
+        """The wait before retry number `attempt` (0 = the first retry)."""
+        return backoff(attempt, base=self.base, cap=self.cap, rng=self._rand)
+
+    def _rand(self) -> float:
+        if self.rng is not None:
+            return self.rng()
+        import random
+
+        return random.random()
 
 
 class TrackedStream:

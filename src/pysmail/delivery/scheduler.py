@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from pysmail.delivery.retry import backoff, classify
+from pysmail.delivery.retry import Backoff, classify
 from pysmail.errors import NetworkError, SmailError
 from pysmail.record import SlotValue
 from pysmail.smtp.protocol import goes_again
@@ -28,44 +28,23 @@ __all__ = ["Aborted", "Interrupted", "Job", "Result", "deliver"]
 class Job(SlotValue):
     """One message to deliver. `chunks()` gives a fresh stream for each attempt."""
 
-    __slots__ = ("tag", "sender", "recipients", "chunks", "smtputf8", "eight_bit")
-
-    def __init__(
-        self,
-        tag: int,
-        sender: str,
-        recipients: tuple[str, ...],
-        chunks: Callable[[], Iterable[bytes]],
-        smtputf8: bool = False,
-        eight_bit: bool = False,
-    ) -> None:
-        self.tag = tag
-        self.sender = sender
-        self.recipients = recipients
-        self.chunks = chunks
-        self.smtputf8 = smtputf8
-        self.eight_bit = eight_bit
+    tag: int
+    sender: str
+    recipients: tuple[str, ...]
+    chunks: Callable[[], Iterable[bytes]]
+    smtputf8: bool = False
+    eight_bit: bool = False
 
 
 class Result(SlotValue):
     """A job's final outcome. `maybe_duplicate`: an earlier attempt may have been delivered
     too (the connection was lost after its data, before the reply)."""
 
-    __slots__ = ("job", "reply", "error", "attempts", "maybe_duplicate")
-
-    def __init__(
-        self,
-        job: Job,
-        reply: Reply | None,
-        error: SmailError | None,
-        attempts: int,
-        maybe_duplicate: bool = False,
-    ) -> None:
-        self.job = job
-        self.reply = reply
-        self.error = error
-        self.attempts = attempts
-        self.maybe_duplicate = maybe_duplicate
+    job: Job
+    reply: Reply | None
+    error: SmailError | None
+    attempts: int
+    maybe_duplicate: bool = False
 
 
 class Aborted(Exception):
@@ -120,7 +99,7 @@ def deliver(
     """
     scheduler = _Scheduler(next_job, connect, on_result, gate, max_attempts, max_per_connection)
     scheduler.connect_tries = connect_tries
-    scheduler.wait = _Backoff(base, cap, sleep, rng)
+    scheduler.wait = reconnect_wait(sleep, Backoff(base, cap, rng))
     try:
         scheduler.run()
     except KeyboardInterrupt as exc:  # say which messages may have been delivered
@@ -129,32 +108,9 @@ def deliver(
         scheduler.report()
 
 
-class _Backoff:
-    """The wait before opening a connection again (retry.backoff, full jitter)."""
-
-    __slots__ = ("base", "cap", "sleep", "rng")
-
-    def __init__(
-        self,
-        base: float,
-        cap: float,
-        sleep: Callable[[float], None],
-        rng: Callable[[], float] | None,
-    ) -> None:
-        self.base = base
-        self.cap = cap
-        self.sleep = sleep
-        self.rng = rng
-
-    def __call__(self, failures: int) -> None:
-        self.sleep(backoff(failures - 1, base=self.base, cap=self.cap, rng=self._rand))
-
-    def _rand(self) -> float:  # `random` is imported only when a connection must be waited for
-        if self.rng is not None:
-            return self.rng()
-        import random
-
-        return random.random()
+def reconnect_wait(sleep: Callable[[float], None], waits: Backoff) -> Callable[[int], None]:
+    """The wait before opening a connection again after `failures` failed opens."""
+    return lambda failures: sleep(waits.wait(failures - 1))
 
 
 _Made = Iterable[bytes] | SmailError  # a job's chunks, or the error making them raised

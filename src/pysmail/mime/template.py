@@ -23,6 +23,7 @@ from pysmail.mime import headers
 from pysmail.mime.charsets import AUTO, can_encode, choose_charset, normalise_charset
 from pysmail.mime.layout import Leaf, Multi, set_boundaries, stream, text_leaf
 from pysmail.mime.parts import attachment_fields
+from pysmail.record import SlotValue
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -56,35 +57,21 @@ _HIGH_PRIORITY_MAX = 4  # smail-spec 3.7: -p1..-p4 high importance, -p5..-p9 low
 _DISPLAY = attrgetter("display")  # an address's display name, without a Python call per row
 
 
-class Fill:
+class Fill(SlotValue, kw_only=True):
     """What one message changes of its template's spec; a field left None is the spec's.
 
     `message_id`: the Message-ID (as MessageSpec.message_id: "" generates one). `date`: a POSIX
     timestamp; None with the spec's None too: the time the message is prepared.
     A plain slotted class, not a record: --batch makes one per row."""
 
-    __slots__ = ("attachments", "cc", "date", "html", "message_id", "subject", "text", "to")
-
-    def __init__(
-        self,
-        *,
-        to: tuple[Address, ...] | None = None,
-        cc: tuple[Address, ...] | None = None,
-        subject: str | None = None,
-        text: str | None = None,
-        html: str | None = None,
-        attachments: tuple[Path, ...] | None = None,
-        message_id: str | None = None,
-        date: float | None = None,
-    ) -> None:
-        self.to = to
-        self.cc = cc
-        self.subject = subject
-        self.text = text
-        self.html = html
-        self.attachments = attachments
-        self.message_id = message_id
-        self.date = date
+    to: tuple[Address, ...] | None = None
+    cc: tuple[Address, ...] | None = None
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    attachments: tuple[Path, ...] | None = None
+    message_id: str | None = None
+    date: float | None = None
 
 
 _NOTHING = Fill()
@@ -357,33 +344,19 @@ class MessageTemplate:
         return self._dates[1]
 
 
-class Prepared:
+class Prepared(SlotValue):
     """One message of a template, checked and laid out, its Message-ID and Date fixed:
     chunks() writes it, the same bytes as often as asked (each attempt to send it)."""
 
-    __slots__ = ("cc", "charset", "date", "fill", "message_id", "root", "subject", "template", "to")
-
-    def __init__(
-        self,
-        template: MessageTemplate,
-        fill: Fill,
-        charset: str,
-        to: tuple[Address, ...],
-        cc: tuple[Address, ...],
-        subject: str,
-        mid: str | None,
-        date: str,
-        root: Leaf | Multi,
-    ) -> None:
-        self.template = template
-        self.fill = fill
-        self.charset = charset
-        self.to = to
-        self.cc = cc
-        self.subject = subject
-        self.message_id = mid
-        self.date = date
-        self.root = root
+    template: MessageTemplate
+    fill: Fill
+    charset: str
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    subject: str
+    message_id: str | None
+    date: str
+    root: Leaf | Multi
 
     def chunks(self) -> Iterator[bytes]:
         """The header block now, then the parts as they are iterated."""

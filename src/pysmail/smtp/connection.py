@@ -30,11 +30,10 @@ from contextlib import suppress
 
 from pysmail.errors import NetworkError, SmailError
 from pysmail.smtp.protocol import DATA, RSET, Outcome, SmtpProtocol, frames_of
-from pysmail.smtp.replies import DotStuffer, Extensions, Reply, SmtpStatus, one_block
+from pysmail.smtp.replies import DotStuffer, Reply, SmtpStatus, one_block
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
-    from pysmail.redact import Scrubber
     from pysmail.sasl import AuthRequest
     from pysmail.smtp.protocol import Group
     from pysmail.smtp.replies import Frame
@@ -58,14 +57,10 @@ class SmtpConnection:
     def __init__(
         self,
         transport: Transport,
-        extensions: Extensions,
+        protocol: SmtpProtocol,
         *,
-        host: str,
-        scrubber: Scrubber,
         trace: Trace | None = None,
         timeout: float = 60.0,
-        greeting: str = "",
-        chunking: bool = True,
     ) -> None:
         self.transport = transport
         self.trace = trace
@@ -74,10 +69,8 @@ class SmtpConnection:
         self.pending: int | None = None  # tag whose data went out and whose reply is unread
         self.sent = 0  # messages accepted over this connection
         self._known: list[Outcome] = []  # outcomes learnt, not yet returned
-        self.protocol = SmtpProtocol(
-            extensions, host=host, scrubber=scrubber, greeting=greeting, chunking=chunking
-        )
-        self.pipelining = self.protocol.pipelining
+        self.protocol = protocol
+        self.pipelining = protocol.pipelining
         self.chunking = self.protocol.chunking
         # Called (when pipelining) once a message's commands are on their way and before their
         # replies are read: the caller's bookkeeping then runs while the server works.
@@ -99,16 +92,14 @@ class SmtpConnection:
         from pysmail.smtp.session import open_session
 
         opened = open_session(params, auth=auth, trace=trace)
-        return cls(
-            opened.transport,
+        protocol = SmtpProtocol(
             opened.extensions,
             host=params.host,
             scrubber=opened.scrubber,
-            trace=trace,
-            timeout=params.timeout,
             greeting=opened.greeting,
             chunking=params.chunking,
         )
+        return cls(opened.transport, protocol, trace=trace, timeout=params.timeout)
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -58,54 +58,25 @@ RSET_FIRST = "RSET_FIRST"  # a refused transaction may still be open: RSET befor
 class Outcome(SlotValue):
     """What became of one submitted message: `reply` (the 250 to its data) or `error`."""
 
-    __slots__ = ("tag", "reply", "error", "stage")
-
-    def __init__(
-        self,
-        tag: int,
-        reply: Reply | None = None,
-        error: SmailError | None = None,
-        stage: Stage = "message",
-    ) -> None:
-        self.tag = tag
-        self.reply = reply
-        self.error = error
-        self.stage: Stage = stage
+    tag: int
+    reply: Reply | None = None
+    error: SmailError | None = None
+    stage: Stage = "message"
 
 
-class Group:
+class Group(SlotValue):
     """One message's pipelined commands: `lines` ([RSET,] MAIL, RCPT..., [DATA]), and when the
     data joins them (one recipient): `data_in_group` (DATA) or `bdat_in_group` (the whole
     message as `frames`, one BDAT LAST). With CHUNKING, `frames` are the first chunks cut and
     `chunker`/`rest` make the others; `rest` is None when the message fitted one chunk."""
 
-    __slots__ = (
-        "lines",
-        "recipients",
-        "data_in_group",
-        "bdat_in_group",
-        "frames",
-        "chunker",
-        "rest",
-    )
-
-    def __init__(
-        self,
-        lines: list[bytes],
-        recipients: Sequence[str],
-        data_in_group: bool,
-        bdat_in_group: bool,
-        frames: list[Frame],
-        chunker: Chunker | None,
-        rest: Iterator[bytes] | None,
-    ) -> None:
-        self.lines = lines
-        self.recipients = recipients
-        self.data_in_group = data_in_group
-        self.bdat_in_group = bdat_in_group
-        self.frames = frames
-        self.chunker = chunker
-        self.rest = rest
+    lines: list[bytes]
+    recipients: Sequence[str]
+    data_in_group: bool
+    bdat_in_group: bool
+    frames: list[Frame]
+    chunker: Chunker | None
+    rest: Iterator[bytes] | None
 
     def all_passed(self, replies: Sequence[Reply]) -> bool:
         """Every reply came, each 2xx (DATA's 354): nothing to judge (the fast path)."""

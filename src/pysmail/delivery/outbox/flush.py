@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pysmail.delivery.outbox.run import Event, FlushResult, FlushRun, load_history
+from pysmail.delivery.outbox.run import Event, FlushPolicy, FlushResult, FlushRun, load_history
 from pysmail.delivery.outbox.spool import ensure_dir
-from pysmail.delivery.retry import Verdict, classify
+from pysmail.delivery.retry import Backoff, Verdict, classify
 from pysmail.errors import OAuthError, SmailError
 from pysmail.exitcodes import ErrCode
 
@@ -94,10 +94,9 @@ def flush(
     """
     import random
 
-    run = FlushRun(
-        spool, delivery, report, pacer, clock, sleep, rng if rng is not None else random.random,
-        max_pacing_wait, base, cap, lifetime, classify_error,
-    )  # fmt: skip
+    waits = Backoff(base, cap, rng if rng is not None else random.random)
+    policy = FlushPolicy(pacer, clock, sleep, waits, classify_error, lifetime, max_pacing_wait)
+    run = FlushRun(spool, delivery, report, policy)
     run.watch = watch
     ensure_dir(spool)
     wanted = None if only is None else {Path(p).name for p in only}

@@ -30,10 +30,10 @@ from pysmail.delivery.outbox.spool import (
     write_small,
 )
 from pysmail.delivery.retry import (
+    Backoff,
     DataSentInterrupt,
     TrackedStream,
     Verdict,
-    backoff,
     reply_lost,
 )
 from pysmail.delivery.scheduler import Aborted, Interrupted, Job
@@ -136,38 +136,35 @@ class _Sending:
         self.stream: TrackedStream | None = None
 
 
+@record
+class FlushPolicy:
+    """How a flush run paces, waits and gives up: the `pacer` (None: no limits), the `clock`
+    and `sleep`, the `backoff` between a message's tries and `classify_error` (retry.py's
+    homes), a message's `lifetime` in the outbox, the longest pacing wait before the run ends."""
+
+    pacer: Pacer | None
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+    backoff: Backoff
+    classify_error: Callable[..., Verdict]
+    lifetime: float
+    max_pacing_wait: float
+
+
 class FlushRun:
     """One flush run: its settings, its clock and what it did so far (`result`); a mutable
     runner, so a plain class. The delivery asks it for jobs (next_job: each file read once,
     as it is sent), asks its gate before each, and tells it each outcome (on_result)."""
 
     def __init__(
-        self,
-        spool: Path,
-        delivery: Delivery,
-        report: Callable[[Event], None],
-        pacer: Pacer | None,
-        clock: Callable[[], float],
-        sleep: Callable[[float], None],
-        rand: Callable[[], float],
-        max_pacing_wait: float,
-        base: float,
-        cap: float,
-        lifetime: float,
-        classify_error: Callable[..., Verdict],
+        self, spool: Path, delivery: Delivery, report: Callable[[Event], None], policy: FlushPolicy
     ) -> None:
         self.spool = spool
         self.delivery = delivery
         self.report = report
-        self.pacer = pacer
-        self.clock = clock
-        self.sleep = sleep
-        self.rand = rand
-        self.max_pacing_wait = max_pacing_wait
-        self.base = base
-        self.cap = cap
-        self.lifetime = lifetime
-        self.classify_error = classify_error
+        self.pacer = policy.pacer
+        self.clock = policy.clock
+        self.policy = policy
         self.result = FlushResult()
         self.watch: Callable[[Iterable[bytes]], Iterable[bytes]] | None = None
         self.stopped = False  # a server-wide failure or pacing ended the run
@@ -224,7 +221,7 @@ class FlushRun:
                 self.report(Event("corrupt", path.stem, where=where))
                 continue
             entry = Entry(path, envelope, state or QueueState(), 0)
-            if self.clock() - envelope.created > self.lifetime:
+            if self.clock() - envelope.created > self.policy.lifetime:
                 self.expire(entry)
                 continue
             return self.job(_Sending(entry, state is not None), body)
@@ -301,7 +298,7 @@ class FlushRun:
             self.result.first_permanent = self.result.first_permanent or ErrCode.HANDLING
             self.report(Event("failed", entry.name, env, attempts, where=where))
             return True
-        if wait > self.max_pacing_wait:
+        if wait > self.policy.max_pacing_wait:
             self.result.paced = self.stopped = True
             self.report(Event("paced", entry.name, env, attempts, wait=wait))
             return True
@@ -309,14 +306,14 @@ class FlushRun:
             self.report(Event("paced", entry.name, env, attempts, wait=wait))
             if wait > IDLE_HANGUP:
                 self.delivery.close()  # a server may drop a connection that idles: log in again
-            self.sleep(wait)
+            self.policy.sleep(wait)
         return False
 
     def failed(self, entry: Entry, err: SmailError) -> Outcome:
         """A failed attempt: to failed/ when permanent, else a later try (the run stops when
         the failure concerns the whole server)."""
         env, state, name = entry.envelope, entry.state, entry.name
-        verdict = self.classify_error(err)
+        verdict = self.policy.classify_error(err)
         state.attempts += 1
         state.last_error = f"ERR-{int(err.code):04d} {error_text(err)}"
         state.maybe_sent = state.maybe_sent or verdict.ambiguous
@@ -326,7 +323,7 @@ class FlushRun:
             self.result.first_permanent = self.result.first_permanent or err.code
             self.report(Event("failed", name, env, state.attempts, err, verdict, where=where))
             return "next"
-        wait = backoff(state.attempts - 1, base=self.base, cap=self.cap, rng=self.rand)
+        wait = self.policy.backoff.wait(state.attempts - 1)
         state.next_try = self.clock() + wait
         try:
             write_small(state_path(entry.path), encode_state(state))
