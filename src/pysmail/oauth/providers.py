@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pysmail.net.urlhost import url_host
 from pysmail.record import record
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
@@ -138,22 +139,13 @@ class Resolved:
     mechanisms: tuple[str, ...]
 
 
-def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
 def preset_for(provider: str | None, token_uri: str | None) -> Preset:
     """The preset named by Provider=, else the one whose host TokenURI uses, else GENERIC."""
     if provider:
         named = _NAMES.get(provider.strip().lower())
         if named is not None:
             return named
-    host = _host(token_uri) if token_uri else ""
+    host = url_host(token_uri) if token_uri else ""
     for preset in (MICROSOFT, GOOGLE):
         if host in preset.token_hosts:
             return preset
