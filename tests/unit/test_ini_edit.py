@@ -5,6 +5,7 @@ CR, LF or another control character is refused before a byte is written (issue 1
 from __future__ import annotations
 
 import configparser
+import re
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,17 @@ from pysmail.oauth.flow import TokenResponse
 from pysmail.oauth.login import save_login
 from pysmail.oauth.providers import GENERIC
 from pysmail.oauth.tokenfile import parse_token_file, render_update, save_refresh_token
-from pysmail.text.ini_edit import UnsafeValue, edit_ini, encode_ini, split_lines
+from pysmail.text.ini_edit import UnsafeValue, edit_ini, encode_ini, is_safe, split_lines
 
 UNSAFE = ["a\nb", "a\rb", "a\r\nb", "\n[smail]\nserver = evil", "a\x00b", "a\x1bb", "a\tb",
           "a\x7fb", "a\x85b", "a\u2028b", "a\u2029b", "a\x1cb"]  # fmt: skip
 SEED = "[OAUTH2]\r\nUserID=a@b\r\nClientID=c\r\nRefreshToken=old\r\nTokenURI=https://idp/t\r\n"
+
+
+@given(st.text(st.characters(max_codepoint=0x202F)) | st.text())
+def test_is_safe_is_the_character_class_it_replaced(value: str) -> None:
+    """A set of characters now, a regex before (docs/decisions.md D47): the same verdicts."""
+    assert is_safe(value) == (re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", value) is None)
 
 
 @pytest.mark.parametrize("value", UNSAFE)

@@ -30,7 +30,9 @@ __all__ = [
 Updates = Mapping[str, Mapping[str, "str | None"]]
 
 # Cc (C0, DEL, C1) and the Unicode line/paragraph separators: none can be part of one INI line.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# A set, not a regex: compiling that character class cost 2.3 M instructions at every import,
+# and the token file is read through this module on every OAuth send (docs/decisions.md D47).
+_UNSAFE = frozenset(map(chr, (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)))
 _LINE_END = re.compile(r"\r\n|\n|\r")
 
 
@@ -47,7 +49,7 @@ class UnsafeValue(ValueError):
 
 def is_safe(value: str) -> bool:
     """Whether `value` can be written as (part of) one INI line: no control character."""
-    return _UNSAFE.search(value) is None
+    return _UNSAFE.isdisjoint(value)
 
 
 def check_value(section: str, key: str, value: str | None) -> None:
