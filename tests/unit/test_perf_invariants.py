@@ -434,6 +434,23 @@ def test_a_cached_oauth_token_costs_no_http_side(tmp_path: Path) -> None:
     assert not loaded & (unwanted | {"dataclasses", "inspect", "typing", "datetime"})
 
 
+def test_a_cached_oauth_token_reads_the_token_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The constructor's reading serves the first call (D47): the file is read and checked once
+    a send (and a keyring reference fetched once); a later call reads it afresh."""
+    import pysmail.oauth.provider as provider
+
+    token_file = _cached_token_file(tmp_path, "u@example.test")
+    reads: list[object] = []
+    real = provider.read_token_file
+    monkeypatch.setattr(provider, "read_token_file", lambda path: reads.append(path) or real(path))
+    source = provider.TokenSource(token_file)
+    assert source() == "at-cached" and len(reads) == 1
+    source._current = None  # as after the server refused it, the cached token still good
+    assert source() == "at-cached" and len(reads) == 2
+
+
 def test_a_plain_send_imports_nothing_heavy(tmp_path: Path) -> None:
     server = _TinySmtp()
     server.start()

@@ -76,6 +76,7 @@ class TokenSource:
         self._trace = trace
         self._clock = clock
         doc = self._read()
+        self._unused: TokenFile | None = doc  # the first call's file (see _obtain)
         self.user = doc.user
         self.app_only = doc.app_only
         self.resolved: Resolved = resolve(doc)
@@ -170,7 +171,11 @@ class TokenSource:
         return entry
 
     def _obtain(self) -> str:
-        doc = self._read()
+        # The first call takes the file as the constructor read it, a moment before (for smail,
+        # within the same send), instead of reading and checking it again; later calls read it
+        # afresh. Either way a refresh reads it again under the lock.
+        doc = self._unused if self._unused is not None else self._read()
+        self._unused = None
         entry = self._usable(doc)
         if entry is None:
             from pysmail.fs.lock import FileLock
