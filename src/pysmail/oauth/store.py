@@ -16,6 +16,7 @@ import os
 
 from pysmail.fs.pathtext import join, name, parent
 from pysmail.record import field, record
+from pysmail.text.flatjson import flat_object
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -104,16 +105,28 @@ def usable(
 
 def read_cache(token_file: StrPath) -> CachedToken | None:
     """The cached token, or None when there is none or it is unreadable (it is only a cache)."""
-    import json
-
     try:
         with open(cache_path(token_file), "rb") as stream:
-            data = json.loads(stream.read(_MAX_CACHE))
+            data = _json(stream.read(_MAX_CACHE))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(data, dict) or data.get("v") != _VERSION:
         return None
     return _entry(data)
+
+
+def _json(raw: bytes) -> object:
+    """`json.loads(raw)`. The cache as write_cache wrote it is read by text.flatjson, without
+    importing json (docs/decisions.md D47); anything else by json."""
+    try:
+        data = flat_object(raw.decode("utf-8"))
+    except UnicodeDecodeError:  # json reads UTF-16 and UTF-32 too
+        data = None
+    if data is not None:
+        return data
+    import json
+
+    return json.loads(raw)
 
 
 def _entry(data: dict[str, object]) -> CachedToken | None:
