@@ -532,6 +532,33 @@ def test_an_oauth_send_from_smail_ini_loads_no_pathlib_nor_urllib(tmp_path: Path
     assert not loaded & (PATHLIB | {"json"})
 
 
+def test_a_one_message_send_from_the_console_makes_no_collection(tmp_path: Path) -> None:
+    """The console script raises the cyclic collector's threshold (D47): an OAuth send from
+    smail.ini runs from `main` to the exit without one collection."""
+    server = _TinySmtp(auth=True)
+    server.start()
+    _cached_token_file(tmp_path, "a@x")
+    ini = tmp_path / "smail.ini"
+    ini.write_text(f"[smail]\nserver = 127.0.0.1\nport = {server.port}\nfrom = a@x\n"
+                   "auth = OAUTH-XOAUTH2\nallow_plaintext_auth = yes\n")  # fmt: skip
+    ini.chmod(0o600)
+    code = (
+        "import gc\nfrom pysmail.cli.guard import console_run\n"
+        "from pysmail.cli.smail_main import main\n"
+        "def counted(argv):\n"
+        "    before = [s['collections'] for s in gc.get_stats()]\n"
+        "    rc = main(argv)\n"
+        "    after = [s['collections'] for s in gc.get_stats()]\n"
+        "    print(f'rc={rc}', f'collections={[a - b for a, b in zip(after, before)]}')\n"
+        "    return rc\n"
+        "sys.argv = ['smail', '-sS', '-Tx', 'b@y']\nconsole_run(counted)\n"
+    )
+    printed = _child_modules(code, tmp_path)  # console_run leaves before the modules are listed
+    server.join(10)
+    assert b"Subject: S\r\n" in server.data
+    assert printed == {"rc=0", "collections=[0,", "0,", "0]"}
+
+
 def test_a_batch_on_one_connection_starts_no_thread_module(tmp_path: Path) -> None:
     """--batch without --parallel runs in the main thread: its locks come from _thread, and
     threading (and what it brings) stays out, as for a single send."""
