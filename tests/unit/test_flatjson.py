@@ -127,6 +127,6 @@ def test_the_cache_file_reads_as_json_loads_reads_it(text: str, encoding: str, j
     except ValueError:
         expected = ValueError
     try:
-        assert read_json(raw) == expected
+        assert repr(read_json(raw)) == repr(expected)  # repr: NaN is not equal to itself
     except ValueError:
         assert expected is ValueError

@@ -62,7 +62,7 @@ def _is_empty_object(text: str) -> bool:
 
 def _is_text(text: str) -> bool:
     """A JSON string's content without escapes: no control character (json's strict mode)."""
-    return all(char >= " " for char in text)
+    return not text or min(text) >= " "  # min(): one pass in C over a token of some KB
 
 
 def _literal(text: str) -> object:
