@@ -16,6 +16,7 @@ from pysmail.smtp.replies import (
     Reply,
     ReplyParser,
     UnsafeCommand,
+    crlf_lines,
     format_command,
     parse_ehlo,
     unstuff,
@@ -221,6 +222,13 @@ def test_chunking_never_changes_the_output(data: bytes, cuts: list[int]) -> None
 def test_unstuff_refuses_unterminated_data() -> None:
     with pytest.raises(ValueError):
         unstuff(b"abc\r\n")
+
+
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"\n\r", b"x", b".", b""]), max_size=30))
+def test_crlf_lines_is_the_pattern_it_replaced(pieces: list[bytes]) -> None:
+    """Three bytes.replace passes now, a regex before (docs/decisions.md D47): the same bytes."""
+    data = b"".join(pieces)
+    assert crlf_lines(data) == re.sub(rb"\r\n|\r|\n", b"\r\n", data)
 
 
 # -- BDAT chunks (RFC 3030) -------------------------------------------------------------------

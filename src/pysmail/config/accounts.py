@@ -43,8 +43,9 @@ __all__ = [
 _WORD = "account"
 _POP = "pop_before_smtp"
 # One word of letters, digits and . _ - @ + that starts and ends with a letter or digit: it
-# names a file and a folder (the token file, the outbox) on every OS.
-_NAME = re.compile(r"[^\W_](?:[\w.@+-]{0,62}[^\W_])?")
+# names a file and a folder (the token file, the outbox) on every OS. A pattern for re's cache,
+# compiled when first used: a smail.ini without [account ...] sections never needs it (D47).
+_NAME = r"[^\W_](?:[\w.@+-]{0,62}[^\W_])?"
 SMAIL_ONLY = ""  # as the account asked for: [smail] alone, default_account not applied
 # Keys that hold one mailbox's state: never inherited from [smail] (module docstring).
 NOT_INHERITED = ("oauth_token_file", "outbox_dir")
@@ -70,7 +71,11 @@ def account_sections(names: Iterable[str]) -> dict[str, AccountSections]:
     found: dict[str, AccountSections] = {}
     for real in names:
         words = real.split()
-        if len(words) not in (2, 3) or words[0].lower() != _WORD or not _NAME.fullmatch(words[1]):
+        if (
+            len(words) not in (2, 3)
+            or words[0].lower() != _WORD
+            or not re.fullmatch(_NAME, words[1])
+        ):
             continue
         if len(words) == 3 and words[2].lower() != _POP:
             continue
