@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pysmail.errors import OAuthError
 from pysmail.exitcodes import ErrCode
+from pysmail.oauth.tokenfile import KEYRING_PREFIX, reference_account
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -35,16 +36,7 @@ __all__ = [
 ]
 
 KEYRING_SERVICE = "pysmail-oauth"
-KEYRING_PREFIX = "keyring:"
 _CODE = ErrCode.NO_ACCESS_TOKEN
-
-
-def reference_account(value: str | None) -> str | None:
-    """The keyring account named by a `keyring:<account>` value (pure); None for anything else
-    (a real refresh token never starts with `keyring:`). The prefix is matched in any case."""
-    if not value or value[: len(KEYRING_PREFIX)].lower() != KEYRING_PREFIX:
-        return None
-    return value[len(KEYRING_PREFIX) :].strip()
 
 
 def reference(account: str) -> str:

@@ -18,7 +18,7 @@ from pysmail.exitcodes import ErrCode
 from pysmail.fs.pathtext import join
 from pysmail.oauth.providers import Resolved, resolve
 from pysmail.oauth.store import DEFAULT_MARGIN, CachedToken
-from pysmail.oauth.tokenfile import TokenFile, read_token_file
+from pysmail.oauth.tokenfile import TokenFile, read_token_file, reference_account
 from pysmail.redact import MASK, Scrubber
 
 # A send with a cached access token loads none of the HTTP side: pysmail.oauth.flow and
@@ -153,10 +153,12 @@ class TokenSource:
             self._trace(self._scrubber.scrub(line))
 
     def _read(self) -> TokenFile:
-        from pysmail.oauth.keyref import resolve as resolve_reference
+        doc = read_token_file(self.path)
+        if reference_account(doc.get("RefreshToken")) is not None:
+            # RefreshToken=keyring:<account>: the real token comes from the OS keyring.
+            from pysmail.oauth.keyref import resolve as resolve_reference
 
-        # RefreshToken=keyring:<account>: the real token comes from the OS keyring.
-        doc = resolve_reference(read_token_file(self.path))
+            doc = resolve_reference(doc)
         for secret in doc.secrets():
             self._scrubber.add(secret)
         return doc

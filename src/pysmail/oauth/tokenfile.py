@@ -34,12 +34,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "KEYRING_PREFIX",
     "SECTION",
     "TokenFile",
     "decode_ini",
     "load_token_file",
     "parse_token_file",
     "read_token_file",
+    "reference_account",
     "render_update",
     "require_keys",
     "rotation_bytes",
@@ -48,6 +50,8 @@ __all__ = [
 ]
 
 SECTION = "OAUTH2"
+# RefreshToken=keyring:<account>: the refresh token is in the OS keyring (keyref.py reads it)
+KEYRING_PREFIX = "keyring:"
 DEFAULT_TIMEOUT = 30.0  # seconds, when OAUTH2_TIME_OUT is absent (SmailRefreshToken writes 30)
 MAX_TIMEOUT = 86400.0  # OAUTH2_TIME_OUT must stay below a day, as smail's --timeout does
 MAX_FILE_SIZE = 1024 * 1024  # a token file is a few hundred bytes; anything bigger is not one
@@ -142,12 +146,18 @@ class TokenFile:
     def secrets(self) -> tuple[str, ...]:
         """Every secret the file holds, for the output scrubber (a `keyring:` reference is not
         one: `status` shows it)."""
-        from pysmail.oauth.keyref import reference_account
-
         refresh = self.get("RefreshToken")
         if reference_account(refresh) is not None:
             refresh = None
         return tuple(s for s in (self.client_secret, refresh) if s)
+
+
+def reference_account(value: str | None) -> str | None:
+    """The keyring account named by a `keyring:<account>` value (pure); None for anything else
+    (a real refresh token never starts with `keyring:`). The prefix is matched in any case."""
+    if not value or value[: len(KEYRING_PREFIX)].lower() != KEYRING_PREFIX:
+        return None
+    return value[len(KEYRING_PREFIX) :].strip()
 
 
 def decode_ini(data: bytes) -> tuple[str, str]:
