@@ -69,8 +69,8 @@ def console_run(main: Callable[[Sequence[str]], int]) -> NoReturn:
 
     # A run that sends one message allocates ~14,000 container objects, nearly all of them the
     # functions, classes and constants of the modules it imports, which live until the exit. At
-    # the default threshold (700) the cyclic collector went over them some twenty times, finding
-    # nothing: 5 M instructions, 3 % of a send (docs/decisions.md D47). Young objects are now
+    # the default threshold (700) the cyclic collector went over them ten times in a send, finding
+    # nothing: 5 M instructions, 3 % of it (docs/decisions.md D47). Young objects are now
     # collected every 20,000 allocations: such a run never stops for it, a long one (--batch,
     # --flush, setup) still collects its cycles.
     gc.set_threshold(20_000)

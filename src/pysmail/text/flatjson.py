@@ -3,9 +3,9 @@
 `import json` compiles six regular expressions (~4.9 M instructions, docs/decisions.md D47), and
 an OAuth send from a cached token reads one small JSON file: the access-token cache, a flat
 object that `json.dumps` wrote. `flat_object` reads exactly such an object: string keys, values
-that are strings without a backslash, numbers, true, false or null. For
-anything else it returns None and the caller asks json. tests/unit/test_flatjson.py holds it to
-`json.loads` with a hypothesis property.
+that are strings without a backslash, numbers, true, false or null. For anything else it
+returns None and the caller asks json. tests/unit/test_flatjson.py holds it to `json.loads`
+with hypothesis properties.
 """
 
 from __future__ import annotations
