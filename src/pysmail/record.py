@@ -101,28 +101,40 @@ class _Spec:
 def _init(self: Any, *args: object, **kwargs: object) -> None:
     spec: _Spec = type(self).__record__
     names = spec.names
-    where = f"{spec.qualname}.__init__()"
+    setter = object.__setattr__
+    if not kwargs and len(args) <= len(names):  # by position: the common call
+        for name, value in zip(names, args, strict=False):
+            setter(self, name, value)
+        for name in names[len(args) :]:
+            setter(self, name, _default(spec, name))
+        return
     if len(args) > len(names):
         given = len(args) + 1
         raise TypeError(
-            f"{where} takes {len(names) + 1} positional arguments but {given} were given"
+            f"{_where(spec)} takes {len(names) + 1} positional arguments but {given} were given"
         )
     values = dict(zip(names, args, strict=False))
     for key, value in kwargs.items():
         if key not in names:
-            raise TypeError(f"{where} got an unexpected keyword argument {key!r}")
+            raise TypeError(f"{_where(spec)} got an unexpected keyword argument {key!r}")
         if key in values:
-            raise TypeError(f"{where} got multiple values for argument {key!r}")
+            raise TypeError(f"{_where(spec)} got multiple values for argument {key!r}")
         values[key] = value
-    setter = object.__setattr__
     for name in names:
         value = values.get(name, _MISSING)
-        if value is _MISSING:
-            default = spec.defaults.get(name, _MISSING)
-            if default is _MISSING:
-                raise TypeError(f"{where} missing 1 required positional argument: {name!r}")
-            value = default.make() if isinstance(default, _Factory) else default
-        setter(self, name, value)
+        setter(self, name, _default(spec, name) if value is _MISSING else value)
+
+
+def _default(spec: _Spec, name: str) -> object:
+    """The value of a field not given: its default, or one made by its factory."""
+    default = spec.defaults.get(name, _MISSING)
+    if default is _MISSING:
+        raise TypeError(f"{_where(spec)} missing 1 required positional argument: {name!r}")
+    return default.make() if isinstance(default, _Factory) else default
+
+
+def _where(spec: _Spec) -> str:
+    return f"{spec.qualname}.__init__()"
 
 
 def _values(self: Any) -> tuple[object, ...]:
