@@ -187,10 +187,11 @@ MSG = b"From: a@example.test\r\nSubject: s\r\n\r\nbody\r\n"
 def test_a_sent_message_held_open_by_a_reader_is_still_removed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Failing the unlink after the final 250 would send the message again on the next flush."""
+    """The sent message's file is removed behind the sending (the sent journal, D46): a reader
+    holding it open for a moment is waited out."""
     spool = tmp_path / "spool"
     path = outbox.enqueue(spool, _envelope(), [MSG], clock=lambda: 1e9)
-    seen = _block_once(monkeypatch, Path, "unlink", ".msg")
+    seen = _block_once(monkeypatch, os, "unlink", ".msg")
     delivery = OneByOne(lambda job, chunks: b"".join(chunks))
     result = outbox.flush(spool, delivery, clock=lambda: 1e9 + 1)  # type: ignore[arg-type]
     assert seen == [str(path)]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pysmail.delivery.outbox.run import Event, FlushPolicy, FlushResult, FlushRun, load_history
+from pysmail.delivery.outbox.sentlog import settle
 from pysmail.delivery.outbox.spool import ensure_dir
 from pysmail.delivery.retry import Backoff, Verdict, classify
 from pysmail.errors import OAuthError, SmailError
@@ -78,12 +79,14 @@ def flush(
     (delivery/held.py's HeldDelivery: one connection, pipelined; the caller closes it).
 
     Each due message is tried once per flush (messages queued meanwhile are picked up too).
-    Sent -> removed. Temporary failure -> stays, attempts+1, next try after a backoff with
-    jitter (base*2**n, at most `cap`); a failure that concerns the whole server (connection
-    refused, 421, 4.7.x throttling, token endpoint down) ends the run, leaving the rest for the
-    next one (the one message already in flight behind it ends as the server says; if the
-    connection's end took it down, it was not tried). A message whose connection failed before
-    its data went out, not by a server-wide failure, goes once more over a new connection.
+    Sent -> written down in the sent journal, its files removed behind the sending
+    (sentlog.py; a journal a killed run left is settled first). Temporary failure -> stays,
+    attempts+1, next try after a backoff with jitter (base*2**n, at most `cap`); a failure that
+    concerns the whole server (connection refused, 421, 4.7.x throttling, token endpoint down)
+    ends the run, leaving the rest for the next one (the one message already in flight behind
+    it ends as the server says; if the connection's end took it down, it was not tried). A
+    message whose connection failed before its data went out, not by a server-wide failure,
+    goes once more over a new connection.
     Permanent failure, or older than `lifetime` -> moved to failed/ with a .reason. `pacer`
     (pacing.Pacer) slows the run down to the provider's limits, counting each message from its
     reply; a wait longer than `max_pacing_wait` ends the run. `only`: restrict the run to these
@@ -105,10 +108,17 @@ def flush(
             run.result.busy = True
             report(Event("busy"))
             return run.result
+        settle(spool)  # what a killed run had sent: its files go, it is not sent again
         if pacer is not None:
             pacer.merge(load_history(spool))
         tried: set[str] = set()
-        while not run.stopped and (due := run.due(tried, wanted)):
-            tried.update(path.name for path, _ in due)
-            run.send(due)
+        try:
+            while not run.stopped and (due := run.due(tried, wanted)):
+                tried.update(path.name for path, _ in due)
+                run.send(due)
+        except BaseException:  # Ctrl+C, a work-file error: the journal keeps what is not removed
+            with contextlib.suppress(SmailError, KeyboardInterrupt):
+                run.sentlog.close()
+            raise
+        run.sentlog.close()
     return run.result

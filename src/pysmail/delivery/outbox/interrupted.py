@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from pysmail.delivery.outbox.spool import entries, open_message
+from pysmail.delivery.outbox.spool import entries, journaled, open_message
 from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
 
@@ -25,7 +25,7 @@ def interrupted(
     code = ErrCode.UNKNOWN  # the exit code of every interrupt (cli.guard)
     if only is not None:
         path = Path(next(iter(only)))
-        if not path.exists():
+        if not path.exists() or path.stem in journaled(spool):
             return SmailError(code, "outbox.interrupted_sent", name=path.stem)
         message_id = "-"
         with contextlib.suppress(OSError, ValueError), open_message(path) as (envelope, _):

@@ -20,6 +20,7 @@ from pysmail.delivery.outbox.fileformat import (
     error_text,
     stamp,
 )
+from pysmail.delivery.outbox.sentlog import SentLog
 from pysmail.delivery.outbox.spool import (
     FAILED,
     move_aside,
@@ -166,6 +167,7 @@ class FlushRun:
         self.clock = policy.clock
         self.policy = policy
         self.result = FlushResult()
+        self.sentlog = SentLog(spool)
         self.watch: Callable[[Iterable[bytes]], Iterable[bytes]] | None = None
         self.stopped = False  # a server-wide failure or pacing ended the run
         self.todo: deque[tuple[Path, QueueState | None]] = deque()
@@ -334,9 +336,16 @@ class FlushRun:
         return "stop" if verdict.scope == "server" else "next"
 
     def sent(self, sending: _Sending) -> None:
-        """The final 250: only now may the message go."""
+        """The final 250: only now may the message go (written down in the sent journal, its
+        files removed later; where the journal cannot be written, removed at once)."""
         entry = sending.entry
-        _remove_sent(entry, sending.has_state)
+        try:
+            self.sentlog.add(entry.path, sending.has_state)
+        except OSError:
+            _remove_sent(entry, sending.has_state)
+        except KeyboardInterrupt as exc:  # delivered; its line maybe not written
+            _note_maybe_sent(entry.path, entry.state)
+            raise DataSentInterrupt from exc
         env, state, name = entry.envelope, entry.state, entry.name
         self.result.sent.append(name)
         if state.maybe_sent:

@@ -28,14 +28,17 @@ from pysmail.smtp.replies import data_content
 
 __all__ = [
     "FAILED",
+    "SENT_NAME",
     "UNSENT",
     "default_spool",
     "ensure_dir",
     "enqueue",
     "entries",
+    "journaled",
     "keep_unsent",
     "move_aside",
     "open_message",
+    "plain_name",
     "queued",
     "read_message",
     "requeue",
@@ -46,6 +49,8 @@ __all__ = [
 
 FAILED = "failed"
 UNSENT = "unsent"
+SENT_NAME = ".sent"  # the sent journal (sentlog.py): sent messages whose files are still here
+_BAD_IN_NAME = ("/", "\\", ":", "\0", "\n", "\r")
 CHUNK = 64 * 1024
 MAX_HEADER = 64 * 1024 * 1024  # an envelope line longer than this is not ours
 HEAD_PEEK = 256 * 1024  # bytes of the message searched for its Message-ID
@@ -221,16 +226,32 @@ def _read_state(msg: Path) -> QueueState:
         return QueueState(last_error="state file unreadable")
 
 
+def plain_name(name: str) -> bool:
+    """A name that can only mean a file directly in the spool folder."""
+    return name not in ("", ".", "..") and not any(c in name for c in _BAD_IN_NAME)
+
+
+def journaled(spool: Path) -> set[str]:
+    """The names in the spool's sent journal: sent, their files not removed yet (sentlog.py).
+    A line that is not a plain file name is ignored."""
+    try:
+        data = (spool / SENT_NAME).read_bytes()
+    except OSError:
+        return set()
+    return {name for name in os.fsdecode(data).split("\n") if plain_name(name)}
+
+
 def queued(spool: Path) -> list[tuple[Path, QueueState | None]]:
     """The queued messages' paths, oldest first, each with its state (None: no .state file, never
     tried), from one read of the folder: no message is opened (a flush reads each once, as it
-    sends it: read_message)."""
+    sends it: read_message). Messages the sent journal names are left out."""
     files = _files(spool)
     states = {name[: -len(".state")] for name in files if name.endswith(".state")}
+    sent = journaled(spool) if SENT_NAME in files else set()
     return [
         (path, _read_state(path) if name[: -len(".msg")] in states else None)
         for name, path in sorted(files.items())
-        if name.endswith(".msg")
+        if name.endswith(".msg") and name[: -len(".msg")] not in sent
     ]
 
 
@@ -275,11 +296,15 @@ def _streamed(path: Path) -> Iterator[bytes]:
 
 def entries(spool: Path) -> tuple[list[Entry], list[tuple[Path, str]]]:
     """The queued messages, oldest first, and the files that are not valid outbox files
-    (path, why). Leftover temporary files of an interrupted write are ignored."""
+    (path, why). Leftover temporary files of an interrupted write are ignored, and so are the
+    messages the sent journal names (sent, not removed yet)."""
     good: list[Entry] = []
     bad: list[tuple[Path, str]] = []
     try:
-        names = sorted(p for p in spool.iterdir() if p.suffix == ".msg" and p.is_file())
+        sent = journaled(spool)
+        names = sorted(
+            p for p in spool.iterdir() if p.suffix == ".msg" and p.stem not in sent and p.is_file()
+        )
     except FileNotFoundError:
         return [], []
     except OSError as exc:
