@@ -1,10 +1,10 @@
 """Removing many files at once: the outbox's sent messages (docs/decisions.md D46).
 
 One unlink may wait for the disk: on a file system mounted with online `discard` (ext4, XFS),
-freeing a file's blocks sends the device a TRIM and waits for it, ~80 us per file on the test
-VM against ~6 us without (bench/RESULTS.md). Those waits overlap when several threads remove at
-once (16 threads: ~14 us per file); without `discard` the threads cost nothing measurable. Small
-lists are removed in the calling thread: a thread's start costs more than a few unlinks.
+freeing a file's blocks sends the device a TRIM and waits for it, ~86 us per file on the test
+VM against ~6 us without. Those waits overlap when several threads remove at once (8 threads:
+~19-22 us per file); without `discard` the threads cost nothing measurable. Small lists are
+removed in the calling thread: a thread's start costs more than a few unlinks.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pysmail.fs import atomic
 
 __all__ = ["remove_files"]
 
-WORKERS = 16
+WORKERS = 8
 ALONE = 64  # at most this many files: no threads
 
 

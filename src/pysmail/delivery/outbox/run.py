@@ -182,8 +182,8 @@ class FlushRun:
         return [
             (path, state)
             for path, state in queued(self.spool)
-            if path.name not in tried
-            and (wanted is None or path.name in wanted)
+            if (name := path.name) not in tried
+            and (wanted is None or name in wanted)
             and (state is None or state.next_try <= now or wanted is not None)
         ]
 

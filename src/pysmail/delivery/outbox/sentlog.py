@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pysmail.delivery.outbox.spool import (
+    O_BINARY,
     SENT_NAME,
     journaled,
     plain_name,
@@ -80,7 +81,7 @@ class SentLog:
         if not plain_name(name):
             raise OSError(0, "a file name the sent journal cannot hold", str(msg))
         if self.fd is None:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | O_BINARY
             self.fd = os.open(self.spool / SENT_NAME, flags, 0o600)
         os.write(self.fd, os.fsencode(name) + b"\n")
         self.pending.append((msg, has_state))

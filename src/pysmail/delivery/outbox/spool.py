@@ -49,6 +49,7 @@ __all__ = [
 
 FAILED = "failed"
 UNSENT = "unsent"
+O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation (read once, not per file)
 SENT_NAME = ".sent"  # the sent journal (sentlog.py): sent messages whose files are still here
 _BAD_IN_NAME = ("/", "\\", ":", "\0", "\n", "\r")
 CHUNK = 64 * 1024
@@ -274,7 +275,7 @@ def read_message(path: Path) -> tuple[Envelope, Callable[[], Iterable[bytes]]]:
     larger one is streamed from the file on each call (open_message).
     Raises: OSError; ValueError for a file that is not a valid outbox file.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    fd = os.open(path, os.O_RDONLY | O_BINARY)
     try:
         data = os.read(fd, SMALL)
         whole = len(data) < SMALL and not os.read(fd, 1)
