@@ -200,3 +200,17 @@ def test_remove_files_removes_each_once_and_reports_what_stays(
     assert [(p, type(e)) for p, e in failed] == [(str(files[7]), PermissionError)]
     assert sorted(calls) == sorted([str(f) for f in files] + missing)  # each path once
     assert [f.name for f in tmp_path.iterdir()] == ["0007.msg"]
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="POSIX: a link planted as the journal")
+def test_a_link_planted_as_the_journal_is_not_written_through(tmp_path: Path) -> None:
+    """Planted during a run (a flush settles one it finds first): the append refuses the link,
+    and the run falls back to removing the file at once."""
+    spool = tmp_path / "spool"
+    [path] = _queue(spool, 1)
+    target = tmp_path / "elsewhere.txt"
+    target.write_bytes(b"mine\n")
+    (spool / SENT_NAME).symlink_to(target)
+    with pytest.raises(OSError):
+        SentLog(spool).add(path, has_state=False)
+    assert target.read_bytes() == b"mine\n" and path.exists()

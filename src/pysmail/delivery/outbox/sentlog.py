@@ -33,6 +33,7 @@ from pysmail.fs.remove import remove_files
 __all__ = ["PURGE_EVERY", "SentLog", "settle"]
 
 PURGE_EVERY = 1024  # sent messages whose files wait for one removal round
+_APPEND = os.O_WRONLY | os.O_CREAT | os.O_APPEND | O_BINARY | getattr(os, "O_NOFOLLOW", 0)
 
 
 def settle(spool: Path) -> None:
@@ -81,8 +82,7 @@ class SentLog:
         if not plain_name(name):
             raise OSError(0, "a file name the sent journal cannot hold", str(msg))
         if self.fd is None:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | O_BINARY
-            self.fd = os.open(self.spool / SENT_NAME, flags, 0o600)
+            self.fd = os.open(self.spool / SENT_NAME, _APPEND, 0o600)  # never through a link
         os.write(self.fd, os.fsencode(name) + b"\n")
         self.pending.append((msg, has_state))
         if len(self.pending) >= self.purge_every:
