@@ -18,6 +18,7 @@ from pysmail.smtp.replies import (
     UnsafeCommand,
     crlf_lines,
     format_command,
+    is_data_content,
     parse_ehlo,
     unstuff,
 )
@@ -229,6 +230,34 @@ def test_crlf_lines_is_the_pattern_it_replaced(pieces: list[bytes]) -> None:
     """Three bytes.replace passes now, a regex before (docs/decisions.md D47): the same bytes."""
     data = b"".join(pieces)
     assert crlf_lines(data) == re.sub(rb"\r\n|\r|\n", b"\r\n", data)
+
+
+def _counted_data_content(message: bytes) -> bool:
+    """is_data_content as it was before D48: CRLF, CR and LF counted."""
+    crlf = message.count(b"\r\n")
+    return (
+        message.endswith(b"\r\n")
+        and message[:1] != b"."
+        and message.find(b"\n.") < 0
+        and message.count(b"\r") == crlf
+        and message.count(b"\n") == crlf
+    )
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"\r", b"\n", b"\r\n", b"\n\r", b"x", b".", b"\r\n.", b""]), max_size=30
+    )
+    | st.binary(max_size=100)
+)
+def test_is_data_content_is_the_count_it_replaced(pieces: list[bytes] | bytes) -> None:
+    """CRLF pairs removed and two memchr finds now, three counts before (D48): the same verdict,
+    and True only where dot-stuffing leaves the message as it is."""
+    data = pieces if isinstance(pieces, bytes) else b"".join(pieces)
+    assert is_data_content(data) == _counted_data_content(data)
+    stuffer = DotStuffer()
+    unchanged = stuffer.feed(data) + stuffer.finish() == data + b".\r\n"
+    assert is_data_content(data) == (unchanged and data != b"")
 
 
 # -- BDAT chunks (RFC 3030) -------------------------------------------------------------------

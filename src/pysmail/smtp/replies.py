@@ -387,18 +387,21 @@ def one_block(chunks: Iterable[bytes]) -> DataContent | None:
 def data_content(message: bytes) -> bytes:
     """`message` marked as DataContent when dot-stuffing would not change it (is_data_content),
     else `message` itself, stuffed as it is sent. A composed message usually qualifies;
-    checking it (four scans at C speed) costs a tenth of stuffing it."""
+    checking it (three scans at C speed) costs a tenth of stuffing it."""
     return DataContent(message) if is_data_content(message) else message
 
 
 def is_data_content(message: bytes) -> bool:
     """Dot-stuffing would not change `message`: every CR and LF in a CRLF pair, no line
-    starting with ".", a final CRLF. Two such blocks joined are such a block too."""
-    crlf = message.count(b"\r\n")
+    starting with ".", a final CRLF. Two such blocks joined are such a block too.
+
+    A CR or LF left once the CRLF pairs are removed is bare; the two single-byte finds are
+    memchr. Half the instructions of counting CRLF, CR and LF (docs/decisions.md D48)."""
+    bare = message.replace(b"\r\n", b"")
     return (
         message.endswith(b"\r\n")
         and message[:1] != b"."
-        and message.find(b"\n.") < 0  # not `in`: see _KINDS
-        and message.count(b"\r") == crlf
-        and message.count(b"\n") == crlf
+        and bare.find(b"\r") < 0  # not `in`: see _KINDS
+        and bare.find(b"\n") < 0
+        and message.find(b"\r\n.") < 0  # every LF follows a CR (above)
     )
