@@ -193,9 +193,11 @@ class SmtpProtocol:
         if not self.chunking:
             return [], None, None
         block = one_block(chunks)  # BDAT content as it is: framed without a Chunker
-        whole = Chunker.whole(block) if block is not None else None
-        if whole is not None:
-            return [whole], None, None
+        if block is not None:
+            whole = Chunker.whole(block)
+            if whole is not None:
+                return [whole], None, None
+            chunks = (block,)  # taken (one_block): cut from the block, not the stream again
         chunker = Chunker()
         frames, rest = _first_frames(chunker, chunks)
         return frames, chunker, rest

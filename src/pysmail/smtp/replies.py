@@ -378,10 +378,12 @@ class DataContent(bytes):
 
 def one_block(chunks: Iterable[bytes]) -> DataContent | None:
     """The message when `chunks` is one block of DataContent (a --batch message: written as
-    it is, as DATA or BDAT content), else None."""
-    if type(chunks) is tuple and len(chunks) == 1 and type(chunks[0]) is DataContent:
-        return chunks[0]
-    return None
+    it is, as DATA or BDAT content), else None. A stream that wraps such a block gives it by
+    its `take_block()` (retry.TrackedStream: the block counts as taken, as if iterated)."""
+    if type(chunks) is tuple:
+        return chunks[0] if len(chunks) == 1 and type(chunks[0]) is DataContent else None
+    take = getattr(chunks, "take_block", None)
+    return take() if take is not None else None
 
 
 def data_content(message: bytes) -> bytes:
