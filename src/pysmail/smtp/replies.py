@@ -65,6 +65,10 @@ class UnsafeCommand(ValueError):
 # than the rest of framing a one-line reply (docs/decisions.md D44).
 _KINDS = frozenset(b"2345")
 
+# The start of each one-line reply met so far (b"250 " -> 250), checked once by
+# ReplyParser._line: feed() frames a reply that starts so without checking it again (D48).
+_ONE_LINE: dict[bytes, int] = {}
+
 # a pattern for re's cache, compiled when first used (docs/decisions.md D8)
 _ENHANCED = r"^([245])\.(\d{1,3})\.(\d{1,3})(?:\s|$)"
 
@@ -142,15 +146,16 @@ class ReplyParser:
         limit = self._max_line
         if len(rest) > limit:
             raise MalformedReply(f"reply line longer than {limit} bytes")
+        long = len(data) > limit  # else no line is
         replies: list[Reply] = []
         for raw in complete:
-            if len(raw) > limit:
+            if long and len(raw) > limit:
                 raise MalformedReply(f"reply line longer than {limit} bytes")
-            if raw[3:4] == b" " and self._code is None and raw[0] in _KINDS and raw[:3].isdigit():
-                # the common case, a one-line reply: no state to keep
+            code = _ONE_LINE.get(raw[:4]) if self._code is None else None
+            if code is not None:  # the common case, a one-line reply: no state to keep
                 text = raw[4:-1] if raw[-1:] == b"\r" else raw[4:]
                 lines = (text.decode("utf-8", "replace"),)
-                replies.append(_new_reply(Reply, (int(raw[:3]), lines)))  # Reply(code, lines)
+                replies.append(_new_reply(Reply, (code, lines)))  # Reply(code, lines)
                 continue
             reply = self._line(raw[:-1] if raw[-1:] == b"\r" else raw)
             if reply is not None:
@@ -174,6 +179,8 @@ class ReplyParser:
             self._code = code
             return None
         reply = Reply(code, tuple(self._lines))
+        if len(self._lines) == 1 and raw[3:4] == b" ":
+            _ONE_LINE[raw[:4]] = code  # checked: the next reply that starts so is framed at once
         self._lines = []
         self._code = None
         return reply
