@@ -297,7 +297,7 @@ class SmtpProtocol:
 
     def data_reply(self, tag: int, reply: Reply) -> Outcome:
         """The reply to a message's data (its final "." or BDAT LAST)."""
-        if reply.kind == 2:
+        if 200 <= reply.code < 300:  # not `kind`: no Python call per message
             return Outcome(tag, reply=reply)
         # After a refused BDAT LAST, Dovecot keeps the transaction (503 to the next MAIL)
         # until RSET; after DATA's "." the transaction is over either way.

@@ -10,6 +10,18 @@ from pysmail.record import record
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
+
+    def _tuplegetter(index: int, doc: str) -> Any: ...
+
+else:
+    try:  # namedtuple's field accessor: a reply's code read in half the instructions (D48)
+        from _collections import _tuplegetter
+    except ImportError:  # another Python: what namedtuple falls back to
+
+        def _tuplegetter(index, doc):
+            return property(_itemgetter(index), doc=doc)
+
 
 __all__ = [
     "CHUNK_SIZE",
@@ -85,8 +97,8 @@ class Reply(tuple[int, tuple[str, ...]]):
     def __new__(cls, code: int, lines: tuple[str, ...]) -> Reply:
         return tuple.__new__(cls, (code, lines))
 
-    code: int = property(_itemgetter(0))  # type: ignore[assignment]
-    lines: tuple[str, ...] = property(_itemgetter(1))  # type: ignore[assignment]
+    code: int = _tuplegetter(0, "The reply code.")
+    lines: tuple[str, ...] = _tuplegetter(1, "Each line's text.")
 
     def __repr__(self) -> str:
         return f"Reply(code={self[0]!r}, lines={self[1]!r})"
