@@ -22,6 +22,7 @@ from pysmail.delivery.batch.plan import plan_rows
 from pysmail.delivery.batch.report import REPORT_COLUMNS, error_line, report_row
 from pysmail.delivery.batch.rows import Row, read_rows
 from pysmail.delivery.batch.templates import Templates, compile_template, render
+from pysmail.delivery.retry import TrackedStream
 from pysmail.delivery.scheduler import Aborted, Job, Result, deliver
 from pysmail.errors import InputError, NetworkError, SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
@@ -694,6 +695,24 @@ def test_pipelined_messages_go_out_stuffed_with_one_write_per_message() -> None:
     assert events[:3] == ["flush", "idle", "read"]
     assert events.count("idle") == 3  # not when draining the last reply, nor for QUIT
     assert events.count("flush") == 5
+
+
+def test_a_tracked_one_block_message_keeps_the_fast_path_and_says_it_was_taken() -> None:
+    """An outbox message (one DataContent block in a TrackedStream) is written as it is; one
+    that needs dot-stuffing is iterated through the DotStuffer; both end `finished`."""
+    conn = _connection([])
+    block = data_content(b"Subject: a\r\n\r\nplain body\r\n")
+    fast, stuffed = TrackedStream((block,)), TrackedStream((data_content(b"S: b\r\n\r\n.x"),))
+    conn.submit(1, "s@x", ["r@x"], fast)
+    assert fast.finished and fast.size == len(block)
+    conn.submit(2, "s@x", ["r@x"], stuffed)
+    assert stuffed.finished and stuffed.size == 10
+    conn.drain()
+    conn.close()
+    group = b"MAIL FROM:<s@x>\r\nRCPT TO:<r@x>\r\nDATA\r\n"
+    assert bytes(conn.transport.wire) == (  # type: ignore[attr-defined]
+        group + block + b".\r\n" + group + b"S: b\r\n\r\n..x\r\n.\r\n" + b"QUIT\r\n"
+    )
 
 
 def test_dovecot_gets_no_next_transaction_behind_the_final_dot() -> None:

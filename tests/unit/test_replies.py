@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysmail.smtp import replies
 from pysmail.smtp.replies import (
     MAX_REPLY_LINE,
     Chunker,
@@ -18,6 +19,7 @@ from pysmail.smtp.replies import (
     UnsafeCommand,
     crlf_lines,
     format_command,
+    is_data_content,
     parse_ehlo,
     unstuff,
 )
@@ -231,6 +233,34 @@ def test_crlf_lines_is_the_pattern_it_replaced(pieces: list[bytes]) -> None:
     assert crlf_lines(data) == re.sub(rb"\r\n|\r|\n", b"\r\n", data)
 
 
+def _counted_data_content(message: bytes) -> bool:
+    """is_data_content as it was before D48: CRLF, CR and LF counted."""
+    crlf = message.count(b"\r\n")
+    return (
+        message.endswith(b"\r\n")
+        and message[:1] != b"."
+        and message.find(b"\n.") < 0
+        and message.count(b"\r") == crlf
+        and message.count(b"\n") == crlf
+    )
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"\r", b"\n", b"\r\n", b"\n\r", b"x", b".", b"\r\n.", b""]), max_size=30
+    )
+    | st.binary(max_size=100)
+)
+def test_is_data_content_is_the_count_it_replaced(pieces: list[bytes] | bytes) -> None:
+    """CRLF pairs removed and two memchr finds now, three counts before (D48): the same verdict,
+    and True only where dot-stuffing leaves the message as it is."""
+    data = pieces if isinstance(pieces, bytes) else b"".join(pieces)
+    assert is_data_content(data) == _counted_data_content(data)
+    stuffer = DotStuffer()
+    unchanged = stuffer.feed(data) + stuffer.finish() == data + b".\r\n"
+    assert is_data_content(data) == (unchanged and data != b"")
+
+
 # -- BDAT chunks (RFC 3030) -------------------------------------------------------------------
 
 
@@ -326,6 +356,40 @@ def test_the_framer_gives_the_same_replies_however_the_bytes_arrive(
     assert [(r.code, r.lines, r.kind) for r in got] == [
         (code, tuple(lines), code // 100) for code, lines in replies
     ]
+
+
+def _framed(data: bytes) -> list[Reply] | str:
+    try:
+        return ReplyParser().feed(data)
+    except MalformedReply as exc:
+        return str(exc)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"250 ok", b"250-a", b"250", b"250 ", b"2500 x", b"25x y", b"+25 x", b" 250 x",
+             b"550 no", b"354 \xff", b"650 x", b"250\r", b"x" * 20, b"", b"\r"]
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([b"\r\n", b"\n"]),
+)  # fmt: skip
+def test_a_reply_start_met_before_is_framed_as_a_new_one(lines: list[bytes], end: bytes) -> None:
+    """feed() frames a one-line reply whose start it met before without checking it again
+    (docs/decisions.md D48): the same replies, and the same errors, as a parser meeting it first."""
+    data = end.join(lines) + end
+    met = dict(replies._ONE_LINE)
+    replies._ONE_LINE.clear()
+    try:
+        cold = _framed(data)
+        _framed(b"250 x\r\n550 y\r\n354 z\r\n")  # these starts are met now
+        assert _framed(data) == cold
+    finally:
+        replies._ONE_LINE.update(met)
+    small = ReplyParser(max_line=4)  # a line over the bound is refused either way
+    with pytest.raises(MalformedReply):
+        small.feed(b"250 a\r\n250 long\r\n")
 
 
 def test_reply_is_a_value() -> None:

@@ -31,6 +31,7 @@ from pysmail.errors import (
     UsageError,
 )
 from pysmail.exitcodes import ErrCode
+from pysmail.smtp.replies import DataContent, one_block
 
 H = "smtp.example.test"
 
@@ -168,6 +169,18 @@ def test_tracked_stream_finishes_only_when_consumed_to_the_end() -> None:
     with pytest.raises(StopIteration):
         next(it)
     assert stream.finished and stream.size == 4
+
+
+def test_a_stream_of_one_data_content_block_is_taken_whole() -> None:
+    """replies.one_block takes it (the pump writes it as it is): finished, its size counted."""
+    block = DataContent(b"Subject: a\r\n\r\nbody\r\n")
+    stream = TrackedStream((block,))
+    assert not stream.finished
+    assert one_block(stream) is block
+    assert stream.finished and stream.size == len(block)
+    for chunks in ([block], (b"body\r\n",), (block, block)):  # not one block: nothing taken
+        other = TrackedStream(chunks)
+        assert one_block(other) is None and not other.finished and other.size == 0
 
 
 def _consume_then(err: SmailError, consume: int):  # type: ignore[no-untyped-def]

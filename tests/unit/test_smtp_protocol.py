@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pysmail.delivery.retry import TrackedStream
 from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.redact import Scrubber
 from pysmail.smtp.protocol import (
@@ -19,7 +20,7 @@ from pysmail.smtp.protocol import (
     goes_again,
     pipelines_across,
 )
-from pysmail.smtp.replies import CHUNK_SIZE, Extensions, Reply, ReplyParser
+from pysmail.smtp.replies import CHUNK_SIZE, DataContent, Extensions, Reply, ReplyParser
 
 MAIL = b"MAIL FROM:<a@x.test>\r\n"
 RCPT = b"RCPT TO:<b@y.test>\r\n"
@@ -117,6 +118,22 @@ def test_a_big_message_follows_in_chunks_of_at_least_one_mib_read_one_chunk_late
     assert frames[-1][0] == b"BDAT %d LAST\r\n" % sizes[-1]
     assert b"".join(b"".join(pieces) for _c, pieces in frames) == b"".join(body)
     assert proto.bdat_window == 1  # one chunk's reply is always unread while the next goes
+
+
+def test_a_tracked_one_block_message_is_taken_whole_and_cut_from_the_block() -> None:
+    """A TrackedStream of one DataContent block (an outbox message) is framed from its block:
+    taken once (finished, its size counted once), never iterated after it."""
+    proto = protocol("PIPELINING", "CHUNKING")
+    small = TrackedStream((DataContent(b"Hi\r\n"),))
+    group = proto.open_group("a@x.test", ["b@y.test"], small, smtputf8=False, eight_bit=False)
+    assert group.bdat_in_group and group.frames[0][0] == b"BDAT 4 LAST\r\n"
+    assert small.finished and small.size == 4
+    block = DataContent((b"x" * 998 + b"\r\n") * (CHUNK_SIZE // 1000 + 1))  # over one chunk
+    big = TrackedStream((block,))
+    group = proto.open_group("a@x.test", ["b@y.test"], big, smtputf8=False, eight_bit=False)
+    frames = list(frames_of(group))
+    assert len(frames) == 2 and b"".join(b"".join(p) for _c, p in frames) == block
+    assert big.finished and big.size == len(block)
 
 
 def test_chunking_off_keeps_data() -> None:

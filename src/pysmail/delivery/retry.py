@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pysmail.errors import REPLY_LOST_MSGID, NetworkError, SmailError, SmtpReplyError, Step
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
+from pysmail.smtp.replies import one_block
 
 __all__ = [
     "DEFAULT_BASE",
@@ -53,6 +54,8 @@ __all__ = [
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Literal, TypeVar
+
+    from pysmail.smtp.replies import DataContent
 
     T = TypeVar("T")
     Scope = Literal["message", "server"]
@@ -168,6 +171,12 @@ class TrackedStream:
 
     session.send() writes the final "." right after the last chunk and then waits for the
     reply: a NetworkError raised while `finished` is True may have lost the server's 250.
+
+    A message that is one block of DataContent is taken whole (replies.one_block calls
+    `take_block`), so the pump writes it as it is, without a DotStuffer: `finished` turns True
+    as the block is taken, where iterating would have set it once the block was written. The
+    write of a block under 64 KiB only fills the transport's buffer (nothing can fail there),
+    and the outbox's one-block messages are under that size (outbox/spool.py SMALL).
     """
 
     def __init__(self, chunks: Iterable[bytes]) -> None:
@@ -180,6 +189,15 @@ class TrackedStream:
             self.size += len(chunk)
             yield chunk
         self.finished = True
+
+    def take_block(self) -> DataContent | None:
+        """The message, taken whole, when it is one block of DataContent; else None (and
+        nothing is taken: the chunks are iterated as ever)."""
+        block = one_block(self._chunks)
+        if block is not None:
+            self.size += len(block)
+            self.finished = True
+        return block
 
 
 class DataSentInterrupt(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInterrupt

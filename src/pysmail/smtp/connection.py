@@ -259,8 +259,8 @@ class SmtpConnection:
         self.transport.close()
 
     def _stream(self, chunks: Iterable[bytes]) -> None:
-        block = one_block(chunks)
-        if self.trace is None and block is not None:
+        block = one_block(chunks) if self.trace is None else None  # traced: through the tap
+        if block is not None:
             self.transport.write(block)  # what DotStuffer would write, without the calls
             self.transport.write(b".\r\n")
             return

@@ -193,9 +193,11 @@ class SmtpProtocol:
         if not self.chunking:
             return [], None, None
         block = one_block(chunks)  # BDAT content as it is: framed without a Chunker
-        whole = Chunker.whole(block) if block is not None else None
-        if whole is not None:
-            return [whole], None, None
+        if block is not None:
+            whole = Chunker.whole(block)
+            if whole is not None:
+                return [whole], None, None
+            chunks = (block,)  # taken (one_block): cut from the block, not the stream again
         chunker = Chunker()
         frames, rest = _first_frames(chunker, chunks)
         return frames, chunker, rest
@@ -295,7 +297,7 @@ class SmtpProtocol:
 
     def data_reply(self, tag: int, reply: Reply) -> Outcome:
         """The reply to a message's data (its final "." or BDAT LAST)."""
-        if reply.kind == 2:
+        if 200 <= reply.code < 300:  # not `kind`: no Python call per message
             return Outcome(tag, reply=reply)
         # After a refused BDAT LAST, Dovecot keeps the transaction (503 to the next MAIL)
         # until RSET; after DATA's "." the transaction is over either way.
