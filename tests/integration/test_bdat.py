@@ -15,7 +15,7 @@ from pysmail.errors import SmtpReplyError
 from pysmail.exitcodes import ErrCode
 from pysmail.sasl import AuthRequest
 from pysmail.smtp.connection import SmtpConnection
-from pysmail.smtp.replies import CHUNK_SIZE
+from pysmail.smtp.content import CHUNK_SIZE
 from pysmail.smtp.session import SmtpParams, send
 from pysmail.smtp.trace import Trace
 from stackutil import Stack

@@ -11,7 +11,8 @@ from pysmail.errors import NetworkError
 from pysmail.exitcodes import ErrCode
 from pysmail.net import transport as transport_module
 from pysmail.net.transport import WRITE_BUFFER
-from pysmail.smtp.replies import DotStuffer, Reply
+from pysmail.smtp.content import DotStuffer
+from pysmail.smtp.replies import Reply
 from pysmail.smtp.wire import SmtpTransport as Transport
 
 

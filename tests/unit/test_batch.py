@@ -32,15 +32,9 @@ from pysmail.mime.addresses import parse_address, parse_recipients
 from pysmail.mime.compose import MessageSpec, compose_bytes
 from pysmail.redact import Scrubber
 from pysmail.smtp.connection import SmtpConnection
+from pysmail.smtp.content import DataContent, DotStuffer, data_content
 from pysmail.smtp.protocol import Outcome, SmtpProtocol
-from pysmail.smtp.replies import (
-    DataContent,
-    DotStuffer,
-    Extensions,
-    Reply,
-    ReplyParser,
-    data_content,
-)
+from pysmail.smtp.replies import Extensions, Reply, ReplyParser
 
 SENDER = parse_address("Sender <sender@example.test>")
 

@@ -39,7 +39,7 @@ from pysmail.mime.parts import BASE64_BLOCK, Base64Block, base64_lines
 from pysmail.net import tls as transport
 from pysmail.net import transport as net_transport
 from pysmail.record import FrozenInstanceError
-from pysmail.smtp.replies import DotStuffer, unstuff
+from pysmail.smtp.content import DotStuffer, unstuff
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SENDER = parse_address("Sender <a@example.test>")

@@ -9,19 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pysmail.smtp import replies
+from pysmail.smtp.content import Chunker, DotStuffer, crlf_lines, is_data_content, unstuff
 from pysmail.smtp.replies import (
     MAX_REPLY_LINE,
-    Chunker,
-    DotStuffer,
     MalformedReply,
     Reply,
     ReplyParser,
     UnsafeCommand,
-    crlf_lines,
     format_command,
-    is_data_content,
     parse_ehlo,
-    unstuff,
 )
 
 # -- reply framing ----------------------------------------------------------------------------

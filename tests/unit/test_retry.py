@@ -31,7 +31,7 @@ from pysmail.errors import (
     UsageError,
 )
 from pysmail.exitcodes import ErrCode
-from pysmail.smtp.replies import DataContent, one_block
+from pysmail.smtp.content import DataContent, one_block
 
 H = "smtp.example.test"
 
@@ -172,7 +172,7 @@ def test_tracked_stream_finishes_only_when_consumed_to_the_end() -> None:
 
 
 def test_a_stream_of_one_data_content_block_is_taken_whole() -> None:
-    """replies.one_block takes it (the pump writes it as it is): finished, its size counted."""
+    """content.one_block takes it (the pump writes it as it is): finished, its size counted."""
     block = DataContent(b"Subject: a\r\n\r\nbody\r\n")
     stream = TrackedStream((block,))
     assert not stream.finished

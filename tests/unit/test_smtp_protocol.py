@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from pysmail.delivery.retry import TrackedStream
 from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.redact import Scrubber
+from pysmail.smtp.content import CHUNK_SIZE, DataContent
 from pysmail.smtp.protocol import (
     READY,
     RSET,
@@ -20,7 +21,7 @@ from pysmail.smtp.protocol import (
     goes_again,
     pipelines_across,
 )
-from pysmail.smtp.replies import CHUNK_SIZE, DataContent, Extensions, Reply, ReplyParser
+from pysmail.smtp.replies import Extensions, Reply, ReplyParser
 
 MAIL = b"MAIL FROM:<a@x.test>\r\n"
 RCPT = b"RCPT TO:<b@y.test>\r\n"

@@ -17,7 +17,7 @@ from pysmail.mime.compose import MessageSpec
 from pysmail.mime.headers import now
 from pysmail.mime.parts import check_attachments
 from pysmail.mime.template import Fill, MessageTemplate
-from pysmail.smtp.replies import data_content
+from pysmail.smtp.content import data_content
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:

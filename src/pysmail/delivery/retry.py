@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pysmail.errors import REPLY_LOST_MSGID, NetworkError, SmailError, SmtpReplyError, Step
 from pysmail.exitcodes import ErrCode
 from pysmail.record import record
-from pysmail.smtp.replies import one_block
+from pysmail.smtp.content import one_block
 
 __all__ = [
     "DEFAULT_BASE",
@@ -55,7 +55,7 @@ TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from typing import Literal, TypeVar
 
-    from pysmail.smtp.replies import DataContent
+    from pysmail.smtp.content import DataContent
 
     T = TypeVar("T")
     Scope = Literal["message", "server"]
@@ -172,7 +172,7 @@ class TrackedStream:
     session.send() writes the final "." right after the last chunk and then waits for the
     reply: a NetworkError raised while `finished` is True may have lost the server's 250.
 
-    A message that is one block of DataContent is taken whole (replies.one_block calls
+    A message that is one block of DataContent is taken whole (content.one_block calls
     `take_block`), so the pump writes it as it is, without a DotStuffer: `finished` turns True
     as the block is taken, where iterating would have set it once the block was written. The
     write of a block under 64 KiB only fills the transport's buffer (nothing can fail there),

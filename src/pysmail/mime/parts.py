@@ -73,7 +73,7 @@ class Base64Block(bytes):
     """Base64 lines, each ended by CRLF: already SMTP DATA content as it is.
 
     Such bytes hold no "." and no CR or LF outside a CRLF pair, and end with CRLF, so
-    pysmail.smtp.replies.DotStuffer passes them through without scanning (`smtp_safe`).
+    pysmail.smtp.content.DotStuffer passes them through without scanning (`smtp_safe`).
     """
 
     __slots__ = ()

@@ -15,7 +15,7 @@ protocol.py): the reply to BDAT LAST is the data's reply, read as above.
 
 `conn.idle`, when set, is called inside submit() once the commands are on their way and before
 their replies are read: deliver() reports results and prepares the next message there, so that
-work costs no round trip. A message that needs no dot-stuffing (replies.data_content() marks
+work costs no round trip. A message that needs no dot-stuffing (content.data_content() marks
 it) is written as it is.
 
 smtp/protocol.py decides what to send and what each reply means (sans I/O); this module is the
@@ -29,14 +29,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 
 from pysmail.errors import NetworkError, SmailError
+from pysmail.smtp.content import DotStuffer, one_block
 from pysmail.smtp.protocol import DATA, RSET, Outcome, SmtpProtocol, frames_of
-from pysmail.smtp.replies import DotStuffer, Reply, SmtpStatus, one_block
+from pysmail.smtp.replies import Reply, SmtpStatus
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
     from pysmail.sasl import AuthRequest
+    from pysmail.smtp.content import Frame
     from pysmail.smtp.protocol import Group
-    from pysmail.smtp.replies import Frame
     from pysmail.smtp.session import SmtpParams
     from pysmail.smtp.trace import DataTrace, Trace
     from pysmail.smtp.wire import SmtpTransport as Transport

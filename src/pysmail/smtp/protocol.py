@@ -25,7 +25,8 @@ from __future__ import annotations
 from pysmail.errors import SmailError, SmtpReplyError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import SlotValue
-from pysmail.smtp.replies import Chunker, SmtpStatus, UnsafeCommand, format_command, one_block
+from pysmail.smtp.content import Chunker, one_block
+from pysmail.smtp.replies import SmtpStatus, UnsafeCommand, format_command
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from pysmail.redact import Scrubber
-    from pysmail.smtp.replies import Extensions, Frame, Reply
+    from pysmail.smtp.content import Frame
+    from pysmail.smtp.replies import Extensions, Reply
 
     Stage = Literal["mail", "rcpt", "data", "message", "pacing"]
 

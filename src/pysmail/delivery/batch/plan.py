@@ -20,7 +20,7 @@ from pysmail.errors import InputError, SmailError, UsageError
 from pysmail.exitcodes import ErrCode
 from pysmail.mime.headers import now
 from pysmail.mime.template import Fill, MessageTemplate
-from pysmail.smtp.replies import DataContent, data_content, is_data_content
+from pysmail.smtp.content import DataContent, data_content, is_data_content
 
 TYPE_CHECKING = False  # docs/decisions.md D8: `typing` stays out of start-up
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from pysmail.delivery.outbox.fileformat import (
 from pysmail.errors import SmailError
 from pysmail.exitcodes import ErrCode
 from pysmail.record import replace
-from pysmail.smtp.replies import data_content
+from pysmail.smtp.content import data_content
 
 __all__ = [
     "FAILED",
