@@ -101,13 +101,19 @@ class _Spec:
 def _init(self: Any, *args: object, **kwargs: object) -> None:
     spec: _Spec = type(self).__record__
     names = spec.names
+    if kwargs or len(args) > len(names):
+        args = _bound(spec, args, kwargs)
     setter = object.__setattr__
-    if not kwargs and len(args) <= len(names):  # by position: the common call
-        for name, value in zip(names, args, strict=False):
-            setter(self, name, value)
-        for name in names[len(args) :]:
-            setter(self, name, _default(spec, name))
-        return
+    for name, value in zip(names, args, strict=False):  # by position: the common call
+        setter(self, name, value)
+    for name in names[len(args) :]:
+        setter(self, name, _default(spec, name))
+
+
+def _bound(spec: _Spec, args: tuple[object, ...], kwargs: dict[str, object]) -> tuple[object, ...]:
+    """Every field's value in order, from arguments given by keyword too, with the TypeErrors a
+    function's own call raises."""
+    names = spec.names
     if len(args) > len(names):
         given = len(args) + 1
         raise TypeError(
@@ -120,9 +126,7 @@ def _init(self: Any, *args: object, **kwargs: object) -> None:
         if key in values:
             raise TypeError(f"{_where(spec)} got multiple values for argument {key!r}")
         values[key] = value
-    for name in names:
-        value = values.get(name, _MISSING)
-        setter(self, name, _default(spec, name) if value is _MISSING else value)
+    return tuple(values[n] if n in values else _default(spec, n) for n in names)
 
 
 def _default(spec: _Spec, name: str) -> object:
