@@ -8,6 +8,7 @@ STARTTLS, AUTH once), opened again after a failure took it down or a long pacing
 from __future__ import annotations
 
 import sys
+import time
 
 from pysmail.exitcodes import ErrCode
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from pysmail.ui.progress import Progress
 
 __all__ = ["flush_outbox"]
+
+HOLD = 0.1  # seconds: report lines to a file or pipe go out in blocks at most this far apart
 
 
 def flush_outbox(
@@ -67,6 +70,7 @@ def flush_outbox(
         raise interrupted(spool, only, report.sent, after_data=after_data) from exc
     finally:
         held.close()
+        report.emit()  # before any ERR block: the lines of what was sent come first
         ctx.out.bar = None
         if report.bar is not None:
             report.bar.clear()
@@ -87,8 +91,10 @@ class _Report:
         on_event: Callable[[Event], None] | None,
         bar: Progress | None,
         sizes: dict[str, int],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from pysmail.delivery.outbox import describe
+        from pysmail.ui.progress import terminal
 
         self.ctx, self.on_event, self.bar, self.sizes = ctx, on_event, bar, sizes
         self.describe = describe
@@ -96,6 +102,12 @@ class _Report:
         self.later: list[Event] | None = [] if only is not None else None
         self.sent: list[str] = []  # for the message of a Ctrl+C
         self.finished = [0, 0]  # messages done, and their bytes (the bar's base)
+        # "Sent" lines to a file or a pipe go out together, at most HOLD apart; on a terminal
+        # and with -d (its transcript interleaves) each line goes out as it comes.
+        alone = settings.debug or terminal(ctx.out.stream, silent=False) is not None
+        self.held: list[str] | None = None if alone else []
+        self.clock = clock
+        self.shown_at = -HOLD  # the first line goes out at once
 
     def __call__(self, event: Event) -> None:
         if event.kind == "sent":
@@ -112,14 +124,30 @@ class _Report:
     def show(self, event: Event) -> None:
         if self.on_event is not None:
             self.on_event(event)
-        elif not self.quiet or event.kind not in ("sent", "deferred"):
-            self.ctx.out.line(self.describe(event, self.ctx.lang))
+            return
+        if self.quiet and event.kind in ("sent", "deferred"):
+            return
+        line = self.describe(event, self.ctx.lang)
+        if self.held is None:
+            self.ctx.out.line(line)
+            return
+        self.held.append(line)
+        if event.kind != "sent" or self.clock() - self.shown_at >= HOLD:
+            self.emit()
+
+    def emit(self) -> None:
+        """The report lines held back, in one write."""
+        if self.held:
+            self.ctx.out.line("\n".join(self.held))
+            self.held.clear()
+        self.shown_at = self.clock()
 
     def release(self) -> None:
-        """The events held back (`--queue`), and the bar's end."""
+        """The events held back (`--queue`), the lines held back, and the bar's end."""
         for event in self.later or ():
             self.show(event)
         self.later = None
+        self.emit()
         if self.bar is not None:
             self.bar.finish()
 
