@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["flush_outbox"]
 
-HOLD = 0.1  # seconds: report lines to a file or pipe go out in blocks at most this far apart
+HOLD = 0.1  # seconds: a Sent line this soon after the last block waits for the next line
 
 
 def flush_outbox(
@@ -102,8 +102,9 @@ class _Report:
         self.later: list[Event] | None = [] if only is not None else None
         self.sent: list[str] = []  # for the message of a Ctrl+C
         self.finished = [0, 0]  # messages done, and their bytes (the bar's base)
-        # "Sent" lines to a file or a pipe go out together, at most HOLD apart; on a terminal
-        # and with -d (its transcript interleaves) each line goes out as it comes.
+        # To a file or a pipe, a "Sent" line within HOLD of the last block waits for the next
+        # line (any other kind goes at once, with what is held) or the run's end; on a
+        # terminal and with -d (its transcript interleaves) each line goes out as it comes.
         alone = settings.debug or terminal(ctx.out.stream, silent=False) is not None
         self.held: list[str] | None = None if alone else []
         self.clock = clock
